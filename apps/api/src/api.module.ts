@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
+import { CustomersModule } from '@kizuna/customers';
+import { EventsModule } from '@kizuna/events';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { CustomersController } from './customers/customers.controller';
+import { EventsController } from './events/events.controller';
+import { HealthController } from './health/health.controller';
+import { MigrationsHealthIndicator } from './health/migrations.health';
+import { ErrorFilter } from './http/error.filter';
+import { MetricsController } from './metrics/metrics.controller';
+import { SegmentController } from './segment/segment.controller';
+import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
+import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
+
+/**
+ * The HTTP surface. Every route passes the global ApiKeyGuard, which refuses any route that
+ * does not declare who may call it. Expects ConfigModule, ClockModule and DatabaseModule from
+ * the hosting process (see apps/kizuna/src/kizuna.module.ts).
+ */
+@Module({
+  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule],
+  controllers: [
+    HealthController,
+    MetricsController,
+    EventsController,
+    SegmentController,
+    ShopifyWebhookController,
+    CustomersController,
+    ApiKeysController,
+  ],
+  providers: [
+    MigrationsHealthIndicator,
+    ShopifyHmacGuard,
+    { provide: APP_GUARD, useExisting: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: ErrorFilter },
+  ],
+})
+export class ApiModule {}

@@ -1,0 +1,48 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RequireRoles, Role } from '@kizuna/auth';
+import { parseOrThrow } from '@kizuna/common';
+import { CustomersService, type CustomerProfile } from '@kizuna/customers';
+import { z } from 'zod';
+
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().min(1).optional(),
+});
+
+@ApiTags('customers')
+@ApiBearerAuth()
+@Controller('v1/customers')
+@RequireRoles(Role.Marketer, Role.Ops)
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Get(':customerId')
+  @ApiOperation({ summary: "A customer's profile and purchase stats" })
+  get(@Param('customerId') customerId: string): Promise<CustomerProfile> {
+    return this.customers.getProfile(customerId);
+  }
+
+  @Get(':customerId/events')
+  @ApiOperation({ summary: "A customer's stored events, newest first" })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiQuery({ name: 'before', required: false, description: 'nextCursor from the previous page' })
+  async events(@Param('customerId') customerId: string, @Query() query: unknown) {
+    const { limit, before } = parseOrThrow(pageQuery, query);
+    const page = await this.customers.listEvents(customerId, limit, before);
+    return {
+      events: page.events.map((e) => ({
+        id: e.id,
+        name: e.name,
+        messageId: e.messageId,
+        source: e.source,
+        timestamp: e.occurredAt.toISOString(),
+        receivedAt: e.receivedAt.toISOString(),
+        properties: e.properties,
+        ...(e.traits ? { traits: e.traits } : {}),
+        ...(e.processingError ? { processingError: e.processingError } : {}),
+      })),
+      nextCursor: page.nextCursor,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { DomainException, RequestErrorCode } from '@kizuna/common';
+import type { Request, Response } from 'express';
+import { httpStatusOf, type KizunaErrorCode } from './error-status';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: unknown;
+  requestId: string;
+}
+
+/**
+ * The one place errors become HTTP responses: `{ statusCode, code, message, details?, requestId }`.
+ * A 500 says nothing about internals; its stack is logged under the same requestId.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const body = toErrorBody(error, String(request.id ?? ''));
+    if (body.statusCode >= 500) {
+      this.logger.error({
+        msg: 'request failed',
+        requestId: body.requestId,
+        method: request.method,
+        url: request.originalUrl,
+        err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error),
+      });
+    }
+    if (!response.headersSent) {
+      response.status(body.statusCode).json(body);
+    }
+  }
+}
+
+export function toErrorBody(error: unknown, requestId: string): ErrorBody {
+  if (error instanceof DomainException) {
+    const statusCode = httpStatusOf(error.code as KizunaErrorCode);
+    if (statusCode >= 500) {
+      return { statusCode, code: error.code, message: 'Internal server error', requestId };
+    }
+    return { statusCode, code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId };
+  }
+  const parserError = bodyParserError(error);
+  if (parserError) {
+    return { ...parserError, requestId };
+  }
+  if (error instanceof HttpException) {
+    const statusCode = error.getStatus();
+    const code = statusCode === HttpStatus.NOT_FOUND ? RequestErrorCode.RouteNotFound : `HTTP_${statusCode}`;
+    return { statusCode, code, message: statusCode >= 500 ? 'Internal server error' : error.message, requestId };
+  }
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error', requestId };
+}
+
+/** Errors raised by Express' body parser before any handler runs. */
+function bodyParserError(error: unknown): Omit<ErrorBody, 'requestId'> | undefined {
+  const candidates = [error, (error as { cause?: unknown } | null)?.cause];
+  for (const e of candidates) {
+    const type = (e as { type?: unknown } | null)?.type;
+    if (type === 'entity.parse.failed') {
+      return { statusCode: 400, code: RequestErrorCode.MalformedJson, message: `Malformed JSON body: ${(e as Error).message}` };
+    }
+    if (type === 'entity.too.large') {
+      const limit = (e as { limit?: number }).limit;
+      return {
+        statusCode: 413,
+        code: RequestErrorCode.PayloadTooLarge,
+        message: `The body is larger than the limit${limit ? ` of ${limit} bytes` : ''}`,
+      };
+    }
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+      return { statusCode: 415, code: RequestErrorCode.UnsupportedMediaType, message: (e as Error).message };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CustomersModule } from '@kizuna/customers';
+import { EventsModule } from '@kizuna/events';
+import { InboxPoller } from './inbox.poller';
+import { InboxProcessor } from './inbox.processor';
+import { MaintenanceJobs } from './maintenance.jobs';
+
+/**
+ * Background processing: the inbox, and scheduled housekeeping. Expects ConfigModule,
+ * ClockModule and DatabaseModule from the process that hosts it (see bootstrap.ts).
+ */
+@Module({
+  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule],
+  providers: [InboxProcessor, InboxPoller, MaintenanceJobs],
+  exports: [InboxProcessor],
+})
+export class WorkerModule {}

@@ -1,0 +1,25 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Role } from './role';
+
+export const ACCESS_METADATA = 'kizuna:access';
+
+/**
+ * Who may call a route. Every route must declare one; the global guard refuses routes that
+ * don't, so nothing is open by accident.
+ */
+export type RouteAccess =
+  /** An API key (Bearer, or Basic with the key as user name) with one of these roles; admin always passes. */
+  | { kind: 'roles'; roles: Role[] }
+  /** No credentials, on purpose; the reason is part of the declaration. */
+  | { kind: 'public'; reason: string }
+  /** No API key; the request proves itself with a signature that the route's own guard checks. */
+  | { kind: 'signed'; scheme: string };
+
+export const RequireRoles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'roles', roles } satisfies RouteAccess);
+
+export const PublicRoute = (reason: string): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'public', reason } satisfies RouteAccess);
+
+export const SignedRoute = (scheme: string): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'signed', scheme } satisfies RouteAccess);

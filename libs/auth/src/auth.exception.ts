@@ -1,0 +1,12 @@
+import { DomainException } from '@kizuna/common';
+
+export enum AuthErrorCode {
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  InvalidSignature = 'INVALID_SIGNATURE',
+  SignatureNotConfigured = 'SIGNATURE_NOT_CONFIGURED',
+  RouteAccessUndeclared = 'ROUTE_ACCESS_UNDECLARED',
+  ApiKeyNotFound = 'API_KEY_NOT_FOUND',
+}
+
+export class AuthException extends DomainException<AuthErrorCode> {}

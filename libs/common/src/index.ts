@@ -1,0 +1,7 @@
+export { Clock, SystemClock } from './clock';
+export { ClockModule } from './clock.module';
+export { DomainException } from './domain.exception';
+export { createRootLogger, PinoNestLogger, type LogLevel } from './logger';
+export { RequestErrorCode, RequestException } from './request.exception';
+export { formatPath, parseOrThrow, toValidationIssues, type ValidationIssue } from './validation.util';
+export { eventsIngested, httpRequestDuration, inboxLag, inboxProcessed, metricsRegistry } from './metrics';

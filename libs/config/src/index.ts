@@ -1,0 +1,4 @@
+export { ConfigModule } from './config.module';
+export { envSchema, type Env } from './env.schema';
+export { KizunaConfig } from './kizuna-config';
+export { InvalidConfigError, loadConfig } from './load-config';

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository } from 'typeorm';
+import { Customer } from './customer.entity';
+
+export interface CustomerIdentity {
+  customerId: string | undefined;
+  /** Already normalised (trimmed, lower case). */
+  email: string | undefined;
+}
+
+export interface ProfileChanges {
+  timezone?: string;
+  locale?: string;
+  attributes?: Record<string, unknown>;
+}
+
+export interface OrderFact {
+  orderId: string;
+  total: number;
+  currency: string;
+  placedAt: Date;
+}
+
+/**
+ * Customer profiles and their orders. The write methods take the worker's transaction; callers
+ * hold the customer's advisory lock, and the row lock taken here covers the rest.
+ */
+@Injectable()
+export class CustomerRepository {
+  constructor(@InjectRepository(Customer) private readonly customers: Repository<Customer>) {}
+
+  findByCustomerId(customerId: string): Promise<Customer | null> {
+    return this.customers.findOne({ where: { customerId } });
+  }
+
+  /**
+   * Finds the profile for an identity, creating it when new, and locks its row. An id-less
+   * profile known by email adopts the shop's id when the id first appears with that email.
+   */
+  async resolveForUpdate(tx: EntityManager, identity: CustomerIdentity): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = await this.findForUpdate(tx, identity);
+      if (id) {
+        return id;
+      }
+      const inserted: Array<{ id: string }> = await tx.query(
+        `INSERT INTO customers (customer_id, email, email_normalized)
+         VALUES ($1, $2, $2)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+        [identity.customerId ?? null, identity.email ?? null],
+      );
+      if (inserted[0]) {
+        return inserted[0].id;
+      }
+      // Lost a race with another identity of the same person, or the email belongs to
+      // another shop customer: look again, and if needed keep the email off the identity.
+      if (identity.customerId !== undefined && identity.email !== undefined && attempt === 1) {
+        identity = { customerId: identity.customerId, email: undefined };
+      }
+    }
+    throw new Error(`could not resolve customer ${identity.customerId ?? identity.email ?? '?'}`);
+  }
+
+  private async findForUpdate(tx: EntityManager, identity: CustomerIdentity): Promise<string | undefined> {
+    if (identity.customerId !== undefined) {
+      const byId: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE customer_id = $1 FOR UPDATE', [identity.customerId]);
+      if (byId[0]) {
+        return byId[0].id;
+      }
+      if (identity.email === undefined) {
+        return undefined;
+      }
+      const adopted: Array<{ id: string }> = await tx.query(
+        `UPDATE customers SET customer_id = $1, updated_at = now()
+          WHERE email_normalized = $2 AND customer_id IS NULL
+          RETURNING id`,
+        [identity.customerId, identity.email],
+      );
+      return adopted[0]?.id;
+    }
+    const byEmail: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE email_normalized = $1 FOR UPDATE', [identity.email]);
+    return byEmail[0]?.id;
+  }
+
+  /** Sets the contact email when given and not already another profile's identity. */
+  async updateEmail(tx: EntityManager, customerUuid: string, email: string): Promise<void> {
+    await tx.query(
+      `UPDATE customers SET email = $2, updated_at = now(),
+              email_normalized = CASE WHEN EXISTS (SELECT 1 FROM customers o WHERE o.email_normalized = $2 AND o.id <> $1)
+                                      THEN email_normalized ELSE $2 END
+        WHERE id = $1 AND email IS DISTINCT FROM $2`,
+      [customerUuid, email],
+    );
+  }
+
+  async applyProfile(tx: EntityManager, customerUuid: string, changes: ProfileChanges): Promise<void> {
+    await tx.query(
+      `UPDATE customers
+          SET timezone = COALESCE($2, timezone),
+              locale = COALESCE($3, locale),
+              attributes = attributes || $4::jsonb,
+              updated_at = now()
+        WHERE id = $1`,
+      [customerUuid, changes.timezone ?? null, changes.locale ?? null, JSON.stringify(changes.attributes ?? {})],
+    );
+  }
+
+  /** Records an order once; the same order id again changes nothing. */
+  async recordOrder(tx: EntityManager, customerUuid: string, order: OrderFact): Promise<void> {
+    await tx.query(
+      `INSERT INTO customer_orders (customer_uuid, order_id, total, currency, placed_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (customer_uuid, order_id) DO NOTHING`,
+      [customerUuid, order.orderId, order.total, order.currency, order.placedAt],
+    );
+  }
+
+  /** Adds a refund, capped at the order total; no amount means the whole order. */
+  async recordRefund(tx: EntityManager, customerUuid: string, orderId: string, amount: number | undefined): Promise<void> {
+    await tx.query(
+      `UPDATE customer_orders
+          SET refunded_total = LEAST(total, CASE WHEN $3::numeric IS NULL THEN total ELSE refunded_total + $3::numeric END)
+        WHERE customer_uuid = $1 AND order_id = $2`,
+      [customerUuid, orderId, amount ?? null],
+    );
+  }
+
+  async recordCancellation(tx: EntityManager, customerUuid: string, orderId: string, at: Date): Promise<void> {
+    await tx.query(
+      `UPDATE customer_orders SET cancelled_at = COALESCE(cancelled_at, $3)
+        WHERE customer_uuid = $1 AND order_id = $2`,
+      [customerUuid, orderId, at],
+    );
+  }
+
+  /**
+   * Purchase stats derived from the order facts: cancelled orders do not count; refunds reduce
+   * revenue; revenue sums orders in the shop currency only (no exchange rates here).
+   */
+  async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<void> {
+    await tx.query(
+      `UPDATE customers c
+          SET orders_count = s.orders_count,
+              revenue = s.revenue,
+              first_order_at = s.first_order_at,
+              last_order_at = s.last_order_at,
+              updated_at = now()
+         FROM (SELECT count(*)::int AS orders_count,
+                      COALESCE(sum(total - refunded_total) FILTER (WHERE currency = $2), 0) AS revenue,
+                      min(placed_at) AS first_order_at,
+                      max(placed_at) AS last_order_at
+                 FROM customer_orders
+                WHERE customer_uuid = $1 AND cancelled_at IS NULL) s
+        WHERE c.id = $1`,
+      [customerUuid, shopCurrency],
+    );
+  }
+}

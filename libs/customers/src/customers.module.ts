@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '@kizuna/events';
+import { CustomerProfileUpdater } from './customer-profile.updater';
+import { Customer } from './customer.entity';
+import { CustomerRepository } from './customer.repository';
+import { CustomersService } from './customers.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Customer]), EventsModule],
+  providers: [CustomerRepository, CustomersService, CustomerProfileUpdater],
+  exports: [CustomersService, CustomerProfileUpdater, CustomerRepository],
+})
+export class CustomersModule {}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
+import type { Customer } from './customer.entity';
+import { CustomerRepository } from './customer.repository';
+import { CustomersErrorCode, CustomersException } from './customers.exception';
+
+export interface CustomerProfile {
+  customerId: string | null;
+  email: string | null;
+  attributes: Record<string, unknown>;
+  timezone: string | null;
+  locale: string | null;
+  emailConsent: Customer['emailConsent'];
+  stats: {
+    ordersCount: number;
+    /** Net of refunds, in `currency`, as a decimal number. */
+    revenue: number;
+    averageOrderValue: number;
+    currency: string;
+    firstOrderAt: string | null;
+    lastOrderAt: string | null;
+  };
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** Pass as `before` to get the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly customers: CustomerRepository,
+    private readonly events: EventInboxRepository,
+    private readonly config: KizunaConfig,
+  ) {}
+
+  async getProfile(customerId: string): Promise<CustomerProfile> {
+    const c = await this.require(customerId);
+    const revenue = Number(c.revenue);
+    return {
+      customerId: c.customerId,
+      email: c.email,
+      attributes: c.attributes,
+      timezone: c.timezone,
+      locale: c.locale,
+      emailConsent: c.emailConsent,
+      stats: {
+        ordersCount: c.ordersCount,
+        revenue,
+        averageOrderValue: c.ordersCount === 0 ? 0 : Math.round((revenue / c.ordersCount) * 100) / 100,
+        currency: this.config.shop.currency,
+        firstOrderAt: c.firstOrderAt?.toISOString() ?? null,
+        lastOrderAt: c.lastOrderAt?.toISOString() ?? null,
+      },
+    };
+  }
+
+  async listEvents(customerId: string, limit: number, before: string | undefined): Promise<EventPage> {
+    const customer = await this.require(customerId);
+    const cursor = before === undefined ? undefined : decodeCursor(before);
+    const events = await this.events.listForCustomer(customer.id, limit + 1, cursor);
+    const page = events.slice(0, limit);
+    const last = page[page.length - 1];
+    return { events: page, nextCursor: events.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  private async require(customerId: string): Promise<Customer> {
+    const customer = await this.customers.findByCustomerId(customerId);
+    if (!customer) {
+      throw new CustomersException(CustomersErrorCode.CustomerNotFound, `No customer with id "${customerId}"`);
+    }
+    return customer;
+  }
+}
+
+function encodeCursor(event: StoredEvent): string {
+  return Buffer.from(`${event.occurredAt.toISOString()}|${event.seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { occurredAt: Date; seq: string } {
+  const [at, seq] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const occurredAt = new Date(at ?? '');
+  if (!seq || !/^\d+$/.test(seq) || Number.isNaN(occurredAt.getTime())) {
+    throw new CustomersException(CustomersErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
+  }
+  return { occurredAt, seq };
+}

@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from './data-source-options';
+import { UnitOfWork } from './unit-of-work';
+
+export interface DatabaseModuleOptions {
+  url: string;
+  poolSize: number;
+}
+
+/**
+ * TypeORM on the one PostgreSQL. The URL is resolved before Nest starts (DATABASE_URL, or the
+ * embedded server), and migrations have already run by then: see startDatabase().
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(options.url, options.poolSize),
+          autoLoadEntities: true,
+        }),
+      ],
+      providers: [UnitOfWork],
+      exports: [UnitOfWork],
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EventsErrorCode, EventsException } from './events.exception';
+import type { EventSource, IngestResult, NewEvent } from './new-event';
+import type { StoredEvent } from './stored-event';
+
+export const INBOX_CHANNEL = 'kizuna_inbox';
+
+interface StoredEventRow {
+  seq: string;
+  id: string;
+  source: EventSource;
+  message_id: string;
+  name: string;
+  customer_key: string;
+  customer_id: string | null;
+  email: string | null;
+  occurred_at: Date;
+  received_at: Date;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown> | null;
+  customer_uuid: string | null;
+  processed_at: Date | null;
+  processing_error: string | null;
+}
+
+const toStoredEvent = (row: StoredEventRow): StoredEvent => ({
+  seq: row.seq,
+  id: row.id,
+  source: row.source,
+  messageId: row.message_id,
+  name: row.name,
+  customerKey: row.customer_key,
+  customerId: row.customer_id ?? undefined,
+  email: row.email ?? undefined,
+  occurredAt: row.occurred_at,
+  receivedAt: row.received_at,
+  properties: row.properties,
+  traits: row.traits ?? undefined,
+  customerUuid: row.customer_uuid ?? undefined,
+  processedAt: row.processed_at ?? undefined,
+  processingError: row.processing_error ?? undefined,
+});
+
+/** The event inbox: idempotent insert at the edge, ordered claims for the workers. */
+@Injectable()
+export class EventInboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores new events and their idempotency keys in one transaction. A key already seen within
+   * the dedup window with the same content is a duplicate (nothing stored, the first event's id
+   * returned); with different content it is a conflict and nothing at all is stored.
+   * Events must have distinct (source, messageId) pairs.
+   */
+  async insert(events: NewEvent[], dedupWindowHours: number): Promise<IngestResult[]> {
+    if (events.length === 0) {
+      return [];
+    }
+    const source = events[0]!.source;
+    if (events.some((e) => e.source !== source)) {
+      throw new Error('one insert takes events of one source');
+    }
+    const ids = events.map(() => randomUUID());
+    return this.dataSource.transaction('READ COMMITTED', async (tx) => {
+      // Claims each key, or takes over one that has outlived the dedup window.
+      const claimed: Array<{ message_id: string }> = await tx.query(
+        `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id)
+         SELECT $1, k.message_id, k.body_hash, k.event_id
+           FROM unnest($2::text[], $3::bytea[], $4::uuid[]) AS k(message_id, body_hash, event_id)
+         ON CONFLICT (source, message_id) DO UPDATE
+           SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
+           WHERE event_idempotency_keys.created_at < now() - make_interval(hours => $5)
+         RETURNING message_id`,
+        [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours],
+      );
+      const fresh = new Set(claimed.map((r) => r.message_id));
+      const results = new Map<string, IngestResult>();
+      const toInsert: Array<{ event: NewEvent; id: string }> = [];
+      events.forEach((event, i) => {
+        if (fresh.has(event.messageId)) {
+          toInsert.push({ event, id: ids[i]! });
+          results.set(event.messageId, { messageId: event.messageId, eventId: ids[i]!, status: 'accepted' });
+        }
+      });
+
+      const seen = events.filter((e) => !fresh.has(e.messageId));
+      if (seen.length > 0) {
+        const existing: Array<{ message_id: string; body_hash: Buffer; event_id: string }> = await tx.query(
+          `SELECT message_id, body_hash, event_id FROM event_idempotency_keys
+            WHERE source = $1 AND message_id = ANY($2::text[])`,
+          [source, seen.map((e) => e.messageId)],
+        );
+        const byId = new Map(existing.map((r) => [r.message_id, r]));
+        for (const event of seen) {
+          const prior = byId.get(event.messageId);
+          if (!prior || !prior.body_hash.equals(event.bodyHash)) {
+            throw new EventsException(
+              EventsErrorCode.IdempotencyConflict,
+              `Idempotency key "${event.messageId}" was already used for a different event`,
+              { messageId: event.messageId },
+            );
+          }
+          results.set(event.messageId, { messageId: event.messageId, eventId: prior.event_id, status: 'duplicate' });
+        }
+      }
+
+      if (toInsert.length > 0) {
+        await this.insertEvents(tx, toInsert);
+        await tx.query('SELECT pg_notify($1, $2)', [INBOX_CHANNEL, '']);
+      }
+      return events.map((e) => results.get(e.messageId)!);
+    });
+  }
+
+  private async insertEvents(tx: EntityManager, rows: Array<{ event: NewEvent; id: string }>): Promise<void> {
+    await tx.query(
+      `INSERT INTO events (id, source, message_id, name, customer_key, customer_id, email, occurred_at, properties, traits)
+       SELECT id, source, message_id, name, customer_key, customer_id, email, occurred_at, properties::jsonb, traits::jsonb
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::timestamptz[], $9::text[], $10::text[])
+           AS e(id, source, message_id, name, customer_key, customer_id, email, occurred_at, properties, traits)`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.event.source),
+        rows.map((r) => r.event.messageId),
+        rows.map((r) => r.event.name),
+        rows.map((r) => r.event.customerKey),
+        rows.map((r) => r.event.customerId ?? null),
+        rows.map((r) => r.event.email ?? null),
+        rows.map((r) => r.event.occurredAt.toISOString()),
+        rows.map((r) => JSON.stringify(r.event.properties)),
+        rows.map((r) => (r.event.traits ? JSON.stringify(r.event.traits) : null)),
+      ],
+    );
+  }
+
+  /**
+   * Claims up to `limit` pending events for this transaction, keeping per-customer order:
+   * rows are locked with SKIP LOCKED in seq order, each customer key is taken with a
+   * transaction-scoped advisory lock, and for a key only the events before any pending event
+   * held elsewhere are returned. Whatever is not returned stays pending for a later claim.
+   */
+  async claimPending(tx: EntityManager, limit: number): Promise<StoredEvent[]> {
+    const rows: StoredEventRow[] = await tx.query(
+      `SELECT * FROM events WHERE processed_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    if (rows.length === 0) {
+      return [];
+    }
+    const keys = [...new Set(rows.map((r) => r.customer_key))];
+    const locked: Array<{ key: string }> = await tx.query(
+      `SELECT key FROM unnest($1::text[]) AS key WHERE pg_try_advisory_xact_lock(hashtextextended(key, 7))`,
+      [keys],
+    );
+    const mine = new Set(locked.map((r) => r.key));
+    const claimedSeqs = rows.filter((r) => mine.has(r.customer_key)).map((r) => r.seq);
+    // Pending events of my keys that another transaction holds (or that committed late with a
+    // lower seq): my events for that key may only run up to the first of them.
+    const foreign: Array<{ customer_key: string; first_seq: string }> = await tx.query(
+      `SELECT customer_key, min(seq)::text AS first_seq FROM events
+        WHERE processed_at IS NULL AND customer_key = ANY($1::text[]) AND NOT (seq = ANY($2::bigint[]))
+        GROUP BY customer_key`,
+      [[...mine], claimedSeqs],
+    );
+    const barrier = new Map(foreign.map((f) => [f.customer_key, BigInt(f.first_seq)]));
+    return rows
+      .filter((r) => mine.has(r.customer_key))
+      .filter((r) => {
+        const limitSeq = barrier.get(r.customer_key);
+        return limitSeq === undefined || BigInt(r.seq) < limitSeq;
+      })
+      .map(toStoredEvent);
+  }
+
+  async markProcessed(
+    tx: EntityManager,
+    outcomes: Array<{ seq: string; customerUuid: string | undefined; error?: string }>,
+  ): Promise<void> {
+    if (outcomes.length === 0) {
+      return;
+    }
+    await tx.query(
+      `UPDATE events SET processed_at = now(), customer_uuid = o.customer_uuid, processing_error = o.error
+         FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS o(seq, customer_uuid, error)
+        WHERE events.seq = o.seq`,
+      [outcomes.map((o) => o.seq), outcomes.map((o) => o.customerUuid ?? null), outcomes.map((o) => o.error ?? null)],
+    );
+  }
+
+  /** A customer's events, newest first, resuming after `before` (an opaque cursor). */
+  async listForCustomer(
+    customerUuid: string,
+    limit: number,
+    before: { occurredAt: Date; seq: string } | undefined,
+  ): Promise<StoredEvent[]> {
+    const rows: StoredEventRow[] = await this.dataSource.query(
+      `SELECT * FROM events
+        WHERE customer_uuid = $1
+          AND ($2::timestamptz IS NULL OR (occurred_at, seq) < ($2::timestamptz, $3::bigint))
+        ORDER BY occurred_at DESC, seq DESC
+        LIMIT $4`,
+      [customerUuid, before?.occurredAt.toISOString() ?? null, before?.seq ?? null, limit],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  /** Forgets idempotency keys older than the dedup window. Returns how many were removed. */
+  async pruneIdempotencyKeys(dedupWindowHours: number): Promise<number> {
+    const [, count]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM event_idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
+      [dedupWindowHours],
+    );
+    return count;
+  }
+
+  async countPending(): Promise<number> {
+    const [row]: Array<{ count: string }> = await this.dataSource.query(
+      'SELECT count(*)::text AS count FROM events WHERE processed_at IS NULL',
+    );
+    return Number(row?.count ?? 0);
+  }
+}

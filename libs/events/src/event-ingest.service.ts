@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { Clock, RequestErrorCode, RequestException, toValidationIssues, type ValidationIssue } from '@kizuna/common';
+import { KizunaConfig } from '@kizuna/config';
+import { contentHash } from './canonical-json';
+import { EventInboxRepository } from './event-inbox.repository';
+import { MAX_BATCH_SIZE, nativeEventSchema } from './event.schema';
+import { EventsErrorCode, EventsException } from './events.exception';
+import { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, type NewEvent } from './new-event';
+
+/** One event in native shape, before validation, with where it came from in the request. */
+export interface EventCandidate {
+  input: unknown;
+  /** Where it sits in the request, for error messages: `events[3]`, `batch[0]`, `(body)`. */
+  path: string;
+  /** A key from outside the event body (Idempotency-Key header, Shopify webhook id). */
+  messageId?: string;
+  /** Problems an adapter already found while mapping; reported as they are. */
+  issues?: ValidationIssue[];
+}
+
+/**
+ * The one way events enter Kizuna. Native, Segment and Shopify requests are mapped to native
+ * candidates first; here they are validated together (all-or-nothing), deduplicated and stored.
+ */
+@Injectable()
+export class EventIngestService {
+  constructor(
+    private readonly inbox: EventInboxRepository,
+    private readonly config: KizunaConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async ingest(source: EventSource, candidates: EventCandidate[]): Promise<IngestResult[]> {
+    if (candidates.length > MAX_BATCH_SIZE) {
+      throw new EventsException(
+        EventsErrorCode.BatchTooLarge,
+        `A batch holds at most ${MAX_BATCH_SIZE} events; this one has ${candidates.length}`,
+        { limit: MAX_BATCH_SIZE, received: candidates.length },
+      );
+    }
+    const issues: ValidationIssue[] = [];
+    const events: NewEvent[] = [];
+    const now = this.clock.now().getTime();
+    for (const candidate of candidates) {
+      const event = this.validate(source, candidate, now, issues);
+      if (event) {
+        events.push(event);
+      }
+    }
+    if (issues.length > 0) {
+      const shown = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`);
+      const more = issues.length > 10 ? `; and ${issues.length - 10} more` : '';
+      throw new RequestException(
+        RequestErrorCode.ValidationFailed,
+        `Invalid event${candidates.length > 1 ? 's' : ''}: ${shown.join('; ')}${more}. Nothing was stored.`,
+        { issues },
+      );
+    }
+    const unique = uniqueByMessageId(events);
+    const stored = await this.inbox.insert(unique, this.config.ingest.dedupWindowHours);
+    const byKey = new Map(stored.map((r) => [r.messageId, r]));
+    // Results in request order; a repeat inside one request gets its first occurrence's
+    // result, marked duplicate.
+    const answered = new Set<string>();
+    return events.map((event) => {
+      const result = byKey.get(event.messageId)!;
+      if (answered.has(event.messageId)) {
+        return { ...result, status: 'duplicate' as const };
+      }
+      answered.add(event.messageId);
+      return result;
+    });
+  }
+
+  private validate(source: EventSource, candidate: EventCandidate, now: number, issues: ValidationIssue[]): NewEvent | undefined {
+    if (candidate.issues && candidate.issues.length > 0) {
+      issues.push(...candidate.issues);
+      return undefined;
+    }
+    const parsed = nativeEventSchema.safeParse(candidate.input);
+    if (!parsed.success) {
+      issues.push(...toValidationIssues(parsed.error, candidate.path));
+      return undefined;
+    }
+    const event = parsed.data;
+    const messageId = candidate.messageId ?? event.messageId;
+    if (candidate.messageId !== undefined && event.messageId !== undefined && candidate.messageId !== event.messageId) {
+      issues.push({ path: `${candidate.path}.messageId`, message: 'differs from the Idempotency-Key header' });
+      return undefined;
+    }
+    if (messageId === undefined) {
+      issues.push({
+        path: `${candidate.path}.messageId`,
+        message: 'an idempotency key is required: set messageId (or the Idempotency-Key header)',
+      });
+      return undefined;
+    }
+    const occurredAt = event.timestamp ? new Date(event.timestamp) : new Date(now);
+    const skewMs = this.config.ingest.maxFutureSkewSeconds * 1000;
+    if (occurredAt.getTime() > now + skewMs) {
+      issues.push({
+        path: `${candidate.path}.timestamp`,
+        message: `is ${Math.round((occurredAt.getTime() - now) / 1000)} s in the future; at most ${this.config.ingest.maxFutureSkewSeconds} s of clock skew is accepted`,
+      });
+      return undefined;
+    }
+    const email = event.email ?? event.traits?.email;
+    const { messageId: _ignored, ...content } = candidate.input as Record<string, unknown>;
+    return {
+      source,
+      messageId,
+      name: event.name,
+      customerKey: customerKeyOf(event.customerId, email),
+      customerId: event.customerId,
+      email: email === undefined ? undefined : normaliseEmail(email),
+      occurredAt,
+      properties: event.properties,
+      traits: event.traits,
+      bodyHash: contentHash(content),
+    };
+  }
+}
+
+/** First occurrence of each messageId; a key repeated in one request must carry the same content. */
+function uniqueByMessageId(events: NewEvent[]): NewEvent[] {
+  const first = new Map<string, NewEvent>();
+  for (const event of events) {
+    const earlier = first.get(event.messageId);
+    if (!earlier) {
+      first.set(event.messageId, event);
+    } else if (!earlier.bodyHash.equals(event.bodyHash)) {
+      throw new EventsException(
+        EventsErrorCode.IdempotencyConflict,
+        `Idempotency key "${event.messageId}" appears twice in this request with different content`,
+        { messageId: event.messageId },
+      );
+    }
+  }
+  return [...first.values()];
+}

@@ -1,0 +1,131 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EventCandidate } from '../event-ingest.service';
+import { EventsErrorCode, EventsException } from '../events.exception';
+
+/**
+ * Shopify webhooks (checkouts/create|update, orders/create|paid|cancelled) mapped to native
+ * events. Checkouts are keyed by their token, and orders carry `checkout_token`, so an order
+ * ends the cart-abandonment journey of exactly the checkout it came from.
+ */
+
+export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create', 'orders/paid', 'orders/cancelled'] as const;
+export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
+/** Constant-time check of X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body. */
+export function verifyShopifyHmac(rawBody: Buffer, header: string | undefined, secret: string): boolean {
+  if (!header) {
+    return false;
+  }
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  const given = Buffer.from(header, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function isShopifyTopic(topic: string | undefined): topic is ShopifyTopic {
+  return (SHOPIFY_TOPICS as readonly string[]).includes(topic ?? '');
+}
+
+interface ShopifyLineItem {
+  product_id?: number | string | null;
+  variant_id?: number | string | null;
+  sku?: string | null;
+  title?: string;
+  name?: string;
+  price?: string | number;
+  quantity?: number;
+}
+
+interface ShopifyPayload {
+  id?: number | string;
+  token?: string;
+  checkout_token?: string | null;
+  email?: string | null;
+  contact_email?: string | null;
+  customer?: { id?: number | string | null; email?: string | null; first_name?: string | null; last_name?: string | null } | null;
+  line_items?: ShopifyLineItem[];
+  total_price?: string | number;
+  currency?: string;
+  presentment_currency?: string;
+  abandoned_checkout_url?: string | null;
+  order_status_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  cancelled_at?: string | null;
+  cancel_reason?: string | null;
+  customer_locale?: string | null;
+}
+
+/** The candidate for one webhook, or a reason to acknowledge it without storing anything. */
+export function mapShopifyWebhook(
+  topic: string | undefined,
+  webhookId: string | undefined,
+  payload: unknown,
+): { candidate: EventCandidate } | { skipped: string } {
+  if (!isShopifyTopic(topic)) {
+    throw new EventsException(
+      EventsErrorCode.UnsupportedWebhookTopic,
+      `Unsupported X-Shopify-Topic "${topic ?? ''}"; supported: ${SHOPIFY_TOPICS.join(', ')}`,
+    );
+  }
+  const p = (payload ?? {}) as ShopifyPayload;
+  const customerId = p.customer?.id === undefined || p.customer?.id === null ? undefined : String(p.customer.id);
+  const email = p.email || p.contact_email || p.customer?.email || undefined;
+  if (customerId === undefined && !email) {
+    return { skipped: 'no customer and no email yet: nobody to message' };
+  }
+  const traits: Record<string, unknown> = {};
+  if (p.customer?.first_name) {
+    traits.firstName = p.customer.first_name;
+  }
+  if (p.customer?.last_name) {
+    traits.lastName = p.customer.last_name;
+  }
+  if (p.customer_locale) {
+    traits.locale = p.customer_locale;
+  }
+  const items = (p.line_items ?? []).map((li) => ({
+    id: String(li.variant_id ?? li.product_id ?? li.sku ?? ''),
+    name: li.title ?? li.name ?? '',
+    price: Number(li.price ?? 0),
+    quantity: li.quantity ?? 1,
+  }));
+  const total = p.total_price === undefined ? undefined : Number(p.total_price);
+  const currency = p.currency ?? p.presentment_currency;
+
+  let name: string;
+  let properties: Record<string, unknown>;
+  switch (topic) {
+    case 'checkouts/create':
+    case 'checkouts/update':
+      name = topic === 'checkouts/create' ? 'checkout.started' : 'cart.updated';
+      properties = { cartId: p.token, items, total, currency, ...(p.abandoned_checkout_url ? { checkoutUrl: p.abandoned_checkout_url } : {}) };
+      break;
+    case 'orders/create':
+      name = 'order.placed';
+      properties = { orderId: p.id === undefined ? undefined : String(p.id), total, currency, items, ...(p.checkout_token ? { cartId: p.checkout_token } : {}) };
+      break;
+    case 'orders/paid':
+      name = 'order.paid';
+      properties = { orderId: p.id === undefined ? undefined : String(p.id), total, currency };
+      break;
+    case 'orders/cancelled':
+      name = 'order.cancelled';
+      properties = { orderId: p.id === undefined ? undefined : String(p.id), reason: p.cancel_reason ?? undefined };
+      break;
+  }
+  const timestamp = topic === 'orders/cancelled' ? (p.cancelled_at ?? p.updated_at) : (p.updated_at ?? p.created_at);
+  return {
+    candidate: {
+      path: '(body)',
+      messageId: webhookId,
+      input: {
+        name,
+        ...(customerId !== undefined ? { customerId } : {}),
+        ...(email ? { email } : {}),
+        ...(timestamp ? { timestamp } : {}),
+        properties: JSON.parse(JSON.stringify(properties)) as Record<string, unknown>,
+        ...(Object.keys(traits).length > 0 ? { traits } : {}),
+      },
+    },
+  };
+}
