@@ -19,10 +19,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KizunaConfig {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
-        const shown = value === undefined ? '' : ` (got "${name.endsWith('KEY') || name.endsWith('SECRET') ? '***' : value}")`;
+        const shown = value === undefined ? '' : ` (got "${name.endsWith('KEY') || name.endsWith('SECRET') ? '***' : redactUrlPassword(value)}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
   }
   return new KizunaConfig(parsed.data);
+}
+
+/** `scheme://user:password@host` shown as `scheme://user:***@host`: a bad DATABASE_URL must not leak its password. */
+function redactUrlPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^/]*@/i, '$1:***@');
 }

@@ -26,6 +26,9 @@ export function isShopifyTopic(topic: string | undefined): topic is ShopifyTopic
 }
 
 interface ShopifyLineItem {
+  /** The line's own id (orders) or key (checkouts): all a custom item without a product has. */
+  id?: number | string | null;
+  key?: string | null;
   product_id?: number | string | null;
   variant_id?: number | string | null;
   sku?: string | null;
@@ -84,7 +87,7 @@ export function mapShopifyWebhook(
     traits.locale = p.customer_locale;
   }
   const items = (p.line_items ?? []).map((li) => ({
-    id: String(li.variant_id ?? li.product_id ?? li.sku ?? ''),
+    id: String(li.variant_id ?? li.product_id ?? (li.sku || undefined) ?? li.id ?? li.key ?? ''),
     name: li.title ?? li.name ?? '',
     price: Number(li.price ?? 0),
     quantity: li.quantity ?? 1,

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { InvalidConfigError, loadConfig } from './load-config';
+
+/** Runs loadConfig expecting it to fail, and returns the error. */
+function configError(env: NodeJS.ProcessEnv): InvalidConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('loadConfig accepted an invalid environment');
+}
+
+describe('loadConfig', () => {
+  it('applies every default to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      bodyLimitBytes: 2 * 1024 * 1024,
+    });
+    expect(config.log).toEqual({ level: 'info' });
+    expect(config.database).toEqual({
+      url: undefined,
+      poolSize: 10,
+      embedded: { dataDir: path.resolve('./var/pg'), port: 54329 },
+    });
+    expect(config.auth).toEqual({ adminApiKey: undefined });
+    expect(config.ingest).toEqual({
+      dedupWindowHours: 72,
+      maxFutureSkewSeconds: 300,
+      retentionDays: 400,
+      shopifyWebhookSecret: undefined,
+    });
+    expect(config.shop).toEqual({ currency: 'USD' });
+    expect(config.worker).toEqual({ pollIntervalMs: 250, batchSize: 200 });
+  });
+
+  it('reads and coerces the variables it is given', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      PUBLIC_URL: 'https://kizuna.example.com//',
+      DATABASE_URL: 'postgresql://kizuna@db:5432/kizuna',
+      ADMIN_API_KEY: 'a'.repeat(24),
+      SHOPIFY_WEBHOOK_SECRET: 'shpss_123',
+      EVENT_DEDUP_WINDOW_HOURS: '24',
+      SHOP_CURRENCY: 'JPY',
+      WORKER_BATCH_SIZE: '50',
+    });
+    expect(config.env).toBe('production');
+    expect(config.http.port).toBe(8080);
+    expect(config.http.publicUrl).toBe('https://kizuna.example.com');
+    expect(config.database.url).toBe('postgresql://kizuna@db:5432/kizuna');
+    expect(config.auth.adminApiKey).toBe('a'.repeat(24));
+    expect(config.ingest.shopifyWebhookSecret).toBe('shpss_123');
+    expect(config.ingest.dedupWindowHours).toBe(24);
+    expect(config.shop.currency).toBe('JPY');
+    expect(config.worker.batchSize).toBe(50);
+  });
+
+  it('treats blank optional variables as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '  ', ADMIN_API_KEY: '', SHOPIFY_WEBHOOK_SECRET: ' ' });
+    expect(config.database.url).toBeUndefined();
+    expect(config.auth.adminApiKey).toBeUndefined();
+    expect(config.ingest.shopifyWebhookSecret).toBeUndefined();
+  });
+
+  it('reports every bad variable in one error, each by name', () => {
+    const error = configError({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      EVENT_DEDUP_WINDOW_HOURS: '1',
+      PORT_UNRELATED: 'ignored',
+    });
+    expect(error.name).toBe('InvalidConfigError');
+    expect(error.problems).toHaveLength(3);
+    const byName = Object.fromEntries(error.problems.map((p) => [p.slice(0, p.indexOf(':')), p]));
+    expect(Object.keys(byName).sort()).toEqual(['DATABASE_URL', 'EVENT_DEDUP_WINDOW_HOURS', 'PORT']);
+    expect(byName.PORT).toContain('(got "abc")');
+    expect(byName.DATABASE_URL).toContain('must be a postgres:// or postgresql:// URL');
+    expect(byName.DATABASE_URL).toContain('(got "mysql://x")');
+    expect(byName.EVENT_DEDUP_WINDOW_HOURS).toContain('must be at least 24 (hours)');
+    for (const problem of error.problems) {
+      expect(error.message).toContain(`  - ${problem}`);
+    }
+    expect(error.message.startsWith('Invalid configuration:\n')).toBe(true);
+  });
+
+  it('rejects values out of range and unknown enum members', () => {
+    const error = configError({
+      PORT: '70000',
+      LOG_LEVEL: 'verbose',
+      SHOP_CURRENCY: 'usd',
+      NODE_ENV: 'staging',
+      PUBLIC_URL: 'ftp://x',
+    });
+    const names = error.problems.map((p) => p.slice(0, p.indexOf(':'))).sort();
+    expect(names).toEqual(['LOG_LEVEL', 'NODE_ENV', 'PORT', 'PUBLIC_URL', 'SHOP_CURRENCY']);
+  });
+
+  it('never echoes a secret value', () => {
+    const error = configError({ ADMIN_API_KEY: 'hunter2-too-short', PORT: 'abc' });
+    const adminProblem = error.problems.find((p) => p.startsWith('ADMIN_API_KEY:'));
+    expect(adminProblem).toBe('ADMIN_API_KEY: must be at least 24 characters (got "***")');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('does not echo the password inside a bad DATABASE_URL', () => {
+    const error = configError({ DATABASE_URL: 'mysql://kizuna:s3cr3t-pw@db.internal:3306/kizuna' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).not.toContain('s3cr3t-pw');
+    // What is left still shows the operator what is wrong with it.
+    expect(error.problems[0]).toContain('mysql://kizuna:***@db.internal:3306/kizuna');
+  });
+});
