@@ -80,10 +80,21 @@ function encodeCursor(event: StoredEvent): string {
   return Buffer.from(`${event.occurredAt.toISOString()}|${event.seq}`).toString('base64url');
 }
 
+/** What encodeCursor writes: a 4-digit-year ISO instant and a seq within PostgreSQL's bigint. */
+const CURSOR_AT = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_SEQ = 9223372036854775807n;
+
 function decodeCursor(cursor: string): { occurredAt: Date; seq: string } {
   const [at, seq] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const occurredAt = new Date(at ?? '');
-  if (!seq || !/^\d+$/.test(seq) || Number.isNaN(occurredAt.getTime())) {
+  if (
+    !at ||
+    !CURSOR_AT.test(at) ||
+    !seq ||
+    !/^\d{1,19}$/.test(seq) ||
+    BigInt(seq) > MAX_SEQ ||
+    Number.isNaN(occurredAt.getTime())
+  ) {
     throw new CustomersException(CustomersErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
   }
   return { occurredAt, seq };

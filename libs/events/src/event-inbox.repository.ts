@@ -65,11 +65,13 @@ export class EventInboxRepository {
     }
     const ids = events.map(() => randomUUID());
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      // Claims each key, or takes over one that has outlived the dedup window.
+      // Claims each key, or takes over one that has outlived the dedup window. Keys are locked
+      // in one global order, so concurrent requests sharing keys cannot deadlock.
       const claimed: Array<{ message_id: string }> = await tx.query(
         `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id)
          SELECT $1, k.message_id, k.body_hash, k.event_id
            FROM unnest($2::text[], $3::bytea[], $4::uuid[]) AS k(message_id, body_hash, event_id)
+          ORDER BY k.message_id
          ON CONFLICT (source, message_id) DO UPDATE
            SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
            WHERE event_idempotency_keys.created_at < now() - make_interval(hours => $5)

@@ -7,6 +7,9 @@ import { MAX_BATCH_SIZE, nativeEventSchema } from './event.schema';
 import { EventsErrorCode, EventsException } from './events.exception';
 import { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, type NewEvent } from './new-event';
 
+/** Year 0 and earlier parse in JavaScript but PostgreSQL cannot store them. */
+const EARLIEST_TIMESTAMP = Date.parse('0001-01-01T00:00:00Z');
+
 /** One event in native shape, before validation, with where it came from in the request. */
 export interface EventCandidate {
   input: unknown;
@@ -96,6 +99,10 @@ export class EventIngestService {
       return undefined;
     }
     const occurredAt = event.timestamp ? new Date(event.timestamp) : new Date(now);
+    if (occurredAt.getTime() < EARLIEST_TIMESTAMP) {
+      issues.push({ path: `${candidate.path}.timestamp`, message: 'must be 0001-01-01T00:00:00Z or later' });
+      return undefined;
+    }
     const skewMs = this.config.ingest.maxFutureSkewSeconds * 1000;
     if (occurredAt.getTime() > now + skewMs) {
       issues.push({
