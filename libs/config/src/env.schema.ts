@@ -28,9 +28,7 @@ export const envSchema = z.object({
   EMBEDDED_PG_DIR: z.string().min(1).default('./var/pg'),
   EMBEDDED_PG_PORT: port.default(54329),
 
-  ADMIN_API_KEY: optionalString.pipe(
-    z.string().min(24, 'must be at least 24 characters').optional(),
-  ),
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   SHOPIFY_WEBHOOK_SECRET: optionalString,
 
   BODY_LIMIT_BYTES: positiveInt.default(2 * 1024 * 1024),

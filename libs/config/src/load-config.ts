@@ -19,7 +19,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KizunaConfig {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
-        const shown = value === undefined ? '' : ` (got "${name.endsWith('KEY') || name.endsWith('SECRET') ? '***' : redactUrlPassword(value)}")`;
+        const shown =
+          value === undefined
+            ? ''
+            : ` (got "${name.endsWith('KEY') || name.endsWith('SECRET') ? '***' : redactUrlPassword(value)}")`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );

@@ -19,7 +19,10 @@ export class CustomerProfileUpdater {
   ) {}
 
   async apply(tx: EntityManager, event: StoredEvent): Promise<string> {
-    const customerUuid = await this.customers.resolveForUpdate(tx, { customerId: event.customerId, email: event.email });
+    const customerUuid = await this.customers.resolveForUpdate(tx, {
+      customerId: event.customerId,
+      email: event.email,
+    });
     if (event.email !== undefined && event.customerId !== undefined) {
       await this.customers.updateEmail(tx, customerUuid, event.email);
     }
@@ -45,7 +48,12 @@ export class CustomerProfileUpdater {
         });
         return true;
       case 'order.refunded':
-        await this.customers.recordRefund(tx, customerUuid, String(p.orderId), p.total === undefined ? undefined : Number(p.total));
+        await this.customers.recordRefund(
+          tx,
+          customerUuid,
+          String(p.orderId),
+          p.total === undefined ? undefined : Number(p.total),
+        );
         return true;
       case 'order.cancelled':
         await this.customers.recordCancellation(tx, customerUuid, String(p.orderId), event.occurredAt);

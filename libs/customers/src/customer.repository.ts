@@ -65,7 +65,9 @@ export class CustomerRepository {
 
   private async findForUpdate(tx: EntityManager, identity: CustomerIdentity): Promise<string | undefined> {
     if (identity.customerId !== undefined) {
-      const byId: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE customer_id = $1 FOR UPDATE', [identity.customerId]);
+      const byId: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE customer_id = $1 FOR UPDATE', [
+        identity.customerId,
+      ]);
       if (byId[0]) {
         return byId[0].id;
       }
@@ -80,7 +82,10 @@ export class CustomerRepository {
       );
       return adopted[0]?.id;
     }
-    const byEmail: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE email_normalized = $1 FOR UPDATE', [identity.email]);
+    const byEmail: Array<{ id: string }> = await tx.query(
+      'SELECT id FROM customers WHERE email_normalized = $1 FOR UPDATE',
+      [identity.email],
+    );
     return byEmail[0]?.id;
   }
 
@@ -118,7 +123,12 @@ export class CustomerRepository {
   }
 
   /** Adds a refund, capped at the order total; no amount means the whole order. */
-  async recordRefund(tx: EntityManager, customerUuid: string, orderId: string, amount: number | undefined): Promise<void> {
+  async recordRefund(
+    tx: EntityManager,
+    customerUuid: string,
+    orderId: string,
+    amount: number | undefined,
+  ): Promise<void> {
     await tx.query(
       `UPDATE customer_orders
           SET refunded_total = LEAST(total, CASE WHEN $3::numeric IS NULL THEN total ELSE refunded_total + $3::numeric END)

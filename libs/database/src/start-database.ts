@@ -8,10 +8,7 @@ export interface RunningDatabase {
 }
 
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL under EMBEDDED_PG_DIR. */
-export async function startDatabase(
-  config: KizunaConfig,
-  onLog: (line: string) => void,
-): Promise<RunningDatabase> {
+export async function startDatabase(config: KizunaConfig, onLog: (line: string) => void): Promise<RunningDatabase> {
   if (config.database.url) {
     return { url: config.database.url, embedded: undefined };
   }

@@ -219,6 +219,18 @@ export class EventInboxRepository {
     return count;
   }
 
+  /** Deletes processed events older than the retention period, in bounded chunks. */
+  async pruneProcessedEvents(retentionDays: number, chunk = 10_000): Promise<number> {
+    const [, count]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM events WHERE seq IN (
+         SELECT seq FROM events
+          WHERE processed_at IS NOT NULL AND received_at < now() - make_interval(days => $1)
+          LIMIT $2)`,
+      [retentionDays, chunk],
+    );
+    return count;
+  }
+
   async countPending(): Promise<number> {
     const [row]: Array<{ count: string }> = await this.dataSource.query(
       'SELECT count(*)::text AS count FROM events WHERE processed_at IS NULL',

@@ -75,7 +75,12 @@ export class EventIngestService {
     });
   }
 
-  private validate(source: EventSource, candidate: EventCandidate, now: number, issues: ValidationIssue[]): NewEvent | undefined {
+  private validate(
+    source: EventSource,
+    candidate: EventCandidate,
+    now: number,
+    issues: ValidationIssue[],
+  ): NewEvent | undefined {
     if (candidate.issues && candidate.issues.length > 0) {
       issues.push(...candidate.issues);
       return undefined;

@@ -89,21 +89,27 @@ export const nativeEventSchema = z
     customerId: idString.optional(),
     email: z.email().max(320).optional(),
     messageId: z.string().trim().min(1).max(255).optional(),
-    timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-21T09:30:00Z' }).optional(),
+    timestamp: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-21T09:30:00Z' })
+      .optional(),
     properties: z.record(z.string(), z.unknown()).default({}),
     traits: traitsSchema.optional(),
   })
   .strict()
   .superRefine((event, ctx) => {
     if (event.customerId === undefined && event.email === undefined && event.traits?.email === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['customerId'], message: 'customerId or email is required to identify the customer' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerId'],
+        message: 'customerId or email is required to identify the customer',
+      });
     }
     const propertiesSchema = KNOWN_EVENT_PROPERTIES[event.name];
     if (propertiesSchema) {
       const parsed = propertiesSchema.safeParse(event.properties);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-          ctx.addIssue({ ...issue, path: ['properties', ...issue.path] } as z.core.$ZodRawIssue);
+          ctx.addIssue({ ...issue, path: ['properties', ...issue.path] });
         }
       } else {
         event.properties = parsed.data;

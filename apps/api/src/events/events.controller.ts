@@ -2,7 +2,13 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nes
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow } from '@kizuna/common';
-import { EventIngestService, MAX_BATCH_SIZE, nativeBatchSchema, nativeEventSchema, type IngestResult } from '@kizuna/events';
+import {
+  EventIngestService,
+  MAX_BATCH_SIZE,
+  nativeBatchSchema,
+  nativeEventSchema,
+  type IngestResult,
+} from '@kizuna/events';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { openApiSchema } from '../http/openapi-schema';
@@ -18,7 +24,9 @@ export class EventsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Ingest one event. 202 once it is durably stored; the same key again returns the same result.' })
+  @ApiOperation({
+    summary: 'Ingest one event. 202 once it is durably stored; the same key again returns the same result.',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Used when the body has no messageId' })
   @ApiBody({ schema: openApiSchema(nativeEventSchema) })
   async ingestOne(
@@ -27,7 +35,9 @@ export class EventsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<IngestResult> {
     const input = parseOrThrow(objectBody, body);
-    const [result] = await this.ingest.ingest('api', [{ input, path: '(body)', messageId: idempotencyKey?.trim() || undefined }]);
+    const [result] = await this.ingest.ingest('api', [
+      { input, path: '(body)', messageId: idempotencyKey?.trim() || undefined },
+    ]);
     count([result!]);
     if (result!.status === 'duplicate') {
       response.setHeader('Idempotent-Replayed', 'true');

@@ -24,6 +24,9 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: database reachable and migrations applied' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 }), () => this.migrations.check('migrations')]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3000 }),
+      () => this.migrations.check('migrations'),
+    ]);
   }
 }

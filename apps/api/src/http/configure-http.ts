@@ -26,7 +26,8 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
@@ -48,7 +49,9 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
     app,
     new DocumentBuilder()
       .setTitle('Kizuna API')
-      .setDescription('Customer-journey orchestration: event ingest, customers, operations. See docs/ in the repository.')
+      .setDescription(
+        'Customer-journey orchestration: event ingest, customers, operations. See docs/ in the repository.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .addBasicAuth()
@@ -59,7 +62,12 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
 }
 
 /** Errors raised by Express itself (body parser) before Nest's filter can see them. */
-export function expressErrorHandler(error: unknown, req: Request & { id?: string }, res: Response, next: NextFunction): void {
+export function expressErrorHandler(
+  error: unknown,
+  req: Request & { id?: string },
+  res: Response,
+  next: NextFunction,
+): void {
   if (res.headersSent) {
     next(error);
     return;

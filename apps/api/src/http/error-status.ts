@@ -7,7 +7,7 @@ import { EventsErrorCode } from '@kizuna/events';
 export type KizunaErrorCode = RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
-export function httpStatusOf(code: KizunaErrorCode): HttpStatus {
+export function httpStatusOf(code: KizunaErrorCode): number {
   switch (code) {
     case RequestErrorCode.ValidationFailed:
     case RequestErrorCode.MalformedJson:

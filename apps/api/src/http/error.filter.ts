@@ -41,19 +41,27 @@ export class ErrorFilter implements ExceptionFilter {
 
 export function toErrorBody(error: unknown, requestId: string): ErrorBody {
   if (error instanceof DomainException) {
-    const statusCode = httpStatusOf(error.code as KizunaErrorCode);
+    const domain = error as DomainException<KizunaErrorCode>;
+    const statusCode = httpStatusOf(domain.code);
     if (statusCode >= 500) {
-      return { statusCode, code: error.code, message: 'Internal server error', requestId };
+      return { statusCode, code: domain.code, message: 'Internal server error', requestId };
     }
-    return { statusCode, code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), requestId };
+    return {
+      statusCode,
+      code: domain.code,
+      message: domain.message,
+      ...(domain.details === undefined ? {} : { details: domain.details }),
+      requestId,
+    };
   }
   const parserError = bodyParserError(error);
   if (parserError) {
     return { ...parserError, requestId };
   }
   if (error instanceof HttpException) {
-    const statusCode = error.getStatus();
-    const code = statusCode === HttpStatus.NOT_FOUND ? RequestErrorCode.RouteNotFound : `HTTP_${statusCode}`;
+    const statusCode: number = error.getStatus();
+    const code =
+      statusCode === (HttpStatus.NOT_FOUND as number) ? RequestErrorCode.RouteNotFound : `HTTP_${statusCode}`;
     return { statusCode, code, message: statusCode >= 500 ? 'Internal server error' : error.message, requestId };
   }
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error', requestId };
@@ -65,7 +73,11 @@ function bodyParserError(error: unknown): Omit<ErrorBody, 'requestId'> | undefin
   for (const e of candidates) {
     const type = (e as { type?: unknown } | null)?.type;
     if (type === 'entity.parse.failed') {
-      return { statusCode: 400, code: RequestErrorCode.MalformedJson, message: `Malformed JSON body: ${(e as Error).message}` };
+      return {
+        statusCode: 400,
+        code: RequestErrorCode.MalformedJson,
+        message: `Malformed JSON body: ${(e as Error).message}`,
+      };
     }
     if (type === 'entity.too.large') {
       const limit = (e as { limit?: number }).limit;

@@ -2,7 +2,13 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow } from '@kizuna/common';
-import { EventIngestService, mapSegmentMessages, segmentBatchSchema, segmentMessageSchema, type SkippedMessage } from '@kizuna/events';
+import {
+  EventIngestService,
+  mapSegmentMessages,
+  segmentBatchSchema,
+  segmentMessageSchema,
+  type SkippedMessage,
+} from '@kizuna/events';
 
 export interface SegmentResponse {
   success: true;

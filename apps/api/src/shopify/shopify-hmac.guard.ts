@@ -19,8 +19,14 @@ export class ShopifyHmacGuard implements CanActivate {
     }
     const request = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
     const header = request.headers['x-shopify-hmac-sha256'];
-    if (!request.rawBody || !verifyShopifyHmac(request.rawBody, typeof header === 'string' ? header : undefined, secret)) {
-      throw new AuthException(AuthErrorCode.InvalidSignature, 'X-Shopify-Hmac-Sha256 is missing or does not match the body');
+    if (
+      !request.rawBody ||
+      !verifyShopifyHmac(request.rawBody, typeof header === 'string' ? header : undefined, secret)
+    ) {
+      throw new AuthException(
+        AuthErrorCode.InvalidSignature,
+        'X-Shopify-Hmac-Sha256 is missing or does not match the body',
+      );
     }
     return true;
   }

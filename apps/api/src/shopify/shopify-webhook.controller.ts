@@ -24,7 +24,10 @@ export class ShopifyWebhookController {
     @Headers('x-shopify-topic') topic: string | undefined,
     @Headers('x-shopify-webhook-id') webhookId: string | undefined,
   ): Promise<{ status: 'accepted' | 'duplicate' | 'skipped'; eventId?: string; reason?: string }> {
-    const payload = parseOrThrow(z.record(z.string(), z.unknown(), { message: 'the body must be a JSON object' }), body);
+    const payload = parseOrThrow(
+      z.record(z.string(), z.unknown(), { message: 'the body must be a JSON object' }),
+      body,
+    );
     if (!webhookId?.trim()) {
       throw new RequestException(RequestErrorCode.ValidationFailed, 'X-Shopify-Webhook-Id header is required');
     }

