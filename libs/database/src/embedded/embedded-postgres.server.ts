@@ -125,7 +125,9 @@ async function reachableDataDir(dataDir: string, log: (line: string) => void): P
     if (stat && (stat.mode & 0o001) === 0) {
       const digest = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
       const fallback = path.join('/var/lib/kizuna/embedded', digest, path.basename(dataDir));
-      log(`${dir} is closed to the "postgres" user that PostgreSQL runs as under root; keeping the data in ${fallback}`);
+      log(
+        `${dir} is closed to the "postgres" user that PostgreSQL runs as under root; keeping the data in ${fallback}`,
+      );
       return fallback;
     }
     const parent = path.dirname(dir);
