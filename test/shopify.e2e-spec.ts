@@ -499,6 +499,7 @@ describe('Shopify webhooks without SHOPIFY_WEBHOOK_SECRET', () => {
     expect(res.status).toBe(503);
     const body = (await res.json()) as ErrorBody;
     expect(body.code).toBe('SIGNATURE_NOT_CONFIGURED');
+    expect(body.message).toContain('SHOPIFY_WEBHOOK_SECRET');
     expect(body.statusCode).toBe(503);
     expect(await t.db.query('SELECT 1 FROM events')).toEqual([]);
   });

@@ -145,6 +145,15 @@ export class CustomerRepository {
     );
   }
 
+  /** Orders not cancelled in this currency: the ones revenue is made of. */
+  async countLiveOrdersIn(customerUuid: string, currency: string): Promise<number> {
+    const [row] = await this.customers.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM customer_orders WHERE customer_uuid = $1 AND currency = $2 AND cancelled_at IS NULL`,
+      [customerUuid, currency],
+    );
+    return row?.n ?? 0;
+  }
+
   /**
    * Purchase stats derived from the order facts: cancelled orders do not count; refunds reduce
    * revenue; revenue sums orders in the shop currency only (no exchange rates here).

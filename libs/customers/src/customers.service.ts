@@ -16,6 +16,7 @@ export interface CustomerProfile {
     ordersCount: number;
     /** Net of refunds, in `currency`, as a decimal number. */
     revenue: number;
+    /** revenue divided by the orders in `currency` (orders in other currencies are not in revenue). */
     averageOrderValue: number;
     currency: string;
     firstOrderAt: string | null;
@@ -40,6 +41,9 @@ export class CustomersService {
   async getProfile(customerId: string): Promise<CustomerProfile> {
     const c = await this.require(customerId);
     const revenue = Number(c.revenue);
+    // Revenue is in the shop currency, so its average is over the orders in that currency.
+    const revenueOrders =
+      c.ordersCount === 0 ? 0 : await this.customers.countLiveOrdersIn(c.id, this.config.shop.currency);
     return {
       customerId: c.customerId,
       email: c.email,
@@ -50,7 +54,7 @@ export class CustomersService {
       stats: {
         ordersCount: c.ordersCount,
         revenue,
-        averageOrderValue: c.ordersCount === 0 ? 0 : Math.round((revenue / c.ordersCount) * 100) / 100,
+        averageOrderValue: revenueOrders === 0 ? 0 : Math.round((revenue / revenueOrders) * 100) / 100,
         currency: this.config.shop.currency,
         firstOrderAt: c.firstOrderAt?.toISOString() ?? null,
         lastOrderAt: c.lastOrderAt?.toISOString() ?? null,

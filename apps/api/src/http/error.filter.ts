@@ -24,7 +24,7 @@ export class ErrorFilter implements ExceptionFilter {
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
     const body = toErrorBody(error, String(request.id ?? ''));
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 500) {
       this.logger.error({
         msg: 'request failed',
         requestId: body.requestId,
@@ -43,7 +43,7 @@ export function toErrorBody(error: unknown, requestId: string): ErrorBody {
   if (error instanceof DomainException) {
     const domain = error as DomainException<KizunaErrorCode>;
     const statusCode = httpStatusOf(domain.code);
-    if (statusCode >= 500) {
+    if (statusCode === 500) {
       return { statusCode, code: domain.code, message: 'Internal server error', requestId };
     }
     return {

@@ -60,7 +60,7 @@ export class SegmentController {
   }
 }
 
-/** Single-message endpoints imply the type; a body naming another type is refused by validation. */
+/** Single-message endpoints imply the type: /v1/track is a track call whatever `type` the body names. */
 function withType(body: unknown, type: 'track' | 'identify'): unknown {
   const message = parseOrThrow(segmentMessageSchema.partial({ type: true }), body);
   return { ...message, type };

@@ -268,7 +268,7 @@ const mappingCases: MappingCase[] = [
     },
   },
   {
-    title: 'Order Completed without total: revenue, and no cart id when none is given',
+    title: 'Order Completed without total: revenue; the order id stands in for the cart id, as at Checkout Started',
     message: {
       type: 'track',
       userId: 'u-1',
@@ -278,7 +278,15 @@ const mappingCases: MappingCase[] = [
     expected: {
       name: 'order.placed',
       customerId: 'u-1',
-      properties: { order_id: 'ord-2', revenue: 20, currency: 'EUR', orderId: 'ord-2', total: 20, items: [] },
+      properties: {
+        order_id: 'ord-2',
+        revenue: 20,
+        currency: 'EUR',
+        orderId: 'ord-2',
+        cartId: 'ord-2',
+        total: 20,
+        items: [],
+      },
     },
   },
   {
@@ -292,7 +300,15 @@ const mappingCases: MappingCase[] = [
     expected: {
       name: 'order.updated',
       customerId: 'u-1',
-      properties: { order_id: 'ord-1', value: 5, currency: 'USD', orderId: 'ord-1', total: 5, items: [] },
+      properties: {
+        order_id: 'ord-1',
+        value: 5,
+        currency: 'USD',
+        orderId: 'ord-1',
+        cartId: 'ord-1',
+        total: 5,
+        items: [],
+      },
     },
   },
   {
@@ -353,7 +369,15 @@ const mappingCases: MappingCase[] = [
     expected: {
       name: 'order.placed',
       customerId: 'u-1',
-      properties: { order_id: 'ord-3', total: 1, currency: null, cart_id: null, orderId: 'ord-3', items: [] },
+      properties: {
+        order_id: 'ord-3',
+        total: 1,
+        currency: null,
+        cart_id: null,
+        orderId: 'ord-3',
+        cartId: 'ord-3',
+        items: [],
+      },
     },
   },
   {

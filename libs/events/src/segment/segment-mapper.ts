@@ -150,7 +150,8 @@ function mapProperties(event: string, props: Record<string, unknown>): Record<st
     case 'order.updated':
       assign(mapped, {
         orderId: props.order_id,
-        cartId: props.cart_id ?? props.checkout_id,
+        // Same fallback as Checkout Started, so an order finds the cart it came from.
+        cartId,
         total: props.total ?? props.revenue ?? props.value,
         currency: props.currency,
         items: products ?? [],
