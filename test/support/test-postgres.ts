@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { EmbeddedPostgresServer } from '../../libs/database/src';
 
@@ -18,10 +19,16 @@ export function testServerUrl(database: string): string {
   return url.toString();
 }
 
+/**
+ * One embedded test server per checkout: the port is derived from the checkout's path, so two
+ * checkouts (say a CI clone and a working copy) can run their suites at the same time.
+ */
 export function embeddedTestServer(): EmbeddedPostgresServer {
+  const root = path.resolve(__dirname, '../..');
+  const derived = 55000 + (createHash('sha256').update(root).digest().readUInt16BE(0) % 1000);
   return new EmbeddedPostgresServer({
-    dataDir: path.resolve(__dirname, '../../var/test-pg'),
-    port: Number(process.env.KIZUNA_TEST_EMBEDDED_PORT ?? 54339),
+    dataDir: path.join(root, 'var/test-pg'),
+    port: Number(process.env.KIZUNA_TEST_EMBEDDED_PORT ?? derived),
     database: 'postgres',
   });
 }
