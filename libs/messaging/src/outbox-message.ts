@@ -1,0 +1,26 @@
+export type Channel = 'email' | 'webhook';
+export type MessageCategory = 'marketing' | 'transactional';
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'suppressed' | 'skipped';
+
+/** Where an effect came from, for the message log and per-journey counts. */
+export interface EffectOrigin {
+  journeyId: string;
+  journeyVersion: number;
+  instanceId: string;
+  stepId: string;
+}
+
+/** What the journey engine asks to be delivered. */
+export type NewOutboxMessage = {
+  /** Deterministic: `<instanceId>:<stepId>:<entryCount>`. Enqueuing the same key twice is a no-op. */
+  effectKey: string;
+  customerUuid: string;
+  category: MessageCategory;
+  /** Data the template or webhook body is built from (trigger event properties, etc.). Plain JSON. */
+  payload: Record<string, unknown>;
+  origin?: EffectOrigin;
+  /** Higher goes first when a frequency cap allows only some. */
+  priority?: number;
+  /** Earliest delivery time; defaults to now. */
+  notBefore?: Date;
+} & ({ channel: 'email'; templateKey: string } | { channel: 'webhook'; webhookUrl: string });

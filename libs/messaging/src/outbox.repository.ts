@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { NewOutboxMessage } from './outbox-message';
+
+export const OUTBOX_CHANNEL = 'kizuna_outbox';
+
+/** The writing side of the outbox, used inside the transaction that decided the effects. */
+@Injectable()
+export class OutboxRepository {
+  /**
+   * Enqueues effects; keys already present are skipped, which is what makes replays harmless.
+   * Returns the keys actually enqueued. Wakes delivery workers on commit.
+   */
+  async enqueue(tx: EntityManager, messages: NewOutboxMessage[]): Promise<string[]> {
+    if (messages.length === 0) {
+      return [];
+    }
+    const rows: Array<{ effect_key: string }> = await tx.query(
+      `INSERT INTO outbox_messages (effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
+                                    journey_id, journey_version, instance_id, step_id, priority, not_before)
+       SELECT m.effect_key, m.customer_uuid, m.channel, m.category, m.template_key, m.webhook_url, m.payload::jsonb,
+              m.journey_id, m.journey_version, m.instance_id, m.step_id, m.priority, COALESCE(m.not_before, now())
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::uuid[], $9::int[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[])
+           AS m(effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
+                journey_id, journey_version, instance_id, step_id, priority, not_before)
+        ORDER BY m.effect_key
+       ON CONFLICT (effect_key) DO NOTHING
+       RETURNING effect_key`,
+      [
+        messages.map((m) => m.effectKey),
+        messages.map((m) => m.customerUuid),
+        messages.map((m) => m.channel),
+        messages.map((m) => m.category),
+        messages.map((m) => (m.channel === 'email' ? m.templateKey : null)),
+        messages.map((m) => (m.channel === 'webhook' ? m.webhookUrl : null)),
+        messages.map((m) => JSON.stringify(m.payload)),
+        messages.map((m) => m.origin?.journeyId ?? null),
+        messages.map((m) => m.origin?.journeyVersion ?? null),
+        messages.map((m) => m.origin?.instanceId ?? null),
+        messages.map((m) => m.origin?.stepId ?? null),
+        messages.map((m) => m.priority ?? 0),
+        messages.map((m) => m.notBefore?.toISOString() ?? null),
+      ],
+    );
+    if (rows.length > 0) {
+      await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    }
+    return rows.map((r) => r.effect_key);
+  }
+}
