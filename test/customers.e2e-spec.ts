@@ -1,64 +1,17 @@
 import { Role } from '@kizuna/auth';
+import {
+  type ErrorBody,
+  type EventPageBody,
+  type IngestResultBody,
+  type ProfileBody,
+  type Reply,
+} from './support/http-bodies';
 import { startTestApp, waitFor, type TestApp } from './support/test-app';
 
 /**
  * Customer profiles as the worker builds them from ingested events, read back through
  * GET /v1/customers/:customerId and its event timeline, against the real app and PostgreSQL.
  */
-
-interface IngestResultBody {
-  messageId: string;
-  eventId: string;
-  status: 'accepted' | 'duplicate';
-}
-
-interface ProfileBody {
-  customerId: string | null;
-  email: string | null;
-  attributes: Record<string, unknown>;
-  timezone: string | null;
-  locale: string | null;
-  emailConsent: string;
-  stats: {
-    ordersCount: number;
-    revenue: number;
-    averageOrderValue: number;
-    currency: string;
-    firstOrderAt: string | null;
-    lastOrderAt: string | null;
-  };
-}
-
-interface TimelineEventBody {
-  id: string;
-  name: string;
-  messageId: string;
-  source: string;
-  timestamp: string;
-  receivedAt: string;
-  properties: Record<string, unknown>;
-  traits?: Record<string, unknown>;
-  processingError?: string;
-}
-
-interface EventPageBody {
-  events: TimelineEventBody[];
-  nextCursor: string | null;
-}
-
-interface ErrorResponseBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: { issues?: Array<{ path: string; message: string }> };
-  requestId: string;
-}
-
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
 
 interface NativeEvent {
   messageId: string;
@@ -79,7 +32,7 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const at = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
 
 /** Checks the shape every error shares, and that requestId is the one in X-Request-Id. */
-function expectError(reply: Reply<ErrorResponseBody>, statusCode: number, code: string): ErrorResponseBody {
+function expectError(reply: Reply<ErrorBody>, statusCode: number, code: string): ErrorBody {
   expect({ status: reply.status, code: reply.body.code }).toEqual({ status: statusCode, code });
   expect(reply.body).toEqual(
     expect.objectContaining({ statusCode, code, message: expect.any(String), requestId: expect.any(String) }),
@@ -381,8 +334,8 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
     });
 
     it('answers an unknown customer with 404 CUSTOMER_NOT_FOUND', async () => {
-      expectError(await get<ErrorResponseBody>('/v1/customers/unknown'), 404, 'CUSTOMER_NOT_FOUND');
-      expectError(await get<ErrorResponseBody>('/v1/customers/unknown/events'), 404, 'CUSTOMER_NOT_FOUND');
+      expectError(await get<ErrorBody>('/v1/customers/unknown'), 404, 'CUSTOMER_NOT_FOUND');
+      expectError(await get<ErrorBody>('/v1/customers/unknown/events'), 404, 'CUSTOMER_NOT_FOUND');
     });
 
     it('does not find a profile known only by email under its email', async () => {
@@ -393,7 +346,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         properties: { productId: 'p-1' },
       });
       await drained();
-      expectError(await get<ErrorResponseBody>('/v1/customers/solo%40example.com'), 404, 'CUSTOMER_NOT_FOUND');
+      expectError(await get<ErrorBody>('/v1/customers/solo%40example.com'), 404, 'CUSTOMER_NOT_FOUND');
     });
   });
 
@@ -480,7 +433,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
       ['a date not in the form the API writes', Buffer.from('1|5').toString('base64url')],
     ])('refuses a cursor that is %s with 400 INVALID_CURSOR', async (_what, cursor) => {
       expectError(
-        await get<ErrorResponseBody>(`/v1/customers/${customerId}/events?before=${encodeURIComponent(cursor)}`),
+        await get<ErrorBody>(`/v1/customers/${customerId}/events?before=${encodeURIComponent(cursor)}`),
         400,
         'INVALID_CURSOR',
       );
@@ -488,7 +441,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
 
     it.each(['0', '201', 'ten'])('refuses limit=%s with 400', async (limit) => {
       const body = expectError(
-        await get<ErrorResponseBody>(`/v1/customers/${customerId}/events?limit=${limit}`),
+        await get<ErrorBody>(`/v1/customers/${customerId}/events?limit=${limit}`),
         400,
         'VALIDATION_FAILED',
       );

@@ -1,4 +1,5 @@
 import { Role } from '@kizuna/auth';
+import { type ErrorBody, type EventRow, type IngestResultBody, type Reply } from './support/http-bodies';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -6,37 +7,10 @@ import { startTestApp, type TestApp } from './support/test-app';
  * stored, what is deduplicated, and how every refusal looks on the wire.
  */
 
-interface IngestResultBody {
-  messageId: string;
-  eventId: string;
-  status: 'accepted' | 'duplicate';
-}
-
 interface BatchResultBody {
   accepted: number;
   duplicates: number;
   results: IngestResultBody[];
-}
-
-interface ErrorResponseBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: { issues?: Array<{ path: string; message: string }> } & Record<string, unknown>;
-  requestId: string;
-}
-
-interface EventRow {
-  id: string;
-  source: string;
-  message_id: string;
-  name: string;
-  customer_key: string;
-  customer_id: string | null;
-  email: string | null;
-  occurred_at: Date;
-  properties: Record<string, unknown>;
-  traits: Record<string, unknown> | null;
 }
 
 interface KeyRow {
@@ -47,12 +21,6 @@ interface KeyRow {
 interface Counts {
   events: number;
   keys: number;
-}
-
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
 }
 
 let sequence = 0;
@@ -88,7 +56,7 @@ async function keyRows(t: TestApp, messageId: string): Promise<KeyRow[]> {
 }
 
 /** Checks the shape every error shares, and that requestId is the one in X-Request-Id. */
-function expectError(reply: Reply<ErrorResponseBody>, statusCode: number, code: string): ErrorResponseBody {
+function expectError(reply: Reply<ErrorBody>, statusCode: number, code: string): ErrorBody {
   expect({ status: reply.status, code: reply.body.code }).toEqual({ status: statusCode, code });
   expect(reply.body).toEqual(
     expect.objectContaining({ statusCode, code, message: expect.any(String), requestId: expect.any(String) }),
@@ -99,7 +67,7 @@ function expectError(reply: Reply<ErrorResponseBody>, statusCode: number, code: 
   return reply.body;
 }
 
-const issuePaths = (body: ErrorResponseBody): string[] => (body.details?.issues ?? []).map((i) => i.path);
+const issuePaths = (body: ErrorBody): string[] => (body.details?.issues ?? []).map((i) => i.path);
 
 function makeClient(t: TestApp, key: string) {
   const send = async <T>(path: string, body: string, headers: Record<string, string> = {}): Promise<Reply<T>> => {
@@ -234,7 +202,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
 
     it('refuses a body messageId that differs from the Idempotency-Key header', async () => {
       const before = await storedCounts(t);
-      const reply = await client.postEvent<ErrorResponseBody>(anEvent({ messageId: 'body-key' }), {
+      const reply = await client.postEvent<ErrorBody>(anEvent({ messageId: 'body-key' }), {
         'Idempotency-Key': 'header-key',
       });
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
@@ -248,7 +216,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
       expect(first.body.status).toBe('accepted');
       const before = await storedCounts(t);
 
-      const reply = await client.postEvent<ErrorResponseBody>({
+      const reply = await client.postEvent<ErrorBody>({
         ...event,
         properties: { productId: 'p-1', price: 11 },
       });
@@ -391,7 +359,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
       const before = await storedCounts(t);
       const events = [anEvent(), anEvent(), anEvent({ timestamp: 'yesterday' }), anEvent()];
 
-      const reply = await client.postBatch<ErrorResponseBody>(events);
+      const reply = await client.postBatch<ErrorBody>(events);
 
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(body.message).toContain('events[2].timestamp');
@@ -405,7 +373,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
 
     it('names every invalid event of a batch', async () => {
       const before = await storedCounts(t);
-      const reply = await client.postBatch<ErrorResponseBody>([
+      const reply = await client.postBatch<ErrorBody>([
         anEvent({ name: 5 }),
         anEvent(),
         anEvent({ customerId: undefined }),
@@ -428,14 +396,14 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
 
     it('refuses 1001 events with 413 BATCH_TOO_LARGE and stores none', async () => {
       const before = await storedCounts(t);
-      const reply = await client.postBatch<ErrorResponseBody>(Array.from({ length: 1001 }, () => anEvent()));
+      const reply = await client.postBatch<ErrorBody>(Array.from({ length: 1001 }, () => anEvent()));
       const body = expectError(reply, 413, 'BATCH_TOO_LARGE');
       expect(body.details).toEqual({ limit: 1000, received: 1001 });
       expect(await storedCounts(t)).toEqual(before);
     });
 
     it('refuses an empty batch', async () => {
-      const reply = await client.postBatch<ErrorResponseBody>([]);
+      const reply = await client.postBatch<ErrorBody>([]);
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(issuePaths(body)).toEqual(['events']);
     });
@@ -447,10 +415,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
       const before = await storedCounts(t);
       const fresh = anEvent();
 
-      const reply = await client.postBatch<ErrorResponseBody>([
-        fresh,
-        { ...stored, properties: { productId: 'p-other' } },
-      ]);
+      const reply = await client.postBatch<ErrorBody>([fresh, { ...stored, properties: { productId: 'p-other' } }]);
 
       const body = expectError(reply, 409, 'IDEMPOTENCY_CONFLICT');
       expect(body.details).toEqual({ messageId: stored.messageId });
@@ -465,7 +430,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
     it('refuses a batch repeating a key with different content with 409, storing none of it', async () => {
       const before = await storedCounts(t);
       const event = anEvent({ properties: { productId: 'p-a' } });
-      const reply = await client.postBatch<ErrorResponseBody>([
+      const reply = await client.postBatch<ErrorBody>([
         anEvent(),
         event,
         { ...event, properties: { productId: 'p-b' } },
@@ -512,23 +477,23 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
     });
 
     it('refuses malformed JSON with 400 MALFORMED_JSON', async () => {
-      const reply = await client.send<ErrorResponseBody>('/v1/events', '{"name": "product.viewed", "customerId": ');
+      const reply = await client.send<ErrorBody>('/v1/events', '{"name": "product.viewed", "customerId": ');
       expectError(reply, 400, 'MALFORMED_JSON');
     });
 
     it('refuses malformed JSON on the batch route too', async () => {
-      const reply = await client.send<ErrorResponseBody>('/v1/events/batch', '{"events": [}');
+      const reply = await client.send<ErrorBody>('/v1/events/batch', '{"events": [}');
       expectError(reply, 400, 'MALFORMED_JSON');
     });
 
     it('refuses a JSON body that is not an object', async () => {
-      const reply = await client.send<ErrorResponseBody>('/v1/events', '[]');
+      const reply = await client.send<ErrorBody>('/v1/events', '[]');
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(body.message).toContain('JSON object');
     });
 
     it('refuses an event without customerId or email, saying customerId is needed', async () => {
-      const reply = await client.postEvent<ErrorResponseBody>(anEvent({ customerId: undefined }));
+      const reply = await client.postEvent<ErrorBody>(anEvent({ customerId: undefined }));
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(body.message).toContain('customerId');
       expect(issuePaths(body)).toEqual(['(body).customerId']);
@@ -578,14 +543,14 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
       { what: 'an unknown top-level field', overrides: { userId: 'u-1' }, path: '(body)' },
       { what: 'a blank messageId', overrides: { messageId: '   ' }, path: '(body).messageId' },
     ])('refuses $what with 400 naming $path', async ({ overrides, path }) => {
-      const reply = await client.postEvent<ErrorResponseBody>(anEvent(overrides));
+      const reply = await client.postEvent<ErrorBody>(anEvent(overrides));
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(issuePaths(body)).toEqual([path]);
       expect(body.message).toContain(`${path}:`);
     });
 
     it('refuses a timestamp far in the future', async () => {
-      const reply = await client.postEvent<ErrorResponseBody>(
+      const reply = await client.postEvent<ErrorBody>(
         anEvent({ timestamp: new Date(Date.now() + 3_600_000).toISOString() }),
       );
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
@@ -594,14 +559,14 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
     });
 
     it('refuses an event with neither messageId nor Idempotency-Key header', async () => {
-      const reply = await client.postEvent<ErrorResponseBody>(anEvent({ messageId: undefined }));
+      const reply = await client.postEvent<ErrorBody>(anEvent({ messageId: undefined }));
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
       expect(issuePaths(body)).toEqual(['(body).messageId']);
       expect(body.message).toContain('Idempotency-Key');
     });
 
     it('refuses a blank Idempotency-Key header as no key at all', async () => {
-      const reply = await client.postEvent<ErrorResponseBody>(anEvent({ messageId: undefined }), {
+      const reply = await client.postEvent<ErrorBody>(anEvent({ messageId: undefined }), {
         'Idempotency-Key': '   ',
       });
       const body = expectError(reply, 400, 'VALIDATION_FAILED');
@@ -610,7 +575,7 @@ describe('event ingest (POST /v1/events, /v1/events/batch)', () => {
 
     it('refuses a body over the default 2 MiB limit with 413 PAYLOAD_TOO_LARGE', async () => {
       const event = anEvent({ properties: { productId: 'p-1', padding: 'x'.repeat(2 * 1024 * 1024) } });
-      const reply = await client.postEvent<ErrorResponseBody>(event);
+      const reply = await client.postEvent<ErrorBody>(event);
       const body = expectError(reply, 413, 'PAYLOAD_TOO_LARGE');
       expect(body.message).toContain(String(2 * 1024 * 1024));
     });
@@ -666,7 +631,7 @@ describe('event ingest with BODY_LIMIT_BYTES=2000', () => {
   it('refuses a body one byte over the limit with 413 PAYLOAD_TOO_LARGE, storing nothing', async () => {
     const before = await storedCounts(t);
     const { messageId, json } = bodyOfSize(2001);
-    const reply = await client.send<ErrorResponseBody>('/v1/events', json);
+    const reply = await client.send<ErrorBody>('/v1/events', json);
     const body = expectError(reply, 413, 'PAYLOAD_TOO_LARGE');
     expect(body.message).toContain('2000 bytes');
     expect(await eventRows(t, messageId)).toHaveLength(0);
@@ -675,7 +640,7 @@ describe('event ingest with BODY_LIMIT_BYTES=2000', () => {
 
   it('applies the limit to batches too', async () => {
     const events = Array.from({ length: 30 }, () => anEvent());
-    const reply = await client.postBatch<ErrorResponseBody>(events);
+    const reply = await client.postBatch<ErrorBody>(events);
     expectError(reply, 413, 'PAYLOAD_TOO_LARGE');
     expect(
       await t.db.query('SELECT 1 FROM events WHERE message_id = ANY($1::text[])', [events.map((e) => e.messageId)]),

@@ -1,5 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { Role } from '@kizuna/auth';
+import { type ErrorBody, type EventPageBody, type EventRow, type ProfileBody } from './support/http-bodies';
 import { startTestApp, waitFor, type TestApp } from './support/test-app';
 
 /**
@@ -27,19 +28,6 @@ interface Exchange {
   status: number;
 }
 
-interface EventRow {
-  name: string;
-  source: string;
-  message_id: string;
-  customer_id: string | null;
-  email: string | null;
-  occurred_at: Date;
-  properties: Record<string, unknown>;
-  traits: Record<string, unknown> | null;
-  processed_at: Date | null;
-  processing_error: string | null;
-}
-
 interface SkippedBody {
   index: number;
   messageId?: string;
@@ -51,32 +39,8 @@ interface SegmentBody {
   skipped: SkippedBody[];
 }
 
-interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: { issues?: Array<{ path: string; message: string }> };
-}
-
-interface ProfileBody {
-  customerId: string | null;
-  email: string | null;
-  attributes: Record<string, unknown>;
-  timezone: string | null;
-  locale: string | null;
-  stats: {
-    ordersCount: number;
-    revenue: number;
-    averageOrderValue: number;
-    currency: string;
-    firstOrderAt: string | null;
-    lastOrderAt: string | null;
-  };
-}
-
-interface CustomerEventsBody {
-  events: Array<{ name: string; messageId: string; source: string; properties: Record<string, unknown> }>;
-}
+/** The columns eventRows() selects. */
+type ListedEventRow = Omit<EventRow, 'id' | 'customer_key'>;
 
 /** Runs `calls` against a fresh analytics-node client and reports every HTTP exchange it made. */
 async function withClient(t: TestApp, writeKey: string, calls: (analytics: Analytics) => void): Promise<Exchange[]> {
@@ -120,8 +84,8 @@ describe('Segment HTTP Tracking API', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  const eventRows = (): Promise<EventRow[]> =>
-    t.db.query<EventRow>(
+  const eventRows = (): Promise<ListedEventRow[]> =>
+    t.db.query<ListedEventRow>(
       'SELECT name, source, message_id, customer_id, email, occurred_at, properties, traits, processed_at, processing_error FROM events ORDER BY seq',
     );
 
@@ -298,7 +262,7 @@ describe('Segment HTTP Tracking API', () => {
         headers: { authorization: `Bearer ${marketerKey}` },
       });
       expect(res.status).toBe(200);
-      const timeline = (await res.json()) as CustomerEventsBody;
+      const timeline = (await res.json()) as EventPageBody;
       expect(timeline.events.map((e) => e.name)).toEqual([
         'Signed Up',
         'order.refunded',

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Role } from '@kizuna/auth';
+import { type ErrorBody, type EventRow, type ProfileBody } from './support/http-bodies';
 import { startTestApp, waitFor, type TestApp } from './support/test-app';
 
 /**
@@ -14,33 +15,6 @@ interface WebhookBody {
   status: 'accepted' | 'duplicate' | 'skipped';
   eventId?: string;
   reason?: string;
-}
-
-interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-}
-
-interface EventRow {
-  id: string;
-  name: string;
-  source: string;
-  message_id: string;
-  customer_id: string | null;
-  email: string | null;
-  occurred_at: Date;
-  properties: Record<string, unknown>;
-  traits: Record<string, unknown> | null;
-  processing_error: string | null;
-}
-
-interface ProfileBody {
-  customerId: string | null;
-  email: string | null;
-  attributes: Record<string, unknown>;
-  locale: string | null;
-  stats: { ordersCount: number; revenue: number; currency: string };
 }
 
 interface Delivery {
