@@ -21,8 +21,12 @@ interface Supervisor {
   url: string;
 }
 
-function launch(): Promise<Supervisor> {
-  const child = fork(supervisorScript, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function launch(options: { dir?: string; uid?: number; gid?: number } = {}): Promise<Supervisor> {
+  const child = fork(supervisorScript, [], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    uid: options.uid,
+    gid: options.gid,
+  });
   return new Promise((resolve, reject) => {
     child.on('message', (m: { type: string; url?: string; message?: string }) => {
       if (m.type === 'ready' && m.url) {
@@ -32,7 +36,7 @@ function launch(): Promise<Supervisor> {
       }
     });
     child.once('exit', (code) => reject(new Error(`supervisor exited (${code})`)));
-    child.send({ type: 'start', dataDir, port, database: 'kizuna' });
+    child.send({ type: 'start', dataDir: options.dir ?? dataDir, port, database: 'kizuna' });
   });
 }
 
@@ -127,5 +131,29 @@ describe('embedded PostgreSQL', () => {
     expect(message).toEqual({ type: 'attached', url: owner.url });
     expect(await query(owner.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     await stop(owner);
+  });
+
+  it('runs as an ordinary user, without root privileges', async () => {
+    if (process.getuid?.() !== 0) {
+      // Already not root: every test above ran as an ordinary user.
+      const s = await launch();
+      expect(await query(s.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      await stop(s);
+      return;
+    }
+    // As root, drop to `nobody` for the whole supervisor, as a non-root install would run.
+    const nobody = { uid: 65534, gid: 65534 };
+    const home = await fs.mkdtemp(path.join(root, 'var/embedded-user-'));
+    await fs.chmod(home, 0o755);
+    await fs.chown(home, nobody.uid, nobody.gid);
+    try {
+      const s = await launch({ dir: path.join(home, 'pg'), ...nobody });
+      expect(await query(s.url, 'SELECT current_user AS u')).toEqual([{ u: 'postgres' }]);
+      const owner = (await fs.stat(path.join(home, 'pg', 'PG_VERSION'))).uid;
+      expect(owner).toBe(nobody.uid);
+      await stop(s);
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
   });
 });
