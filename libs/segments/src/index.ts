@@ -1,0 +1,3 @@
+export { evaluateSegment, eventsUsedBy, windowMillis, type SegmentVerdict } from './evaluate-segment';
+export type { SegmentFacts } from './segment-facts';
+export { isoDuration, segmentRuleSchema, type SegmentRule } from './segment-rule.schema';
