@@ -23,6 +23,14 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/api-keys': 'admin',
   'GET /v1/api-keys': 'admin',
   'DELETE /v1/api-keys/:id': 'admin',
+  'POST /v1/segments': 'marketer',
+  'POST /v1/segments/preview': 'marketer',
+  'GET /v1/segments': 'marketer',
+  'GET /v1/segments/:id': 'marketer',
+  'PATCH /v1/segments/:id': 'marketer',
+  'DELETE /v1/segments/:id': 'marketer',
+  'GET /v1/segments/:id/count': 'marketer',
+  'GET /v1/segments/:id/members': 'marketer',
 };
 
 interface Route {

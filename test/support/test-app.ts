@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiKeyService, type Role } from '@kizuna/auth';
-import { createRootLogger, PinoNestLogger } from '@kizuna/common';
+import { createRootLogger, PinoNestLogger, type Clock } from '@kizuna/common';
 import { loadConfig, type KizunaConfig } from '@kizuna/config';
 import { configureHttp, expressErrorHandler } from '../../apps/api/src/http/configure-http';
 import { KizunaModule, type KizunaProcesses } from '../../apps/kizuna/src/kizuna.module';
@@ -26,7 +26,7 @@ export interface TestApp {
  * a free port. `env` overrides configuration exactly as environment variables would.
  */
 export async function startTestApp(
-  options: { processes?: KizunaProcesses; env?: Record<string, string> } = {},
+  options: { processes?: KizunaProcesses; env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
@@ -39,7 +39,7 @@ export async function startTestApp(
   });
   const logger = createRootLogger(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(
-    KizunaModule.forRoot(config, db.url, options.processes ?? { api: true, worker: true }),
+    KizunaModule.forRoot(config, db.url, options.processes ?? { api: true, worker: true }, options.clock),
     { rawBody: true, logger: new PinoNestLogger(logger) },
   );
   configureHttp(app, config, logger);

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { SegmentsModule } from '@kizuna/segments';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
@@ -12,6 +13,7 @@ import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
+import { SegmentsController } from './segments/segments.controller';
 import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
 import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
 
@@ -21,7 +23,7 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
-  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule],
+  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, SegmentsModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -30,6 +32,7 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
     ShopifyWebhookController,
     CustomersController,
     ApiKeysController,
+    SegmentsController,
   ],
   providers: [
     MigrationsHealthIndicator,

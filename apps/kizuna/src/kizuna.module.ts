@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ClockModule } from '@kizuna/common';
+import { Clock, ClockModule } from '@kizuna/common';
 import { ConfigModule, type KizunaConfig } from '@kizuna/config';
 import { DatabaseModule } from '@kizuna/database';
 import { ApiModule } from '../../api/src/api.module';
@@ -13,12 +13,13 @@ export interface KizunaProcesses {
 /** One Kizuna process: the api, the worker, or both, on one database. */
 @Module({})
 export class KizunaModule {
-  static forRoot(config: KizunaConfig, databaseUrl: string, processes: KizunaProcesses): DynamicModule {
+  /** `clock` replaces the wall clock (tests, simulations); production passes none. */
+  static forRoot(config: KizunaConfig, databaseUrl: string, processes: KizunaProcesses, clock?: Clock): DynamicModule {
     return {
       module: KizunaModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        clock ? ClockModule.using(clock) : ClockModule,
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.database.poolSize }),
         ...(processes.api ? [ApiModule] : []),
         ...(processes.worker ? [WorkerModule] : []),

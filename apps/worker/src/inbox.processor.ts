@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { Clock } from '@kizuna/common';
 import { CustomerProfileUpdater } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
+import { SegmentMembershipService, SegmentRepository, type Segment } from '@kizuna/segments';
 import type { EntityManager } from 'typeorm';
 
 interface Outcome {
@@ -25,7 +27,10 @@ export class InboxProcessor {
     private readonly uow: UnitOfWork,
     private readonly inbox: EventInboxRepository,
     private readonly profiles: CustomerProfileUpdater,
+    private readonly segments: SegmentRepository,
+    private readonly memberships: SegmentMembershipService,
     private readonly config: KizunaConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Processes one batch; returns how many events it claimed. */
@@ -33,8 +38,9 @@ export class InboxProcessor {
     const claimed = await this.uow.run(async (tx) => {
       const events = await this.inbox.claimPending(tx, this.config.worker.batchSize);
       const outcomes: Outcome[] = [];
+      const segments = events.length > 0 ? await this.segments.active(tx) : [];
       for (const group of groupByCustomer(events)) {
-        outcomes.push(...(await this.applyGroup(tx, group)));
+        outcomes.push(...(await this.applyGroup(tx, group, segments)));
       }
       await this.inbox.markProcessed(tx, outcomes);
       return events;
@@ -46,12 +52,20 @@ export class InboxProcessor {
     return claimed.length;
   }
 
-  private async applyGroup(tx: EntityManager, group: StoredEvent[]): Promise<Outcome[]> {
+  private async applyGroup(tx: EntityManager, group: StoredEvent[], segments: Segment[]): Promise<Outcome[]> {
     try {
       return await this.uow.savepoint(tx, async () => {
         const outcomes: Outcome[] = [];
         for (const event of group) {
           outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, event) });
+        }
+        // Segment membership once per customer, after all of its events in this batch.
+        if (segments.length > 0) {
+          const now = this.clock.now();
+          for (const customerUuid of new Set(outcomes.map((o) => o.customerUuid!))) {
+            const justApplied = group.filter((_, i) => outcomes[i]!.customerUuid === customerUuid);
+            await this.memberships.refresh(tx, customerUuid, now, { segments, justApplied });
+          }
         }
         inboxProcessed.inc({ outcome: 'ok' }, outcomes.length);
         return outcomes;

@@ -11,3 +11,22 @@ export class SystemClock extends Clock {
     return new Date();
   }
 }
+
+/** A clock that moves only when told to: for tests and simulations. */
+export class VirtualClock extends Clock {
+  constructor(private current: Date) {
+    super();
+  }
+
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+
+  set(to: Date): void {
+    this.current = new Date(to.getTime());
+  }
+
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}

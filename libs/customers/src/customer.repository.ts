@@ -15,6 +15,15 @@ export interface ProfileChanges {
   attributes?: Record<string, unknown>;
 }
 
+export interface PurchaseStats {
+  ordersCount: number;
+  /** Net of refunds, in the shop currency. */
+  revenue: number;
+  averageOrderValue: number;
+  firstOrderAt: Date | null;
+  lastOrderAt: Date | null;
+}
+
 export interface OrderFact {
   orderId: string;
   total: number;
@@ -74,10 +83,13 @@ export class CustomerRepository {
       if (identity.email === undefined) {
         return undefined;
       }
+      // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE, rows for a SELECT.
       const adopted: Array<{ id: string }> = await tx.query(
-        `UPDATE customers SET customer_id = $1, updated_at = now()
-          WHERE email_normalized = $2 AND customer_id IS NULL
-          RETURNING id`,
+        `WITH adopted AS (
+           UPDATE customers SET customer_id = $1, updated_at = now()
+            WHERE email_normalized = $2 AND customer_id IS NULL
+            RETURNING id)
+         SELECT id FROM adopted`,
         [identity.customerId, identity.email],
       );
       return adopted[0]?.id;
@@ -145,13 +157,31 @@ export class CustomerRepository {
     );
   }
 
-  /** Orders not cancelled in this currency: the ones revenue is made of. */
-  async countLiveOrdersIn(customerUuid: string, currency: string): Promise<number> {
-    const [row] = await this.customers.query<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM customer_orders WHERE customer_uuid = $1 AND currency = $2 AND cancelled_at IS NULL`,
-      [customerUuid, currency],
-    );
-    return row?.n ?? 0;
+  findByUuid(tx: EntityManager, customerUuid: string): Promise<Customer | null> {
+    return tx.getRepository(Customer).findOne({ where: { id: customerUuid } });
+  }
+
+  /**
+   * Purchase stats as the API and segments see them. Revenue is in the shop currency, so its
+   * average is over the orders in that currency.
+   */
+  async purchaseStats(tx: EntityManager | undefined, customer: Customer, shopCurrency: string): Promise<PurchaseStats> {
+    const revenue = Number(customer.revenue);
+    let revenueOrders = 0;
+    if (customer.ordersCount > 0) {
+      const [row] = await (tx ?? this.customers.manager).query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM customer_orders WHERE customer_uuid = $1 AND currency = $2 AND cancelled_at IS NULL`,
+        [customer.id, shopCurrency],
+      );
+      revenueOrders = row?.n ?? 0;
+    }
+    return {
+      ordersCount: customer.ordersCount,
+      revenue,
+      averageOrderValue: revenueOrders === 0 ? 0 : Math.round((revenue / revenueOrders) * 100) / 100,
+      firstOrderAt: customer.firstOrderAt,
+      lastOrderAt: customer.lastOrderAt,
+    };
   }
 
   /**

@@ -40,10 +40,7 @@ export class CustomersService {
 
   async getProfile(customerId: string): Promise<CustomerProfile> {
     const c = await this.require(customerId);
-    const revenue = Number(c.revenue);
-    // Revenue is in the shop currency, so its average is over the orders in that currency.
-    const revenueOrders =
-      c.ordersCount === 0 ? 0 : await this.customers.countLiveOrdersIn(c.id, this.config.shop.currency);
+    const stats = await this.customers.purchaseStats(undefined, c, this.config.shop.currency);
     return {
       customerId: c.customerId,
       email: c.email,
@@ -52,12 +49,12 @@ export class CustomersService {
       locale: c.locale,
       emailConsent: c.emailConsent,
       stats: {
-        ordersCount: c.ordersCount,
-        revenue,
-        averageOrderValue: revenueOrders === 0 ? 0 : Math.round((revenue / revenueOrders) * 100) / 100,
+        ordersCount: stats.ordersCount,
+        revenue: stats.revenue,
+        averageOrderValue: stats.averageOrderValue,
         currency: this.config.shop.currency,
-        firstOrderAt: c.firstOrderAt?.toISOString() ?? null,
-        lastOrderAt: c.lastOrderAt?.toISOString() ?? null,
+        firstOrderAt: stats.firstOrderAt?.toISOString() ?? null,
+        lastOrderAt: stats.lastOrderAt?.toISOString() ?? null,
       },
     };
   }

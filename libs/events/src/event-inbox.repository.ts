@@ -56,6 +56,11 @@ export class EventInboxRepository {
    * Events must have distinct (source, messageId) pairs.
    */
   async insert(events: NewEvent[], dedupWindowHours: number): Promise<IngestResult[]> {
+    return this.dataSource.transaction('READ COMMITTED', (tx) => this.insertWithin(tx, events, dedupWindowHours));
+  }
+
+  /** The same as insert(), inside a transaction the caller owns (e.g. a worker emitting events). */
+  async insertWithin(tx: EntityManager, events: NewEvent[], dedupWindowHours: number): Promise<IngestResult[]> {
     if (events.length === 0) {
       return [];
     }
@@ -64,57 +69,55 @@ export class EventInboxRepository {
       throw new Error('one insert takes events of one source');
     }
     const ids = events.map(() => randomUUID());
-    return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      // Claims each key, or takes over one that has outlived the dedup window. Keys are locked
-      // in one global order, so concurrent requests sharing keys cannot deadlock.
-      const claimed: Array<{ message_id: string }> = await tx.query(
-        `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id)
-         SELECT $1, k.message_id, k.body_hash, k.event_id
-           FROM unnest($2::text[], $3::bytea[], $4::uuid[]) AS k(message_id, body_hash, event_id)
-          ORDER BY k.message_id
-         ON CONFLICT (source, message_id) DO UPDATE
-           SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
-           WHERE event_idempotency_keys.created_at < now() - make_interval(hours => $5)
-         RETURNING message_id`,
-        [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours],
-      );
-      const fresh = new Set(claimed.map((r) => r.message_id));
-      const results = new Map<string, IngestResult>();
-      const toInsert: Array<{ event: NewEvent; id: string }> = [];
-      events.forEach((event, i) => {
-        if (fresh.has(event.messageId)) {
-          toInsert.push({ event, id: ids[i]! });
-          results.set(event.messageId, { messageId: event.messageId, eventId: ids[i]!, status: 'accepted' });
-        }
-      });
-
-      const seen = events.filter((e) => !fresh.has(e.messageId));
-      if (seen.length > 0) {
-        const existing: Array<{ message_id: string; body_hash: Buffer; event_id: string }> = await tx.query(
-          `SELECT message_id, body_hash, event_id FROM event_idempotency_keys
-            WHERE source = $1 AND message_id = ANY($2::text[])`,
-          [source, seen.map((e) => e.messageId)],
-        );
-        const byId = new Map(existing.map((r) => [r.message_id, r]));
-        for (const event of seen) {
-          const prior = byId.get(event.messageId);
-          if (!prior || !prior.body_hash.equals(event.bodyHash)) {
-            throw new EventsException(
-              EventsErrorCode.IdempotencyConflict,
-              `Idempotency key "${event.messageId}" was already used for a different event`,
-              { messageId: event.messageId },
-            );
-          }
-          results.set(event.messageId, { messageId: event.messageId, eventId: prior.event_id, status: 'duplicate' });
-        }
+    // Claims each key, or takes over one that has outlived the dedup window. Keys are locked
+    // in one global order, so concurrent requests sharing keys cannot deadlock.
+    const claimed: Array<{ message_id: string }> = await tx.query(
+      `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id)
+       SELECT $1, k.message_id, k.body_hash, k.event_id
+         FROM unnest($2::text[], $3::bytea[], $4::uuid[]) AS k(message_id, body_hash, event_id)
+        ORDER BY k.message_id
+       ON CONFLICT (source, message_id) DO UPDATE
+         SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
+         WHERE event_idempotency_keys.created_at < now() - make_interval(hours => $5)
+       RETURNING message_id`,
+      [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours],
+    );
+    const fresh = new Set(claimed.map((r) => r.message_id));
+    const results = new Map<string, IngestResult>();
+    const toInsert: Array<{ event: NewEvent; id: string }> = [];
+    events.forEach((event, i) => {
+      if (fresh.has(event.messageId)) {
+        toInsert.push({ event, id: ids[i]! });
+        results.set(event.messageId, { messageId: event.messageId, eventId: ids[i]!, status: 'accepted' });
       }
-
-      if (toInsert.length > 0) {
-        await this.insertEvents(tx, toInsert);
-        await tx.query('SELECT pg_notify($1, $2)', [INBOX_CHANNEL, '']);
-      }
-      return events.map((e) => results.get(e.messageId)!);
     });
+
+    const seen = events.filter((e) => !fresh.has(e.messageId));
+    if (seen.length > 0) {
+      const existing: Array<{ message_id: string; body_hash: Buffer; event_id: string }> = await tx.query(
+        `SELECT message_id, body_hash, event_id FROM event_idempotency_keys
+          WHERE source = $1 AND message_id = ANY($2::text[])`,
+        [source, seen.map((e) => e.messageId)],
+      );
+      const byId = new Map(existing.map((r) => [r.message_id, r]));
+      for (const event of seen) {
+        const prior = byId.get(event.messageId);
+        if (!prior || !prior.body_hash.equals(event.bodyHash)) {
+          throw new EventsException(
+            EventsErrorCode.IdempotencyConflict,
+            `Idempotency key "${event.messageId}" was already used for a different event`,
+            { messageId: event.messageId },
+          );
+        }
+        results.set(event.messageId, { messageId: event.messageId, eventId: prior.event_id, status: 'duplicate' });
+      }
+    }
+
+    if (toInsert.length > 0) {
+      await this.insertEvents(tx, toInsert);
+      await tx.query('SELECT pg_notify($1, $2)', [INBOX_CHANNEL, '']);
+    }
+    return events.map((e) => results.get(e.messageId)!);
   }
 
   private async insertEvents(tx: EntityManager, rows: Array<{ event: NewEvent; id: string }>): Promise<void> {
@@ -208,6 +211,23 @@ export class EventInboxRepository {
       [customerUuid, before?.occurredAt.toISOString() ?? null, before?.seq ?? null, limit],
     );
     return rows.map(toStoredEvent);
+  }
+
+  /** When this customer's processed events of one name happened since `since`, newest first. */
+  async recentOccurrences(
+    tx: EntityManager,
+    customerUuid: string,
+    name: string,
+    since: Date,
+    limit: number,
+  ): Promise<Date[]> {
+    const rows: Array<{ occurred_at: Date }> = await tx.query(
+      `SELECT occurred_at FROM events
+        WHERE customer_uuid = $1 AND name = $2 AND occurred_at >= $3
+        ORDER BY occurred_at DESC LIMIT $4`,
+      [customerUuid, name, since, limit],
+    );
+    return rows.map((r) => r.occurred_at);
   }
 
   /** Forgets idempotency keys older than the dedup window. Returns how many were removed. */

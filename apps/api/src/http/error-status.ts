@@ -3,8 +3,10 @@ import { AuthErrorCode } from '@kizuna/auth';
 import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
 import { EventsErrorCode } from '@kizuna/events';
+import { SegmentsErrorCode } from '@kizuna/segments';
 
-export type KizunaErrorCode = RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode;
+export type KizunaErrorCode =
+  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | SegmentsErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
 export function httpStatusOf(code: KizunaErrorCode): number {
@@ -22,6 +24,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.RouteNotFound:
     case AuthErrorCode.ApiKeyNotFound:
     case CustomersErrorCode.CustomerNotFound:
+    case SegmentsErrorCode.SegmentNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:
@@ -29,6 +32,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case AuthErrorCode.Forbidden:
       return HttpStatus.FORBIDDEN;
     case EventsErrorCode.IdempotencyConflict:
+    case SegmentsErrorCode.SegmentKeyTaken:
       return HttpStatus.CONFLICT;
     case AuthErrorCode.SignatureNotConfigured:
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -1,5 +1,6 @@
 import { Foundation1763700000000 } from './1763700000000-foundation';
 import { Outbox1763800000000 } from './1763800000000-outbox';
+import { Segments1764100000000 } from './1764100000000-segments';
 
 /** Every migration, in order. New migrations are appended here. */
-export const MIGRATIONS = [Foundation1763700000000, Outbox1763800000000];
+export const MIGRATIONS = [Foundation1763700000000, Outbox1763800000000, Segments1764100000000];

@@ -1,0 +1,65 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
+import { UnitOfWork } from '@kizuna/database';
+import { SegmentMembershipService } from './segment-membership.service';
+import { SegmentRepository } from './segment.repository';
+
+/**
+ * The time-driven side of segments, run by workers: rechecks that came due (a purchase ageing
+ * past a window), and the first evaluation of a new or changed segment over every customer.
+ * Safe with any number of workers: rows are claimed with SKIP LOCKED, customers locked by row.
+ */
+@Injectable()
+export class SegmentEvaluationJobs {
+  private readonly logger = new Logger(SegmentEvaluationJobs.name);
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly segments: SegmentRepository,
+    private readonly membership: SegmentMembershipService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Re-evaluates due (customer, segment) pairs; returns how many were claimed. */
+  async runDueRechecks(limit = 500): Promise<number> {
+    const now = this.clock.now();
+    return this.uow.run(async (tx) => {
+      const due = await this.segments.claimDueRechecks(tx, now, limit);
+      const byCustomer = new Map<string, Set<string>>();
+      for (const d of due) {
+        byCustomer.set(d.customerUuid, (byCustomer.get(d.customerUuid) ?? new Set()).add(d.segmentId));
+      }
+      const active = await this.segments.active(tx);
+      for (const [customerUuid, ids] of byCustomer) {
+        await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerUuid]);
+        await this.membership.refresh(tx, customerUuid, now, { segments: active.filter((s) => ids.has(s.id)) });
+      }
+      return due.length;
+    });
+  }
+
+  /** Evaluates one segment still on its first evaluation against every customer, then marks it ready. */
+  async evaluateNewSegments(): Promise<void> {
+    for (const segment of (await this.segments.list()).filter((s) => !s.ready)) {
+      let after: string | null = null;
+      let customers = 0;
+      for (;;) {
+        const page = await this.segments.customerPage(after, 500);
+        if (page.length === 0) {
+          break;
+        }
+        await this.uow.run(async (tx) => {
+          const now = this.clock.now();
+          for (const uuid of page) {
+            await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [uuid]);
+            await this.membership.refresh(tx, uuid, now, { segments: [segment] });
+          }
+        });
+        customers += page.length;
+        after = page[page.length - 1]!;
+      }
+      await this.segments.markReady(segment.id);
+      this.logger.log({ msg: 'segment evaluated', segment: segment.key, customers });
+    }
+  }
+}

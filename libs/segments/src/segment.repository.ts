@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { Segment } from './segment.entity';
+import type { SegmentRule } from './segment-rule.schema';
+
+export interface DueRecheck {
+  customerUuid: string;
+  segmentId: string;
+}
+
+/** Segments, memberships and recheck due times. */
+@Injectable()
+export class SegmentRepository {
+  constructor(@InjectRepository(Segment) private readonly segments: Repository<Segment>) {}
+
+  async create(input: {
+    key: string;
+    name: string;
+    description: string | null;
+    rule: SegmentRule;
+  }): Promise<Segment | null> {
+    const rows: Array<{ id: string }> = await this.segments.query(
+      `INSERT INTO segments (key, name, description, rule) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (key) DO NOTHING RETURNING id`,
+      [input.key, input.name, input.description, JSON.stringify(input.rule)],
+    );
+    return rows[0] ? this.findById(rows[0].id) : null;
+  }
+
+  findById(id: string): Promise<Segment | null> {
+    return this.segments.findOne({ where: { id } });
+  }
+
+  findByKey(key: string): Promise<Segment | null> {
+    return this.segments.findOne({ where: { key } });
+  }
+
+  list(): Promise<Segment[]> {
+    return this.segments.find({ where: { archivedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Active segments, read inside the caller's transaction. */
+  active(tx: EntityManager): Promise<Segment[]> {
+    return tx.getRepository(Segment).find({ where: { archivedAt: IsNull() } });
+  }
+
+  async update(id: string, changes: { name?: string; description?: string | null; rule?: SegmentRule }): Promise<void> {
+    await this.segments.query(
+      `UPDATE segments SET name = COALESCE($2, name),
+                           description = CASE WHEN $3::boolean THEN $4 ELSE description END,
+                           rule = COALESCE($5::jsonb, rule),
+                           ready = CASE WHEN $5::jsonb IS NULL THEN ready ELSE false END,
+                           updated_at = now()
+        WHERE id = $1`,
+      [
+        id,
+        changes.name ?? null,
+        changes.description !== undefined,
+        changes.description ?? null,
+        changes.rule ? JSON.stringify(changes.rule) : null,
+      ],
+    );
+  }
+
+  async archive(id: string): Promise<void> {
+    await this.segments.query(`UPDATE segments SET archived_at = now(), updated_at = now() WHERE id = $1`, [id]);
+    await this.segments.query(`DELETE FROM segment_rechecks WHERE segment_id = $1`, [id]);
+  }
+
+  async markReady(id: string): Promise<void> {
+    await this.segments.query(`UPDATE segments SET ready = true WHERE id = $1`, [id]);
+  }
+
+  /** The segments this customer is in, by id, with when they entered. */
+  async membershipsOf(tx: EntityManager, customerUuid: string): Promise<Map<string, Date>> {
+    const rows: Array<{ segment_id: string; entered_at: Date }> = await tx.query(
+      `SELECT segment_id, entered_at FROM segment_memberships WHERE customer_uuid = $1`,
+      [customerUuid],
+    );
+    return new Map(rows.map((r) => [r.segment_id, r.entered_at]));
+  }
+
+  async enter(tx: EntityManager, customerUuid: string, segmentId: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO segment_memberships (customer_uuid, segment_id, entered_at) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [customerUuid, segmentId, at],
+    );
+  }
+
+  async leave(tx: EntityManager, customerUuid: string, segmentId: string): Promise<void> {
+    await tx.query(`DELETE FROM segment_memberships WHERE customer_uuid = $1 AND segment_id = $2`, [
+      customerUuid,
+      segmentId,
+    ]);
+  }
+
+  async setRecheck(tx: EntityManager, customerUuid: string, segmentId: string, dueAt: Date | undefined): Promise<void> {
+    if (dueAt) {
+      await tx.query(
+        `INSERT INTO segment_rechecks (customer_uuid, segment_id, due_at) VALUES ($1, $2, $3)
+         ON CONFLICT (customer_uuid, segment_id) DO UPDATE SET due_at = EXCLUDED.due_at`,
+        [customerUuid, segmentId, dueAt],
+      );
+    } else {
+      await tx.query(`DELETE FROM segment_rechecks WHERE customer_uuid = $1 AND segment_id = $2`, [
+        customerUuid,
+        segmentId,
+      ]);
+    }
+  }
+
+  /** Claims due rechecks for this transaction (removed; re-evaluation sets the next one). */
+  async claimDueRechecks(tx: EntityManager, now: Date, limit: number): Promise<DueRecheck[]> {
+    // Wrapped in a CTE: TypeORM returns [rows, count] for a bare DELETE, rows for a SELECT.
+    const rows: Array<{ customer_uuid: string; segment_id: string }> = await tx.query(
+      `WITH claimed AS (
+         DELETE FROM segment_rechecks
+          WHERE (customer_uuid, segment_id) IN (
+            SELECT customer_uuid, segment_id FROM segment_rechecks
+             WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING customer_uuid, segment_id)
+       SELECT customer_uuid, segment_id FROM claimed`,
+      [now, limit],
+    );
+    return rows.map((r) => ({ customerUuid: r.customer_uuid, segmentId: r.segment_id }));
+  }
+
+  async countMembers(segmentId: string): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.segments.query(
+      `SELECT count(*)::int AS n FROM segment_memberships WHERE segment_id = $1`,
+      [segmentId],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Members, most recent entries first, with the customer's ids. */
+  async members(
+    segmentId: string,
+    limit: number,
+    offset: number,
+  ): Promise<Array<{ customerId: string | null; email: string | null; enteredAt: Date }>> {
+    const rows: Array<{ customer_id: string | null; email: string | null; entered_at: Date }> =
+      await this.segments.query(
+        `SELECT c.customer_id, c.email, m.entered_at
+         FROM segment_memberships m JOIN customers c ON c.id = m.customer_uuid
+        WHERE m.segment_id = $1
+        ORDER BY m.entered_at DESC, m.customer_uuid
+        LIMIT $2 OFFSET $3`,
+        [segmentId, limit, offset],
+      );
+    return rows.map((r) => ({ customerId: r.customer_id, email: r.email, enteredAt: r.entered_at }));
+  }
+
+  /** Customer ids in pages, for evaluating a segment against everyone (create, rule change). */
+  async customerPage(afterUuid: string | null, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.segments.query(
+      `SELECT id FROM customers WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [afterUuid, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock, parseOrThrow } from '@kizuna/common';
+import { CustomerRepository } from '@kizuna/customers';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { evaluateSegment } from './evaluate-segment';
+import { SegmentFactsLoader } from './segment-facts.loader';
+import { segmentRuleSchema } from './segment-rule.schema';
+import type { Segment } from './segment.entity';
+import { SegmentRepository } from './segment.repository';
+import { SegmentsErrorCode, SegmentsException } from './segments.exception';
+
+export const createSegmentSchema = z
+  .object({
+    key: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'lower-case letters, digits, - and _; up to 100 characters'),
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).nullable().optional(),
+    rule: segmentRuleSchema,
+  })
+  .strict();
+
+export const updateSegmentSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).nullable().optional(),
+    rule: segmentRuleSchema.optional(),
+  })
+  .strict();
+
+export interface SegmentPreview {
+  /** Customers looked at (the preview stops at `limit`). */
+  evaluated: number;
+  matched: number;
+  sample: Array<{ customerId: string | null; email: string | null }>;
+}
+
+const PREVIEW_LIMIT = 10_000;
+
+@Injectable()
+export class SegmentsService {
+  constructor(
+    private readonly segments: SegmentRepository,
+    private readonly customers: CustomerRepository,
+    private readonly facts: SegmentFactsLoader,
+    private readonly clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async create(body: unknown): Promise<Segment> {
+    const input = parseOrThrow(createSegmentSchema, body);
+    const created = await this.segments.create({ ...input, description: input.description ?? null });
+    if (!created) {
+      throw new SegmentsException(
+        SegmentsErrorCode.SegmentKeyTaken,
+        `A segment with key "${input.key}" already exists`,
+      );
+    }
+    return created;
+  }
+
+  list(): Promise<Segment[]> {
+    return this.segments.list();
+  }
+
+  async get(id: string): Promise<Segment> {
+    const segment = await this.segments.findById(id);
+    if (!segment || segment.archivedAt) {
+      throw new SegmentsException(SegmentsErrorCode.SegmentNotFound, `No segment with id ${id}`);
+    }
+    return segment;
+  }
+
+  async update(id: string, body: unknown): Promise<Segment> {
+    const changes = parseOrThrow(updateSegmentSchema, body);
+    await this.get(id);
+    await this.segments.update(id, changes);
+    return this.get(id);
+  }
+
+  async archive(id: string): Promise<void> {
+    await this.get(id);
+    await this.segments.archive(id);
+  }
+
+  async count(id: string): Promise<{ count: number; ready: boolean }> {
+    const segment = await this.get(id);
+    return { count: await this.segments.countMembers(id), ready: segment.ready };
+  }
+
+  async members(id: string, limit: number, offset: number) {
+    await this.get(id);
+    return this.segments.members(id, limit, offset);
+  }
+
+  /** Evaluates an unsaved rule against existing customers (the first PREVIEW_LIMIT of them). */
+  async preview(body: unknown): Promise<SegmentPreview> {
+    const { rule } = parseOrThrow(z.object({ rule: segmentRuleSchema }).strict(), body);
+    const now = this.clock.now();
+    return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
+      let evaluated = 0;
+      let matched = 0;
+      const sample: SegmentPreview['sample'] = [];
+      let after: string | null = null;
+      while (evaluated < PREVIEW_LIMIT) {
+        const page = await this.segments.customerPage(after, 500);
+        if (page.length === 0) {
+          break;
+        }
+        for (const uuid of page) {
+          const customer = await this.customers.findByUuid(tx, uuid);
+          if (!customer) {
+            continue;
+          }
+          evaluated++;
+          if (evaluateSegment(rule, await this.facts.load(tx, customer, [rule], now), now).member) {
+            matched++;
+            if (sample.length < 20) {
+              sample.push({ customerId: customer.customerId, email: customer.email });
+            }
+          }
+        }
+        after = page[page.length - 1]!;
+      }
+      return { evaluated, matched, sample };
+    });
+  }
+}
