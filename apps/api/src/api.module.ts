@@ -4,12 +4,15 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { JourneysModule } from '@kizuna/journeys';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
+import { CustomerJourneysController } from './journeys/customer-journeys.controller';
+import { JourneysController } from './journeys/journeys.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
@@ -21,7 +24,7 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
-  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule],
+  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, JourneysModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -29,6 +32,8 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
     SegmentController,
     ShopifyWebhookController,
     CustomersController,
+    CustomerJourneysController,
+    JourneysController,
     ApiKeysController,
   ],
   providers: [

@@ -4,7 +4,14 @@ import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
+import { EngineClock, JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
 import type { EntityManager } from 'typeorm';
+
+/** Read once per batch: the journeys to run and the engine's now. */
+interface Batch {
+  journeys: RunnableJourney[];
+  now: Date;
+}
 
 interface Outcome {
   seq: string;
@@ -13,7 +20,8 @@ interface Outcome {
 }
 
 /**
- * Applies a batch of inbox events in one transaction: each customer's events in order, each
+ * Applies a batch of inbox events in one transaction: profile, then journeys (entries, waiting
+ * instances, exit rules, goals, with their outbox effects). Each customer's events in order, each
  * customer isolated by a savepoint so one bad event cannot hold up the rest. A crash before
  * commit leaves every event of the batch pending, to be claimed again.
  */
@@ -25,6 +33,8 @@ export class InboxProcessor {
     private readonly uow: UnitOfWork,
     private readonly inbox: EventInboxRepository,
     private readonly profiles: CustomerProfileUpdater,
+    private readonly journeys: JourneyRuntime,
+    private readonly clock: EngineClock,
     private readonly config: KizunaConfig,
   ) {}
 
@@ -32,9 +42,13 @@ export class InboxProcessor {
   async processBatch(): Promise<number> {
     const claimed = await this.uow.run(async (tx) => {
       const events = await this.inbox.claimPending(tx, this.config.worker.batchSize);
+      if (events.length === 0) {
+        return events;
+      }
+      const batch: Batch = { journeys: await this.journeys.runnable(tx), now: await this.clock.now(tx) };
       const outcomes: Outcome[] = [];
       for (const group of groupByCustomer(events)) {
-        outcomes.push(...(await this.applyGroup(tx, group)));
+        outcomes.push(...(await this.applyGroup(tx, batch, group)));
       }
       await this.inbox.markProcessed(tx, outcomes);
       return events;
@@ -46,12 +60,12 @@ export class InboxProcessor {
     return claimed.length;
   }
 
-  private async applyGroup(tx: EntityManager, group: StoredEvent[]): Promise<Outcome[]> {
+  private async applyGroup(tx: EntityManager, batch: Batch, group: StoredEvent[]): Promise<Outcome[]> {
     try {
       return await this.uow.savepoint(tx, async () => {
         const outcomes: Outcome[] = [];
         for (const event of group) {
-          outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, event) });
+          outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, batch, event) });
         }
         inboxProcessed.inc({ outcome: 'ok' }, outcomes.length);
         return outcomes;
@@ -62,7 +76,7 @@ export class InboxProcessor {
       const outcomes: Outcome[] = [];
       for (const event of group) {
         try {
-          const customerUuid = await this.uow.savepoint(tx, () => this.apply(tx, event));
+          const customerUuid = await this.uow.savepoint(tx, () => this.apply(tx, batch, event));
           outcomes.push({ seq: event.seq, customerUuid });
           inboxProcessed.inc({ outcome: 'ok' });
         } catch (error) {
@@ -76,8 +90,11 @@ export class InboxProcessor {
     }
   }
 
-  private apply(tx: EntityManager, event: StoredEvent): Promise<string> {
-    return this.profiles.apply(tx, event);
+  /** The profile first (journeys decide on the updated facts), then the journeys. */
+  private async apply(tx: EntityManager, batch: Batch, event: StoredEvent): Promise<string> {
+    const customerUuid = await this.profiles.apply(tx, event);
+    await this.journeys.applyEvent(tx, batch.journeys, customerUuid, event, batch.now);
+    return customerUuid;
   }
 }
 

@@ -28,3 +28,20 @@ export {
 } from './instance-transitions';
 export { JourneysErrorCode, JourneysException } from './journeys.exception';
 export { simulateJourney, type PathEntry, type SimulationInput } from './journey.simulator';
+export { DatabaseClock, EngineClock } from './engine-clock';
+export {
+  JourneyInstanceRepository,
+  type DueTimer,
+  type HistoryRow,
+  type JourneyCounts,
+  type StoredInstance,
+} from './journey-instance.repository';
+export { JourneyRepository, type JourneyRow, type JourneyStatus, type RunnableJourney } from './journey.repository';
+export { JourneyRuntime } from './journey.runtime';
+export { JourneysModule } from './journeys.module';
+export {
+  JourneysService,
+  simulationRequestSchema,
+  type JourneyDetails,
+  type SimulationRequest,
+} from './journeys.service';

@@ -46,7 +46,7 @@ export interface JourneyVersion {
   compiled: CompiledJourney;
 }
 
-export type HistoryKind = 'entered' | 'step' | 'exited' | 'goal' | 'held-out';
+export type HistoryKind = 'entered' | 'step' | 'exited' | 'goal' | 'held-out' | 'migrated';
 
 export interface HistoryEntry {
   kind: HistoryKind;

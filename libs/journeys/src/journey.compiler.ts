@@ -499,3 +499,32 @@ function dryRun(compiled: CompiledJourney): void {
     throw invalid([{ path: 'steps[0]', message: `the journey cannot start: ${(error as Error).message}` }]);
   }
 }
+
+/** The steps an instance can rest in (and so the only ones a migration map may name). */
+export function restingSteps(definition: JourneyDefinition): string[] {
+  return definition.steps.filter((s) => s.type === 'wait' || s.type === 'waitForEvent').map((s) => s.id);
+}
+
+/**
+ * The timer a resting step sets when an instance is placed in it directly (a version
+ * migration), computed as on a normal entry; XState names it `xstate.after.<delay>.<state id>`.
+ */
+export function timerOnEntry(
+  compiled: CompiledJourney,
+  stepId: string,
+  context: JourneyContext,
+  facts: CustomerFacts,
+  now: number,
+): { timerId: string; event: string; dueAt: number } {
+  const step = compiled.definition.steps.find((s) => s.id === stepId);
+  let delay: number;
+  if (step?.type === 'wait') {
+    delay = waitDelay(step, compiled.definition, context, facts, now);
+  } else if (step?.type === 'waitForEvent') {
+    delay = parseIsoDuration(step.timeout)!;
+  } else {
+    throw new Error(`step "${stepId}" is not a step an instance can rest in`);
+  }
+  const timerId = `xstate.after.${delayName(stepId)}.${MACHINE_ID}.${stepId}`;
+  return { timerId, event: timerId, dueAt: now + delay };
+}

@@ -112,6 +112,7 @@ function describe(outcome: InstanceOutcome, input: SimulationInput): PathEntry[]
         entries.push({ at, kind: 'entered', instanceKey, trigger: h.reason!, heldOut: outcome.instance.holdout });
         break;
       case 'held-out':
+      case 'migrated':
         break;
       case 'step': {
         entries.push({ at, kind: 'step', instanceKey, stepId: h.stepId! });

@@ -5,7 +5,6 @@ export enum JourneysErrorCode {
   JourneyNotFound = 'JOURNEY_NOT_FOUND',
   InvalidLifecycleTransition = 'INVALID_JOURNEY_LIFECYCLE_TRANSITION',
   InvalidMigration = 'INVALID_JOURNEY_MIGRATION',
-  UnsupportedFormat = 'UNSUPPORTED_JOURNEY_FORMAT',
 }
 
 export class JourneysException extends DomainException<JourneysErrorCode> {}

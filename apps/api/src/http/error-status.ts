@@ -3,8 +3,10 @@ import { AuthErrorCode } from '@kizuna/auth';
 import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
 import { EventsErrorCode } from '@kizuna/events';
+import { JourneysErrorCode } from '@kizuna/journeys';
 
-export type KizunaErrorCode = RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode;
+export type KizunaErrorCode =
+  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | JourneysErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
 export function httpStatusOf(code: KizunaErrorCode): number {
@@ -13,6 +15,8 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.MalformedJson:
     case EventsErrorCode.UnsupportedWebhookTopic:
     case CustomersErrorCode.InvalidCursor:
+    case JourneysErrorCode.InvalidDefinition:
+    case JourneysErrorCode.InvalidMigration:
       return HttpStatus.BAD_REQUEST;
     case RequestErrorCode.PayloadTooLarge:
     case EventsErrorCode.BatchTooLarge:
@@ -22,6 +26,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.RouteNotFound:
     case AuthErrorCode.ApiKeyNotFound:
     case CustomersErrorCode.CustomerNotFound:
+    case JourneysErrorCode.JourneyNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:
@@ -29,6 +34,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case AuthErrorCode.Forbidden:
       return HttpStatus.FORBIDDEN;
     case EventsErrorCode.IdempotencyConflict:
+    case JourneysErrorCode.InvalidLifecycleTransition:
       return HttpStatus.CONFLICT;
     case AuthErrorCode.SignatureNotConfigured:
       return HttpStatus.SERVICE_UNAVAILABLE;
