@@ -243,4 +243,81 @@ describe('journeys API', () => {
     expect(byKey.c2).toMatchObject({ status: 'exited', exitReason: 'event:order.placed' });
     expect((await call('GET', '/v1/customers/nobody/journeys')).status).toBe(404);
   });
+
+  const waiting = (id: string, customerId: string) =>
+    waitFor(
+      async () => {
+        const rows = await t.db.query<{ current_step: string; version: number; due_at: Date; timer_id: string }>(
+          `SELECT i.current_step, i.version, t.due_at, t.timer_id
+             FROM journey_instances i JOIN customers c ON c.id = i.customer_uuid
+             JOIN journey_timers t ON t.instance_id = i.id
+            WHERE i.journey_id = $1 AND c.customer_id = $2`,
+          [id, customerId],
+        );
+        return rows[0];
+      },
+      10_000,
+      `${customerId} waiting`,
+    );
+
+  it('pausing holds instances; a timer that came due while paused fires on resume', async () => {
+    const { body } = await call<JourneyBody>('POST', '/v1/journeys', { ...shortJourney, name: 'Pausable' });
+    await call('POST', `/v1/journeys/${body.id}/publish`, {});
+    await ingest({ name: 'checkout.started', customerId: 'cust-p', properties: { cartId: 'p1', items: [] } });
+    const timer = await waiting(body.id, 'cust-p');
+    await call('POST', `/v1/journeys/${body.id}/pause`);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, timer.due_at.getTime() - Date.now()) + 600));
+    const sent = () => t.db.query(`SELECT 1 FROM outbox_messages WHERE journey_id = $1`, [body.id]);
+    expect(await sent()).toHaveLength(0);
+    expect((await waiting(body.id, 'cust-p')).current_step).toBe('grace');
+    await call('POST', `/v1/journeys/${body.id}/resume`);
+    await waitFor(async () => ((await sent()).length === 1 ? true : undefined), 10_000, 'the held message');
+  });
+
+  it('publishing a new version migrates in-flight instances by an explicit, validated map', async () => {
+    const slow = {
+      ...shortJourney,
+      name: 'Migrating',
+      steps: [{ ...shortJourney.steps[0], duration: 'PT1H' }, shortJourney.steps[1]],
+    };
+    const { body } = await call<JourneyBody>('POST', '/v1/journeys', slow);
+    await call('POST', `/v1/journeys/${body.id}/publish`, {});
+    await ingest({ name: 'checkout.started', customerId: 'cust-m', properties: { cartId: 'm1', items: [] } });
+    const before = await waiting(body.id, 'cust-m');
+    expect(before).toMatchObject({ current_step: 'grace', version: 1 });
+
+    const v2 = {
+      ...slow,
+      steps: [
+        { id: 'short-grace', type: 'wait', duration: 'PT2H', next: 'remind' },
+        { id: 'remind', type: 'send', template: 'cart-reminder-2', category: 'marketing' },
+      ],
+    };
+    await call('PUT', `/v1/journeys/${body.id}`, v2);
+    const bad = await call<{ code: string; message: string }>('POST', `/v1/journeys/${body.id}/publish`, {
+      migrate: { grace: 'remind' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('INVALID_JOURNEY_MIGRATION');
+    expect(bad.body.message).toContain('migrate.grace: version 2 has no wait step "remind"');
+    // Nothing moved, nothing was published.
+    expect((await call<JourneyBody>('GET', `/v1/journeys/${body.id}`)).body.activeVersion).toBe(1);
+    expect(await waiting(body.id, 'cust-m')).toEqual(before);
+
+    const unmapped = await call<{ message: string }>('POST', `/v1/journeys/${body.id}/publish`, { migrate: {} });
+    expect(unmapped.body.message).toContain('migrate.grace: instances wait in "grace"');
+
+    const ok = await call<JourneyBody>('POST', `/v1/journeys/${body.id}/publish`, {
+      migrate: { grace: 'short-grace' },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.activeVersion).toBe(2);
+    const after = await waiting(body.id, 'cust-m');
+    expect(after).toMatchObject({
+      current_step: 'short-grace',
+      version: 2,
+      timer_id: 'xstate.after.step_short-grace.journey.short-grace',
+    });
+    expect(after.due_at.getTime()).toBeGreaterThan(before.due_at.getTime());
+  });
 });

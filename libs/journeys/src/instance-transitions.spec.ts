@@ -73,6 +73,46 @@ describe('entry, re-entry, holdout and goals', () => {
     expect(keys.every((k) => k.endsWith(`:hello:${keys.indexOf(k) + 1}`))).toBe(true);
   });
 
+  it('while paused: exits apply, nothing else moves', async () => {
+    const compiled = await compileJourney(
+      definition({
+        entry: { event: 'checkout.started', key: 'cartId' },
+        exit: [{ event: 'order.placed', sameKey: 'cartId' }],
+        steps: [
+          { id: 'wait', type: 'wait', duration: 'PT1H', next: 'remind' },
+          { id: 'remind', type: 'send', template: 'r', category: 'marketing' },
+        ],
+      }),
+      { webhookHosts: [] },
+    );
+    const journey = { journeyId: JOURNEY, version: 1, compiled };
+    const [entered] = onCustomerEvent({
+      journey,
+      versions: () => compiled,
+      instances: [],
+      customerUuid: 'c',
+      event: { name: 'checkout.started', properties: { cartId: 'A' }, at: T0 },
+      facts: NO_FACTS,
+      newInstanceId: () => 'i',
+      running: true,
+    });
+    const paused = (event: CustomerEvent) =>
+      onCustomerEvent({
+        journey,
+        versions: () => compiled,
+        instances: [entered!.instance],
+        customerUuid: 'c',
+        event,
+        facts: NO_FACTS,
+        newInstanceId: () => 'j',
+        running: false,
+      });
+    expect(paused({ name: 'checkout.started', properties: { cartId: 'B' }, at: T0 + 1 })).toEqual([]);
+    expect(paused({ name: 'order.placed', properties: { cartId: 'B' }, at: T0 + 2 })).toEqual([]);
+    const [exited] = paused({ name: 'order.placed', properties: { cartId: 'A' }, at: T0 + 3 });
+    expect(exited!.instance).toMatchObject({ status: 'exited', exitReason: 'event:order.placed' });
+  });
+
   it('does not enter while the journey is paused', async () => {
     const compiled = await compileJourney(definition(), { webhookHosts: [] });
     const result = onCustomerEvent({

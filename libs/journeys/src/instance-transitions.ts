@@ -130,7 +130,7 @@ export function onCustomerEvent(args: {
   event: CustomerEvent;
   facts: CustomerFacts;
   newInstanceId: () => string;
-  /** False while the journey is paused: nothing advances or enters. */
+  /** False while the journey is paused: nothing enters or advances, but exits still apply. */
   running: boolean;
 }): InstanceOutcome[] {
   const { journey, event, facts } = args;
@@ -139,14 +139,18 @@ export function onCustomerEvent(args: {
   for (const instance of args.instances) {
     const compiled = args.versions(instance.version);
     const outcome = emptyOutcome(instance);
-    if (args.running && instance.status === 'active') {
+    if (instance.status === 'active') {
       const step = advanceInstance(compiled, instance.snapshot, {
         type: event.name,
         at: event.at,
         facts,
         properties: event.properties,
       });
-      if (step.stepsEntered.length > 0 || step.done || step.effects.length > 0) {
+      // While paused an instance holds where it is, except that an event which ends it without
+      // sending anything (the order arrived: an exit rule, or a path to an exit step) still
+      // ends it, so resuming never sends a reminder for a cart already bought.
+      const applies = args.running || (step.done && step.effects.length === 0);
+      if (applies && (step.stepsEntered.length > 0 || step.done || step.effects.length > 0)) {
         applyStep(outcome, step, event.at);
       }
     }
