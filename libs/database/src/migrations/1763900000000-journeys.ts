@@ -49,7 +49,7 @@ export class Journeys1763900000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE journey_instances (
         customer_uuid    uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-        id               uuid NOT NULL UNIQUE,
+        id               uuid NOT NULL,
         journey_id       uuid NOT NULL REFERENCES journeys (id) ON DELETE CASCADE,
         version          integer NOT NULL,
         instance_key     text NOT NULL DEFAULT '',
