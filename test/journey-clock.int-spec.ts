@@ -39,7 +39,12 @@ describe('journey engine on a virtual clock', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: db.url,
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com',
+    });
     module = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(config),
@@ -131,5 +136,27 @@ describe('journey engine on a virtual clock', () => {
       [journeyId],
     );
     expect(history!.n).toBe(row!.held);
+  });
+
+  it('enqueues webhooks to allowed hosts only, even for a definition saved before the list changed', async () => {
+    const allowed = await publishJourney(db, {
+      name: 'hook',
+      entry: { event: 'hooked' },
+      steps: [{ id: 'call', type: 'webhook', url: 'https://hooks.example.com/kizuna' }],
+    });
+    const removed = await publishJourney(db, {
+      name: 'old hook',
+      entry: { event: 'hooked' },
+      steps: [{ id: 'call', type: 'webhook', url: 'https://old.example.net/kizuna' }],
+    });
+    await insertEvents(db, [{ customerId: 'w-1', name: 'hooked' }]);
+    await drain();
+    const rows = await db.query<{ journey_id: string; channel: string; webhook_url: string }>(
+      `SELECT journey_id, channel, webhook_url FROM outbox_messages WHERE journey_id = ANY($1::uuid[])`,
+      [[allowed, removed]],
+    );
+    expect(rows).toEqual([
+      { journey_id: allowed, channel: 'webhook', webhook_url: 'https://hooks.example.com/kizuna' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
 import type { StoredEvent } from '@kizuna/events';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
@@ -27,6 +28,7 @@ export class JourneyRuntime {
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
     private readonly outbox: OutboxRepository,
+    private readonly config: KizunaConfig,
   ) {}
 
   /** The journeys to consider for a batch; load once per batch, not per event. */
@@ -169,6 +171,11 @@ export class JourneyRuntime {
           });
           break;
         case 'webhook':
+          // Checked at save time too; this catches a host removed from the list since.
+          if (!this.config.journeys.webhookAllowedHosts.includes(new URL(effect.url).hostname.toLowerCase())) {
+            this.logger.warn({ msg: 'webhook host no longer allowed; not called', effectKey, url: effect.url });
+            break;
+          }
           messages.push({
             effectKey,
             customerUuid: instance.customerUuid,

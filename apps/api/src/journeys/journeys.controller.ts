@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nes
 import { RequireRoles, Role } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import {
+  journeyDefinitionSchema,
   JourneysService,
   parseDefinitionText,
   simulationRequestSchema,
@@ -41,7 +42,10 @@ const details = (j: JourneyDetails) => ({
   })),
 });
 
-const definitionBody = { description: 'A journey definition (docs/journeys.md), as JSON or YAML' };
+const definitionBody = {
+  description: 'A journey definition (docs/journeys.md), as JSON or YAML',
+  schema: openApiSchema(journeyDefinitionSchema),
+};
 
 @ApiTags('journeys')
 @ApiBearerAuth()
