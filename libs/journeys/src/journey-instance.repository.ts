@@ -20,13 +20,9 @@ interface InstanceDbRow {
   holdout: boolean;
   last_message_at: Date | null;
   goal_reached_at: Date | null;
-  last_event_seq: string | null;
 }
 
-export interface StoredInstance extends InstanceRecord {
-  /** The last inbox event applied to it; a replay of it or of an earlier one is skipped. */
-  lastEventSeq: bigint | undefined;
-}
+export type StoredInstance = InstanceRecord;
 
 const toInstance = (r: InstanceDbRow): StoredInstance => ({
   id: r.id,
@@ -44,7 +40,6 @@ const toInstance = (r: InstanceDbRow): StoredInstance => ({
   holdout: r.holdout,
   lastMessageAt: r.last_message_at?.getTime(),
   goalReachedAt: r.goal_reached_at?.getTime(),
-  lastEventSeq: r.last_event_seq === null ? undefined : BigInt(r.last_event_seq),
 });
 
 const at = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
@@ -102,20 +97,28 @@ export class JourneyInstanceRepository {
     return row ? toInstance(row) : undefined;
   }
 
-  /** Stores one outcome: the instance row, its timers and its history. */
+  /** The journeys an inbox event already changed for this customer: a replay skips them. */
+  async journeysApplied(tx: EntityManager, customerUuid: string, eventSeq: string): Promise<Set<string>> {
+    const rows = await tx.query<Array<{ journey_id: string }>>(
+      `SELECT DISTINCT journey_id FROM journey_instance_history WHERE customer_uuid = $1 AND event_seq = $2`,
+      [customerUuid, eventSeq],
+    );
+    return new Set(rows.map((r) => r.journey_id));
+  }
+
+  /** Stores one outcome: the instance row, its timers and its history (tagged with the event). */
   async save(tx: EntityManager, outcome: InstanceOutcome, eventSeq: string | undefined): Promise<void> {
     const i = outcome.instance;
     await tx.query(
       `INSERT INTO journey_instances (customer_uuid, id, journey_id, version, instance_key, entry_count, status,
                                       current_step, snapshot, entered_at, exited_at, exit_reason, holdout,
-                                      last_message_at, goal_reached_at, last_event_seq)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                      last_message_at, goal_reached_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (customer_uuid, id) DO UPDATE SET
          version = EXCLUDED.version, entry_count = EXCLUDED.entry_count, status = EXCLUDED.status,
          current_step = EXCLUDED.current_step, snapshot = EXCLUDED.snapshot, entered_at = EXCLUDED.entered_at,
          exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason, holdout = EXCLUDED.holdout,
-         last_message_at = EXCLUDED.last_message_at, goal_reached_at = EXCLUDED.goal_reached_at,
-         last_event_seq = COALESCE(EXCLUDED.last_event_seq, journey_instances.last_event_seq), updated_at = now()`,
+         last_message_at = EXCLUDED.last_message_at, goal_reached_at = EXCLUDED.goal_reached_at, updated_at = now()`,
       [
         i.customerUuid,
         i.id,
@@ -132,7 +135,6 @@ export class JourneyInstanceRepository {
         i.holdout,
         at(i.lastMessageAt),
         at(i.goalReachedAt),
-        eventSeq ?? null,
       ],
     );
     if (outcome.cancelAllTimers) {
@@ -164,8 +166,9 @@ export class JourneyInstanceRepository {
     }
     if (outcome.history.length > 0) {
       await tx.query(
-        `INSERT INTO journey_instance_history (customer_uuid, instance_id, journey_id, version, entry_count, kind, step_id, reason, at)
-         SELECT $1, $2, $3, $4, $5, h.kind, h.step_id, h.reason, h.at
+        `INSERT INTO journey_instance_history (customer_uuid, instance_id, journey_id, version, entry_count, kind, step_id,
+                                               reason, at, event_seq)
+         SELECT $1, $2, $3, $4, $5, h.kind, h.step_id, h.reason, h.at, $10
            FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS h(kind, step_id, reason, at, n)
           ORDER BY h.n`,
         [
@@ -178,6 +181,7 @@ export class JourneyInstanceRepository {
           outcome.history.map((h) => h.stepId ?? null),
           outcome.history.map((h) => h.reason ?? null),
           outcome.history.map((h) => new Date(h.at).toISOString()),
+          eventSeq ?? null,
         ],
       );
     }

@@ -53,14 +53,14 @@ export class JourneyRuntime {
       customerUuid,
       journeys.map((j) => j.id),
     );
-    const seq = BigInt(event.seq);
+    // A replayed event was already decided for the journeys it changed: those skip it.
+    const applied = await this.instances.journeysApplied(tx, customerUuid, event.seq);
     for (const journey of journeys) {
       const mine = stored.filter((i) => i.journeyId === journey.id);
-      await this.preload(journey.id, [...new Set(mine.map((i) => i.version))]);
-      // A replayed event (or an older one) was already decided for this journey: skip it.
-      if (mine.some((i) => i.lastEventSeq !== undefined && i.lastEventSeq >= seq)) {
+      if (applied.has(journey.id)) {
         continue;
       }
+      await this.preload(journey.id, [...new Set(mine.map((i) => i.version))]);
       const outcomes = onCustomerEvent({
         journey: {
           journeyId: journey.id,

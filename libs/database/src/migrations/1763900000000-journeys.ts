@@ -63,7 +63,6 @@ export class Journeys1763900000000 implements MigrationInterface {
         holdout          boolean NOT NULL DEFAULT false,
         last_message_at  timestamptz,
         goal_reached_at  timestamptz,
-        last_event_seq   bigint,
         updated_at       timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (customer_uuid, id),
         UNIQUE (customer_uuid, journey_id, instance_key),
@@ -96,6 +95,7 @@ export class Journeys1763900000000 implements MigrationInterface {
         step_id        text,
         reason         text,
         at             timestamptz NOT NULL,
+        event_seq      bigint,
         PRIMARY KEY (customer_uuid, instance_id, seq),
         FOREIGN KEY (customer_uuid, instance_id) REFERENCES journey_instances (customer_uuid, id) ON DELETE CASCADE
       )`);
