@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Role } from '@kizuna/auth';
 import { documentedExamples } from './support/journey-examples';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from './support/test-app';
 
 /** The journeys admin API and the engine behind it, on the real app (api + worker) and PostgreSQL. */
 
@@ -197,6 +197,11 @@ describe('journeys API', () => {
     expect(sent[0]!.template_key).toBe('cart-reminder-1');
     expect(sent[0]!.payload.instanceKey).toBe('c1');
     expect(sent[0]!.effect_key).toMatch(/^[0-9a-f-]{36}:remind:1$/);
+    const metrics = await (
+      await fetch(`${t.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
+    ).text();
+    expect(metrics).toMatch(/kizuna_journey_timers_fired_total\{outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/kizuna_journey_effects_total\{kind="send",suppressed="false"\} [1-9]/);
 
     const counts = await waitFor(
       async () => {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { journeyTimerLag, journeyTimersFired } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { UnitOfWork } from '@kizuna/database';
 import { EngineClock, JourneyInstanceRepository, JourneyRuntime } from '@kizuna/journeys';
@@ -28,6 +29,8 @@ export class TimerProcessor {
       for (const timer of timers) {
         try {
           await this.uow.savepoint(tx, () => this.runtime.applyTimer(tx, timer, now));
+          journeyTimersFired.inc({ outcome: 'ok' });
+          journeyTimerLag.observe(Math.max(0, now.getTime() - timer.dueAt.getTime()) / 1000);
         } catch (error) {
           // Retried later rather than at once, so one broken timer cannot spin a worker.
           this.logger.error({
@@ -36,6 +39,7 @@ export class TimerProcessor {
             timerId: timer.timerId,
             err: error instanceof Error ? error.message : String(error),
           });
+          journeyTimersFired.inc({ outcome: 'failed' });
           await this.instances.postponeTimer(tx, timer, new Date(now.getTime() + 60_000));
         }
       }

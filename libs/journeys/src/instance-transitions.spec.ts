@@ -113,6 +113,19 @@ describe('entry, re-entry, holdout and goals', () => {
     expect(exited!.instance).toMatchObject({ status: 'exited', exitReason: 'event:order.placed' });
   });
 
+  it('a customer event named like a timer does not fire it', async () => {
+    const { instances } = await feed(
+      {
+        steps: [
+          { id: 'w', type: 'wait', duration: 'P1D', next: 'hello' },
+          { id: 'hello', type: 'send', template: 'hello', category: 'marketing' },
+        ],
+      },
+      [signup(T0), { name: 'xstate.after.step_w.journey.w', properties: {}, at: T0 + 1 }],
+    );
+    expect(instances[0]!.currentStep).toBe('w');
+  });
+
   it('does not enter while the journey is paused', async () => {
     const compiled = await compileJourney(definition(), { webhookHosts: [] });
     const result = onCustomerEvent({

@@ -139,7 +139,8 @@ export function onCustomerEvent(args: {
   for (const instance of args.instances) {
     const compiled = args.versions(instance.version);
     const outcome = emptyOutcome(instance);
-    if (instance.status === 'active') {
+    // A customer event named like a timer must not fire one (`xstate.after.*` are the engine's).
+    if (instance.status === 'active' && !event.name.startsWith('xstate.')) {
       const step = advanceInstance(compiled, instance.snapshot, {
         type: event.name,
         at: event.at,

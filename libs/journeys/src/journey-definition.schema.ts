@@ -69,8 +69,15 @@ export const conditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
 );
 
 /** An event to match: its name, an optional filter, and optionally "same key as the instance". */
+/** `xstate.*` names are the machine's own (timers, init); a customer event may never pose as one. */
+const eventName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((name) => !name.startsWith('xstate.'), 'event names starting with "xstate." are reserved');
+
 const eventMatch = z.strictObject({
-  event: z.string().min(1).max(200),
+  event: eventName,
   where: conditionSchema.optional(),
   /** The event property that must equal the instance key (e.g. cartId). */
   sameKey: propertyPath.optional(),

@@ -94,6 +94,11 @@ describe('journey compiler: validation points at the step', () => {
       journey([{ ...send, category: 'spam' } as never]),
       'steps[0].category: Invalid option: expected one of "marketing"|"transactional"',
     ],
+    [
+      'reserved event name',
+      journey([{ id: 'w', type: 'waitForEvent', event: 'xstate.after.x', timeout: 'PT1H' }]),
+      'steps[0].event: event names starting with "xstate." are reserved',
+    ],
     ['holdout too big', journey([send], { holdout: 0.9 }), 'holdout: Too big: expected number to be <=0.5'],
   ])('%s', async (_name, definition, expected) => {
     expect(await rejection(definition)).toContain(expected);

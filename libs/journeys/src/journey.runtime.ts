@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { journeyEffects } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
 import type { StoredEvent } from '@kizuna/events';
@@ -148,6 +149,7 @@ export class JourneyRuntime {
     const instance = outcome.instance;
     const messages: NewOutboxMessage[] = [];
     for (const { effectKey, effect, suppressed } of outcome.effects) {
+      journeyEffects.inc({ kind: effect.kind, suppressed: String(suppressed) });
       if (suppressed) {
         continue;
       }
