@@ -203,12 +203,12 @@ export class JourneyInstanceRepository {
         due_at: Date;
       }>
     >(
-      `SELECT t.* FROM journey_timers t
+      `SELECT t.* FROM journey_timers t JOIN journeys j ON j.id = t.journey_id AND j.status = 'active'
         WHERE t.due_at <= $1
-          AND EXISTS (SELECT 1 FROM journeys j WHERE j.id = t.journey_id AND j.status = 'active')
         ORDER BY t.due_at
         LIMIT $2
-        FOR UPDATE OF t SKIP LOCKED`,
+        FOR UPDATE OF t SKIP LOCKED
+        FOR SHARE OF j`,
       [now, limit],
     );
     if (rows.length === 0) {

@@ -146,7 +146,11 @@ export class JourneyRepository {
     await tx.query(`UPDATE journeys SET status = $2, updated_at = now() WHERE id = $1`, [journeyId, status]);
   }
 
-  /** Active and paused journeys with their active definitions (paused ones still count goals). */
+  /**
+   * Active and paused journeys with their active definitions (paused ones still apply exits and
+   * goals). Share-locked for the batch, so a pause, publish or archive waits for batches that
+   * already decided with the old state, and later batches see the new one.
+   */
   async runnable(tx: EntityManager): Promise<RunnableJourney[]> {
     const rows = await tx.query<
       Array<{ id: string; status: 'active' | 'paused'; active_version: number; definition: JourneyDefinition }>
@@ -154,7 +158,8 @@ export class JourneyRepository {
       `SELECT j.id, j.status, j.active_version, v.definition
          FROM journeys j JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.active_version
         WHERE j.status IN ('active', 'paused')
-        ORDER BY j.id`,
+        ORDER BY j.id
+          FOR SHARE OF j`,
     );
     return rows.map((r) => ({ id: r.id, status: r.status, activeVersion: r.active_version, definition: r.definition }));
   }
