@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
@@ -11,6 +12,8 @@ import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
+import { CustomerJourneysController } from './journeys/customer-journeys.controller';
+import { JourneysController } from './journeys/journeys.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { SegmentsController } from './segments/segments.controller';
@@ -23,7 +26,7 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
-  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, SegmentsModule],
+  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, JourneysModule, SegmentsModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -31,6 +34,8 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
     SegmentController,
     ShopifyWebhookController,
     CustomersController,
+    CustomerJourneysController,
+    JourneysController,
     ApiKeysController,
     SegmentsController,
   ],

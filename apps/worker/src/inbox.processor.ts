@@ -1,12 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { Clock } from '@kizuna/common';
 import { CustomerProfileUpdater } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
+import { EngineClock, JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
 import { SegmentMembershipService, SegmentRepository, type Segment } from '@kizuna/segments';
 import type { EntityManager } from 'typeorm';
+
+/** Read once per batch: the journeys to run, the active segments and the engine's now. */
+interface Batch {
+  journeys: RunnableJourney[];
+  segments: Segment[];
+  now: Date;
+}
 
 interface Outcome {
   seq: string;
@@ -15,7 +22,8 @@ interface Outcome {
 }
 
 /**
- * Applies a batch of inbox events in one transaction: each customer's events in order, each
+ * Applies a batch of inbox events in one transaction: profile, then journeys (entries, waiting
+ * instances, exit rules, goals, with their outbox effects). Each customer's events in order, each
  * customer isolated by a savepoint so one bad event cannot hold up the rest. A crash before
  * commit leaves every event of the batch pending, to be claimed again.
  */
@@ -27,20 +35,28 @@ export class InboxProcessor {
     private readonly uow: UnitOfWork,
     private readonly inbox: EventInboxRepository,
     private readonly profiles: CustomerProfileUpdater,
+    private readonly journeys: JourneyRuntime,
     private readonly segments: SegmentRepository,
     private readonly memberships: SegmentMembershipService,
+    private readonly clock: EngineClock,
     private readonly config: KizunaConfig,
-    private readonly clock: Clock,
   ) {}
 
   /** Processes one batch; returns how many events it claimed. */
   async processBatch(): Promise<number> {
     const claimed = await this.uow.run(async (tx) => {
       const events = await this.inbox.claimPending(tx, this.config.worker.batchSize);
+      if (events.length === 0) {
+        return events;
+      }
+      const batch: Batch = {
+        journeys: await this.journeys.runnable(tx),
+        segments: await this.segments.active(tx),
+        now: await this.clock.now(tx),
+      };
       const outcomes: Outcome[] = [];
-      const segments = events.length > 0 ? await this.segments.active(tx) : [];
       for (const group of groupByCustomer(events)) {
-        outcomes.push(...(await this.applyGroup(tx, group, segments)));
+        outcomes.push(...(await this.applyGroup(tx, batch, group)));
       }
       await this.inbox.markProcessed(tx, outcomes);
       return events;
@@ -52,19 +68,18 @@ export class InboxProcessor {
     return claimed.length;
   }
 
-  private async applyGroup(tx: EntityManager, group: StoredEvent[], segments: Segment[]): Promise<Outcome[]> {
+  private async applyGroup(tx: EntityManager, batch: Batch, group: StoredEvent[]): Promise<Outcome[]> {
     try {
       return await this.uow.savepoint(tx, async () => {
         const outcomes: Outcome[] = [];
         for (const event of group) {
-          outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, event) });
+          outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, batch, event) });
         }
         // Segment membership once per customer, after all of its events in this batch.
-        if (segments.length > 0) {
-          const now = this.clock.now();
+        if (batch.segments.length > 0) {
           for (const customerUuid of new Set(outcomes.map((o) => o.customerUuid!))) {
             const justApplied = group.filter((_, i) => outcomes[i]!.customerUuid === customerUuid);
-            await this.memberships.refresh(tx, customerUuid, now, { segments, justApplied });
+            await this.memberships.refresh(tx, customerUuid, batch.now, { segments: batch.segments, justApplied });
           }
         }
         inboxProcessed.inc({ outcome: 'ok' }, outcomes.length);
@@ -76,7 +91,7 @@ export class InboxProcessor {
       const outcomes: Outcome[] = [];
       for (const event of group) {
         try {
-          const customerUuid = await this.uow.savepoint(tx, () => this.apply(tx, event));
+          const customerUuid = await this.uow.savepoint(tx, () => this.apply(tx, batch, event));
           outcomes.push({ seq: event.seq, customerUuid });
           inboxProcessed.inc({ outcome: 'ok' });
         } catch (error) {
@@ -90,8 +105,11 @@ export class InboxProcessor {
     }
   }
 
-  private apply(tx: EntityManager, event: StoredEvent): Promise<string> {
-    return this.profiles.apply(tx, event);
+  /** The profile first (journeys decide on the updated facts), then the journeys. */
+  private async apply(tx: EntityManager, batch: Batch, event: StoredEvent): Promise<string> {
+    const customerUuid = await this.profiles.apply(tx, event);
+    await this.journeys.applyEvent(tx, batch.journeys, customerUuid, event, batch.now);
+    return customerUuid;
   }
 }
 

@@ -2,19 +2,23 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
 import { InboxPoller } from './inbox.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
 import { SegmentJobs } from './segment.jobs';
+import { TimerPoller } from './timer.poller';
+import { TimerProcessor } from './timer.processor';
 
 /**
- * Background processing: the inbox, and scheduled housekeeping. Expects ConfigModule,
+ * Background processing: the inbox (profiles, then journeys), due journey timers, and scheduled
+ * housekeeping. Expects ConfigModule,
  * ClockModule and DatabaseModule from the process that hosts it (see bootstrap.ts).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule, SegmentsModule],
-  providers: [InboxProcessor, InboxPoller, MaintenanceJobs, SegmentJobs],
-  exports: [InboxProcessor],
+  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule, JourneysModule, SegmentsModule],
+  providers: [InboxProcessor, InboxPoller, TimerProcessor, TimerPoller, MaintenanceJobs, SegmentJobs],
+  exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

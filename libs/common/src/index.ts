@@ -4,4 +4,13 @@ export { DomainException } from './domain.exception';
 export { createRootLogger, PinoNestLogger, type LogLevel } from './logger';
 export { RequestErrorCode, RequestException } from './request.exception';
 export { formatPath, parseOrThrow, toValidationIssues, type ValidationIssue } from './validation.util';
-export { eventsIngested, httpRequestDuration, inboxLag, inboxProcessed, metricsRegistry } from './metrics';
+export {
+  eventsIngested,
+  httpRequestDuration,
+  inboxLag,
+  inboxProcessed,
+  journeyEffects,
+  journeyTimerLag,
+  journeyTimersFired,
+  metricsRegistry,
+} from './metrics';

@@ -35,3 +35,24 @@ export const httpRequestDuration = new Histogram({
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
 });
+
+export const journeyTimersFired = new Counter({
+  name: 'kizuna_journey_timers_fired_total',
+  help: 'Journey timers claimed and applied by workers, by outcome (ok, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const journeyTimerLag = new Histogram({
+  name: 'kizuna_journey_timer_lag_seconds',
+  help: 'Time from a journey timer being due to its processing',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [metricsRegistry],
+});
+
+export const journeyEffects = new Counter({
+  name: 'kizuna_journey_effects_total',
+  help: 'Effects decided by journeys, by kind (send, webhook, updateProfile) and whether suppressed (holdout)',
+  labelNames: ['kind', 'suppressed'] as const,
+  registers: [metricsRegistry],
+});

@@ -42,6 +42,17 @@ export const envSchema = z.object({
 
   WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
   WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),
+
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host !== ''),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be a comma-separated list of host names'))),
 });
 
 export type Env = z.infer<typeof envSchema>;

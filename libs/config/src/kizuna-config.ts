@@ -21,6 +21,7 @@ export class KizunaConfig {
   };
   readonly shop: { currency: string };
   readonly worker: { pollIntervalMs: number; batchSize: number };
+  readonly journeys: { webhookAllowedHosts: string[] };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -45,5 +46,6 @@ export class KizunaConfig {
     };
     this.shop = { currency: env.SHOP_CURRENCY };
     this.worker = { pollIntervalMs: env.WORKER_POLL_INTERVAL_MS, batchSize: env.WORKER_BATCH_SIZE };
+    this.journeys = { webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS };
   }
 }

@@ -24,6 +24,16 @@ export interface PurchaseStats {
   lastOrderAt: Date | null;
 }
 
+export interface ProfileFacts {
+  attributes: Record<string, unknown>;
+  timezone: string | undefined;
+  ordersCount: number;
+  revenue: number;
+  /** Epoch ms. */
+  firstOrderAt: number | undefined;
+  lastOrderAt: number | undefined;
+}
+
 export interface OrderFact {
   orderId: string;
   total: number;
@@ -181,6 +191,34 @@ export class CustomerRepository {
       averageOrderValue: revenueOrders === 0 ? 0 : Math.round((revenue / revenueOrders) * 100) / 100,
       firstOrderAt: customer.firstOrderAt,
       lastOrderAt: customer.lastOrderAt,
+    };
+  }
+
+  /** What journeys decide on: attributes, time zone and purchase stats, read in the worker's transaction. */
+  async profileFacts(tx: EntityManager, customerUuid: string): Promise<ProfileFacts> {
+    const [row] = await tx.query<
+      Array<{
+        attributes: Record<string, unknown>;
+        timezone: string | null;
+        orders_count: number;
+        revenue: string;
+        first_order_at: Date | null;
+        last_order_at: Date | null;
+      }>
+    >(
+      `SELECT attributes, timezone, orders_count, revenue, first_order_at, last_order_at FROM customers WHERE id = $1`,
+      [customerUuid],
+    );
+    if (!row) {
+      throw new Error(`customer ${customerUuid} not found`);
+    }
+    return {
+      attributes: row.attributes,
+      timezone: row.timezone ?? undefined,
+      ordersCount: row.orders_count,
+      revenue: Number(row.revenue),
+      firstOrderAt: row.first_order_at?.getTime(),
+      lastOrderAt: row.last_order_at?.getTime(),
     };
   }
 

@@ -1,6 +1,6 @@
 export { CustomerProfileUpdater } from './customer-profile.updater';
 export { Customer, type EmailConsent } from './customer.entity';
-export { CustomerRepository, type PurchaseStats } from './customer.repository';
+export { CustomerRepository, type ProfileFacts, type PurchaseStats } from './customer.repository';
 export { CustomersErrorCode, CustomersException } from './customers.exception';
 export { CustomersModule } from './customers.module';
 export { CustomersService, type CustomerProfile, type EventPage } from './customers.service';

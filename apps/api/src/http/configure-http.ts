@@ -44,6 +44,11 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
     next();
   });
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
+  // Journey definitions may be posted as YAML; the body arrives as text and is parsed by the route.
+  app.useBodyParser('text', {
+    type: ['application/yaml', 'application/x-yaml', 'text/yaml'],
+    limit: config.http.bodyLimitBytes,
+  });
 
   const document = SwaggerModule.createDocument(
     app,

@@ -3,10 +3,11 @@ import { AuthErrorCode } from '@kizuna/auth';
 import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
 import { EventsErrorCode } from '@kizuna/events';
+import { JourneysErrorCode } from '@kizuna/journeys';
 import { SegmentsErrorCode } from '@kizuna/segments';
 
 export type KizunaErrorCode =
-  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | SegmentsErrorCode;
+  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | JourneysErrorCode | SegmentsErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
 export function httpStatusOf(code: KizunaErrorCode): number {
@@ -15,6 +16,8 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.MalformedJson:
     case EventsErrorCode.UnsupportedWebhookTopic:
     case CustomersErrorCode.InvalidCursor:
+    case JourneysErrorCode.InvalidDefinition:
+    case JourneysErrorCode.InvalidMigration:
       return HttpStatus.BAD_REQUEST;
     case RequestErrorCode.PayloadTooLarge:
     case EventsErrorCode.BatchTooLarge:
@@ -25,6 +28,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case AuthErrorCode.ApiKeyNotFound:
     case CustomersErrorCode.CustomerNotFound:
     case SegmentsErrorCode.SegmentNotFound:
+    case JourneysErrorCode.JourneyNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:
@@ -33,6 +37,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
       return HttpStatus.FORBIDDEN;
     case EventsErrorCode.IdempotencyConflict:
     case SegmentsErrorCode.SegmentKeyTaken:
+    case JourneysErrorCode.InvalidLifecycleTransition:
       return HttpStatus.CONFLICT;
     case AuthErrorCode.SignatureNotConfigured:
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -1,0 +1,304 @@
+import type { CustomerFacts } from './customer-facts';
+import { lookup, matchesEvent, stableFraction } from './condition.util';
+import type { CompiledJourney } from './journey.compiler';
+import { parseIsoDuration, type JourneyDefinition } from './journey-definition.schema';
+import { advanceInstance, startInstance, type EngineStep, type PersistedSnapshot } from './journey.engine';
+import type { JourneyEffect, TimerRequest } from './journey-machine.types';
+
+/**
+ * The engine's decisions for one customer, still pure: which journeys an event enters, which
+ * instances it advances or ends, which goals it reaches, and which effects result (with their
+ * deterministic keys). The worker loads the records, calls these and stores the outcome in one
+ * transaction; the simulator keeps the records in memory. Same code, so they cannot disagree.
+ */
+
+export type InstanceStatus = 'active' | 'completed' | 'exited';
+
+export interface InstanceRecord {
+  id: string;
+  journeyId: string;
+  version: number;
+  customerUuid: string;
+  /** '' when the journey has no key property (one instance per customer). */
+  key: string;
+  entryCount: number;
+  status: InstanceStatus;
+  snapshot: PersistedSnapshot;
+  currentStep: string | undefined;
+  enteredAt: number;
+  exitedAt: number | undefined;
+  exitReason: string | undefined;
+  holdout: boolean;
+  lastMessageAt: number | undefined;
+  goalReachedAt: number | undefined;
+}
+
+export interface CustomerEvent {
+  name: string;
+  properties: Record<string, unknown>;
+  /** Epoch ms: the engine's now when the event is applied. */
+  at: number;
+}
+
+export interface JourneyVersion {
+  journeyId: string;
+  version: number;
+  compiled: CompiledJourney;
+}
+
+export type HistoryKind = 'entered' | 'step' | 'exited' | 'goal' | 'held-out' | 'migrated';
+
+export interface HistoryEntry {
+  kind: HistoryKind;
+  stepId: string | undefined;
+  reason: string | undefined;
+  at: number;
+}
+
+export interface KeyedEffect {
+  /** `<instanceId>:<stepId>:<entryCount>`: a replay can never produce a second one. */
+  effectKey: string;
+  effect: JourneyEffect;
+  /** Held-out customers are recorded but sent nothing. */
+  suppressed: boolean;
+}
+
+/** What happened to one instance; the shell persists exactly this. */
+export interface InstanceOutcome {
+  instance: InstanceRecord;
+  /** True when the instance (re-)entered: insert or reset its row. */
+  entered: boolean;
+  history: HistoryEntry[];
+  effects: KeyedEffect[];
+  timersToSet: TimerRequest[];
+  timersToCancel: string[];
+  /** All of the instance's timers must go (it finished). */
+  cancelAllTimers: boolean;
+}
+
+export function isHeldOut(definition: JourneyDefinition, journeyId: string, customerUuid: string): boolean {
+  return definition.holdout > 0 && stableFraction(customerUuid, journeyId, 'holdout') < definition.holdout;
+}
+
+/** The instance key an event would enter with, or undefined when it does not enter. */
+export function entryKey(
+  definition: JourneyDefinition,
+  event: CustomerEvent,
+  facts: CustomerFacts,
+): string | undefined {
+  const entry = definition.entry;
+  if ('segment' in entry) {
+    return event.name === 'segment.entered' && event.properties.segment === entry.segment ? '' : undefined;
+  }
+  if (!matchesEvent(entry, event, null, facts, event.at)) {
+    return undefined;
+  }
+  if (entry.key === undefined) {
+    return '';
+  }
+  const key = lookup(event.properties, entry.key);
+  return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
+}
+
+export function mayEnter(definition: JourneyDefinition, prior: InstanceRecord | undefined, now: number): boolean {
+  if (!prior) {
+    return true;
+  }
+  if (prior.status === 'active') {
+    return false;
+  }
+  switch (definition.reentry.mode) {
+    case 'once':
+      return false;
+    case 'whenNotActive':
+      return true;
+    case 'afterCooldown':
+      return now >= (prior.exitedAt ?? prior.enteredAt) + parseIsoDuration(definition.reentry.cooldown)!;
+  }
+}
+
+/**
+ * Applies a customer event to one journey: first to the instances already in it (waits,
+ * exit rules), then goals, then entry. `instances` are this customer's instances of the journey,
+ * on any version; `versions` resolves each instance's own compiled version.
+ */
+export function onCustomerEvent(args: {
+  journey: JourneyVersion;
+  versions: (version: number) => CompiledJourney;
+  instances: InstanceRecord[];
+  customerUuid: string;
+  event: CustomerEvent;
+  facts: CustomerFacts;
+  newInstanceId: () => string;
+  /** False while the journey is paused: nothing enters or advances, but exits still apply. */
+  running: boolean;
+}): InstanceOutcome[] {
+  const { journey, event, facts } = args;
+  const outcomes: InstanceOutcome[] = [];
+  const definition = journey.compiled.definition;
+  for (const instance of args.instances) {
+    const compiled = args.versions(instance.version);
+    const outcome = emptyOutcome(instance);
+    // A customer event named like a timer must not fire one (`xstate.after.*` are the engine's).
+    if (instance.status === 'active' && !event.name.startsWith('xstate.')) {
+      const step = advanceInstance(compiled, instance.snapshot, {
+        type: event.name,
+        at: event.at,
+        facts,
+        properties: event.properties,
+      });
+      // While paused an instance holds where it is, except that an event which ends it without
+      // sending anything (the order arrived: an exit rule, or a path to an exit step) still
+      // ends it, so resuming never sends a reminder for a cart already bought.
+      const applies = args.running || (step.done && step.effects.length === 0);
+      if (applies && (step.stepsEntered.length > 0 || step.done || step.effects.length > 0)) {
+        applyStep(outcome, step, event.at);
+      }
+    }
+    const goal = compiled.definition.goal;
+    if (
+      goal &&
+      instance.goalReachedAt === undefined &&
+      matchesEvent(goal, event, instance.key || null, facts, event.at)
+    ) {
+      const from = goal.after === 'message' ? instance.lastMessageAt : instance.enteredAt;
+      if (from !== undefined && event.at - from <= parseIsoDuration(goal.within)!) {
+        outcome.instance.goalReachedAt = event.at;
+        outcome.history.push({ kind: 'goal', stepId: undefined, reason: goal.event, at: event.at });
+      }
+    }
+    if (outcome.history.length > 0) {
+      outcomes.push(outcome);
+    }
+  }
+  if (!args.running) {
+    return outcomes;
+  }
+  const key = entryKey(definition, event, facts);
+  if (key === undefined) {
+    return outcomes;
+  }
+  const prior = outcomes.find((o) => o.instance.key === key)?.instance ?? args.instances.find((i) => i.key === key);
+  if (!mayEnter(definition, prior, event.at)) {
+    return outcomes;
+  }
+  const holdout = isHeldOut(definition, journey.journeyId, args.customerUuid);
+  const instance: InstanceRecord = {
+    id: prior?.id ?? args.newInstanceId(),
+    journeyId: journey.journeyId,
+    version: journey.version,
+    customerUuid: args.customerUuid,
+    key,
+    entryCount: (prior?.entryCount ?? 0) + 1,
+    status: 'active',
+    snapshot: {},
+    currentStep: undefined,
+    enteredAt: event.at,
+    exitedAt: undefined,
+    exitReason: undefined,
+    holdout,
+    lastMessageAt: undefined,
+    goalReachedAt: undefined,
+  };
+  const outcome = emptyOutcome(instance);
+  outcome.entered = true;
+  outcome.history.push({ kind: 'entered', stepId: undefined, reason: event.name, at: event.at });
+  if (holdout) {
+    outcome.history.push({ kind: 'held-out', stepId: undefined, reason: undefined, at: event.at });
+  }
+  const step = startInstance(journey.compiled, {
+    journeyId: journey.journeyId,
+    customerUuid: args.customerUuid,
+    key: key === '' ? null : key,
+    trigger: { name: event.name, properties: event.properties },
+    at: event.at,
+    facts,
+  });
+  applyStep(outcome, step, event.at);
+  const others = outcomes.filter((o) => o.instance.id !== instance.id);
+  const earlier = outcomes.find((o) => o.instance.id === instance.id);
+  if (earlier) {
+    // The same event ended the previous entry and starts a new one: keep both records of it.
+    outcome.history.unshift(...earlier.history);
+    outcome.effects.unshift(...earlier.effects);
+    outcome.cancelAllTimers = true;
+  } else if (prior) {
+    outcome.cancelAllTimers = true;
+  }
+  return [...others, outcome];
+}
+
+/** Feeds a due timer to its instance. */
+export function onDueTimer(args: {
+  compiled: CompiledJourney;
+  instance: InstanceRecord;
+  timer: { event: string; dueAt: number };
+  facts: CustomerFacts;
+  now: number;
+}): InstanceOutcome {
+  const outcome = emptyOutcome(args.instance);
+  if (args.instance.status !== 'active') {
+    return outcome;
+  }
+  // The timer's own due time is the event's time, so a late worker computes the same next
+  // waits as a punctual one; effects are still stamped with the real now.
+  const step = advanceInstance(args.compiled, args.instance.snapshot, {
+    type: args.timer.event,
+    at: args.timer.dueAt,
+    facts: args.facts,
+    properties: {},
+  });
+  applyStep(outcome, step, args.now);
+  return outcome;
+}
+
+function emptyOutcome(instance: InstanceRecord): InstanceOutcome {
+  return {
+    instance: { ...instance },
+    entered: false,
+    history: [],
+    effects: [],
+    timersToSet: [],
+    timersToCancel: [],
+    cancelAllTimers: false,
+  };
+}
+
+function applyStep(outcome: InstanceOutcome, step: EngineStep, at: number): void {
+  const instance = outcome.instance;
+  instance.snapshot = step.snapshot;
+  instance.currentStep = step.currentStep;
+  for (const stepId of step.stepsEntered) {
+    outcome.history.push({ kind: 'step', stepId, reason: undefined, at });
+  }
+  for (const effect of step.effects) {
+    outcome.effects.push({
+      effectKey: `${instance.id}:${effect.stepId}:${instance.entryCount}`,
+      effect,
+      suppressed: instance.holdout && effect.kind !== 'updateProfile',
+    });
+    if (effect.kind === 'send') {
+      instance.lastMessageAt = at;
+    }
+  }
+  outcome.timersToSet.push(...step.timersToSet);
+  outcome.timersToCancel.push(...step.timersToCancel);
+  if (step.done) {
+    // Finishing the steps (an exit step, or a path's end) completes; an exit rule ends early.
+    instance.status = step.exitReason === 'completed' || step.exitReason?.startsWith('step:') ? 'completed' : 'exited';
+    instance.exitedAt = at;
+    instance.exitReason = step.exitReason ?? 'completed';
+    outcome.cancelAllTimers = true;
+    outcome.history.push({ kind: 'exited', stepId: undefined, reason: instance.exitReason, at });
+  }
+}
+
+/** The data a message or webhook is built from: the instance key and the trigger event. */
+export function effectPayload(instance: InstanceRecord): Record<string, unknown> {
+  const context = instance.snapshot.context as { trigger?: { name: string; properties: Record<string, unknown> } };
+  return {
+    journeyId: instance.journeyId,
+    instanceKey: instance.key === '' ? null : instance.key,
+    trigger: context.trigger ?? null,
+  };
+}

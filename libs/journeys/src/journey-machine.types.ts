@@ -1,0 +1,47 @@
+import type { CustomerFacts } from './customer-facts';
+
+/** What a new instance starts from. */
+export interface JourneyInput {
+  journeyId: string;
+  customerUuid: string;
+  /** The instance key (e.g. the cartId), or null for one instance per customer. */
+  key: string | null;
+  trigger: { name: string; properties: Record<string, unknown> };
+  /** Epoch ms of entry. */
+  at: number;
+  facts: CustomerFacts;
+}
+
+/** The machine's context: plain JSON, persisted with the snapshot. */
+export interface JourneyContext {
+  journeyId: string;
+  customerUuid: string;
+  key: string | null;
+  trigger: { name: string; properties: Record<string, unknown> };
+  enteredAt: number;
+}
+
+/**
+ * Every event the engine feeds a machine: a customer event (type = its name) or a due timer
+ * (type = the timer's event). The runtime stamps the time and the customer's current facts.
+ */
+export interface JourneyEvent {
+  type: string;
+  at: number;
+  facts: CustomerFacts;
+  properties: Record<string, unknown>;
+}
+
+/** What a machine asks the shell to do, in order. */
+export type JourneyEffect =
+  | { kind: 'send'; stepId: string; channel: 'email'; template: string; category: 'marketing' | 'transactional' }
+  | { kind: 'webhook'; stepId: string; url: string }
+  | { kind: 'updateProfile'; stepId: string; attribute: string; value: string | number | boolean | null };
+
+export interface TimerRequest {
+  /** XState's id for the delayed event; unique per instance and state. */
+  timerId: string;
+  /** The event to feed back when due. */
+  event: string;
+  dueAt: number;
+}

@@ -1,0 +1,437 @@
+import { TemplateCatalog } from '@kizuna/messaging';
+import { documentedExamples } from '../../../test/support/journey-examples';
+import { NO_FACTS, type CustomerFacts } from './customer-facts';
+import { compileJourney, type CompiledJourney } from './journey.compiler';
+import type { JourneyDefinitionInput } from './journey-definition.schema';
+import { advanceInstance, startInstance, type EngineStep } from './journey.engine';
+import { JourneysErrorCode, JourneysException } from './journeys.exception';
+
+class InTestCatalog extends TemplateCatalog {
+  constructor(private readonly known: string[]) {
+    super();
+  }
+  missing(keys: string[]): Promise<string[]> {
+    return Promise.resolve(keys.filter((k) => !this.known.includes(k)));
+  }
+}
+
+const options = { webhookHosts: ['hooks.example.com'] };
+const T0 = Date.parse('2026-01-05T10:00:00Z'); // a Monday
+const H = 3_600_000;
+const CUSTOMER = '11111111-1111-4111-8111-111111111111';
+const JOURNEY = '22222222-2222-4222-8222-222222222222';
+
+function facts(overrides: Partial<CustomerFacts> = {}): CustomerFacts {
+  return { ...NO_FACTS, ...overrides };
+}
+
+function journey(
+  steps: JourneyDefinitionInput['steps'],
+  extra: Partial<JourneyDefinitionInput> = {},
+): JourneyDefinitionInput {
+  return { name: 'test', entry: { event: 'checkout.started', key: 'cartId' }, steps, ...extra };
+}
+
+async function rejection(definition: unknown, catalog?: TemplateCatalog): Promise<string[]> {
+  try {
+    await compileJourney(definition, { ...options, templates: catalog });
+  } catch (error) {
+    expect(error).toBeInstanceOf(JourneysException);
+    expect((error as JourneysException).code).toBe(JourneysErrorCode.InvalidDefinition);
+    return ((error as JourneysException).details as { issues: Array<{ path: string; message: string }> }).issues.map(
+      (i) => `${i.path}: ${i.message}`,
+    );
+  }
+  throw new Error('expected the definition to be rejected');
+}
+
+describe('journey compiler: validation points at the step', () => {
+  const send = { id: 's', type: 'send', template: 't', category: 'marketing' } as const;
+  it.each<[string, unknown, string]>([
+    [
+      'invalid duration',
+      journey([send, { id: 'w', type: 'wait', duration: 'PT1H' }, { id: 'x', type: 'wait', duration: '1 hour' }]),
+      'steps[2].duration: invalid duration "1 hour": use ISO-8601 such as PT1H or P3D',
+    ],
+    ['unknown next', journey([{ ...send, next: 'nope' }]), 'steps[0].next: no step with id "nope"'],
+    ['duplicate id', journey([{ ...send, next: 's' }, send]), 'steps[1].id: duplicate step id "s"'],
+    [
+      'a loop',
+      journey([
+        { ...send, next: 'w' },
+        { id: 'w', type: 'wait', duration: 'PT1H', next: 's' },
+      ]),
+      'steps[1].next: "s" leads back into a loop; journeys may not loop',
+    ],
+    [
+      'unreachable step',
+      journey([send, { id: 'lost', type: 'exit' }]),
+      'steps[1]: step "lost" cannot be reached from the first step',
+    ],
+    [
+      'webhook host not allowed',
+      journey([{ id: 'h', type: 'webhook', url: 'https://evil.example.net/x' }]),
+      'steps[0].url: host "evil.example.net" is not on the webhook allow-list',
+    ],
+    [
+      'two kinds of wait',
+      journey([{ id: 'w', type: 'wait', duration: 'PT1H', until: { time: '09:00' } }]),
+      'steps[0]: a wait takes exactly one of duration, until, untilDate',
+    ],
+    [
+      'bad time of day',
+      journey([{ id: 'w', type: 'wait', until: { time: '25:00' } }]),
+      'steps[0].until.time: must be HH:MM (24 h)',
+    ],
+    ['unknown time zone', journey([send], { timeZone: 'Mars/Olympus' }), 'timeZone: unknown time zone "Mars/Olympus"'],
+    [
+      'unknown step type',
+      journey([{ id: 'q', type: 'teleport' } as never]),
+      "steps[0].type: Invalid discriminator value. Expected 'wait' | 'waitForEvent' | 'branch' | 'split' | 'send' | 'updateProfile' | 'webhook' | 'exit'",
+    ],
+    [
+      'bad category',
+      journey([{ ...send, category: 'spam' } as never]),
+      'steps[0].category: Invalid option: expected one of "marketing"|"transactional"',
+    ],
+    [
+      'reserved event name',
+      journey([{ id: 'w', type: 'waitForEvent', event: 'xstate.after.x', timeout: 'PT1H' }]),
+      'steps[0].event: event names starting with "xstate." are reserved',
+    ],
+    ['holdout too big', journey([send], { holdout: 0.9 }), 'holdout: Too big: expected number to be <=0.5'],
+  ])('%s', async (_name, definition, expected) => {
+    expect(await rejection(definition)).toContain(expected);
+  });
+
+  it('checks templates against the catalog when one is given', async () => {
+    const definition = journey([
+      { ...send, template: 'known', next: 'b' },
+      { id: 'b', type: 'send', template: 'unknown', category: 'marketing' },
+    ]);
+    expect(await rejection(definition, new InTestCatalog(['known']))).toEqual([
+      'steps[1].template: no template "unknown"',
+    ]);
+    await expect(
+      compileJourney(definition, { ...options, templates: new InTestCatalog(['known', 'unknown']) }),
+    ).resolves.toBeDefined();
+  });
+
+  it('compiles every example in docs/journeys.md', async () => {
+    const examples = documentedExamples();
+    expect([...examples.keys()]).toEqual(['Cart abandonment', 'Post-purchase follow-up', 'Win-back']);
+    for (const definition of examples.values()) {
+      await expect(compileJourney(definition, options)).resolves.toBeDefined();
+    }
+  });
+});
+
+/** A table row: the events fed after entry, and what the engine should answer to the last. */
+interface Row {
+  name: string;
+  steps: JourneyDefinitionInput['steps'];
+  extra?: Partial<JourneyDefinitionInput>;
+  trigger?: Record<string, unknown>;
+  facts?: CustomerFacts;
+  /** Events after entry: a name (customer event) or `timer` (the pending timer comes due). */
+  feed: Array<{ event: string; properties?: Record<string, unknown> } | 'timer'>;
+  expect: {
+    currentStep: string | undefined;
+    stepsEntered: string[];
+    effects?: Array<string>;
+    timerDueAt?: number[];
+    exitReason?: string;
+    /** Timer ids deleted by the last transition. */
+    cancels?: string[];
+  };
+}
+
+async function run(row: Row): Promise<EngineStep> {
+  const compiled: CompiledJourney = await compileJourney(journey(row.steps, row.extra), options);
+  const f = row.facts ?? facts();
+  let step = startInstance(compiled, {
+    journeyId: JOURNEY,
+    customerUuid: CUSTOMER,
+    key: 'cart-1',
+    trigger: { name: 'checkout.started', properties: { cartId: 'cart-1', total: 50, ...row.trigger } },
+    at: T0,
+    facts: f,
+  });
+  let pending = step.timersToSet;
+  for (const item of row.feed) {
+    if (item === 'timer') {
+      const timer = pending[0]!;
+      step = advanceInstance(compiled, step.snapshot, { type: timer.event, at: timer.dueAt, facts: f, properties: {} });
+    } else {
+      step = advanceInstance(compiled, step.snapshot, {
+        type: item.event,
+        at: T0 + H / 2,
+        facts: f,
+        properties: item.properties ?? {},
+      });
+    }
+    pending = step.timersToSet.length > 0 || step.timersToCancel.length > 0 ? step.timersToSet : pending;
+  }
+  return step;
+}
+
+const wait1h = { id: 'w', type: 'wait', duration: 'PT1H', next: 'remind' } as const;
+const remind = { id: 'remind', type: 'send', template: 'reminder', category: 'marketing' } as const;
+const waitOrder = {
+  id: 'wo',
+  type: 'waitForEvent',
+  event: 'order.placed',
+  sameKey: 'cartId',
+  timeout: 'PT24H',
+  onEvent: 'won',
+  onTimeout: 'remind',
+} as const;
+const won = { id: 'won', type: 'exit' } as const;
+const effectsOf = (step: EngineStep): string[] =>
+  step.effects.map((e) =>
+    e.kind === 'send'
+      ? `send ${e.template} (${e.category})`
+      : e.kind === 'webhook'
+        ? `webhook ${e.url}`
+        : `set ${e.attribute}=${String(e.value)}`,
+  );
+
+describe('compiled machines as tables of (state, event) -> (state, effects, timers)', () => {
+  const rows: Row[] = [
+    {
+      name: 'a duration wait sets a timer row due an hour later',
+      steps: [wait1h, remind],
+      feed: [],
+      expect: { currentStep: 'w', stepsEntered: ['w'], effects: [], timerDueAt: [T0 + H] },
+    },
+    {
+      name: 'the due timer moves on and sends',
+      steps: [wait1h, remind],
+      feed: ['timer'],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['remind'],
+        effects: ['send reminder (marketing)'],
+        exitReason: 'completed',
+        cancels: ['xstate.after.step_w.journey.w'],
+      },
+    },
+    {
+      name: 'an event the state does not wait for changes nothing',
+      steps: [wait1h, remind],
+      feed: [{ event: 'product.viewed' }],
+      expect: { currentStep: 'w', stepsEntered: [], effects: [] },
+    },
+    {
+      name: 'waitForEvent: the order for the same cart takes the onEvent branch',
+      steps: [waitOrder, remind, won],
+      feed: [{ event: 'order.placed', properties: { cartId: 'cart-1' } }],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['won'],
+        effects: [],
+        exitReason: 'step:won',
+        cancels: ['xstate.after.step_wo.journey.wo'],
+      },
+    },
+    {
+      name: 'waitForEvent: an order for another cart is not it',
+      steps: [waitOrder, remind, won],
+      feed: [{ event: 'order.placed', properties: { cartId: 'cart-2' } }],
+      expect: { currentStep: 'wo', stepsEntered: [], effects: [] },
+    },
+    {
+      name: 'waitForEvent: the timeout takes the onTimeout branch',
+      steps: [waitOrder, remind, won],
+      feed: ['timer'],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['remind'],
+        effects: ['send reminder (marketing)'],
+        exitReason: 'completed',
+        cancels: ['xstate.after.step_wo.journey.wo'],
+      },
+    },
+    {
+      name: 'an exit rule ends the instance early and cancels its timer',
+      steps: [wait1h, remind],
+      extra: { exit: [{ event: 'order.placed', sameKey: 'cartId' }] },
+      feed: [{ event: 'order.placed', properties: { cartId: 'cart-1' } }],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: [],
+        effects: [],
+        exitReason: 'event:order.placed',
+        cancels: ['xstate.after.step_w.journey.w'],
+      },
+    },
+    {
+      name: 'leaving the segment ends the instance',
+      steps: [wait1h, remind],
+      extra: { exit: [{ leftSegment: 'lapsed' }] },
+      feed: [{ event: 'segment.exited', properties: { segment: 'lapsed' } }],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: [],
+        effects: [],
+        exitReason: 'left-segment:lapsed',
+        cancels: ['xstate.after.step_w.journey.w'],
+      },
+    },
+    {
+      name: 'branch on a trigger property',
+      steps: [
+        {
+          id: 'b',
+          type: 'branch',
+          branches: [{ when: { property: 'total', op: 'gte', value: 100 }, next: 'big' }],
+          otherwise: 'small',
+        },
+        { id: 'big', type: 'send', template: 'big', category: 'marketing' },
+        { id: 'small', type: 'send', template: 'small', category: 'marketing' },
+      ],
+      trigger: { total: 150 },
+      feed: [],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['b', 'big'],
+        effects: ['send big (marketing)'],
+        exitReason: 'completed',
+      },
+    },
+    {
+      name: 'branch on a purchase stat, an attribute and a segment',
+      steps: [
+        {
+          id: 'b',
+          type: 'branch',
+          branches: [
+            {
+              when: {
+                all: [
+                  { stat: 'ordersCount', op: 'gte', value: 2 },
+                  { attribute: 'tier', value: 'gold' },
+                  { inSegment: 'vip' },
+                ],
+              },
+              next: 'vip',
+            },
+          ],
+          otherwise: 'other',
+        },
+        { id: 'vip', type: 'updateProfile', attribute: 'vipTouched', value: true },
+        { id: 'other', type: 'exit' },
+      ],
+      facts: facts({ ordersCount: 3, attributes: { tier: 'gold' }, segments: ['vip'] }),
+      feed: [],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['b', 'vip'],
+        effects: ['set vipTouched=true'],
+        exitReason: 'completed',
+      },
+    },
+    {
+      name: 'branch: otherwise when nothing holds',
+      steps: [
+        {
+          id: 'b',
+          type: 'branch',
+          branches: [{ when: { stat: 'daysSinceLastOrder', op: 'gt', value: 30 }, next: 'x' }],
+          otherwise: 'y',
+        },
+        { id: 'x', type: 'exit' },
+        { id: 'y', type: 'webhook', url: 'https://hooks.example.com/kizuna' },
+      ],
+      facts: facts({ lastOrderAt: T0 - 10 * 24 * H }),
+      feed: [],
+      expect: {
+        currentStep: undefined,
+        stepsEntered: ['b', 'y'],
+        effects: ['webhook https://hooks.example.com/kizuna'],
+        exitReason: 'completed',
+      },
+    },
+    {
+      name: 'until a time of day in the customer time zone (19:00 in Tokyo -> 09:00 next day)',
+      steps: [{ id: 'w', type: 'wait', until: { time: '09:00' }, next: 'remind' }, remind],
+      facts: facts({ timezone: 'Asia/Tokyo' }),
+      feed: [],
+      expect: { currentStep: 'w', stepsEntered: ['w'], timerDueAt: [Date.parse('2026-01-06T00:00:00Z')] },
+    },
+    {
+      name: 'until a weekday: Monday -> Saturday 10:00 in the journey zone',
+      steps: [{ id: 'w', type: 'wait', until: { time: '10:00', weekdays: ['sat'] }, next: 'remind' }, remind],
+      extra: { timeZone: 'Europe/Berlin' },
+      feed: [],
+      expect: { currentStep: 'w', stepsEntered: ['w'], timerDueAt: [Date.parse('2026-01-10T09:00:00Z')] },
+    },
+    {
+      name: 'until a date property minus a day',
+      steps: [
+        { id: 'w', type: 'wait', untilDate: { property: 'deliveryDate', offset: '-P1D' }, next: 'remind' },
+        remind,
+      ],
+      trigger: { deliveryDate: '2026-01-09T12:00:00Z' },
+      feed: [],
+      expect: { currentStep: 'w', stepsEntered: ['w'], timerDueAt: [Date.parse('2026-01-08T12:00:00Z')] },
+    },
+    {
+      name: 'until a date already past: the timer is due at once',
+      steps: [{ id: 'w', type: 'wait', untilDate: { attribute: 'birthday' }, next: 'remind' }, remind],
+      facts: facts({ attributes: { birthday: '2025-01-01' } }),
+      feed: [],
+      expect: { currentStep: 'w', stepsEntered: ['w'], timerDueAt: [T0] },
+    },
+  ];
+
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    const step = await run(row);
+    expect(step.currentStep).toBe(row.expect.currentStep);
+    expect(step.done).toBe(row.expect.currentStep === undefined);
+    expect(step.stepsEntered).toEqual(row.expect.stepsEntered);
+    if (row.expect.effects) {
+      expect(effectsOf(step)).toEqual(row.expect.effects);
+    }
+    if (row.expect.timerDueAt) {
+      expect(step.timersToSet.map((t) => t.dueAt)).toEqual(row.expect.timerDueAt);
+    }
+    expect(step.exitReason).toBe(row.expect.exitReason);
+    expect(step.timersToCancel).toEqual(row.expect.cancels ?? []);
+  });
+
+  it('a random split is deterministic per customer and journey and follows the weights', async () => {
+    const compiled = await compileJourney(
+      journey([
+        {
+          id: 'ab',
+          type: 'split',
+          paths: [
+            { weight: 30, next: 'a' },
+            { weight: 70, next: 'b' },
+          ],
+        },
+        { id: 'a', type: 'exit' },
+        { id: 'b', type: 'exit' },
+      ]),
+      options,
+    );
+    const pathOf = (customerUuid: string): string => {
+      const step = startInstance(compiled, {
+        journeyId: JOURNEY,
+        customerUuid,
+        key: null,
+        trigger: { name: 'x', properties: {} },
+        at: T0,
+        facts: NO_FACTS,
+      });
+      return step.stepsEntered[1]!;
+    };
+    const customers = Array.from({ length: 2000 }, (_, i) => `customer-${i}`);
+    const first = customers.map(pathOf);
+    expect(customers.map(pathOf)).toEqual(first);
+    const shareA = first.filter((p) => p === 'a').length / customers.length;
+    expect(shareA).toBeGreaterThan(0.26);
+    expect(shareA).toBeLessThan(0.34);
+  });
+});

@@ -1,0 +1,124 @@
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { CompiledJourney } from './journey.compiler';
+import type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
+
+/**
+ * The functional core: `(machine, snapshot, event, now) -> (snapshot', effects, timers)`, using
+ * XState's pure initialTransition/transition, which return the actions instead of running them.
+ * Nothing here touches a database or a clock; the worker and the simulator are shells around it.
+ */
+
+/** A snapshot as stored: plain JSON, restored with machine.resolveState. */
+export type PersistedSnapshot = Record<string, unknown>;
+
+export interface EngineStep {
+  snapshot: PersistedSnapshot;
+  /** The step the instance rests in; undefined once it has finished. */
+  currentStep: string | undefined;
+  done: boolean;
+  /** Steps entered by this transition, in order. */
+  stepsEntered: string[];
+  effects: JourneyEffect[];
+  timersToSet: TimerRequest[];
+  /** Ids of timers to delete. */
+  timersToCancel: string[];
+  /** Why the instance finished, when it did. */
+  exitReason: string | undefined;
+}
+
+interface ActionObject {
+  type: string;
+  params?: Record<string, unknown>;
+}
+
+export function startInstance(compiled: CompiledJourney, input: JourneyInput): EngineStep {
+  const [snapshot, actions] = initialTransition(compiled.machine, input);
+  return interpret(compiled, snapshot, actions, input.at);
+}
+
+export function advanceInstance(
+  compiled: CompiledJourney,
+  persisted: PersistedSnapshot,
+  event: JourneyEvent,
+): EngineStep {
+  const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
+  const [snapshot, actions] = transition(compiled.machine, restored, event);
+  return interpret(compiled, snapshot, actions, event.at);
+}
+
+/** Would this event change anything for an instance in this snapshot? (Cheap pre-check.) */
+export function acceptsEvent(compiled: CompiledJourney, persisted: PersistedSnapshot, event: JourneyEvent): boolean {
+  const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
+  return restored.status === 'active' && restored.can(event);
+}
+
+function interpret(
+  compiled: CompiledJourney,
+  snapshot: AnyMachineSnapshot,
+  actions: ActionObject[],
+  now: number,
+): EngineStep {
+  const step: EngineStep = {
+    snapshot: compiled.machine.getPersistedSnapshot(snapshot),
+    currentStep: snapshot.status === 'done' ? undefined : String(snapshot.value as string),
+    done: snapshot.status === 'done',
+    stepsEntered: [],
+    effects: [],
+    timersToSet: [],
+    timersToCancel: [],
+    exitReason: undefined,
+  };
+  for (const action of actions) {
+    const p = action.params ?? {};
+    switch (action.type) {
+      case 'enterStep':
+        step.stepsEntered.push(String(p.stepId));
+        break;
+      case 'send':
+        step.effects.push({
+          kind: 'send',
+          stepId: String(p.stepId),
+          channel: 'email',
+          template: String(p.template),
+          category: p.category === 'transactional' ? 'transactional' : 'marketing',
+        });
+        break;
+      case 'webhook':
+        step.effects.push({ kind: 'webhook', stepId: String(p.stepId), url: String(p.url) });
+        break;
+      case 'updateProfile':
+        step.effects.push({
+          kind: 'updateProfile',
+          stepId: String(p.stepId),
+          attribute: String(p.attribute),
+          value: p.value as string | number | boolean | null,
+        });
+        break;
+      case 'exit':
+        step.exitReason = String(p.reason);
+        break;
+      case 'xstate.raise': {
+        const delay = p.delay as number | undefined;
+        const event = p.event as { type: string };
+        if (delay === undefined) {
+          throw new Error(`journey machines raise only delayed events; got ${event.type}`);
+        }
+        step.timersToSet.push({ timerId: String(p.id), event: event.type, dueAt: now + delay });
+        break;
+      }
+      case 'xstate.cancel': {
+        const id = String(p.sendId);
+        const pending = step.timersToSet.findIndex((t) => t.timerId === id);
+        if (pending >= 0) {
+          step.timersToSet.splice(pending, 1);
+        } else {
+          step.timersToCancel.push(id);
+        }
+        break;
+      }
+      default:
+        throw new Error(`journey machine produced an unknown action "${action.type}"`);
+    }
+  }
+  return step;
+}

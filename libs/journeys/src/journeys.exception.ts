@@ -1,0 +1,10 @@
+import { DomainException } from '@kizuna/common';
+
+export enum JourneysErrorCode {
+  InvalidDefinition = 'INVALID_JOURNEY_DEFINITION',
+  JourneyNotFound = 'JOURNEY_NOT_FOUND',
+  InvalidLifecycleTransition = 'INVALID_JOURNEY_LIFECYCLE_TRANSITION',
+  InvalidMigration = 'INVALID_JOURNEY_MIGRATION',
+}
+
+export class JourneysException extends DomainException<JourneysErrorCode> {}

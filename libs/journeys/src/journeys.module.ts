@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { CustomersModule } from '@kizuna/customers';
+import { MessagingModule } from '@kizuna/messaging';
+import { DatabaseClock, EngineClock } from './engine-clock';
+import { JourneyInstanceRepository } from './journey-instance.repository';
+import { JourneyRepository } from './journey.repository';
+import { JourneyRuntime } from './journey.runtime';
+import { JourneysService } from './journeys.service';
+
+@Module({
+  imports: [CustomersModule, MessagingModule],
+  providers: [
+    JourneyRepository,
+    JourneyInstanceRepository,
+    JourneyRuntime,
+    JourneysService,
+    { provide: EngineClock, useClass: DatabaseClock },
+  ],
+  exports: [JourneyRuntime, JourneyInstanceRepository, JourneysService, EngineClock],
+})
+export class JourneysModule {}

@@ -1,0 +1,288 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+import { CustomerRepository } from '@kizuna/customers';
+import { TemplateCatalog } from '@kizuna/messaging';
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { NO_FACTS, type CustomerFacts } from './customer-facts';
+import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from './journey.compiler';
+import { journeyDefinitionSchema } from './journey-definition.schema';
+import { EngineClock } from './engine-clock';
+import type { JourneyContext } from './journey-machine.types';
+import {
+  JourneyInstanceRepository,
+  type HistoryRow,
+  type JourneyCounts,
+  type StoredInstance,
+} from './journey-instance.repository';
+import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
+import { simulateJourney, type PathEntry } from './journey.simulator';
+import { JourneysErrorCode, JourneysException } from './journeys.exception';
+
+export interface JourneyDetails extends JourneyRow {
+  versions: JourneyVersionRow[];
+}
+
+export const simulationRequestSchema = z.strictObject({
+  /** Which version to run; default the latest (the draft, if there is one). */
+  version: z.number().int().positive().optional(),
+  customer: z
+    .strictObject({
+      attributes: z.record(z.string(), z.unknown()).default({}),
+      timezone: z.string().optional(),
+      ordersCount: z.number().int().min(0).default(0),
+      revenue: z.number().min(0).default(0),
+      firstOrderAt: z.iso.datetime({ offset: true }).optional(),
+      lastOrderAt: z.iso.datetime({ offset: true }).optional(),
+      segments: z.array(z.string()).default([]),
+    })
+    .default({ attributes: {}, ordersCount: 0, revenue: 0, segments: [] }),
+  events: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(200),
+        at: z.iso.datetime({ offset: true }),
+        properties: z.record(z.string(), z.unknown()).default({}),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export type SimulationRequest = z.output<typeof simulationRequestSchema>;
+
+const SIMULATED_CUSTOMER = '00000000-0000-4000-8000-00000000c0de';
+
+/** Journeys for the admin API: definitions, lifecycle, simulation, counts, instances. */
+@Injectable()
+export class JourneysService {
+  constructor(
+    private readonly journeys: JourneyRepository,
+    private readonly instances: JourneyInstanceRepository,
+    private readonly customers: CustomerRepository,
+    private readonly clock: EngineClock,
+    private readonly config: KizunaConfig,
+    // Provided by the templates module once installed; until then template names are not checked.
+    @Optional() private readonly templates?: TemplateCatalog,
+  ) {}
+
+  /** Validates and compiles; throws with every problem, pointed at its field. */
+  async validate(input: unknown): Promise<CompiledJourney> {
+    return compileJourney(input, { templates: this.templates, webhookHosts: this.config.journeys.webhookAllowedHosts });
+  }
+
+  async create(input: unknown): Promise<JourneyDetails> {
+    const { definition } = await this.validate(input);
+    return this.get(await this.journeys.create(definition));
+  }
+
+  /** Saves a new draft version (an active version is never edited). */
+  async update(journeyId: string, input: unknown): Promise<JourneyDetails> {
+    const { definition } = await this.validate(input);
+    await this.journeys.transaction(async (tx) => {
+      const journey = await this.require(journeyId, tx);
+      if (journey.status === 'archived') {
+        throw this.lifecycle(journey, 'edit');
+      }
+      await this.journeys.saveDraft(tx, journeyId, definition);
+    });
+    return this.get(journeyId);
+  }
+
+  async get(journeyId: string): Promise<JourneyDetails> {
+    const journey = await this.require(journeyId);
+    return { ...journey, versions: await this.journeys.versions(journeyId) };
+  }
+
+  list(): Promise<JourneyRow[]> {
+    return this.journeys.list();
+  }
+
+  /**
+   * Publishes the latest (draft) version. With `migrate`, in-flight instances of the previous
+   * active version move to the mapped steps of the new one; the map is checked first: every
+   * step holding instances must be mapped, and only to a step an instance can rest in.
+   */
+  async publish(journeyId: string, migrate: Record<string, string> | undefined): Promise<JourneyDetails> {
+    await this.journeys.transaction(async (tx) => {
+      const journey = await this.require(journeyId, tx);
+      if (journey.status === 'archived') {
+        throw this.lifecycle(journey, 'publish');
+      }
+      const versions = await this.journeys.versions(journeyId, tx);
+      const draft = versions[versions.length - 1]!;
+      if (draft.publishedAt) {
+        throw new JourneysException(
+          JourneysErrorCode.InvalidLifecycleTransition,
+          `Journey ${journeyId} has no draft to publish: save a new version first`,
+        );
+      }
+      const compiled = await this.validate(draft.definition);
+      const previous = versions.find((v) => v.version === journey.activeVersion);
+      if (migrate && !previous) {
+        throw new JourneysException(JourneysErrorCode.InvalidMigration, 'Nothing to migrate: no version was active');
+      }
+      await this.journeys.publish(tx, journeyId, draft.version);
+      if (migrate && previous) {
+        await this.migrate(tx, journeyId, previous, { version: draft.version, compiled }, migrate);
+      }
+    });
+    return this.get(journeyId);
+  }
+
+  pause(journeyId: string): Promise<JourneyDetails> {
+    return this.transition(journeyId, ['active'], 'paused', 'pause');
+  }
+
+  resume(journeyId: string): Promise<JourneyDetails> {
+    return this.transition(journeyId, ['paused'], 'active', 'resume');
+  }
+
+  /** Ends the journey: every active instance exits with reason `archived` and its timers go. */
+  archive(journeyId: string): Promise<JourneyDetails> {
+    return this.transition(journeyId, ['draft', 'active', 'paused'], 'archived', 'archive');
+  }
+
+  async simulate(journeyId: string, request: SimulationRequest): Promise<{ version: number; path: PathEntry[] }> {
+    await this.require(journeyId);
+    const versions = await this.journeys.versions(journeyId);
+    const chosen =
+      request.version === undefined
+        ? versions[versions.length - 1]
+        : versions.find((v) => v.version === request.version);
+    if (!chosen) {
+      throw new JourneysException(
+        JourneysErrorCode.JourneyNotFound,
+        `Journey ${journeyId} has no version ${request.version}`,
+      );
+    }
+    const compiled = await this.validate(chosen.definition);
+    const c = request.customer;
+    const facts: CustomerFacts = {
+      ...NO_FACTS,
+      attributes: c.attributes,
+      timezone: c.timezone,
+      ordersCount: c.ordersCount,
+      revenue: c.revenue,
+      firstOrderAt: c.firstOrderAt === undefined ? undefined : Date.parse(c.firstOrderAt),
+      lastOrderAt: c.lastOrderAt === undefined ? undefined : Date.parse(c.lastOrderAt),
+      segments: c.segments,
+    };
+    const path = simulateJourney(
+      compiled,
+      {
+        customerUuid: SIMULATED_CUSTOMER,
+        facts,
+        events: request.events.map((e) => ({ name: e.name, properties: e.properties, at: Date.parse(e.at) })),
+      },
+      journeyId,
+    );
+    return { version: chosen.version, path };
+  }
+
+  async counts(journeyId: string): Promise<JourneyCounts> {
+    await this.require(journeyId);
+    return this.instances.counts(journeyId);
+  }
+
+  /** A customer's instances with their current state and history; undefined if no such customer. */
+  async forCustomer(customerId: string): Promise<{ instances: StoredInstance[]; history: HistoryRow[] } | undefined> {
+    const customer = await this.customers.findByCustomerId(customerId);
+    return customer ? this.instances.listForCustomer(customer.id) : undefined;
+  }
+
+  jsonSchema(): Record<string, unknown> {
+    return z.toJSONSchema(journeyDefinitionSchema, { io: 'input', unrepresentable: 'any' });
+  }
+
+  private async transition(
+    journeyId: string,
+    from: JourneyStatus[],
+    to: JourneyStatus,
+    verb: string,
+  ): Promise<JourneyDetails> {
+    await this.journeys.transaction(async (tx) => {
+      const journey = await this.require(journeyId, tx);
+      if (!from.includes(journey.status)) {
+        throw this.lifecycle(journey, verb);
+      }
+      await this.journeys.setStatus(tx, journeyId, to);
+      if (to === 'archived') {
+        await this.instances.exitAll(tx, journeyId, 'archived', await this.clock.now(tx));
+      }
+    });
+    return this.get(journeyId);
+  }
+
+  private async migrate(
+    tx: EntityManager,
+    journeyId: string,
+    from: JourneyVersionRow,
+    to: { version: number; compiled: CompiledJourney },
+    map: Record<string, string>,
+  ): Promise<void> {
+    const instances = await this.instances.activeOnVersion(tx, journeyId, from.version);
+    const oldResting = new Set(restingSteps(from.definition));
+    const newResting = new Set(restingSteps(to.compiled.definition));
+    const issues: Array<{ path: string; message: string }> = [];
+    for (const [oldStep, newStep] of Object.entries(map)) {
+      if (!oldResting.has(oldStep)) {
+        issues.push({ path: `migrate.${oldStep}`, message: `version ${from.version} has no wait step "${oldStep}"` });
+      }
+      if (!newResting.has(newStep)) {
+        issues.push({ path: `migrate.${oldStep}`, message: `version ${to.version} has no wait step "${newStep}"` });
+      }
+    }
+    for (const step of new Set(instances.map((i) => i.currentStep ?? ''))) {
+      if (!(step in map)) {
+        issues.push({
+          path: `migrate.${step}`,
+          message: `instances wait in "${step}"; map it to a step of version ${to.version}`,
+        });
+      }
+    }
+    if (issues.length > 0) {
+      throw new JourneysException(
+        JourneysErrorCode.InvalidMigration,
+        `Invalid migration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        { issues },
+      );
+    }
+    const now = (await this.clock.now(tx)).getTime();
+    for (const instance of instances) {
+      const target = map[instance.currentStep!]!;
+      const snapshot = { ...instance.snapshot, value: target };
+      // Fails loudly (rolling the publish back) if the new machine cannot hold this snapshot.
+      to.compiled.machine.resolveState(snapshot as Parameters<typeof to.compiled.machine.resolveState>[0]);
+      const facts = { ...(await this.customers.profileFacts(tx, instance.customerUuid)), segments: [] };
+      const timer = timerOnEntry(to.compiled, target, instance.snapshot.context as JourneyContext, facts, now);
+      await this.instances.save(
+        tx,
+        {
+          instance: { ...instance, version: to.version, snapshot, currentStep: target },
+          entered: false,
+          history: [{ kind: 'migrated', stepId: target, reason: `v${from.version}:${instance.currentStep}`, at: now }],
+          effects: [],
+          timersToSet: [timer],
+          timersToCancel: [],
+          cancelAllTimers: true,
+        },
+        undefined,
+      );
+    }
+  }
+
+  private async require(journeyId: string, tx?: EntityManager): Promise<JourneyRow> {
+    const journey = z.uuid().safeParse(journeyId).success ? await this.journeys.find(journeyId, tx) : undefined;
+    if (!journey) {
+      throw new JourneysException(JourneysErrorCode.JourneyNotFound, `No journey ${journeyId}`);
+    }
+    return journey;
+  }
+
+  private lifecycle(journey: JourneyRow, action: string): JourneysException {
+    return new JourneysException(
+      JourneysErrorCode.InvalidLifecycleTransition,
+      `Journey ${journey.id} is ${journey.status}: cannot ${action} it`,
+    );
+  }
+}
