@@ -23,6 +23,23 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/api-keys': 'admin',
   'GET /v1/api-keys': 'admin',
   'DELETE /v1/api-keys/:id': 'admin',
+  'POST /v1/templates': 'marketer',
+  'GET /v1/templates': 'marketer',
+  'GET /v1/templates/:id': 'marketer',
+  'PUT /v1/templates/:id': 'marketer',
+  'DELETE /v1/templates/:id': 'marketer',
+  'POST /v1/templates/:id/preview': 'marketer',
+  'POST /v1/templates/:id/test-send': 'marketer',
+  'GET /v1/messages': 'ops',
+  'GET /v1/messages/:id': 'ops',
+  'POST /v1/messages/:id/retry': 'ops',
+  'GET /v1/sending': 'ops',
+  'POST /v1/sending/pause': 'ops',
+  'POST /v1/sending/resume': 'ops',
+  'GET /u/:token': 'signed',
+  'POST /u/:token': 'signed',
+  'GET /t/o/:token': 'signed',
+  'GET /t/c/:token': 'signed',
 };
 
 interface Route {

@@ -12,9 +12,10 @@ describe('outbox enqueue', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     dataSource = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
-    [{ id: customerUuid }] = await db.query<{ id: string }>(
+    const [customer] = await db.query<{ id: string }>(
       `INSERT INTO customers (customer_id) VALUES ('c-1') RETURNING id`,
     );
+    customerUuid = customer!.id;
   });
   afterAll(async () => {
     await dataSource.destroy();

@@ -4,16 +4,22 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { EmailModule } from '@kizuna/messaging';
+import { TemplatesModule } from '@kizuna/templates';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
+import { LinkTokenGuard } from './links/link-token.guard';
+import { LinksController } from './links/links.controller';
+import { MessagesController } from './messages/messages.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
 import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
+import { TemplatesController } from './templates/templates.controller';
 
 /**
  * The HTTP surface. Every route passes the global ApiKeyGuard, which refuses any route that
@@ -21,7 +27,7 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
-  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule],
+  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, TemplatesModule, EmailModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -30,10 +36,14 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
     ShopifyWebhookController,
     CustomersController,
     ApiKeysController,
+    TemplatesController,
+    MessagesController,
+    LinksController,
   ],
   providers: [
     MigrationsHealthIndicator,
     ShopifyHmacGuard,
+    LinkTokenGuard,
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],

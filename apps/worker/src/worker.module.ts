@@ -2,17 +2,20 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { EmailModule } from '@kizuna/messaging';
+import { TemplatesModule } from '@kizuna/templates';
+import { DeliveryPoller } from './delivery.poller';
 import { InboxPoller } from './inbox.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
 
 /**
- * Background processing: the inbox, and scheduled housekeeping. Expects ConfigModule,
- * ClockModule and DatabaseModule from the process that hosts it (see bootstrap.ts).
+ * Background processing: the inbox, email delivery, and scheduled housekeeping. Expects
+ * ConfigModule, ClockModule and DatabaseModule from the process that hosts it (see bootstrap.ts).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule],
-  providers: [InboxProcessor, InboxPoller, MaintenanceJobs],
+  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule, TemplatesModule, EmailModule],
+  providers: [InboxProcessor, InboxPoller, DeliveryPoller, MaintenanceJobs],
   exports: [InboxProcessor],
 })
 export class WorkerModule {}

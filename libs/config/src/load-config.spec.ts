@@ -52,6 +52,10 @@ describe('loadConfig', () => {
       EVENT_DEDUP_WINDOW_HOURS: '24',
       SHOP_CURRENCY: 'JPY',
       WORKER_BATCH_SIZE: '50',
+      TOKEN_SIGNING_SECRET: 's'.repeat(32),
+      SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+      MAIL_FROM: 'shop@example.com',
+      DELIVERY_RETRY_BASE_MS: '5000',
     });
     expect(config.env).toBe('production');
     expect(config.http.port).toBe(8080);
@@ -62,6 +66,41 @@ describe('loadConfig', () => {
     expect(config.ingest.dedupWindowHours).toBe(24);
     expect(config.shop.currency).toBe('JPY');
     expect(config.worker.batchSize).toBe(50);
+    expect(config.tokens.signingSecret).toBe('s'.repeat(32));
+    expect(config.mail.smtpUrl).toBe('smtps://mailer:pw@smtp.example.com:465');
+    expect(config.mail.from).toEqual({ address: 'shop@example.com', name: 'Kizuna' });
+    expect(config.delivery.retryBaseMs).toBe(5000);
+  });
+
+  it('applies the email and delivery defaults: no SMTP (files), no configured signing secret', () => {
+    const config = loadConfig({});
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: { address: 'no-reply@kizuna.invalid', name: 'Kizuna' },
+      dir: path.resolve('./var/mail'),
+      unsubscribeMailto: undefined,
+    });
+    expect(config.tokens).toEqual({
+      signingSecret: undefined,
+      developmentSecretFile: path.resolve('./var/token-signing.secret'),
+    });
+    expect(config.delivery).toEqual({
+      batchSize: 50,
+      concurrency: 5,
+      retryBaseMs: 60_000,
+      retryMaxMs: 3_600_000,
+      giveUpAfterSeconds: 172_800,
+      leaseSeconds: 300,
+    });
+  });
+
+  it('requires TOKEN_SIGNING_SECRET in production, and never echoes it', () => {
+    expect(configError({ NODE_ENV: 'production' }).problems).toEqual([
+      'TOKEN_SIGNING_SECRET: is required in production',
+    ]);
+    const short = configError({ TOKEN_SIGNING_SECRET: 'too-short-secret' });
+    expect(short.problems).toEqual(['TOKEN_SIGNING_SECRET: must be at least 32 characters (got "***")']);
+    expect(configError({ SMTP_URL: 'http://mail:pw@x' }).message).not.toContain('pw@');
   });
 
   it('treats blank optional variables as unset', () => {

@@ -3,8 +3,11 @@ import { AuthErrorCode } from '@kizuna/auth';
 import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
 import { EventsErrorCode } from '@kizuna/events';
+import { MessagingErrorCode } from '@kizuna/messaging';
+import { TemplatesErrorCode } from '@kizuna/templates';
 
-export type KizunaErrorCode = RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode;
+export type KizunaErrorCode =
+  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | TemplatesErrorCode | MessagingErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
 export function httpStatusOf(code: KizunaErrorCode): number {
@@ -13,7 +16,12 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.MalformedJson:
     case EventsErrorCode.UnsupportedWebhookTopic:
     case CustomersErrorCode.InvalidCursor:
+    case MessagingErrorCode.InvalidCursor:
+    case MessagingErrorCode.InvalidRecipient:
       return HttpStatus.BAD_REQUEST;
+    case TemplatesErrorCode.TemplateInvalid:
+    case TemplatesErrorCode.RenderFailed:
+      return HttpStatus.UNPROCESSABLE_ENTITY;
     case RequestErrorCode.PayloadTooLarge:
     case EventsErrorCode.BatchTooLarge:
       return HttpStatus.PAYLOAD_TOO_LARGE;
@@ -22,6 +30,9 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case RequestErrorCode.RouteNotFound:
     case AuthErrorCode.ApiKeyNotFound:
     case CustomersErrorCode.CustomerNotFound:
+    case TemplatesErrorCode.TemplateNotFound:
+    case TemplatesErrorCode.CustomerNotFound:
+    case MessagingErrorCode.MessageNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:
@@ -29,8 +40,13 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case AuthErrorCode.Forbidden:
       return HttpStatus.FORBIDDEN;
     case EventsErrorCode.IdempotencyConflict:
+    case TemplatesErrorCode.TemplateKeyTaken:
+    case MessagingErrorCode.MessageNotRetryable:
       return HttpStatus.CONFLICT;
+    case MessagingErrorCode.SendFailed:
+      return HttpStatus.BAD_GATEWAY;
     case AuthErrorCode.SignatureNotConfigured:
+    case MessagingErrorCode.SendingPaused:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case AuthErrorCode.RouteAccessUndeclared:
       return HttpStatus.INTERNAL_SERVER_ERROR;
