@@ -59,6 +59,11 @@ interface ClaimRow {
 
 export const SENDING_SETTING = 'sending';
 
+/*
+ * A note on SQL here: TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount]
+ * instead of rows, so statements whose RETURNING rows are read are wrapped in a CTE.
+ */
+
 /**
  * The delivery side of the outbox. Claims commit before any SMTP traffic, so the row says
  * 'sending' (with a lease) while the server is being talked to; every attempt is a row of its own.
@@ -82,24 +87,28 @@ export class DeliveryRepository {
               AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean)
             ORDER BY priority DESC, not_before
             LIMIT $1
-              FOR UPDATE SKIP LOCKED)
+              FOR UPDATE SKIP LOCKED),
+         claimed AS (
          UPDATE outbox_messages o
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
            FROM picked, customers c
           WHERE o.id = picked.id AND c.id = o.customer_uuid
          RETURNING o.id, o.category, o.template_key, o.payload, o.created_at, picked.previous_status,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
-                   c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent`,
+                   c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
+         SELECT * FROM claimed`,
         [limit, leaseSeconds, SENDING_SETTING],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
       const interrupted = new Map<string, number>();
       if (recovered.length > 0) {
         const open = await tx.query<Array<{ message_id: string; attempt: number }>>(
-          `UPDATE message_attempts SET outcome = 'unknown', finished_at = now(),
-                  response = 'the worker stopped during this attempt; the server may have accepted the message'
-            WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL
-           RETURNING message_id, attempt`,
+          `WITH closed AS (
+             UPDATE message_attempts SET outcome = 'unknown', finished_at = now(),
+                    response = 'the worker stopped during this attempt; the server may have accepted the message'
+              WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL
+             RETURNING message_id, attempt)
+           SELECT * FROM closed`,
           [recovered],
         );
         for (const a of open) {
@@ -175,10 +184,12 @@ export class DeliveryRepository {
   async startAttempt(id: string, content: StoredContent): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
       const [row] = await tx.query<Array<{ attempts: number }>>(
-        `UPDATE outbox_messages
-            SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
-                smtp_message_id = $8, attempts = attempts + 1, updated_at = now()
-          WHERE id = $1 RETURNING attempts`,
+        `WITH started AS (
+           UPDATE outbox_messages
+              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
+                  smtp_message_id = $8, attempts = attempts + 1, updated_at = now()
+            WHERE id = $1 RETURNING attempts)
+         SELECT attempts FROM started`,
         [
           id,
           content.recipient,

@@ -190,10 +190,12 @@ export class MessageLogRepository {
   async retry(id: string): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<Array<{ id: string }>>(
-        `UPDATE outbox_messages
-            SET status = 'queued', status_reason = NULL, not_before = now(), updated_at = now(),
-                subject = NULL, html = NULL, text = NULL, recipient = NULL
-          WHERE id = $1 AND status = 'failed' RETURNING id`,
+        `WITH requeued AS (
+           UPDATE outbox_messages
+              SET status = 'queued', status_reason = NULL, not_before = now(), updated_at = now(),
+                  subject = NULL, html = NULL, text = NULL, recipient = NULL
+            WHERE id = $1 AND status = 'failed' RETURNING id)
+         SELECT id FROM requeued`,
         [id],
       );
       if (rows.length > 0) {

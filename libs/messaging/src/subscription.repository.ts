@@ -69,9 +69,11 @@ export class SubscriptionRepository {
   async unsubscribe(target: MessageTarget, source: string): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const changed = await tx.query<Array<{ id: string }>>(
-        `UPDATE customers SET email_consent = 'unsubscribed', email_consent_source = $2, email_consent_at = now(),
-                updated_at = now()
-          WHERE id = $1 AND email_consent <> 'unsubscribed' RETURNING id`,
+        `WITH changed AS (
+           UPDATE customers SET email_consent = 'unsubscribed', email_consent_source = $2, email_consent_at = now(),
+                  updated_at = now()
+            WHERE id = $1 AND email_consent <> 'unsubscribed' RETURNING id)
+         SELECT id FROM changed`,
         [target.customerUuid, source],
       );
       for (const address of new Set([target.recipient, target.email].filter((a): a is string => !!a))) {

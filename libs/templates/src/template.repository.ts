@@ -75,9 +75,11 @@ export class TemplateRepository {
   async addVersion(id: string, draft: TemplateDraft): Promise<TemplateWithVersion | null> {
     return this.dataSource.transaction(async (tx) => {
       const [row] = await tx.query<TemplateRow[]>(
-        `UPDATE templates SET current_version = current_version + 1, updated_at = now(),
-                description = COALESCE($2, description), default_locale = $3
-          WHERE id = $1 AND archived_at IS NULL RETURNING *`,
+        `WITH bumped AS (
+           UPDATE templates SET current_version = current_version + 1, updated_at = now(),
+                  description = COALESCE($2, description), default_locale = $3
+            WHERE id = $1 AND archived_at IS NULL RETURNING *)
+         SELECT * FROM bumped`,
         [id, draft.description ?? null, draft.defaultLocale],
       );
       if (!row) {
@@ -125,7 +127,9 @@ export class TemplateRepository {
 
   async archive(id: string): Promise<Template | null> {
     const [row] = await this.dataSource.query<TemplateRow[]>(
-      `UPDATE templates SET archived_at = COALESCE(archived_at, now()), updated_at = now() WHERE id = $1 RETURNING *`,
+      `WITH archived AS (
+         UPDATE templates SET archived_at = COALESCE(archived_at, now()), updated_at = now() WHERE id = $1 RETURNING *)
+       SELECT * FROM archived`,
       [id],
     );
     return row ? toTemplate(row) : null;
