@@ -55,6 +55,12 @@ async function createTemplates(f: EmailFixtures): Promise<void> {
   });
 }
 
+/** What a mail client POSTs for RFC 8058 one-click unsubscribe. */
+const ONE_CLICK = 'List-Unsubscribe=One-Click';
+
+const postForm = (url: string, body: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
 const usdCart = {
   cartId: 'k-1',
   currency: 'USD',
@@ -104,6 +110,10 @@ describe('email delivery over SMTP (e2e)', () => {
     await t.close();
     await sink.close();
   });
+
+  const consentOf = async (uuid: string) =>
+    (await t.db.query<{ email_consent: string }>('SELECT email_consent FROM customers WHERE id = $1', [uuid]))[0]!
+      .email_consent;
 
   it('delivers a personalised email: name, cart items, money in the currency and locale', async () => {
     const aiko = await f.customer('c-aiko', 'aiko@example.test', {
@@ -253,22 +263,12 @@ describe('email delivery over SMTP (e2e)', () => {
     expect((await f.message(queued)).status).toBe('queued');
 
     // A forged token is refused and changes nothing.
-    const forged = await fetch(`${t.baseUrl}/u/${Buffer.from('{"m":"x"}').toString('base64url')}.AAAA`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
+    const forged = await postForm(`${t.baseUrl}/u/${Buffer.from('{"m":"x"}').toString('base64url')}.AAAA`, ONE_CLICK);
     expect(forged.status).toBe(401);
-    expect((await t.db.query(`SELECT email_consent FROM customers WHERE id = $1`, [uuid]))[0]).toEqual({
-      email_consent: 'unknown',
-    });
+    expect(await consentOf(uuid)).toBe('unknown');
 
     // The mail client's one-click POST (RFC 8058).
-    const res = await fetch(f.local(url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
+    const res = await postForm(f.local(url), ONE_CLICK);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('You are unsubscribed');
     expect((await f.api('POST', '/v1/sending/resume', opsKey)).status).toBe(200);
@@ -295,15 +295,9 @@ describe('email delivery over SMTP (e2e)', () => {
     const text = await page.text();
     expect(text).toContain('un***@example.test');
     expect(text).toContain('value="resubscribe"');
-    const again = await fetch(f.local(url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'action=resubscribe',
-    });
+    const again = await postForm(f.local(url), 'action=resubscribe');
     expect(again.status).toBe(200);
-    expect((await t.db.query(`SELECT email_consent FROM customers WHERE id = $1`, [uuid]))[0]).toEqual({
-      email_consent: 'subscribed',
-    });
+    expect(await consentOf(uuid)).toBe('subscribed');
     expect(await t.db.query(`SELECT reason FROM suppressions WHERE email = 'unsub@example.test'`)).toEqual([]);
   });
 

@@ -202,6 +202,47 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
     });
   });
 
+  describe('suppression list', () => {
+    it('checks entries at send time: manual stops all mail, complaint marketing only; lifting one lets mail through', async () => {
+      const uuid = await f.customer('c-supp', 'supp@example.test');
+      const manual = await f.api<{ email: string; reason: string; source: string }>('POST', '/v1/suppressions', ops, {
+        email: 'Supp@Example.test',
+        reason: 'manual',
+        note: 'asked by phone',
+      });
+      expect(manual.status).toBe(201);
+      expect(manual.body).toMatchObject({
+        email: 'supp@example.test',
+        reason: 'manual',
+        source: expect.stringMatching(/^api:/),
+      });
+      await f.api('POST', '/v1/suppressions', ops, { email: 'supp@example.test', reason: 'complaint' });
+      const receipt = await f.enqueue(uuid, 'welcome', {}, 'transactional');
+      expect((await f.settled(receipt, ['suppressed'])).status_reason).toBe(
+        'the address is on the suppression list (manual)',
+      );
+
+      expect((await f.api('DELETE', '/v1/suppressions/supp@example.test?reason=manual', ops)).status).toBe(200);
+      const list = await f.api<{ suppressions: Array<{ reason: string }> }>(
+        'GET',
+        '/v1/suppressions?email=supp@example.test',
+        ops,
+      );
+      expect(list.body.suppressions.map((x) => x.reason)).toEqual(['complaint']);
+      const marketing = await f.enqueue(uuid, 'welcome', {});
+      const transactional = await f.enqueue(uuid, 'welcome', {}, 'transactional');
+      expect((await f.settled(marketing, ['suppressed', 'sent'])).status_reason).toBe(
+        'the address is on the suppression list (complaint)',
+      );
+      await f.settled(transactional, ['sent']);
+      expect(sink.to('supp@example.test')).toHaveLength(1);
+
+      expect((await f.api('DELETE', '/v1/suppressions/supp@example.test', ops)).status).toBe(200);
+      expect((await f.api('DELETE', '/v1/suppressions/supp@example.test', ops)).status).toBe(404);
+      expect((await f.api('POST', '/v1/suppressions', ops, { email: 'a@b.test, c@d.test' })).status).toBe(400);
+    });
+  });
+
   describe('kill switch', () => {
     it('holds queued mail in every worker until resumed, and is stored in the database', async () => {
       const uuid = await f.customer('c-kill', 'kill@example.test');

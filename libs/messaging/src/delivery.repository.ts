@@ -35,8 +35,6 @@ export type AttemptOutcome =
   | { outcome: 'deferred'; code: number | null; response: string; retryAt: Date }
   | { outcome: 'failed'; code: number | null; response: string; reason: string };
 
-export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
-
 interface ClaimRow {
   id: string;
   category: MessageCategory;
@@ -146,18 +144,6 @@ export class DeliveryRepository {
     return row?.paused ?? false;
   }
 
-  /** The suppression that stops this mail, if any. Transactional mail passes unsubscribe and complaint entries. */
-  async suppressionFor(address: string, category: MessageCategory): Promise<SuppressionReason | undefined> {
-    const reasons: SuppressionReason[] =
-      category === 'marketing' ? ['hard_bounce', 'manual', 'complaint', 'unsubscribe'] : ['hard_bounce', 'manual'];
-    const [row] = await this.dataSource.query<Array<{ reason: SuppressionReason }>>(
-      `SELECT reason FROM suppressions WHERE email = $1 AND reason = ANY($2::text[])
-        ORDER BY array_position($2::text[], reason) LIMIT 1`,
-      [address.toLowerCase(), reasons],
-    );
-    return row?.reason;
-  }
-
   /** Ends a claimed message without an SMTP attempt (policy, bad data, template error). */
   async finish(id: string, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<void> {
     await this.dataSource.query(
@@ -239,13 +225,5 @@ export class DeliveryRepository {
           break;
       }
     });
-  }
-
-  async addSuppression(email: string, reason: SuppressionReason, source: string, note?: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO suppressions (email, reason, source, note) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (email, reason) DO NOTHING`,
-      [email.toLowerCase(), reason, source, note ?? null],
-    );
   }
 }

@@ -7,6 +7,7 @@ import { MailTransport, type OutgoingMail } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
 import { checkRecipient, singleLine } from './recipient.util';
+import { SuppressionRepository } from './suppression.repository';
 import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
@@ -25,6 +26,7 @@ export class EmailDeliveryService {
 
   constructor(
     private readonly repository: DeliveryRepository,
+    private readonly suppressions: SuppressionRepository,
     private readonly renderer: MessageRenderer,
     private readonly transport: MailTransport,
     private readonly links: MessageLinks,
@@ -71,7 +73,7 @@ export class EmailDeliveryService {
     if (!recipient.ok) {
       return this.end(message, 'failed', `invalid recipient address: ${recipient.reason}`);
     }
-    const suppression = await this.repository.suppressionFor(recipient.address, message.category);
+    const suppression = await this.suppressions.blocking(recipient.address, message.category);
     if (suppression) {
       return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
     }
@@ -123,7 +125,7 @@ export class EmailDeliveryService {
     await this.repository.recordAttempt(message.id, attempt, outcome);
     emailsDelivered.inc({ outcome: outcome.outcome });
     if (hardBounce) {
-      await this.repository.addSuppression(mail.to, 'hard_bounce', 'smtp', outcome.response);
+      await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
     }
   }
 

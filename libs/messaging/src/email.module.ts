@@ -10,6 +10,7 @@ import { MessageLinks } from './message-links';
 import { MessageLogRepository } from './message-log.repository';
 import { MessagesService } from './messages.service';
 import { SubscriptionRepository } from './subscription.repository';
+import { SuppressionRepository } from './suppression.repository';
 
 /**
  * Email delivery and everything around it: the delivery worker's service, the SMTP or file
@@ -28,6 +29,7 @@ import { SubscriptionRepository } from './subscription.repository';
     MessageLogRepository,
     MessagesService,
     SubscriptionRepository,
+    SuppressionRepository,
     { provide: MailTransport, useFactory: mailTransportFor, inject: [KizunaConfig] },
   ],
   exports: [EmailDeliveryService, EngagementService, LinkTokenSigner, MessageLinks, MessagesService],

@@ -25,5 +25,6 @@ export { MessagingModule } from './messaging.module';
 export type { Channel, EffectOrigin, MessageCategory, NewOutboxMessage, OutboxStatus } from './outbox-message';
 export { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
 export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
+export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
 export { TemplateCatalog } from './template-catalog';
 export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';

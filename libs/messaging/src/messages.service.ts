@@ -11,6 +11,7 @@ import {
 import type { RenderedMessage } from './message-renderer';
 import { MessagingErrorCode, MessagingException } from './messaging.exception';
 import { checkRecipient, singleLine } from './recipient.util';
+import { SuppressionRepository, type Suppression, type SuppressionReason } from './suppression.repository';
 
 export interface MessagePage {
   messages: MessageSummary[];
@@ -23,6 +24,7 @@ export interface MessagePage {
 export class MessagesService {
   constructor(
     private readonly log: MessageLogRepository,
+    private readonly suppressions: SuppressionRepository,
     private readonly transport: MailTransport,
     private readonly config: KizunaConfig,
   ) {}
@@ -69,6 +71,35 @@ export class MessagesService {
 
   setSending(paused: boolean, reason: string | null, changedBy: string): Promise<SendingState> {
     return this.log.setSending(paused, reason, changedBy);
+  }
+
+  listSuppressions(email: string | undefined, limit: number): Promise<Suppression[]> {
+    return this.suppressions.list(email, limit);
+  }
+
+  /** An operator's entry: `manual` stops all mail to the address, `complaint` marketing only. */
+  async suppress(email: string, reason: SuppressionReason, note: string | null, by: string): Promise<Suppression> {
+    const recipient = checkRecipient(email);
+    if (!recipient.ok) {
+      throw new MessagingException(
+        MessagingErrorCode.InvalidRecipient,
+        `"email" is not a single email address: ${recipient.reason}`,
+      );
+    }
+    await this.suppressions.add(recipient.address, reason, `api:${by}`, note);
+    const [entry] = (await this.suppressions.list(recipient.address, 10)).filter((s) => s.reason === reason);
+    return entry!;
+  }
+
+  async unsuppress(email: string, reason: SuppressionReason | undefined): Promise<{ removed: number }> {
+    const removed = await this.suppressions.remove(email, reason);
+    if (removed === 0) {
+      throw new MessagingException(
+        MessagingErrorCode.SuppressionNotFound,
+        `"${email}" is not suppressed${reason ? ` for ${reason}` : ''}`,
+      );
+    }
+    return { removed };
   }
 
   /**

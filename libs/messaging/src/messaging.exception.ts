@@ -7,6 +7,7 @@ export enum MessagingErrorCode {
   SendingPaused = 'SENDING_PAUSED',
   SendFailed = 'SEND_FAILED',
   InvalidCursor = 'INVALID_MESSAGE_CURSOR',
+  SuppressionNotFound = 'SUPPRESSION_NOT_FOUND',
 }
 
 export class MessagingException extends DomainException<MessagingErrorCode> {}

@@ -88,22 +88,6 @@ export class TemplatesService extends MessageRenderer {
     if (!customer) {
       throw new TemplatesException(TemplatesErrorCode.CustomerNotFound, `No customer with id "${customerId}"`);
     }
-    const links = { unsubscribeUrl: `${this.config.http.publicUrl}/u/preview` };
-    return this.renderForPreview(id, profileOf(customer), payload, links);
-  }
-
-  /** Renders as preview does and sends the result to one address, subject marked [Test]. */
-  async testSend(id: string, to: string, customerId: string, payload: Record<string, unknown>) {
-    const rendered = await this.preview(id, customerId, payload);
-    return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
-  }
-
-  private async renderForPreview(
-    id: string,
-    customer: RecipientProfile,
-    payload: Record<string, unknown>,
-    links: Record<string, string>,
-  ): Promise<RenderedMessage> {
     const template = await this.get(id);
     if (template.kind !== 'email' || template.archivedAt) {
       throw new TemplatesException(
@@ -111,14 +95,21 @@ export class TemplatesService extends MessageRenderer {
         `Template ${id} is not an active email template`,
       );
     }
+    const links = { unsubscribeUrl: `${this.config.http.publicUrl}/u/preview` };
     try {
-      return await this.renderTemplate(template, customer, payload, links);
+      return await this.renderTemplate(template, profileOf(customer), payload, links);
     } catch (error) {
       throw new TemplatesException(
         TemplatesErrorCode.RenderFailed,
         `The template does not render: ${messageOf(error)}`,
       );
     }
+  }
+
+  /** Renders as preview does and sends the result to one address, subject marked [Test]. */
+  async testSend(id: string, to: string, customerId: string, payload: Record<string, unknown>) {
+    const rendered = await this.preview(id, customerId, payload);
+    return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
   }
 
   override async render(

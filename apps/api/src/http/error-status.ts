@@ -33,6 +33,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case TemplatesErrorCode.TemplateNotFound:
     case TemplatesErrorCode.CustomerNotFound:
     case MessagingErrorCode.MessageNotFound:
+    case MessagingErrorCode.SuppressionNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:

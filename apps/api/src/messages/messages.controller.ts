@@ -1,8 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
-import { MessagesService, type MessageDetail, type MessageSummary } from '@kizuna/messaging';
+import {
+  MessagesService,
+  SUPPRESSION_REASONS,
+  type MessageDetail,
+  type MessageSummary,
+  type Suppression,
+} from '@kizuna/messaging';
 import { z } from 'zod';
 
 const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'failed', 'suppressed', 'skipped'] as const;
@@ -20,6 +26,21 @@ const listQuery = z.object({
 });
 
 const pauseSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+const suppressionSchema = z
+  .object({
+    email: z.string().min(1).max(320),
+    reason: z.enum(SUPPRESSION_REASONS).default('manual'),
+    note: z.string().max(1000).optional(),
+  })
+  .strict();
+const suppressionQuery = z.object({
+  email: z.string().min(1).max(320).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const removeQuery = z.object({ reason: z.enum(SUPPRESSION_REASONS).optional() });
+
+const suppressionView = (s: Suppression) => ({ ...s, createdAt: s.createdAt.toISOString() });
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -97,5 +118,32 @@ export class MessagesController {
   @ApiOperation({ summary: 'Resume sending' })
   resume(@Req() req: AuthenticatedRequest) {
     return this.messages.setSending(false, null, req.principal?.keyId ?? 'unknown');
+  }
+
+  @Get('suppressions')
+  @ApiOperation({ summary: 'The suppression list, newest first (or one address)' })
+  @ApiQuery({ name: 'email', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 100' })
+  async suppressions(@Query() query: unknown) {
+    const { email, limit } = parseOrThrow(suppressionQuery, query);
+    return { suppressions: (await this.messages.listSuppressions(email, limit)).map(suppressionView) };
+  }
+
+  @Post('suppressions')
+  @ApiOperation({
+    summary: 'Suppress an address: manual and hard_bounce stop all mail, complaint and unsubscribe marketing',
+  })
+  async suppress(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    const { email, reason, note } = parseOrThrow(suppressionSchema, body);
+    return suppressionView(
+      await this.messages.suppress(email, reason, note ?? null, req.principal?.keyId ?? 'unknown'),
+    );
+  }
+
+  @Delete('suppressions/:email')
+  @ApiOperation({ summary: 'Lift the suppression of an address (one reason with ?reason=, else all)' })
+  @ApiQuery({ name: 'reason', required: false, enum: SUPPRESSION_REASONS })
+  unsuppress(@Param('email') email: string, @Query() query: unknown) {
+    return this.messages.unsuppress(email, parseOrThrow(removeQuery, query).reason);
   }
 }
