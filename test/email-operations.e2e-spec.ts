@@ -323,3 +323,31 @@ describe('without SMTP_URL (the default install)', () => {
     }
   });
 });
+
+describe('temporary failures that do not end', () => {
+  it('defers on a connection error with backoff, and fails once DELIVERY_GIVE_UP_SECONDS have passed', async () => {
+    // Nothing listens on port 9 (discard) here: every attempt is a connection error.
+    const t = await startTestApp({
+      env: {
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        DELIVERY_RETRY_BASE_MS: '100',
+        DELIVERY_RETRY_MAX_MS: '200',
+        DELIVERY_GIVE_UP_SECONDS: '1',
+      },
+    });
+    try {
+      const f = new EmailFixtures(t, await t.keyFor(Role.Marketer), await t.keyFor(Role.Ingest));
+      await f.template(welcome);
+      const uuid = await f.customer('c-down', 'down@example.test');
+      const id = await f.enqueue(uuid, 'welcome', {}, 'transactional');
+      const row = await f.settled(id, ['failed'], 15_000);
+      expect(row.status_reason).toMatch(/^gave up after 1 s of temporary failures; last: .*ECONNREFUSED/);
+      const attempts = await f.attempts(id);
+      expect(attempts.length).toBeGreaterThan(1);
+      expect(attempts.slice(0, -1).every((a) => a.outcome === 'deferred' && a.smtp_code === null)).toBe(true);
+      expect(attempts[attempts.length - 1]!.outcome).toBe('failed');
+    } finally {
+      await t.close();
+    }
+  });
+});

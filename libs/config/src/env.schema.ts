@@ -72,6 +72,10 @@ export const envSchema = z
     if (env.NODE_ENV === 'production' && env.TOKEN_SIGNING_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_SECRET'], message: 'is required in production' });
     }
+    // Unsubscribe and tracking links are built from it; RFC 8058 one-click needs HTTPS.
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be an https:// URL in production' });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;

@@ -95,12 +95,16 @@ describe('loadConfig', () => {
   });
 
   it('requires TOKEN_SIGNING_SECRET in production, and never echoes it', () => {
-    expect(configError({ NODE_ENV: 'production' }).problems).toEqual([
+    expect(configError({ NODE_ENV: 'production', PUBLIC_URL: 'https://k.example.com' }).problems).toEqual([
       'TOKEN_SIGNING_SECRET: is required in production',
     ]);
     const short = configError({ TOKEN_SIGNING_SECRET: 'too-short-secret' });
     expect(short.problems).toEqual(['TOKEN_SIGNING_SECRET: must be at least 32 characters (got "***")']);
     expect(configError({ SMTP_URL: 'http://mail:pw@x' }).message).not.toContain('pw@');
+    expect(
+      configError({ NODE_ENV: 'production', TOKEN_SIGNING_SECRET: 's'.repeat(32), PUBLIC_URL: 'http://k.example.com' })
+        .problems,
+    ).toEqual(['PUBLIC_URL: must be an https:// URL in production (got "http://k.example.com")']);
   });
 
   it('treats blank optional variables as unset', () => {

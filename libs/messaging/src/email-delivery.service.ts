@@ -171,7 +171,8 @@ export class EmailDeliveryService {
           hardBounce: isRecipientRefusal(smtp),
         };
       }
-      const retryAt = this.retryTime(attempt);
+      const { retryBaseMs, retryMaxMs } = this.config.delivery;
+      const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
       const giveUpAt = message.createdAt.getTime() + this.config.delivery.giveUpAfterSeconds * 1000;
       if (retryAt.getTime() > giveUpAt) {
         const reason = `gave up after ${this.config.delivery.giveUpAfterSeconds} s of temporary failures; last: ${response}`;
@@ -181,18 +182,20 @@ export class EmailDeliveryService {
     }
   }
 
-  /** Exponential from the base, capped, with "equal jitter": half fixed, half random. */
-  private retryTime(attempts: number): Date {
-    const { retryBaseMs, retryMaxMs } = this.config.delivery;
-    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1));
-    return new Date(this.clock.now().getTime() + delay / 2 + Math.random() * (delay / 2));
-  }
-
   private async end(message: ClaimedMessage, status: 'suppressed' | 'skipped' | 'failed', reason: string) {
     await this.repository.finish(message.id, status, reason);
     emailsDelivered.inc({ outcome: status });
     this.logger.log({ msg: `message ${status}`, messageId: message.id, reason });
   }
+}
+
+/**
+ * The wait before retry `attempt + 1`: exponential from the base, capped, with "equal jitter"
+ * (half fixed, half random) so messages deferred together do not come back together.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random()): number {
+  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return delay / 2 + random * (delay / 2);
 }
 
 interface SmtpError {

@@ -1,5 +1,5 @@
 export { DeliveryRepository, type ClaimedMessage } from './delivery.repository';
-export { EmailDeliveryService, smtpErrorOf } from './email-delivery.service';
+export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
 export { EmailModule } from './email.module';
 export { EngagementService, type PreferencePage } from './engagement.service';
 export { LinkTokenSigner, type LinkPurpose } from './link-token.signer';
