@@ -222,6 +222,10 @@ describe('email delivery over SMTP (e2e)', () => {
     ]);
     expect(sink.dataReplies.filter((r) => r.to === 'retry@example.test').map((r) => r.code)).toEqual([451, 250]);
     expect(sink.to('retry@example.test')).toHaveLength(1);
+    // The retry sent the content stored with the first attempt, and kept what it was made from.
+    expect(
+      await t.db.query('SELECT locale, template_version, subject FROM outbox_messages WHERE id = $1', [id]),
+    ).toEqual([{ locale: 'en', template_version: 1, subject: 'Rei, you left 2 items in your cart' }]);
     expect(sink.to('retry@example.test')[0]!.mail.messageId).toBe(`<${id}@kizuna-tea.example>`);
   });
 

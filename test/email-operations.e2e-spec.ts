@@ -2,7 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Role } from '@kizuna/auth';
-import { TemplateCatalog } from '@kizuna/messaging';
+import { OutboxRepository, TemplateCatalog } from '@kizuna/messaging';
+import { TemplatesService } from '@kizuna/templates';
+import { DataSource } from 'typeorm';
 import { EmailFixtures } from './support/email-fixtures';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestApp, waitFor, type TestApp } from './support/test-app';
@@ -346,6 +348,42 @@ describe('temporary failures that do not end', () => {
       expect(attempts.length).toBeGreaterThan(1);
       expect(attempts.slice(0, -1).every((a) => a.outcome === 'deferred' && a.smtp_code === null)).toBe(true);
       expect(attempts[attempts.length - 1]!.outcome).toBe('failed');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a worker-only process', () => {
+  it('delivers on its own (no api in the process)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kizuna-mail-'));
+    const t = await startTestApp({ processes: { api: false, worker: true }, env: { MAIL_DIR: dir } });
+    try {
+      await t.app.get(TemplatesService).create('receipt', 'email', {
+        defaultLocale: 'en',
+        layoutKey: null,
+        variants: [{ locale: 'en', subject: 'Receipt {{orderId}}', html: '<p>{{orderId}}</p>', text: null }],
+      });
+      const [customer] = await t.db.query<{ id: string }>(
+        `INSERT INTO customers (customer_id, email) VALUES ('c-w', 'w@example.test') RETURNING id`,
+      );
+      await t.app.get(DataSource).transaction((tx) =>
+        new OutboxRepository().enqueue(tx, [
+          {
+            effectKey: 'worker-only:1',
+            customerUuid: customer!.id,
+            channel: 'email',
+            category: 'transactional',
+            templateKey: 'receipt',
+            payload: { orderId: 'o-9' },
+          },
+        ]),
+      );
+      await waitFor(
+        async () =>
+          (await t.db.query(`SELECT 1 FROM outbox_messages WHERE effect_key = 'worker-only:1' AND status = 'sent'`))[0],
+      );
+      expect(readFileSync(path.join(dir, readdirSync(dir)[0]!), 'utf8')).toContain('Subject: Receipt o-9');
     } finally {
       await t.close();
     }

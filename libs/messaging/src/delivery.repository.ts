@@ -163,29 +163,35 @@ export class DeliveryRepository {
   }
 
   /**
-   * Stores what is about to be sent and opens an attempt, committed before the SMTP
-   * conversation starts: after a crash, the open attempt is how recovery knows to say
-   * "possibly sent". Returns the attempt number.
+   * Stores what is about to be sent (when newly rendered) and opens an attempt, committed
+   * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
+   * to say "possibly sent". Returns the attempt number.
    */
-  async startAttempt(id: string, content: StoredContent): Promise<number> {
+  async startAttempt(id: string, content: StoredContent | undefined): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
+      if (content) {
+        await tx.query(
+          `UPDATE outbox_messages
+              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
+                  smtp_message_id = $8
+            WHERE id = $1`,
+          [
+            id,
+            content.recipient,
+            content.locale,
+            content.templateVersion,
+            content.subject,
+            content.html,
+            content.text,
+            content.messageId,
+          ],
+        );
+      }
       const [row] = await tx.query<Array<{ attempts: number }>>(
         `WITH started AS (
-           UPDATE outbox_messages
-              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
-                  smtp_message_id = $8, attempts = attempts + 1, updated_at = now()
-            WHERE id = $1 RETURNING attempts)
+           UPDATE outbox_messages SET attempts = attempts + 1, updated_at = now() WHERE id = $1 RETURNING attempts)
          SELECT attempts FROM started`,
-        [
-          id,
-          content.recipient,
-          content.locale,
-          content.templateVersion,
-          content.subject,
-          content.html,
-          content.text,
-          content.messageId,
-        ],
+        [id],
       );
       const attempt = row!.attempts;
       await tx.query(`INSERT INTO message_attempts (message_id, attempt) VALUES ($1, $2)`, [id, attempt]);

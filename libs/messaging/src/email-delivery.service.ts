@@ -112,15 +112,18 @@ export class EmailDeliveryService {
       await this.repository.release(message.id);
       return;
     }
-    const attempt = await this.repository.startAttempt(message.id, {
-      recipient: mail.to,
-      locale: stored?.locale ?? '',
-      templateVersion: stored?.templateVersion ?? 0,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      messageId: mail.messageId,
-    });
+    // Newly rendered content is stored with this first attempt; a retry sends what is stored.
+    const attempt = await this.repository.startAttempt(
+      message.id,
+      stored && {
+        ...stored,
+        recipient: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        messageId: mail.messageId,
+      },
+    );
     const { outcome, hardBounce } = await this.send(message, mail, attempt);
     await this.repository.recordAttempt(message.id, attempt, outcome);
     emailsDelivered.inc({ outcome: outcome.outcome });
