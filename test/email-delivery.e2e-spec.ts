@@ -156,11 +156,13 @@ describe('email delivery over SMTP (e2e)', () => {
     const [{ mail }] = sink.to('links@example.test') as [(typeof sink.received)[number]];
 
     const listUnsubscribe = rawHeader(mail, 'List-Unsubscribe')!;
-    const match = /^<(https:\/\/[^>]+)>, <mailto:unsubscribe@kizuna-tea\.example\?subject=unsubscribe%20[\w-]+>$/.exec(
-      listUnsubscribe,
-    );
+    const match =
+      /^<(https:\/\/[^>]+\/u\/([\w.-]+))>, <mailto:unsubscribe@kizuna-tea\.example\?subject=unsubscribe%20([\w.-]+)>$/.exec(
+        listUnsubscribe,
+      );
     expect(match).not.toBeNull();
     const unsubscribeUrl = match![1]!;
+    expect(match![3]).toBe(match![2]); // the mailto carries the same signed token
     expect(unsubscribeUrl).toMatch(new RegExp(`^${PUBLIC_URL}/u/[\\w-]+\\.[\\w-]+$`));
     expect(rawHeader(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
 

@@ -100,6 +100,37 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
       expect(sink.to('other@example.test')).toHaveLength(0);
     });
 
+    it("previews with one of the customer's stored events as the sample", async () => {
+      const id = await f.template({
+        key: 'cart-preview',
+        defaultLocale: 'ja',
+        variants: {
+          ja: {
+            subject: '{{event.name}}: {{plural items.length other="#点"}}',
+            html: '{{#each items}}<li>{{name}} {{money price ../currency}}</li>{{/each}}',
+          },
+        },
+      });
+      const eventId = await f.event({
+        name: 'cart.updated',
+        customerId: 'c-aiko',
+        messageId: 'preview-cart-1',
+        properties: { cartId: 'k-9', currency: 'JPY', items: [{ id: 's1', name: '抹茶', price: 1200, quantity: 1 }] },
+      });
+      const preview = await f.api<{ subject: string; html: string }>('POST', `/v1/templates/${id}/preview`, marketer, {
+        customerId: 'c-aiko',
+        eventId,
+      });
+      expect(preview.status).toBe(200);
+      expect(preview.body).toMatchObject({ subject: 'cart.updated: 1点', html: '<li>抹茶 ￥1,200</li>' });
+      const otherCustomers = await f.api('POST', `/v1/templates/${id}/preview`, marketer, {
+        customerId: 'c-aiko',
+        eventId: '00000000-0000-4000-8000-000000000000',
+      });
+      expect(otherCustomers.status).toBe(404);
+      expect((await f.api('DELETE', `/v1/templates/${id}`, marketer)).status).toBe(200);
+    });
+
     it('versions every edit; new mail renders the new version, old versions stay readable', async () => {
       const before = await f.enqueue(aiko, 'welcome', {});
       await f.settled(before, ['sent']);

@@ -57,6 +57,22 @@ export class EmailFixtures {
     );
   }
 
+  /** Posts one event through the ingest API, waits until the worker applied it, returns its id. */
+  async event(body: Record<string, unknown>): Promise<string> {
+    const res = await this.api<{ eventId: string }>('POST', '/v1/events', this.ingestKey, body);
+    if (res.status !== 202) {
+      throw new Error(`event: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    const { eventId } = res.body;
+    await waitFor(
+      async () =>
+        (await this.t.db.query('SELECT 1 FROM events WHERE id = $1 AND processed_at IS NOT NULL', [eventId]))[0],
+      10_000,
+      `event ${eventId} to be processed`,
+    );
+    return eventId;
+  }
+
   /** Enqueues one email the way the journey engine does, and returns the outbox row id. */
   async enqueue(
     customerUuid: string,

@@ -140,9 +140,13 @@ export class EmailDeliveryService {
     const headers: Record<string, string> = {};
     if (message.category === 'marketing') {
       // RFC 8058 one-click unsubscribe; RFC 2369 allows a mailto alternative.
+      // The mailto subject carries the same signed token, so whoever processes that mailbox can
+      // verify a request the same way (LinkTokenSigner.verify('unsubscribe', ...)).
       const mailto = this.config.mail.unsubscribeMailto;
+      const url = this.links.unsubscribe(message.id);
+      const token = url.slice(url.lastIndexOf('/') + 1);
       headers['List-Unsubscribe'] = singleLine(
-        `<${this.links.unsubscribe(message.id)}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${message.id}>` : ''}`,
+        `<${url}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
       );
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }

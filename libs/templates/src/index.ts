@@ -19,4 +19,4 @@ export {
 export { TemplateRepository } from './template.repository';
 export { TemplatesErrorCode, TemplatesException } from './templates.exception';
 export { TemplatesModule } from './templates.module';
-export { TemplatesService } from './templates.service';
+export { TemplatesService, type PreviewSample } from './templates.service';

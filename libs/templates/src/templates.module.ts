@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CustomersModule } from '@kizuna/customers';
+import { EventsModule } from '@kizuna/events';
 import { EmailModule, MessageRenderer, TemplateCatalog } from '@kizuna/messaging';
 import { StoredTemplateCatalog } from './template-catalog.service';
 import { TemplateRepository } from './template.repository';
@@ -11,7 +12,7 @@ import { TemplatesService } from './templates.service';
  */
 @Global()
 @Module({
-  imports: [CustomersModule, EmailModule],
+  imports: [CustomersModule, EventsModule, EmailModule],
   providers: [
     TemplateRepository,
     TemplatesService,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository, type Customer } from '@kizuna/customers';
+import { EventInboxRepository } from '@kizuna/events';
 import {
   MessageRenderError,
   MessageRenderer,
@@ -13,6 +14,12 @@ import type { Template, TemplateDraft, TemplateKind, TemplateWithVersion } from 
 import { TemplateRenderer, type TemplateSource } from './template-renderer';
 import { TemplateRepository } from './template.repository';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
+
+/** Data to preview with: a payload, or a stored event of the customer (payload keys win). */
+export interface PreviewSample {
+  payload?: Record<string, unknown>;
+  eventId?: string;
+}
 
 const sourceOf = (t: TemplateWithVersion, locale: string): TemplateSource => {
   const variant = t.content.variants.find((v) => v.locale === locale) ?? t.content.variants[0]!;
@@ -38,6 +45,7 @@ export class TemplatesService extends MessageRenderer {
   constructor(
     private readonly templates: TemplateRepository,
     private readonly customers: CustomerRepository,
+    private readonly events: EventInboxRepository,
     private readonly messages: MessagesService,
     private readonly config: KizunaConfig,
   ) {
@@ -81,12 +89,28 @@ export class TemplatesService extends MessageRenderer {
 
   /**
    * Renders an email template's current version for a real customer (by the shop's customer id)
-   * and a sample payload, exactly as delivery would; errors are the caller's to see.
+   * and sample data, exactly as delivery would; errors are the caller's to see. The sample is a
+   * payload as given, or one of the customer's stored events (its properties, plus `event`).
    */
-  async preview(id: string, customerId: string, payload: Record<string, unknown>): Promise<RenderedMessage> {
+  async preview(id: string, customerId: string, sample: PreviewSample): Promise<RenderedMessage> {
     const customer = await this.customers.findByCustomerId(customerId);
     if (!customer) {
       throw new TemplatesException(TemplatesErrorCode.CustomerNotFound, `No customer with id "${customerId}"`);
+    }
+    let payload = sample.payload ?? {};
+    if (sample.eventId !== undefined) {
+      const event = await this.events.findForCustomer(customer.id, sample.eventId);
+      if (!event) {
+        throw new TemplatesException(
+          TemplatesErrorCode.CustomerNotFound,
+          `Customer "${customerId}" has no event ${sample.eventId}`,
+        );
+      }
+      payload = {
+        ...event.properties,
+        ...payload,
+        event: { name: event.name, timestamp: event.occurredAt.toISOString(), properties: event.properties },
+      };
     }
     const template = await this.get(id);
     if (template.kind !== 'email' || template.archivedAt) {
@@ -107,8 +131,8 @@ export class TemplatesService extends MessageRenderer {
   }
 
   /** Renders as preview does and sends the result to one address, subject marked [Test]. */
-  async testSend(id: string, to: string, customerId: string, payload: Record<string, unknown>) {
-    const rendered = await this.preview(id, customerId, payload);
+  async testSend(id: string, to: string, customerId: string, sample: PreviewSample) {
+    const rendered = await this.preview(id, customerId, sample);
     return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
   }
 

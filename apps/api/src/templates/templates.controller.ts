@@ -41,7 +41,9 @@ const previewSchema = z
   .object({
     customerId: z.string().min(1).max(255),
     /** Sample data, as a journey step would give it (the trigger event's properties, ...). */
-    payload: z.record(z.string(), z.unknown()).default({}),
+    payload: z.record(z.string(), z.unknown()).optional(),
+    /** Or one of the customer's stored events: its properties (and `event`) are the sample. */
+    eventId: z.uuid().optional(),
   })
   .strict();
 
@@ -134,11 +136,11 @@ export class TemplatesController {
 
   @Post(':id/preview')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Render the current version for a real customer and a sample payload' })
+  @ApiOperation({ summary: 'Render the current version for a real customer and a sample payload or stored event' })
   @ApiBody({ schema: openApiSchema(previewSchema) })
   async preview(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown) {
-    const { customerId, payload } = parseOrThrow(previewSchema, body);
-    return this.templates.preview(id, customerId, payload);
+    const { customerId, ...sample } = parseOrThrow(previewSchema, body);
+    return this.templates.preview(id, customerId, sample);
   }
 
   @Post(':id/test-send')
@@ -146,7 +148,7 @@ export class TemplatesController {
   @ApiOperation({ summary: 'Render as preview does and send it to one address, subject marked [Test]' })
   @ApiBody({ schema: openApiSchema(testSendSchema) })
   async testSend(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown) {
-    const { customerId, payload, to } = parseOrThrow(testSendSchema, body);
-    return this.templates.testSend(id, to, customerId, payload);
+    const { customerId, to, ...sample } = parseOrThrow(testSendSchema, body);
+    return this.templates.testSend(id, to, customerId, sample);
   }
 }
