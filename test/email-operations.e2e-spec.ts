@@ -276,6 +276,19 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
     });
   });
 
+  describe('marketing consent', () => {
+    it('skips marketing mail to a customer who opted out through the shop, and still sends transactional mail', async () => {
+      const uuid = await f.customer('c-optout', 'optout@example.test', { emailConsent: 'unsubscribed' });
+      const marketing = await f.enqueue(uuid, 'welcome', {});
+      const transactional = await f.enqueue(uuid, 'welcome', {}, 'transactional');
+      expect((await f.settled(marketing, ['skipped', 'sent'])).status_reason).toBe(
+        'no marketing consent: the customer unsubscribed',
+      );
+      await f.settled(transactional, ['sent']);
+      expect(sink.to('optout@example.test')).toHaveLength(1);
+    });
+  });
+
   describe('kill switch', () => {
     it('holds queued mail in every worker until resumed, and is stored in the database', async () => {
       const uuid = await f.customer('c-kill', 'kill@example.test');

@@ -11,9 +11,10 @@ import { SuppressionRepository } from './suppression.repository';
 import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
- * Delivers claimed outbox email: policy at send time (suppressions, consent, the kill switch),
- * render, send, record. Every outcome belongs to its message: a template or address problem
- * fails that message with a stored reason and the batch goes on.
+ * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
+ * `suppressed`; marketing consent: `skipped`), then render, send, record. Every outcome belongs
+ * to its message: a template or address problem fails that message with a stored reason and the
+ * batch goes on.
  *
  * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
  * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
@@ -77,8 +78,9 @@ export class EmailDeliveryService {
     if (suppression) {
       return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
     }
+    // Policy (not the suppression list): the profile's marketing consent.
     if (message.category === 'marketing' && message.customer.consent === 'unsubscribed') {
-      return this.end(message, 'suppressed', 'the customer unsubscribed from marketing email');
+      return this.end(message, 'skipped', 'no marketing consent: the customer unsubscribed');
     }
     let mail: OutgoingMail;
     let stored: { locale: string; templateVersion: number } | undefined;
