@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { Role } from '@kizuna/auth';
 import { EmailFixtures } from './support/email-fixtures';
 import { rawHeader, SmtpSink } from './support/smtp-sink';
@@ -100,6 +101,12 @@ describe('email delivery over SMTP (e2e)', () => {
         UNSUBSCRIBE_MAILTO: 'unsubscribe@kizuna-tea.example',
         DELIVERY_RETRY_BASE_MS: '100',
         DELIVERY_RETRY_MAX_MS: '400',
+        DKIM_DOMAIN: 'kizuna-tea.example',
+        DKIM_SELECTOR: 'k1',
+        DKIM_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString()
+          .replace(/\n/g, '\\n'),
       },
     });
     f = new EmailFixtures(t, await t.keyFor(Role.Marketer), await t.keyFor(Role.Ingest));
@@ -165,6 +172,12 @@ describe('email delivery over SMTP (e2e)', () => {
     expect(match![3]).toBe(match![2]); // the mailto carries the same signed token
     expect(unsubscribeUrl).toMatch(new RegExp(`^${PUBLIC_URL}/u/[\\w-]+\\.[\\w-]+$`));
     expect(rawHeader(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    // RFC 8058: the DKIM signature covers both List-Unsubscribe headers.
+    const dkim = rawHeader(mail, 'DKIM-Signature')!;
+    expect(dkim).toMatch(/\bd=kizuna-tea\.example;/);
+    expect(dkim).toMatch(/\bs=k1;/);
+    const signed = /\bh=([^;]+);/.exec(dkim)![1]!.replace(/\s+/g, '').toLowerCase().split(':');
+    expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post']));
 
     const html = String(mail.html);
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));

@@ -58,6 +58,25 @@ export const envSchema = z
       .default('Kizuna'),
     MAIL_DIR: z.string().min(1).default('./var/mail'),
     UNSUBSCRIBE_MAILTO: optionalString.pipe(z.email().max(254).optional()),
+    DKIM_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')
+        .optional(),
+    ),
+    DKIM_SELECTOR: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9._-]+$/i, 'must be a DNS label')
+        .optional(),
+    ),
+    DKIM_PRIVATE_KEY: optionalString.pipe(
+      z
+        .string()
+        .transform((pem) => pem.replace(/\\n/g, '\n'))
+        .refine((pem) => pem.includes('PRIVATE KEY-----'), 'must be a PEM private key (\\n for line breaks is fine)')
+        .optional(),
+    ),
     TOKEN_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     DELIVERY_BATCH_SIZE: positiveInt.max(1000).default(50),
     DELIVERY_CONCURRENCY: positiveInt.max(100).default(5),
@@ -71,6 +90,18 @@ export const envSchema = z
     // production would let anyone forge them, or break every link on restart.
     if (env.NODE_ENV === 'production' && env.TOKEN_SIGNING_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY];
+    if (dkim.some((v) => v !== undefined) && dkim.some((v) => v === undefined)) {
+      for (const name of ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
+          });
+        }
+      }
     }
     // Unsubscribe and tracking links are built from it; RFC 8058 one-click needs HTTPS.
     if (env.NODE_ENV === 'production' && !env.PUBLIC_URL.startsWith('https://')) {

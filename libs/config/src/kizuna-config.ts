@@ -27,6 +27,8 @@ export class KizunaConfig {
     from: { address: string; name: string };
     dir: string;
     unsubscribeMailto: string | undefined;
+    /** Set: every message is DKIM-signed (RFC 8058 asks for a signature covering List-Unsubscribe*). */
+    dkim: { domain: string; selector: string; privateKey: string } | undefined;
   };
   readonly tokens: {
     /** Signs unsubscribe, open and click links. Unset outside production: see TokenSigner. */
@@ -71,6 +73,10 @@ export class KizunaConfig {
       from: { address: env.MAIL_FROM, name: env.MAIL_FROM_NAME },
       dir: path.resolve(env.MAIL_DIR),
       unsubscribeMailto: env.UNSUBSCRIBE_MAILTO,
+      dkim:
+        env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+          ? { domain: env.DKIM_DOMAIN, selector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
+          : undefined,
     };
     this.tokens = {
       signingSecret: env.TOKEN_SIGNING_SECRET,

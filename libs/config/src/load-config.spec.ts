@@ -79,6 +79,7 @@ describe('loadConfig', () => {
       from: { address: 'no-reply@kizuna.invalid', name: 'Kizuna' },
       dir: path.resolve('./var/mail'),
       unsubscribeMailto: undefined,
+      dkim: undefined,
     });
     expect(config.tokens).toEqual({
       signingSecret: undefined,
@@ -92,6 +93,23 @@ describe('loadConfig', () => {
       giveUpAfterSeconds: 172_800,
       leaseSeconds: 300,
     });
+  });
+
+  it('takes the three DKIM variables together, with \\n escapes in the key', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----';
+    const config = loadConfig({ DKIM_DOMAIN: 'shop.example.com', DKIM_SELECTOR: 'k1', DKIM_PRIVATE_KEY: pem });
+    expect(config.mail.dkim).toEqual({
+      domain: 'shop.example.com',
+      selector: 'k1',
+      privateKey: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+    });
+    const names = configError({ DKIM_DOMAIN: 'shop.example.com' })
+      .problems.map((p) => p.split(':')[0])
+      .sort();
+    expect(names).toEqual(['DKIM_PRIVATE_KEY', 'DKIM_SELECTOR']);
+    expect(configError({ DKIM_DOMAIN: 'x', DKIM_SELECTOR: 'k', DKIM_PRIVATE_KEY: 'secret' }).message).not.toContain(
+      'secret"',
+    );
   });
 
   it('requires TOKEN_SIGNING_SECRET in production, and never echoes it', () => {

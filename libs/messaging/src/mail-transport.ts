@@ -58,11 +58,22 @@ function nodemailerMessage(mail: OutgoingMail) {
 export class SmtpMailTransport extends MailTransport {
   private readonly transport;
 
-  constructor(url: string, maxConnections: number) {
+  constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim']) {
     super();
     this.transport = createTransport({
       url,
       pool: true,
+      ...(dkim && {
+        dkim: {
+          domainName: dkim.domain,
+          keySelector: dkim.selector,
+          privateKey: dkim.privateKey,
+          // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
+          headerFieldNames:
+            'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+            'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+        },
+      }),
       maxConnections,
       maxRequeues: 0,
       connectionTimeout: 30_000,
@@ -107,6 +118,6 @@ export class FileMailTransport extends MailTransport {
 
 export function mailTransportFor(config: KizunaConfig): MailTransport {
   return config.mail.smtpUrl
-    ? new SmtpMailTransport(config.mail.smtpUrl, config.delivery.concurrency)
+    ? new SmtpMailTransport(config.mail.smtpUrl, config.delivery.concurrency, config.mail.dkim)
     : new FileMailTransport(config.mail.dir);
 }
