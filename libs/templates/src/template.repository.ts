@@ -109,12 +109,24 @@ export class TemplateRepository {
     return row ? this.withVersion(this.dataSource.manager, toTemplate(row), row.current_version) : null;
   }
 
-  /** Every active partial at its current version (partials are few and small). */
+  /** Every active partial at its current version, in one query (every render needs them). */
   async activePartials(): Promise<TemplateWithVersion[]> {
-    const rows = await this.dataSource.query<TemplateRow[]>(
-      `SELECT * FROM templates WHERE kind = 'partial' AND archived_at IS NULL ORDER BY key`,
+    const rows = await this.dataSource.query<Array<TemplateRow & Omit<VersionRow, 'created_at'>>>(
+      `SELECT t.*, v.version, v.locale, v.layout_key, v.subject, v.html, v.text
+         FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+        WHERE t.kind = 'partial' AND t.archived_at IS NULL
+        ORDER BY t.key, v.locale`,
     );
-    return Promise.all(rows.map((r) => this.withVersion(this.dataSource.manager, toTemplate(r), r.current_version)));
+    const partials = new Map<string, TemplateWithVersion>();
+    for (const row of rows) {
+      const partial = partials.get(row.id) ?? {
+        ...toTemplate(row),
+        content: { version: row.version, layoutKey: null, createdAt: row.created_at, variants: [] },
+      };
+      partial.content.variants.push({ locale: row.locale, subject: row.subject, html: row.html, text: row.text });
+      partials.set(row.id, partial);
+    }
+    return [...partials.values()];
   }
 
   async list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<Template[]> {
