@@ -278,6 +278,8 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         timezone: 'Asia/Tokyo',
         locale: 'ja-JP',
         emailConsent: 'unknown',
+        emailConsentSource: null,
+        emailConsentAt: null,
         stats: expect.objectContaining({ ordersCount: 0 }),
       });
 
@@ -297,6 +299,44 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
           timezone: 'Asia/Tokyo',
           locale: 'ja-JP',
         }),
+      );
+    });
+
+    it('records marketing consent from traits with its source and time; an older event never overrides a newer one', async () => {
+      await post({
+        messageId: uniqueId('consent-yes'),
+        name: 'account.created',
+        customerId: 'cust-consent',
+        timestamp: at(2 * DAY),
+        traits: { emailConsent: 'subscribed' },
+      });
+      await drained();
+      expect(await profile('cust-consent')).toEqual(
+        expect.objectContaining({
+          emailConsent: 'subscribed',
+          emailConsentSource: 'event:api',
+          emailConsentAt: at(2 * DAY),
+          attributes: {},
+        }),
+      );
+      // Arrives later, happened earlier: ignored.
+      await post({
+        messageId: uniqueId('consent-old'),
+        name: 'account.updated',
+        customerId: 'cust-consent',
+        timestamp: at(DAY),
+        traits: { emailConsent: 'unsubscribed' },
+      });
+      await post({
+        messageId: uniqueId('consent-newer'),
+        name: 'account.updated',
+        customerId: 'cust-consent',
+        timestamp: at(3 * DAY),
+        traits: { emailConsent: 'unsubscribed' },
+      });
+      await drained();
+      expect(await profile('cust-consent')).toEqual(
+        expect.objectContaining({ emailConsent: 'unsubscribed', emailConsentAt: at(3 * DAY) }),
       );
     });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Role } from '@kizuna/auth';
 import { documentedExamples } from './support/journey-examples';
+import { createEmailTemplates, EXAMPLE_TEMPLATE_KEYS } from './support/email-templates';
 import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from './support/test-app';
 
 /** The journeys admin API and the engine behind it, on the real app (api + worker) and PostgreSQL. */
@@ -54,6 +55,7 @@ describe('journeys API', () => {
   beforeAll(async () => {
     t = await startTestApp();
     key = await t.keyFor(Role.Marketer);
+    await createEmailTemplates(t.baseUrl, key, EXAMPLE_TEMPLATE_KEYS);
     ingestKey = await t.keyFor(Role.Ingest);
   });
   afterAll(() => t.close());
@@ -71,6 +73,22 @@ describe('journeys API', () => {
     expect(res.body.details.issues.map((i) => i.path)).toEqual(['steps[0].duration']);
     expect(await t.db.query('SELECT * FROM journeys')).toEqual([]);
     expect(await t.db.query('SELECT * FROM journey_versions')).toEqual([]);
+  });
+
+  it('rejects a send step whose template does not exist, naming the step', async () => {
+    const bad = {
+      ...shortJourney,
+      steps: [shortJourney.steps[0], { ...shortJourney.steps[1], template: 'no-such-template' }],
+    };
+    const res = await call<{ code: string; message: string; details: { issues: Array<{ path: string }> } }>(
+      'POST',
+      '/v1/journeys',
+      bad,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('no-such-template');
+    expect(res.body.details.issues.map((i) => i.path)).toEqual(['steps[1].template']);
+    expect(await t.db.query('SELECT * FROM journeys')).toEqual([]);
   });
 
   it('serves the JSON Schema of the format', async () => {

@@ -27,6 +27,8 @@ export interface ProfileBody {
   timezone: string | null;
   locale: string | null;
   emailConsent: string;
+  emailConsentSource: string | null;
+  emailConsentAt: string | null;
   stats: {
     ordersCount: number;
     revenue: number;

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -9,6 +11,7 @@ import { KizunaModule, type KizunaProcesses } from '../../apps/kizuna/src/kizuna
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const TEST_TOKEN_SECRET = 'test-token-signing-secret-0123456789abcdef';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -35,6 +38,9 @@ export async function startTestApp(
     DATABASE_URL: db.url,
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     WORKER_POLL_INTERVAL_MS: '100',
+    TOKEN_SIGNING_SECRET: TEST_TOKEN_SECRET,
+    // Nothing a test does is written under the checkout's ./var/mail unless it asks.
+    MAIL_DIR: path.join(os.tmpdir(), 'kizuna-test-mail'),
     ...options.env,
   });
   const logger = createRootLogger(config.log.level);

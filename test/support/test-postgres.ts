@@ -7,7 +7,11 @@ import { EmbeddedPostgresServer } from '../../libs/database/src';
  * an embedded server in ./var/test-pg that global setup starts. Either way tests create their
  * own databases on it and never touch the one named in DATABASE_URL.
  */
-export const TEMPLATE_DATABASE = 'kizuna_test_template';
+/** Per checkout, so two checkouts testing against one server never drop each other's template. */
+export const TEMPLATE_DATABASE = `kizuna_test_template_${createHash('sha256')
+  .update(path.resolve(__dirname, '../..'))
+  .digest('hex')
+  .slice(0, 10)}`;
 
 export function testServerUrl(database: string): string {
   const base = process.env.KIZUNA_TEST_SERVER_URL;

@@ -6,6 +6,8 @@ import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
+import { EmailModule } from '@kizuna/messaging';
+import { TemplatesModule } from '@kizuna/templates';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
@@ -14,11 +16,15 @@ import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
 import { CustomerJourneysController } from './journeys/customer-journeys.controller';
 import { JourneysController } from './journeys/journeys.controller';
+import { LinkTokenGuard } from './links/link-token.guard';
+import { LinksController } from './links/links.controller';
+import { MessagesController } from './messages/messages.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { SegmentsController } from './segments/segments.controller';
 import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
 import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
+import { TemplatesController } from './templates/templates.controller';
 
 /**
  * The HTTP surface. Every route passes the global ApiKeyGuard, which refuses any route that
@@ -26,7 +32,16 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
-  imports: [TerminusModule, AuthModule, EventsModule, CustomersModule, JourneysModule, SegmentsModule],
+  imports: [
+    TerminusModule,
+    AuthModule,
+    EventsModule,
+    CustomersModule,
+    TemplatesModule,
+    EmailModule,
+    JourneysModule,
+    SegmentsModule,
+  ],
   controllers: [
     HealthController,
     MetricsController,
@@ -38,10 +53,14 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
     JourneysController,
     ApiKeysController,
     SegmentsController,
+    TemplatesController,
+    MessagesController,
+    LinksController,
   ],
   providers: [
     MigrationsHealthIndicator,
     ShopifyHmacGuard,
+    LinkTokenGuard,
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
   ],

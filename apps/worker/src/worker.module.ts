@@ -4,6 +4,9 @@ import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
+import { EmailModule } from '@kizuna/messaging';
+import { TemplatesModule } from '@kizuna/templates';
+import { DeliveryPoller } from './delivery.poller';
 import { InboxPoller } from './inbox.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
@@ -12,13 +15,21 @@ import { TimerPoller } from './timer.poller';
 import { TimerProcessor } from './timer.processor';
 
 /**
- * Background processing: the inbox (profiles, then journeys), due journey timers, and scheduled
- * housekeeping. Expects ConfigModule,
- * ClockModule and DatabaseModule from the process that hosts it (see bootstrap.ts).
+ * Background processing: the inbox (profiles, journeys, segments), due journey timers, segment
+ * rechecks, email delivery, and scheduled housekeeping. Expects ConfigModule, ClockModule and
+ * DatabaseModule from the process that hosts it (see bootstrap.ts).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule, JourneysModule, SegmentsModule],
-  providers: [InboxProcessor, InboxPoller, TimerProcessor, TimerPoller, MaintenanceJobs, SegmentJobs],
+  imports: [
+    ScheduleModule.forRoot(),
+    EventsModule,
+    CustomersModule,
+    TemplatesModule,
+    EmailModule,
+    JourneysModule,
+    SegmentsModule,
+  ],
+  providers: [InboxProcessor, InboxPoller, TimerProcessor, TimerPoller, DeliveryPoller, MaintenanceJobs, SegmentJobs],
   exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

@@ -11,48 +11,113 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  DATABASE_URL: optionalString.pipe(
-    z
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+    EMBEDDED_PG_DIR: z.string().min(1).default('./var/pg'),
+    EMBEDDED_PG_PORT: port.default(54329),
+
+    ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
+    SHOPIFY_WEBHOOK_SECRET: optionalString,
+
+    BODY_LIMIT_BYTES: positiveInt.default(2 * 1024 * 1024),
+    EVENT_DEDUP_WINDOW_HOURS: positiveInt.min(24, 'must be at least 24 (hours)').default(72),
+    EVENT_MAX_FUTURE_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
+    EVENT_RETENTION_DAYS: positiveInt.default(400),
+    SHOP_CURRENCY: z
       .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
-  ),
-  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
-  EMBEDDED_PG_DIR: z.string().min(1).default('./var/pg'),
-  EMBEDDED_PG_PORT: port.default(54329),
+      .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD or JPY')
+      .default('USD'),
 
-  ADMIN_API_KEY: optionalString.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
-  SHOPIFY_WEBHOOK_SECRET: optionalString,
+    WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
+    WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),
 
-  BODY_LIMIT_BYTES: positiveInt.default(2 * 1024 * 1024),
-  EVENT_DEDUP_WINDOW_HOURS: positiveInt.min(24, 'must be at least 24 (hours)').default(72),
-  EVENT_MAX_FUTURE_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
-  EVENT_RETENTION_DAYS: positiveInt.default(400),
-  SHOP_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD or JPY')
-    .default('USD'),
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter((host) => host !== ''),
+      )
+      .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be a comma-separated list of host names'))),
 
-  WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
-  WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),
-
-  WEBHOOK_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((host) => host.trim().toLowerCase())
-        .filter((host) => host !== ''),
-    )
-    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be a comma-separated list of host names'))),
-});
+    SMTP_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+        .optional(),
+    ),
+    MAIL_FROM: z.email().max(254).default('no-reply@kizuna.invalid'),
+    MAIL_FROM_NAME: z
+      .string()
+      .max(100)
+      .regex(/^[^\r\n"<>]*$/, 'may not contain line breaks, quotes or angle brackets')
+      .default('Kizuna'),
+    MAIL_DIR: z.string().min(1).default('./var/mail'),
+    UNSUBSCRIBE_MAILTO: optionalString.pipe(z.email().max(254).optional()),
+    DKIM_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain name')
+        .optional(),
+    ),
+    DKIM_SELECTOR: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9._-]+$/i, 'must be a DNS label')
+        .optional(),
+    ),
+    DKIM_PRIVATE_KEY: optionalString.pipe(
+      z
+        .string()
+        .transform((pem) => pem.replace(/\\n/g, '\n'))
+        .refine((pem) => pem.includes('PRIVATE KEY-----'), 'must be a PEM private key (\\n for line breaks is fine)')
+        .optional(),
+    ),
+    TOKEN_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    DELIVERY_BATCH_SIZE: positiveInt.max(1000).default(50),
+    DELIVERY_CONCURRENCY: positiveInt.max(100).default(5),
+    DELIVERY_RETRY_BASE_MS: positiveInt.default(60_000),
+    DELIVERY_RETRY_MAX_MS: positiveInt.default(3_600_000),
+    DELIVERY_GIVE_UP_SECONDS: positiveInt.default(172_800),
+    DELIVERY_LEASE_SECONDS: positiveInt.min(10).default(300),
+  })
+  .superRefine((env, ctx) => {
+    // Unsubscribe, open and click links are signed with it: a guessable or per-process secret in
+    // production would let anyone forge them, or break every link on restart.
+    if (env.NODE_ENV === 'production' && env.TOKEN_SIGNING_SECRET === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY];
+    if (dkim.some((v) => v !== undefined) && dkim.some((v) => v === undefined)) {
+      for (const name of ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
+          });
+        }
+      }
+    }
+    // Unsubscribe and tracking links are built from it; RFC 8058 one-click needs HTTPS.
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be an https:// URL in production' });
+    }
+  });
 
 export type Env = z.infer<typeof envSchema>;

@@ -22,6 +22,29 @@ export class KizunaConfig {
   readonly shop: { currency: string };
   readonly worker: { pollIntervalMs: number; batchSize: number };
   readonly journeys: { webhookAllowedHosts: string[] };
+  readonly mail: {
+    /** Set: deliver over SMTP (pooled). Unset: write .eml files to `dir` and log them. */
+    smtpUrl: string | undefined;
+    from: { address: string; name: string };
+    dir: string;
+    unsubscribeMailto: string | undefined;
+    /** Set: every message is DKIM-signed (RFC 8058 asks for a signature covering List-Unsubscribe*). */
+    dkim: { domain: string; selector: string; privateKey: string } | undefined;
+  };
+  readonly tokens: {
+    /** Signs unsubscribe, open and click links. Unset outside production: see TokenSigner. */
+    signingSecret: string | undefined;
+    /** Where a development secret is generated and kept when none is configured. */
+    developmentSecretFile: string;
+  };
+  readonly delivery: {
+    batchSize: number;
+    concurrency: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    giveUpAfterSeconds: number;
+    leaseSeconds: number;
+  };
 
   constructor(env: Env) {
     this.env = env.NODE_ENV;
@@ -47,5 +70,27 @@ export class KizunaConfig {
     this.shop = { currency: env.SHOP_CURRENCY };
     this.worker = { pollIntervalMs: env.WORKER_POLL_INTERVAL_MS, batchSize: env.WORKER_BATCH_SIZE };
     this.journeys = { webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS };
+    this.mail = {
+      smtpUrl: env.SMTP_URL,
+      from: { address: env.MAIL_FROM, name: env.MAIL_FROM_NAME },
+      dir: path.resolve(env.MAIL_DIR),
+      unsubscribeMailto: env.UNSUBSCRIBE_MAILTO,
+      dkim:
+        env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+          ? { domain: env.DKIM_DOMAIN, selector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }
+          : undefined,
+    };
+    this.tokens = {
+      signingSecret: env.TOKEN_SIGNING_SECRET,
+      developmentSecretFile: path.resolve('./var/token-signing.secret'),
+    };
+    this.delivery = {
+      batchSize: env.DELIVERY_BATCH_SIZE,
+      concurrency: env.DELIVERY_CONCURRENCY,
+      retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
+      retryMaxMs: env.DELIVERY_RETRY_MAX_MS,
+      giveUpAfterSeconds: env.DELIVERY_GIVE_UP_SECONDS,
+      leaseSeconds: env.DELIVERY_LEASE_SECONDS,
+    };
   }
 }

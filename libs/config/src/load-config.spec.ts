@@ -52,6 +52,10 @@ describe('loadConfig', () => {
       EVENT_DEDUP_WINDOW_HOURS: '24',
       SHOP_CURRENCY: 'JPY',
       WORKER_BATCH_SIZE: '50',
+      TOKEN_SIGNING_SECRET: 's'.repeat(32),
+      SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+      MAIL_FROM: 'shop@example.com',
+      DELIVERY_RETRY_BASE_MS: '5000',
     });
     expect(config.env).toBe('production');
     expect(config.http.port).toBe(8080);
@@ -62,6 +66,63 @@ describe('loadConfig', () => {
     expect(config.ingest.dedupWindowHours).toBe(24);
     expect(config.shop.currency).toBe('JPY');
     expect(config.worker.batchSize).toBe(50);
+    expect(config.tokens.signingSecret).toBe('s'.repeat(32));
+    expect(config.mail.smtpUrl).toBe('smtps://mailer:pw@smtp.example.com:465');
+    expect(config.mail.from).toEqual({ address: 'shop@example.com', name: 'Kizuna' });
+    expect(config.delivery.retryBaseMs).toBe(5000);
+  });
+
+  it('applies the email and delivery defaults: no SMTP (files), no configured signing secret', () => {
+    const config = loadConfig({});
+    expect(config.mail).toEqual({
+      smtpUrl: undefined,
+      from: { address: 'no-reply@kizuna.invalid', name: 'Kizuna' },
+      dir: path.resolve('./var/mail'),
+      unsubscribeMailto: undefined,
+      dkim: undefined,
+    });
+    expect(config.tokens).toEqual({
+      signingSecret: undefined,
+      developmentSecretFile: path.resolve('./var/token-signing.secret'),
+    });
+    expect(config.delivery).toEqual({
+      batchSize: 50,
+      concurrency: 5,
+      retryBaseMs: 60_000,
+      retryMaxMs: 3_600_000,
+      giveUpAfterSeconds: 172_800,
+      leaseSeconds: 300,
+    });
+  });
+
+  it('takes the three DKIM variables together, with \\n escapes in the key', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----';
+    const config = loadConfig({ DKIM_DOMAIN: 'shop.example.com', DKIM_SELECTOR: 'k1', DKIM_PRIVATE_KEY: pem });
+    expect(config.mail.dkim).toEqual({
+      domain: 'shop.example.com',
+      selector: 'k1',
+      privateKey: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+    });
+    const names = configError({ DKIM_DOMAIN: 'shop.example.com' })
+      .problems.map((p) => p.split(':')[0])
+      .sort();
+    expect(names).toEqual(['DKIM_PRIVATE_KEY', 'DKIM_SELECTOR']);
+    expect(configError({ DKIM_DOMAIN: 'x', DKIM_SELECTOR: 'k', DKIM_PRIVATE_KEY: 'secret' }).message).not.toContain(
+      'secret"',
+    );
+  });
+
+  it('requires TOKEN_SIGNING_SECRET in production, and never echoes it', () => {
+    expect(configError({ NODE_ENV: 'production', PUBLIC_URL: 'https://k.example.com' }).problems).toEqual([
+      'TOKEN_SIGNING_SECRET: is required in production',
+    ]);
+    const short = configError({ TOKEN_SIGNING_SECRET: 'too-short-secret' });
+    expect(short.problems).toEqual(['TOKEN_SIGNING_SECRET: must be at least 32 characters (got "***")']);
+    expect(configError({ SMTP_URL: 'http://mail:pw@x' }).message).not.toContain('pw@');
+    expect(
+      configError({ NODE_ENV: 'production', TOKEN_SIGNING_SECRET: 's'.repeat(32), PUBLIC_URL: 'http://k.example.com' })
+        .problems,
+    ).toEqual(['PUBLIC_URL: must be an https:// URL in production (got "http://k.example.com")']);
   });
 
   it('treats blank optional variables as unset', () => {

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { CustomerRepository, type ProfileChanges } from './customer.repository';
 
 /** Trait names that are profile columns; any other trait is kept as an attribute. */
-const COLUMN_TRAITS = new Set(['email', 'timezone', 'locale']);
+const COLUMN_TRAITS = new Set(['email', 'timezone', 'locale', 'emailConsent']);
 
 /**
  * Applies one inbox event to the customer's profile inside the worker's transaction: identity,
@@ -27,7 +27,7 @@ export class CustomerProfileUpdater {
       await this.customers.updateEmail(tx, customerUuid, event.email);
     }
     if (event.traits) {
-      await this.customers.applyProfile(tx, customerUuid, profileChanges(event.traits));
+      await this.customers.applyProfile(tx, customerUuid, profileChanges(event));
     }
     if (await this.applyOrderFacts(tx, customerUuid, event)) {
       await this.customers.recomputeStats(tx, customerUuid, this.config.shop.currency);
@@ -64,7 +64,8 @@ export class CustomerProfileUpdater {
   }
 }
 
-function profileChanges(traits: Record<string, unknown>): ProfileChanges {
+function profileChanges(event: StoredEvent): ProfileChanges {
+  const traits = event.traits ?? {};
   const attributes: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(traits)) {
     if (!COLUMN_TRAITS.has(key)) {
@@ -74,6 +75,10 @@ function profileChanges(traits: Record<string, unknown>): ProfileChanges {
   return {
     timezone: typeof traits.timezone === 'string' ? traits.timezone : undefined,
     locale: typeof traits.locale === 'string' ? traits.locale : undefined,
+    emailConsent:
+      traits.emailConsent === 'subscribed' || traits.emailConsent === 'unsubscribed'
+        ? { status: traits.emailConsent, source: `event:${event.source}`, at: event.occurredAt }
+        : undefined,
     attributes,
   };
 }

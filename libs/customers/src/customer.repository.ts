@@ -12,6 +12,8 @@ export interface CustomerIdentity {
 export interface ProfileChanges {
   timezone?: string;
   locale?: string;
+  /** Applied only when newer than the consent on the profile (events may arrive out of order). */
+  emailConsent?: { status: 'subscribed' | 'unsubscribed'; source: string; at: Date };
   attributes?: Record<string, unknown>;
 }
 
@@ -131,6 +133,15 @@ export class CustomerRepository {
               updated_at = now()
         WHERE id = $1`,
       [customerUuid, changes.timezone ?? null, changes.locale ?? null, JSON.stringify(changes.attributes ?? {})],
+    );
+    const consent = changes.emailConsent;
+    if (!consent) {
+      return;
+    }
+    await tx.query(
+      `UPDATE customers SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
+        WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)`,
+      [customerUuid, consent.status, consent.source, consent.at],
     );
   }
 

@@ -12,6 +12,9 @@ export interface CustomerProfile {
   timezone: string | null;
   locale: string | null;
   emailConsent: Customer['emailConsent'];
+  /** Where the consent came from (`event:api`, `unsubscribe-link:one-click`, ...) and when. */
+  emailConsentSource: string | null;
+  emailConsentAt: string | null;
   stats: {
     ordersCount: number;
     /** Net of refunds, in `currency`, as a decimal number. */
@@ -48,6 +51,8 @@ export class CustomersService {
       timezone: c.timezone,
       locale: c.locale,
       emailConsent: c.emailConsent,
+      emailConsentSource: c.emailConsentSource,
+      emailConsentAt: c.emailConsentAt?.toISOString() ?? null,
       stats: {
         ordersCount: stats.ordersCount,
         revenue: stats.revenue,

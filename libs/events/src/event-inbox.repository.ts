@@ -230,6 +230,15 @@ export class EventInboxRepository {
     return rows.map((r) => r.occurred_at);
   }
 
+  /** One of the customer's events by id (template previews use a real event as sample data). */
+  async findForCustomer(customerUuid: string, eventId: string): Promise<StoredEvent | undefined> {
+    const rows: StoredEventRow[] = await this.dataSource.query(
+      'SELECT * FROM events WHERE customer_uuid = $1 AND id = $2',
+      [customerUuid, eventId],
+    );
+    return rows[0] && toStoredEvent(rows[0]);
+  }
+
   /** Forgets idempotency keys older than the dedup window. Returns how many were removed. */
   async pruneIdempotencyKeys(dedupWindowHours: number): Promise<number> {
     const [, count]: [unknown, number] = await this.dataSource.query(

@@ -76,6 +76,8 @@ export const traitsSchema = z.looseObject({
     .string()
     .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 locale such as ja or en-US')
     .optional(),
+  /** Marketing email consent as the shop recorded it (sign-up checkbox, account settings). */
+  emailConsent: z.enum(['subscribed', 'unsubscribed']).optional(),
 });
 
 export const nativeEventSchema = z

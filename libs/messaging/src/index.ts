@@ -1,4 +1,30 @@
+export { DeliveryRepository, type ClaimedMessage } from './delivery.repository';
+export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
+export { EmailModule } from './email.module';
+export { EngagementService, type PreferencePage } from './engagement.service';
+export { LinkTokenSigner, type LinkPurpose } from './link-token.signer';
+export {
+  FileMailTransport,
+  MailTransport,
+  SmtpMailTransport,
+  type MailReceipt,
+  type OutgoingMail,
+} from './mail-transport';
+export { MessageLinks } from './message-links';
+export type {
+  MessageAttempt,
+  MessageDetail,
+  MessageFilter,
+  MessageSummary,
+  SendingState,
+} from './message-log.repository';
+export { MessageRenderError, MessageRenderer, type RecipientProfile, type RenderedMessage } from './message-renderer';
+export { MessagesService, type MessagePage } from './messages.service';
+export { MessagingErrorCode, MessagingException } from './messaging.exception';
 export { MessagingModule } from './messaging.module';
 export type { Channel, EffectOrigin, MessageCategory, NewOutboxMessage, OutboxStatus } from './outbox-message';
 export { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
+export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
+export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
 export { TemplateCatalog } from './template-catalog';
+export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';

@@ -4,10 +4,19 @@ import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
 import { EventsErrorCode } from '@kizuna/events';
 import { JourneysErrorCode } from '@kizuna/journeys';
+import { MessagingErrorCode } from '@kizuna/messaging';
 import { SegmentsErrorCode } from '@kizuna/segments';
+import { TemplatesErrorCode } from '@kizuna/templates';
 
 export type KizunaErrorCode =
-  RequestErrorCode | AuthErrorCode | EventsErrorCode | CustomersErrorCode | JourneysErrorCode | SegmentsErrorCode;
+  | RequestErrorCode
+  | AuthErrorCode
+  | EventsErrorCode
+  | CustomersErrorCode
+  | JourneysErrorCode
+  | SegmentsErrorCode
+  | TemplatesErrorCode
+  | MessagingErrorCode;
 
 /** Every domain error code's HTTP status. Exhaustive: a new code does not compile until mapped. */
 export function httpStatusOf(code: KizunaErrorCode): number {
@@ -18,7 +27,12 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.InvalidCursor:
     case JourneysErrorCode.InvalidDefinition:
     case JourneysErrorCode.InvalidMigration:
+    case MessagingErrorCode.InvalidCursor:
+    case MessagingErrorCode.InvalidRecipient:
       return HttpStatus.BAD_REQUEST;
+    case TemplatesErrorCode.TemplateInvalid:
+    case TemplatesErrorCode.RenderFailed:
+      return HttpStatus.UNPROCESSABLE_ENTITY;
     case RequestErrorCode.PayloadTooLarge:
     case EventsErrorCode.BatchTooLarge:
       return HttpStatus.PAYLOAD_TOO_LARGE;
@@ -29,6 +43,10 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.CustomerNotFound:
     case SegmentsErrorCode.SegmentNotFound:
     case JourneysErrorCode.JourneyNotFound:
+    case TemplatesErrorCode.TemplateNotFound:
+    case TemplatesErrorCode.CustomerNotFound:
+    case MessagingErrorCode.MessageNotFound:
+    case MessagingErrorCode.SuppressionNotFound:
       return HttpStatus.NOT_FOUND;
     case AuthErrorCode.Unauthenticated:
     case AuthErrorCode.InvalidSignature:
@@ -38,8 +56,13 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case EventsErrorCode.IdempotencyConflict:
     case SegmentsErrorCode.SegmentKeyTaken:
     case JourneysErrorCode.InvalidLifecycleTransition:
+    case TemplatesErrorCode.TemplateKeyTaken:
+    case MessagingErrorCode.MessageNotRetryable:
       return HttpStatus.CONFLICT;
+    case MessagingErrorCode.SendFailed:
+      return HttpStatus.BAD_GATEWAY;
     case AuthErrorCode.SignatureNotConfigured:
+    case MessagingErrorCode.SendingPaused:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case AuthErrorCode.RouteAccessUndeclared:
       return HttpStatus.INTERNAL_SERVER_ERROR;

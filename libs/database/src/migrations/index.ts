@@ -1,7 +1,14 @@
 import { Foundation1763700000000 } from './1763700000000-foundation';
 import { Outbox1763800000000 } from './1763800000000-outbox';
 import { Journeys1763900000000 } from './1763900000000-journeys';
+import { Email1764000000000 } from './1764000000000-email';
 import { Segments1764100000000 } from './1764100000000-segments';
 
 /** Every migration, in order. New migrations are appended here. */
-export const MIGRATIONS = [Foundation1763700000000, Outbox1763800000000, Journeys1763900000000, Segments1764100000000];
+export const MIGRATIONS = [
+  Foundation1763700000000,
+  Outbox1763800000000,
+  Journeys1763900000000,
+  Email1764000000000,
+  Segments1764100000000,
+];

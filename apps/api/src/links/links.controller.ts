@@ -1,0 +1,78 @@
+import { Controller, Get, Post, Req, Res, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SignedRoute } from '@kizuna/auth';
+import { EngagementService, type LinkPurpose } from '@kizuna/messaging';
+import type { Response } from 'express';
+import { LINK_PURPOSE, LinkTokenGuard, type LinkRequest } from './link-token.guard';
+import { preferencePage } from './preference-page';
+
+/** A route reached from a link in an email; the token in the path is its signature. */
+const LinkRoute = (purpose: LinkPurpose) =>
+  applyDecorators(
+    SignedRoute(`link token (HMAC-SHA256 with TOKEN_SIGNING_SECRET, purpose "${purpose}")`),
+    SetMetadata(LINK_PURPOSE, purpose),
+    UseGuards(LinkTokenGuard),
+  );
+
+/** 1×1 transparent GIF. */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/**
+ * What customers reach from their email: one-click unsubscribe (RFC 8058) and its preference
+ * page, the open pixel, and click redirects. No API key; each link carries a signed token.
+ */
+@ApiExcludeController()
+@Controller()
+export class LinksController {
+  constructor(private readonly engagement: EngagementService) {}
+
+  @Get('u/:token')
+  @LinkRoute('unsubscribe')
+  async preferences(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    // GET never changes anything: mail scanners prefetch links.
+    const state = await this.engagement.preferences(req.link!.m!);
+    res
+      .status(state ? 200 : 404)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(preferencePage(req.originalUrl, state, 'view'));
+  }
+
+  /**
+   * The one-click POST (body `List-Unsubscribe=One-Click`) and the preference page's buttons
+   * (`action=unsubscribe|resubscribe`). Without an action it unsubscribes: that is what a mail
+   * client's one-click does.
+   */
+  @Post('u/:token')
+  @LinkRoute('unsubscribe')
+  async unsubscribe(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const messageId = req.link!.m!;
+    const resubscribe = body.action === 'resubscribe';
+    const found = resubscribe
+      ? await this.engagement.resubscribe(messageId)
+      : await this.engagement.unsubscribe(messageId, body.action === 'unsubscribe' ? 'preference-page' : 'one-click');
+    const state = found ? await this.engagement.preferences(messageId) : undefined;
+    res
+      .status(state ? 200 : 404)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(preferencePage(req.originalUrl, state, resubscribe ? 'resubscribed' : 'unsubscribed'));
+  }
+
+  @Get('t/o/:token')
+  @LinkRoute('open')
+  async open(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    await this.engagement.opened(req.link!.m!);
+    res.status(200).set('Cache-Control', 'no-store, max-age=0').type('image/gif').send(PIXEL);
+  }
+
+  /** Redirects only to the URL bound into the signed token: never an open redirect. */
+  @Get('t/c/:token')
+  @LinkRoute('click')
+  async click(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    const { m, u } = req.link!;
+    await this.engagement.clicked(m!, u!);
+    res.set('Cache-Control', 'no-store').redirect(302, u!);
+  }
+}

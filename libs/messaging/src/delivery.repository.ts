@@ -1,0 +1,235 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { MessageRenderer } from './message-renderer';
+import type { MessageCategory } from './outbox-message';
+
+type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
+
+/** An outbox email claimed for sending, with the profile it is personalised from. */
+export interface ClaimedMessage {
+  id: string;
+  category: MessageCategory;
+  templateKey: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  /** Rendered on an earlier attempt: a retry sends exactly that again. */
+  content: { recipient: string; subject: string; html: string; text: string; messageId: string } | undefined;
+  customer: Parameters<MessageRenderer['render']>[1] & { consent: EmailConsent };
+  /** The attempt a crashed worker left open: the server may or may not have accepted it. */
+  interruptedAttempt: number | undefined;
+}
+
+export interface StoredContent {
+  recipient: string;
+  locale: string;
+  templateVersion: number;
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string;
+}
+
+export type AttemptOutcome =
+  | { outcome: 'sent'; response: string }
+  | { outcome: 'deferred'; code: number | null; response: string; retryAt: Date }
+  | { outcome: 'failed'; code: number | null; response: string; reason: string };
+
+interface ClaimRow {
+  id: string;
+  category: MessageCategory;
+  template_key: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  previous_status: string;
+  recipient: string | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  smtp_message_id: string | null;
+  customer_id: string | null;
+  email: string | null;
+  locale: string | null;
+  timezone: string | null;
+  attributes: Record<string, unknown>;
+  email_consent: EmailConsent;
+}
+
+export const SENDING_SETTING = 'sending';
+
+/*
+ * A note on SQL here: TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount]
+ * instead of rows, so statements whose RETURNING rows are read are wrapped in a CTE.
+ */
+
+/**
+ * The delivery side of the outbox. Claims commit before any SMTP traffic, so the row says
+ * 'sending' (with a lease) while the server is being talked to; every attempt is a row of its own.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Claims due email (and rows whose lease ran out: their worker died), unless sending is
+   * paused. Attempts a dead worker left open are closed as 'unknown' in the same transaction.
+   */
+  async claim(limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await tx.query<ClaimRow[]>(
+        `WITH picked AS (
+           SELECT id, status AS previous_status FROM outbox_messages
+            WHERE channel = 'email'
+              AND ((status IN ('queued', 'deferred') AND not_before <= now())
+                   OR (status = 'sending' AND lease_until < now()))
+              AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean)
+            ORDER BY priority DESC, not_before
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED),
+         claimed AS (
+         UPDATE outbox_messages o
+            SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
+           FROM picked, customers c
+          WHERE o.id = picked.id AND c.id = o.customer_uuid
+         RETURNING o.id, o.category, o.template_key, o.payload, o.created_at, picked.previous_status,
+                   o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
+                   c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
+         SELECT * FROM claimed`,
+        [limit, leaseSeconds, SENDING_SETTING],
+      );
+      const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
+      const interrupted = new Map<string, number>();
+      if (recovered.length > 0) {
+        const open = await tx.query<Array<{ message_id: string; attempt: number }>>(
+          `WITH closed AS (
+             UPDATE message_attempts SET outcome = 'unknown', finished_at = now(),
+                    response = 'the worker stopped during this attempt; the server may have accepted the message'
+              WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL
+             RETURNING message_id, attempt)
+           SELECT * FROM closed`,
+          [recovered],
+        );
+        for (const a of open) {
+          interrupted.set(a.message_id, a.attempt);
+        }
+      }
+      return rows.map((r) => ({
+        id: r.id,
+        category: r.category,
+        templateKey: r.template_key,
+        payload: r.payload,
+        createdAt: r.created_at,
+        content:
+          r.recipient && r.subject !== null && r.html !== null && r.text !== null && r.smtp_message_id
+            ? { recipient: r.recipient, subject: r.subject, html: r.html, text: r.text, messageId: r.smtp_message_id }
+            : undefined,
+        customer: {
+          customerId: r.customer_id,
+          email: r.email,
+          locale: r.locale,
+          timezone: r.timezone,
+          attributes: r.attributes,
+          consent: r.email_consent,
+        },
+        interruptedAttempt: interrupted.get(r.id),
+      }));
+    });
+  }
+
+  async isPaused(): Promise<boolean> {
+    const [row] = await this.dataSource.query<Array<{ paused: boolean }>>(
+      `SELECT (value->>'paused')::boolean AS paused FROM settings WHERE key = $1`,
+      [SENDING_SETTING],
+    );
+    return row?.paused ?? false;
+  }
+
+  /** Ends a claimed message without an SMTP attempt (policy, bad data, template error). */
+  async finish(id: string, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_messages SET status = $2, status_reason = $3, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'sending'`,
+      [id, status, reason.slice(0, 2000)],
+    );
+  }
+
+  /** Gives a claimed message back untouched (sending was paused meanwhile). */
+  async release(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_messages SET status = 'queued', lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'sending'`,
+      [id],
+    );
+  }
+
+  /**
+   * Stores what is about to be sent (when newly rendered) and opens an attempt, committed
+   * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
+   * to say "possibly sent". Returns the attempt number.
+   */
+  async startAttempt(id: string, content: StoredContent | undefined): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      if (content) {
+        await tx.query(
+          `UPDATE outbox_messages
+              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
+                  smtp_message_id = $8
+            WHERE id = $1`,
+          [
+            id,
+            content.recipient,
+            content.locale,
+            content.templateVersion,
+            content.subject,
+            content.html,
+            content.text,
+            content.messageId,
+          ],
+        );
+      }
+      const [row] = await tx.query<Array<{ attempts: number }>>(
+        `WITH started AS (
+           UPDATE outbox_messages SET attempts = attempts + 1, updated_at = now() WHERE id = $1 RETURNING attempts)
+         SELECT attempts FROM started`,
+        [id],
+      );
+      const attempt = row!.attempts;
+      await tx.query(`INSERT INTO message_attempts (message_id, attempt) VALUES ($1, $2)`, [id, attempt]);
+      return attempt;
+    });
+  }
+
+  async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const code = result.outcome === 'sent' ? 250 : result.code;
+      await tx.query(
+        `UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
+          WHERE message_id = $1 AND attempt = $2`,
+        [id, attempt, result.outcome, code, result.response.slice(0, 2000)],
+      );
+      switch (result.outcome) {
+        case 'sent':
+          await tx.query(
+            `UPDATE outbox_messages SET status = 'sent', status_reason = NULL, sent_at = now(), lease_until = NULL,
+                    updated_at = now() WHERE id = $1`,
+            [id],
+          );
+          break;
+        case 'deferred':
+          await tx.query(
+            `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
+                    updated_at = now() WHERE id = $1`,
+            [id, result.response.slice(0, 2000), result.retryAt],
+          );
+          break;
+        case 'failed':
+          await tx.query(
+            `UPDATE outbox_messages SET status = 'failed', status_reason = $2, lease_until = NULL, updated_at = now()
+              WHERE id = $1`,
+            [id, result.reason.slice(0, 2000)],
+          );
+          break;
+      }
+    });
+  }
+}

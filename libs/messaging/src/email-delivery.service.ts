@@ -1,0 +1,236 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
+import { KizunaConfig } from '@kizuna/config';
+import { DeliveryRepository, type AttemptOutcome, type ClaimedMessage } from './delivery.repository';
+import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
+import { MailTransport, type OutgoingMail } from './mail-transport';
+import { MessageLinks } from './message-links';
+import { MessageRenderError, MessageRenderer } from './message-renderer';
+import { checkRecipient, singleLine } from './recipient.util';
+import { SuppressionRepository } from './suppression.repository';
+import { addOpenPixel, rewriteLinks } from './tracking-html.util';
+
+/**
+ * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
+ * `suppressed`; marketing consent: `skipped`), then render, send, record. Every outcome belongs
+ * to its message: a template or address problem fails that message with a stored reason and the
+ * batch goes on.
+ *
+ * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
+ * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
+ * 5xx failed for good (a 5xx refusing the recipient also suppresses the address as a hard bounce).
+ */
+@Injectable()
+export class EmailDeliveryService {
+  private readonly logger = new Logger(EmailDeliveryService.name);
+  private readonly fromDomain: string;
+
+  constructor(
+    private readonly repository: DeliveryRepository,
+    private readonly suppressions: SuppressionRepository,
+    private readonly renderer: MessageRenderer,
+    private readonly transport: MailTransport,
+    private readonly links: MessageLinks,
+    private readonly config: KizunaConfig,
+    private readonly clock: Clock,
+  ) {
+    this.fromDomain = config.mail.from.address.split('@')[1]!;
+  }
+
+  /** Claims and delivers one batch; returns how many messages it claimed. */
+  async processBatch(): Promise<number> {
+    const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
+    const claimed = await this.repository.claim(batchSize, leaseSeconds);
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const message = claimed[next++]!;
+        try {
+          await this.deliver(message);
+        } catch (error) {
+          // Only the database can fail here; the lease brings the message back later.
+          this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    return claimed.length;
+  }
+
+  private async deliver(message: ClaimedMessage): Promise<void> {
+    if (message.interruptedAttempt !== undefined) {
+      possiblyDuplicated.inc();
+      this.logger.warn({
+        msg: 'possibly sent: a worker stopped between handing this message to the SMTP server and recording the reply; sending it again',
+        messageId: message.id,
+        attempt: message.interruptedAttempt,
+      });
+    }
+    const address = message.content?.recipient ?? message.customer.email;
+    if (!address) {
+      return this.end(message, 'skipped', 'the customer has no email address');
+    }
+    const recipient = checkRecipient(address);
+    if (!recipient.ok) {
+      return this.end(message, 'failed', `invalid recipient address: ${recipient.reason}`);
+    }
+    const suppression = await this.suppressions.blocking(recipient.address, message.category);
+    if (suppression) {
+      return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
+    }
+    // Policy (not the suppression list): the profile's marketing consent.
+    if (message.category === 'marketing' && message.customer.consent === 'unsubscribed') {
+      return this.end(message, 'skipped', 'no marketing consent: the customer unsubscribed');
+    }
+    let mail: OutgoingMail;
+    let stored: { locale: string; templateVersion: number } | undefined;
+    if (message.content) {
+      mail = this.compose(message, recipient.address, message.content);
+    } else {
+      try {
+        const rendered = await this.renderer.render(message.templateKey, message.customer, message.payload, {
+          unsubscribeUrl: this.links.unsubscribe(message.id),
+        });
+        const html = addOpenPixel(
+          rewriteLinks(rendered.html, (url) => (this.links.isOwn(url) ? undefined : this.links.click(message.id, url))),
+          this.links.openPixel(message.id),
+        );
+        mail = this.compose(message, recipient.address, {
+          subject: rendered.subject,
+          html,
+          text: rendered.text,
+          messageId: `<${message.id}@${this.fromDomain}>`,
+        });
+        stored = { locale: rendered.locale, templateVersion: rendered.templateVersion };
+      } catch (error) {
+        if (error instanceof MessageRenderError) {
+          return this.end(message, 'failed', `template failed to render: ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    // The kill switch holds even for a batch claimed just before it was thrown.
+    if (await this.repository.isPaused()) {
+      await this.repository.release(message.id);
+      return;
+    }
+    // Newly rendered content is stored with this first attempt; a retry sends what is stored.
+    const attempt = await this.repository.startAttempt(
+      message.id,
+      stored && {
+        ...stored,
+        recipient: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        messageId: mail.messageId,
+      },
+    );
+    const { outcome, hardBounce } = await this.send(message, mail, attempt);
+    await this.repository.recordAttempt(message.id, attempt, outcome);
+    emailsDelivered.inc({ outcome: outcome.outcome });
+    if (hardBounce) {
+      await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
+    }
+  }
+
+  private compose(
+    message: ClaimedMessage,
+    to: string,
+    content: { subject: string; html: string; text: string; messageId: string },
+  ): OutgoingMail {
+    const headers: Record<string, string> = {};
+    if (message.category === 'marketing') {
+      // RFC 8058 one-click unsubscribe; RFC 2369 allows a mailto alternative.
+      // The mailto subject carries the same signed token, so whoever processes that mailbox can
+      // verify a request the same way (LinkTokenSigner.verify('unsubscribe', ...)).
+      const mailto = this.config.mail.unsubscribeMailto;
+      const url = this.links.unsubscribe(message.id);
+      const token = url.slice(url.lastIndexOf('/') + 1);
+      headers['List-Unsubscribe'] = singleLine(
+        `<${url}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
+      );
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    }
+    return {
+      from: this.config.mail.from,
+      to,
+      messageId: content.messageId,
+      subject: singleLine(content.subject),
+      html: content.html,
+      text: content.text,
+      headers,
+    };
+  }
+
+  private async send(
+    message: ClaimedMessage,
+    mail: OutgoingMail,
+    attempt: number,
+  ): Promise<{ outcome: AttemptOutcome; hardBounce: boolean }> {
+    try {
+      const receipt = await this.transport.send(mail);
+      return { outcome: { outcome: 'sent', response: receipt.response }, hardBounce: false };
+    } catch (error) {
+      const smtp = smtpErrorOf(error);
+      const { code, response } = smtp;
+      if (code !== null && code >= 500) {
+        return {
+          outcome: { outcome: 'failed', code, response, reason: `rejected by the server: ${response}` },
+          hardBounce: isRecipientRefusal(smtp),
+        };
+      }
+      const { retryBaseMs, retryMaxMs } = this.config.delivery;
+      const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
+      const giveUpAt = message.createdAt.getTime() + this.config.delivery.giveUpAfterSeconds * 1000;
+      if (retryAt.getTime() > giveUpAt) {
+        const reason = `gave up after ${this.config.delivery.giveUpAfterSeconds} s of temporary failures; last: ${response}`;
+        return { outcome: { outcome: 'failed', code, response, reason }, hardBounce: false };
+      }
+      return { outcome: { outcome: 'deferred', code, response, retryAt }, hardBounce: false };
+    }
+  }
+
+  private async end(message: ClaimedMessage, status: 'suppressed' | 'skipped' | 'failed', reason: string) {
+    await this.repository.finish(message.id, status, reason);
+    emailsDelivered.inc({ outcome: status });
+    this.logger.log({ msg: `message ${status}`, messageId: message.id, reason });
+  }
+}
+
+/**
+ * The wait before retry `attempt + 1`: exponential from the base, capped, with "equal jitter"
+ * (half fixed, half random) so messages deferred together do not come back together.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random()): number {
+  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return delay / 2 + random * (delay / 2);
+}
+
+interface SmtpError {
+  code: number | null;
+  response: string;
+  command: string | undefined;
+}
+
+/** nodemailer errors carry `responseCode` for SMTP replies; connection problems have none. */
+export function smtpErrorOf(error: unknown): SmtpError {
+  const e = (error ?? {}) as {
+    responseCode?: unknown;
+    response?: unknown;
+    message?: unknown;
+    command?: unknown;
+    code?: unknown;
+  };
+  const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+  const response =
+    typeof e.response === 'string' && e.response !== ''
+      ? e.response
+      : `${typeof e.code === 'string' ? `${e.code}: ` : ''}${typeof e.message === 'string' ? e.message : String(error)}`;
+  return { code, response: singleLine(response), command: typeof e.command === 'string' ? e.command : undefined };
+}
+
+/** A permanent refusal of the recipient itself (at RCPT TO, or 5.1.x: no such user/domain), not of the content. */
+function isRecipientRefusal(error: SmtpError): boolean {
+  return error.command === 'RCPT TO' || /\b5\.1\.\d+\b/.test(error.response);
+}

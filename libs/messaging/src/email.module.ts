@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+import { EventsModule } from '@kizuna/events';
+import { DeliveryRepository } from './delivery.repository';
+import { EmailDeliveryService } from './email-delivery.service';
+import { EngagementService } from './engagement.service';
+import { LinkTokenSigner } from './link-token.signer';
+import { MailTransport, mailTransportFor } from './mail-transport';
+import { MessageLinks } from './message-links';
+import { MessageLogRepository } from './message-log.repository';
+import { MessagesService } from './messages.service';
+import { SubscriptionRepository } from './subscription.repository';
+import { SuppressionRepository } from './suppression.repository';
+
+/**
+ * Email delivery and everything around it: the delivery worker's service, the SMTP or file
+ * transport, signed links, engagement (opens, clicks, unsubscribe) and the message log.
+ * Needs a MessageRenderer from the host (TemplatesModule provides it). MessagingModule alone
+ * (the outbox) stays free of these, so the journey engine can enqueue without them.
+ */
+@Module({
+  imports: [EventsModule],
+  providers: [
+    DeliveryRepository,
+    EmailDeliveryService,
+    EngagementService,
+    LinkTokenSigner,
+    MessageLinks,
+    MessageLogRepository,
+    MessagesService,
+    SubscriptionRepository,
+    SuppressionRepository,
+    { provide: MailTransport, useFactory: mailTransportFor, inject: [KizunaConfig] },
+  ],
+  exports: [EmailDeliveryService, EngagementService, LinkTokenSigner, MessageLinks, MessagesService],
+})
+export class EmailModule {}

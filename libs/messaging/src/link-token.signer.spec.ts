@@ -1,0 +1,48 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@kizuna/config';
+import { developmentSecret, LinkTokenSigner } from './link-token.signer';
+
+const signerWith = (secret: string) => new LinkTokenSigner(loadConfig({ TOKEN_SIGNING_SECRET: secret }));
+
+describe('LinkTokenSigner', () => {
+  const signer = signerWith('a'.repeat(32));
+
+  it('verifies its own tokens and returns the payload', () => {
+    const token = signer.sign('click', { m: 'm1', u: 'https://shop.test/?a=1' });
+    expect(token).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(signer.verify('click', token)).toEqual({ m: 'm1', u: 'https://shop.test/?a=1' });
+  });
+
+  it('refuses a token for another purpose, another secret, or with any change', () => {
+    const token = signer.sign('open', { m: 'm1' });
+    expect(signer.verify('unsubscribe', token)).toBeUndefined();
+    expect(signerWith('b'.repeat(32)).verify('open', token)).toBeUndefined();
+    const [body, mac] = token.split('.') as [string, string];
+    const forgedBody = Buffer.from(JSON.stringify({ m: 'm2' })).toString('base64url');
+    expect(signer.verify('open', `${forgedBody}.${mac}`)).toBeUndefined();
+    expect(signer.verify('open', `${body}.${mac.slice(0, -2)}`)).toBeUndefined();
+    expect(signer.verify('open', `${body}.${mac}.x`)).toBeUndefined();
+    expect(signer.verify('open', 'garbage')).toBeUndefined();
+    expect(signer.verify('open', '')).toBeUndefined();
+  });
+
+  it('binds the click target: changing the URL breaks the signature', () => {
+    const token = signer.sign('click', { m: 'm1', u: 'https://shop.test/' });
+    const [, mac] = token.split('.') as [string, string];
+    const evil = Buffer.from(JSON.stringify({ m: 'm1', u: 'https://evil.test/' })).toString('base64url');
+    expect(signer.verify('click', `${evil}.${mac}`)).toBeUndefined();
+  });
+});
+
+describe('developmentSecret', () => {
+  it('creates a private secret once and then keeps returning it', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kizuna-secret-')), 'nested', 'token.secret');
+    const first = developmentSecret(file);
+    expect(first.length).toBe(48);
+    expect(developmentSecret(file).equals(first)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.toString('base64url'));
+  });
+});

@@ -1,0 +1,94 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Injectable, Logger } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+
+export type LinkPurpose = 'unsubscribe' | 'open' | 'click';
+
+/**
+ * Signs and verifies the tokens in unsubscribe, open-pixel and click links:
+ * `base64url(JSON payload).base64url(HMAC-SHA256(secret, purpose.payload))`. The purpose is
+ * signed too, so an open token is no unsubscribe token; verification is constant-time.
+ *
+ * The secret is TOKEN_SIGNING_SECRET (required in production). Elsewhere, when unset, one is
+ * generated once into a file under ./var and reused, so links survive restarts and an api and a
+ * worker started separately from one checkout agree.
+ */
+@Injectable()
+export class LinkTokenSigner {
+  private readonly logger = new Logger(LinkTokenSigner.name);
+  private readonly secret: Buffer;
+
+  constructor(config: KizunaConfig) {
+    if (config.tokens.signingSecret) {
+      this.secret = Buffer.from(config.tokens.signingSecret, 'utf8');
+    } else {
+      this.secret = developmentSecret(config.tokens.developmentSecretFile);
+      this.logger.warn({
+        msg: 'TOKEN_SIGNING_SECRET is not set: signing links with a generated development secret',
+        file: config.tokens.developmentSecretFile,
+      });
+    }
+  }
+
+  sign(purpose: LinkPurpose, payload: Record<string, string>): string {
+    const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    return `${body}.${this.mac(purpose, body).toString('base64url')}`;
+  }
+
+  /** The payload, or undefined when the token is malformed or its signature is not ours. */
+  verify(purpose: LinkPurpose, token: string): Record<string, string> | undefined {
+    const [body, signature, extra] = token.split('.');
+    if (!body || !signature || extra !== undefined || !/^[\w-]+$/.test(body) || !/^[\w-]+$/.test(signature)) {
+      return undefined;
+    }
+    const given = Buffer.from(signature, 'base64url');
+    const expected = this.mac(purpose, body);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return undefined;
+    }
+    try {
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return undefined;
+      }
+      const entries = Object.entries(payload as Record<string, unknown>);
+      return entries.every(([, v]) => typeof v === 'string')
+        ? (Object.fromEntries(entries) as Record<string, string>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private mac(purpose: LinkPurpose, body: string): Buffer {
+    return createHmac('sha256', this.secret).update(`${purpose}.${body}`).digest();
+  }
+}
+
+/** Reads the development secret, creating it first if needed. */
+export function developmentSecret(file: string): Buffer {
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw error;
+    }
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Written whole under a temporary name, then linked into place: link() fails if the file
+  // exists, so a racing process never reads a half-written secret and all end up with one.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(temporary, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error;
+    }
+  } finally {
+    unlinkSync(temporary);
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+}

@@ -1,0 +1,123 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { KizunaConfig } from '@kizuna/config';
+import { createTransport } from 'nodemailer';
+
+/** A message ready to hand over; `to` has passed checkRecipient. */
+export interface OutgoingMail {
+  from: { name: string; address: string };
+  to: string;
+  /** `<id@domain>`, stored before sending so a retry reuses it. */
+  messageId: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Header values must already be single-line. */
+  headers: Record<string, string>;
+}
+
+export interface MailReceipt {
+  /** The server's reply (`250 2.0.0 OK ...`), or where the file was written. */
+  response: string;
+}
+
+/**
+ * Where mail goes: SMTP when SMTP_URL is set, else .eml files (so a default install never
+ * emails anyone). Two implementations, hence an abstract class as the injection token.
+ */
+export abstract class MailTransport implements OnApplicationShutdown {
+  abstract send(mail: OutgoingMail): Promise<MailReceipt>;
+  abstract close(): void;
+
+  onApplicationShutdown(): void {
+    this.close();
+  }
+}
+
+/** Everything nodemailer gets is structured: address objects and an explicit envelope, never header strings. */
+function nodemailerMessage(mail: OutgoingMail) {
+  return {
+    from: { name: mail.from.name, address: mail.from.address },
+    to: [{ name: '', address: mail.to }],
+    envelope: { from: mail.from.address, to: [mail.to] },
+    messageId: mail.messageId,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    headers: mail.headers,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+/**
+ * Pooled SMTP. nodemailer's own requeue on a dropped connection is off: a retry is the
+ * delivery worker's decision, made with the attempt recorded.
+ */
+export class SmtpMailTransport extends MailTransport {
+  private readonly transport;
+
+  constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim']) {
+    super();
+    this.transport = createTransport({
+      url,
+      pool: true,
+      ...(dkim && {
+        dkim: {
+          domainName: dkim.domain,
+          keySelector: dkim.selector,
+          privateKey: dkim.privateKey,
+          // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
+          headerFieldNames:
+            'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+            'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+        },
+      }),
+      maxConnections,
+      maxRequeues: 0,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    });
+  }
+
+  async send(mail: OutgoingMail): Promise<MailReceipt> {
+    const info = await this.transport.sendMail(nodemailerMessage(mail));
+    return { response: String(info.response) };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Writes each message as an .eml file and logs it. */
+export class FileMailTransport extends MailTransport {
+  private readonly logger = new Logger(FileMailTransport.name);
+  private readonly transport = createTransport({ streamTransport: true, buffer: true });
+
+  constructor(private readonly dir: string) {
+    super();
+  }
+
+  async send(mail: OutgoingMail): Promise<MailReceipt> {
+    const info = await this.transport.sendMail(nodemailerMessage(mail));
+    await mkdir(this.dir, { recursive: true });
+    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^\w.-]/g, '')}.eml`;
+    const file = path.join(this.dir, name);
+    await writeFile(file, info.message as Buffer);
+    this.logger.log({ msg: 'SMTP_URL is not set: message written to a file, not sent', file, to: mail.to });
+    return { response: `written to ${file}` };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+export function mailTransportFor(config: KizunaConfig): MailTransport {
+  return config.mail.smtpUrl
+    ? new SmtpMailTransport(config.mail.smtpUrl, config.delivery.concurrency, config.mail.dkim)
+    : new FileMailTransport(config.mail.dir);
+}

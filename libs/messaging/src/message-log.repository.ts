@@ -1,0 +1,235 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SENDING_SETTING } from './delivery.repository';
+import type { MessageCategory, OutboxStatus } from './outbox-message';
+import { OUTBOX_CHANNEL } from './outbox.repository';
+
+export interface MessageFilter {
+  customerId?: string;
+  journeyId?: string;
+  templateKey?: string;
+  status?: OutboxStatus;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  /** Keyset: messages created before this (createdAt, id). */
+  before?: { createdAt: Date; id: string };
+}
+
+export interface MessageSummary {
+  id: string;
+  effectKey: string;
+  customerId: string | null;
+  category: MessageCategory;
+  templateKey: string | null;
+  journeyId: string | null;
+  stepId: string | null;
+  status: OutboxStatus;
+  statusReason: string | null;
+  recipient: string | null;
+  subject: string | null;
+  attempts: number;
+  notBefore: Date;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface MessageAttempt {
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  outcome: 'sent' | 'deferred' | 'failed' | 'unknown' | null;
+  smtpCode: number | null;
+  response: string | null;
+}
+
+export interface MessageDetail extends MessageSummary {
+  payload: Record<string, unknown>;
+  locale: string | null;
+  templateVersion: number | null;
+  smtpMessageId: string | null;
+  html: string | null;
+  text: string | null;
+  attemptLog: MessageAttempt[];
+}
+
+export interface SendingState {
+  paused: boolean;
+  reason: string | null;
+  changedAt: string | null;
+  changedBy: string | null;
+}
+
+const SUMMARY_COLUMNS = `o.id, o.effect_key, c.customer_id, o.category, o.template_key, o.journey_id, o.step_id, o.status,
+  o.status_reason, o.recipient, o.subject, o.attempts, o.not_before, o.created_at, o.sent_at`;
+
+type SummaryRow = {
+  id: string;
+  effect_key: string;
+  customer_id: string | null;
+  category: MessageCategory;
+  template_key: string | null;
+  journey_id: string | null;
+  step_id: string | null;
+  status: OutboxStatus;
+  status_reason: string | null;
+  recipient: string | null;
+  subject: string | null;
+  attempts: number;
+  not_before: Date;
+  created_at: Date;
+  sent_at: Date | null;
+};
+
+const toSummary = (r: SummaryRow): MessageSummary => ({
+  id: r.id,
+  effectKey: r.effect_key,
+  customerId: r.customer_id,
+  category: r.category,
+  templateKey: r.template_key,
+  journeyId: r.journey_id,
+  stepId: r.step_id,
+  status: r.status,
+  statusReason: r.status_reason,
+  recipient: r.recipient,
+  subject: r.subject,
+  attempts: r.attempts,
+  notBefore: r.not_before,
+  createdAt: r.created_at,
+  sentAt: r.sent_at,
+});
+
+/** The message log for operators, retries, and the sending kill switch. */
+@Injectable()
+export class MessageLogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(f: MessageFilter): Promise<MessageSummary[]> {
+    const rows = await this.dataSource.query<SummaryRow[]>(
+      `SELECT ${SUMMARY_COLUMNS}
+         FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid
+        WHERE ($1::text IS NULL OR c.customer_id = $1)
+          AND ($2::uuid IS NULL OR o.journey_id = $2)
+          AND ($3::text IS NULL OR o.template_key = $3)
+          AND ($4::text IS NULL OR o.status = $4)
+          AND ($5::timestamptz IS NULL OR o.created_at >= $5)
+          AND ($6::timestamptz IS NULL OR o.created_at < $6)
+          AND ($7::timestamptz IS NULL OR (o.created_at, o.id) < ($7, $8::uuid))
+        ORDER BY o.created_at DESC, o.id DESC
+        LIMIT $9`,
+      [
+        f.customerId ?? null,
+        f.journeyId ?? null,
+        f.templateKey ?? null,
+        f.status ?? null,
+        f.from ?? null,
+        f.to ?? null,
+        f.before?.createdAt ?? null,
+        f.before?.id ?? null,
+        f.limit,
+      ],
+    );
+    return rows.map(toSummary);
+  }
+
+  async detail(id: string): Promise<MessageDetail | undefined> {
+    const [row] = await this.dataSource.query<
+      Array<
+        SummaryRow & {
+          payload: Record<string, unknown>;
+          locale: string | null;
+          template_version: number | null;
+          smtp_message_id: string | null;
+          html: string | null;
+          text: string | null;
+        }
+      >
+    >(
+      `SELECT ${SUMMARY_COLUMNS}, o.payload, o.locale, o.template_version, o.smtp_message_id, o.html, o.text
+         FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid WHERE o.id = $1`,
+      [id],
+    );
+    if (!row) {
+      return undefined;
+    }
+    const attempts = await this.dataSource.query<
+      Array<{
+        attempt: number;
+        started_at: Date;
+        finished_at: Date | null;
+        outcome: MessageAttempt['outcome'];
+        smtp_code: number | null;
+        response: string | null;
+      }>
+    >('SELECT * FROM message_attempts WHERE message_id = $1 ORDER BY attempt', [id]);
+    return {
+      ...toSummary(row),
+      payload: row.payload,
+      locale: row.locale,
+      templateVersion: row.template_version,
+      smtpMessageId: row.smtp_message_id,
+      html: row.html,
+      text: row.text,
+      attemptLog: attempts.map((a) => ({
+        attempt: a.attempt,
+        startedAt: a.started_at,
+        finishedAt: a.finished_at,
+        outcome: a.outcome,
+        smtpCode: a.smtp_code,
+        response: a.response,
+      })),
+    };
+  }
+
+  /**
+   * Queues a failed message again, to be sent now. Its stored content is dropped so it is
+   * rendered afresh (a fixed template applies); the Message-ID is kept. Returns false unless the
+   * message exists and failed.
+   */
+  async retry(id: string): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await tx.query<Array<{ id: string }>>(
+        `WITH requeued AS (
+           UPDATE outbox_messages
+              SET status = 'queued', status_reason = NULL, not_before = now(), updated_at = now(),
+                  subject = NULL, html = NULL, text = NULL, recipient = NULL
+            WHERE id = $1 AND status = 'failed' RETURNING id)
+         SELECT id FROM requeued`,
+        [id],
+      );
+      if (rows.length > 0) {
+        await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      }
+      return rows.length > 0;
+    });
+  }
+
+  async sendingState(): Promise<SendingState> {
+    const [row] = await this.dataSource.query<Array<{ value: Partial<SendingState> }>>(
+      'SELECT value FROM settings WHERE key = $1',
+      [SENDING_SETTING],
+    );
+    return {
+      paused: row?.value.paused ?? false,
+      reason: row?.value.reason ?? null,
+      changedAt: row?.value.changedAt ?? null,
+      changedBy: row?.value.changedBy ?? null,
+    };
+  }
+
+  async setSending(paused: boolean, reason: string | null, changedBy: string): Promise<SendingState> {
+    const value: SendingState = { paused, reason, changedAt: new Date().toISOString(), changedBy };
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, now())
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [SENDING_SETTING, JSON.stringify(value)],
+      );
+      if (!paused) {
+        await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      }
+    });
+    return value;
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+import { MailTransport } from './mail-transport';
+import {
+  MessageLogRepository,
+  type MessageDetail,
+  type MessageFilter,
+  type MessageSummary,
+  type SendingState,
+} from './message-log.repository';
+import type { RenderedMessage } from './message-renderer';
+import { MessagingErrorCode, MessagingException } from './messaging.exception';
+import { checkRecipient, singleLine } from './recipient.util';
+import { SuppressionRepository, type Suppression, type SuppressionReason } from './suppression.repository';
+
+export interface MessagePage {
+  messages: MessageSummary[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Operations on the message log: browse, inspect, retry, and the sending kill switch. */
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly log: MessageLogRepository,
+    private readonly suppressions: SuppressionRepository,
+    private readonly transport: MailTransport,
+    private readonly config: KizunaConfig,
+  ) {}
+
+  async list(filter: Omit<MessageFilter, 'before'>, before: string | undefined): Promise<MessagePage> {
+    const messages = await this.log.list({
+      ...filter,
+      limit: filter.limit + 1,
+      before: before === undefined ? undefined : decodeCursor(before),
+    });
+    const page = messages.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      messages: page,
+      nextCursor:
+        messages.length > filter.limit && last
+          ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
+          : null,
+    };
+  }
+
+  async detail(id: string): Promise<MessageDetail> {
+    const message = await this.log.detail(id);
+    if (!message) {
+      throw new MessagingException(MessagingErrorCode.MessageNotFound, `No message with id ${id}`);
+    }
+    return message;
+  }
+
+  async retry(id: string): Promise<MessageDetail> {
+    if (!(await this.log.retry(id))) {
+      const message = await this.detail(id);
+      throw new MessagingException(
+        MessagingErrorCode.MessageNotRetryable,
+        `Only failed messages can be retried; this one is ${message.status}`,
+      );
+    }
+    return this.detail(id);
+  }
+
+  sendingState(): Promise<SendingState> {
+    return this.log.sendingState();
+  }
+
+  setSending(paused: boolean, reason: string | null, changedBy: string): Promise<SendingState> {
+    return this.log.setSending(paused, reason, changedBy);
+  }
+
+  listSuppressions(email: string | undefined, limit: number): Promise<Suppression[]> {
+    return this.suppressions.list(email, limit);
+  }
+
+  /** An operator's entry: `manual` stops all mail to the address, `complaint` marketing only. */
+  async suppress(email: string, reason: SuppressionReason, note: string | null, by: string): Promise<Suppression> {
+    const recipient = checkRecipient(email);
+    if (!recipient.ok) {
+      throw new MessagingException(
+        MessagingErrorCode.InvalidRecipient,
+        `"email" is not a single email address: ${recipient.reason}`,
+      );
+    }
+    await this.suppressions.add(recipient.address, reason, `api:${by}`, note);
+    const [entry] = (await this.suppressions.list(recipient.address, 10)).filter((s) => s.reason === reason);
+    return entry!;
+  }
+
+  async unsuppress(email: string, reason: SuppressionReason | undefined): Promise<{ removed: number }> {
+    const removed = await this.suppressions.remove(email, reason);
+    if (removed === 0) {
+      throw new MessagingException(
+        MessagingErrorCode.SuppressionNotFound,
+        `"${email}" is not suppressed${reason ? ` for ${reason}` : ''}`,
+      );
+    }
+    return { removed };
+  }
+
+  /**
+   * Sends rendered content to one address straight away (template test-send): no outbox row, no
+   * consent or suppression check, since the sender typed the address; the kill switch still holds.
+   */
+  async sendTest(to: string, rendered: RenderedMessage): Promise<{ to: string; response: string }> {
+    const recipient = checkRecipient(to);
+    if (!recipient.ok) {
+      throw new MessagingException(
+        MessagingErrorCode.InvalidRecipient,
+        `"to" is not a single email address: ${recipient.reason}`,
+      );
+    }
+    if ((await this.log.sendingState()).paused) {
+      throw new MessagingException(MessagingErrorCode.SendingPaused, 'Sending is paused; resume it to send a test');
+    }
+    try {
+      const receipt = await this.transport.send({
+        from: this.config.mail.from,
+        to: recipient.address,
+        messageId: `<test-${Date.now()}-${Math.random().toString(36).slice(2)}@${this.config.mail.from.address.split('@')[1]}>`,
+        subject: singleLine(`[Test] ${rendered.subject}`),
+        html: rendered.html,
+        text: rendered.text,
+        headers: {},
+      });
+      return { to: recipient.address, response: receipt.response };
+    } catch (error) {
+      throw new MessagingException(
+        MessagingErrorCode.SendFailed,
+        `The mail server refused the test message: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw new MessagingException(MessagingErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
+  }
+  return { createdAt: new Date(match[1]!), id: match[2]! };
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { MessageCategory } from './outbox-message';
+
+export const SUPPRESSION_REASONS = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export interface Suppression {
+  email: string;
+  reason: SuppressionReason;
+  source: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+/**
+ * Which reasons stop which mail. A hard bounce or a manual entry stops everything (the address
+ * does not work, or an operator said so); a complaint or an unsubscribe stops marketing only, so
+ * receipts and password resets still arrive.
+ */
+const BLOCKING: Record<MessageCategory, SuppressionReason[]> = {
+  marketing: ['hard_bounce', 'manual', 'complaint', 'unsubscribe'],
+  transactional: ['hard_bounce', 'manual'],
+};
+
+/** The suppression list: addresses (lower case) with the reasons mail to them is stopped. */
+@Injectable()
+export class SuppressionRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The suppression that stops this mail, if any, the strongest first. */
+  async blocking(address: string, category: MessageCategory): Promise<SuppressionReason | undefined> {
+    const [row] = await this.dataSource.query<Array<{ reason: SuppressionReason }>>(
+      `SELECT reason FROM suppressions WHERE email = $1 AND reason = ANY($2::text[])
+        ORDER BY array_position($2::text[], reason) LIMIT 1`,
+      [address.toLowerCase(), BLOCKING[category]],
+    );
+    return row?.reason;
+  }
+
+  async add(email: string, reason: SuppressionReason, source: string, note?: string | null): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO suppressions (email, reason, source, note) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (email, reason) DO NOTHING`,
+      [email.toLowerCase(), reason, source, note ?? null],
+    );
+  }
+
+  async list(email: string | undefined, limit: number): Promise<Suppression[]> {
+    const rows = await this.dataSource.query<
+      Array<{ email: string; reason: SuppressionReason; source: string; note: string | null; created_at: Date }>
+    >(`SELECT * FROM suppressions WHERE ($1::text IS NULL OR email = $1) ORDER BY created_at DESC, email LIMIT $2`, [
+      email?.toLowerCase() ?? null,
+      limit,
+    ]);
+    return rows.map((r) => ({
+      email: r.email,
+      reason: r.reason,
+      source: r.source,
+      note: r.note,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Removes entries for an address (one reason, or all); returns how many. */
+  async remove(email: string, reason: SuppressionReason | undefined): Promise<number> {
+    const rows = await this.dataSource.query<Array<{ email: string }>>(
+      `WITH removed AS (
+         DELETE FROM suppressions WHERE email = $1 AND ($2::text IS NULL OR reason = $2) RETURNING email)
+       SELECT email FROM removed`,
+      [email.toLowerCase(), reason ?? null],
+    );
+    return rows.length;
+  }
+}

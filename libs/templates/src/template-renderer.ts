@@ -1,0 +1,103 @@
+import Handlebars from 'handlebars';
+import { convert } from 'html-to-text';
+import { TEMPLATE_HELPERS, type RenderFrame } from './template-helpers';
+
+/** One locale variant of one template version: what is compiled and cached. */
+export interface TemplateSource {
+  templateId: string;
+  key: string;
+  version: number;
+  locale: string;
+  subject: string | null;
+  html: string;
+  text: string | null;
+}
+
+export interface RenderRequest {
+  template: TemplateSource;
+  /** A layout wraps the HTML: its `{{{body}}}` is the template's rendered HTML. */
+  layout?: TemplateSource;
+  /** Partials by key, usable as `{{> key}}`. */
+  partials: TemplateSource[];
+  data: Record<string, unknown>;
+  frame: RenderFrame;
+}
+
+export interface RenderedContent {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+type Part = 'subject' | 'html' | 'text';
+type Compiled = Handlebars.TemplateDelegate;
+
+const MAX_CACHED = 2000;
+
+/**
+ * Renders templates in an isolated Handlebars environment (our helpers only, nothing global),
+ * with prototype access left denied. Compiled templates are cached by template id, version,
+ * locale and part: versions are immutable, so an entry never goes stale.
+ *
+ * Subject and text are compiled without HTML escaping; the subject is flattened to one line so
+ * no data can add a header.
+ */
+export class TemplateRenderer {
+  private readonly handlebars = Handlebars.create();
+  private readonly cache = new Map<string, Compiled>();
+
+  constructor() {
+    for (const [name, helper] of Object.entries(TEMPLATE_HELPERS)) {
+      this.handlebars.registerHelper(name, helper);
+    }
+  }
+
+  /** Throws with Handlebars' message when a source does not parse. */
+  check(source: string): void {
+    this.handlebars.precompile(source, { strict: false });
+  }
+
+  render(request: RenderRequest): RenderedContent {
+    // JSON round trip: templates see plain data only (no class instances, getters or prototypes).
+    const data = JSON.parse(JSON.stringify(request.data)) as Record<string, unknown>;
+    const partials = Object.fromEntries(request.partials.map((p) => [p.key, this.compiled(p, 'html')]));
+    const options: Handlebars.RuntimeOptions = { data: { ...request.frame }, partials };
+    let html = this.compiled(request.template, 'html')(data, options);
+    if (request.layout) {
+      html = this.compiled(request.layout, 'html')({ ...data, body: new Handlebars.SafeString(html) }, options);
+    }
+    const subject = request.template.subject
+      ? this.compiled(request.template, 'subject')(data, options)
+          .replace(/[\r\n\t]+/g, ' ')
+          .trim()
+      : '';
+    const text = request.template.text ? this.compiled(request.template, 'text')(data, options) : htmlToText(html);
+    return { subject, html, text };
+  }
+
+  private compiled(source: TemplateSource, part: Part): Compiled {
+    const key = `${source.templateId}@${source.version}/${source.locale}/${part}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      return cached;
+    }
+    const text = part === 'subject' ? (source.subject ?? '') : part === 'text' ? (source.text ?? '') : source.html;
+    const compiled = this.handlebars.compile(text, { strict: false, noEscape: part !== 'html' });
+    if (this.cache.size >= MAX_CACHED) {
+      this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(key, compiled);
+    return compiled;
+  }
+}
+
+/** The plain-text part when a template has none: readable text with link targets kept. */
+export function htmlToText(html: string): string {
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    ],
+  });
+}

@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import { CustomersModule } from '@kizuna/customers';
+import { EventsModule } from '@kizuna/events';
+import { EmailModule, MessageRenderer, TemplateCatalog } from '@kizuna/messaging';
+import { StoredTemplateCatalog } from './template-catalog.service';
+import { TemplateRepository } from './template.repository';
+import { TemplatesService } from './templates.service';
+
+/**
+ * Templates, and the two messaging contracts they fulfil: TemplateCatalog (journey compiler)
+ * and MessageRenderer (delivery). Global so those contracts resolve wherever they are injected.
+ */
+@Global()
+@Module({
+  imports: [CustomersModule, EventsModule, EmailModule],
+  providers: [
+    TemplateRepository,
+    TemplatesService,
+    { provide: TemplateCatalog, useClass: StoredTemplateCatalog },
+    { provide: MessageRenderer, useExisting: TemplatesService },
+  ],
+  exports: [TemplatesService, TemplateCatalog, MessageRenderer],
+})
+export class TemplatesModule {}

@@ -1,0 +1,268 @@
+import { Injectable } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
+import { CustomerRepository, type Customer } from '@kizuna/customers';
+import { EventInboxRepository } from '@kizuna/events';
+import {
+  MessageRenderError,
+  MessageRenderer,
+  MessagesService,
+  type RecipientProfile,
+  type RenderedMessage,
+} from '@kizuna/messaging';
+import { chooseLocale, intlLocale, validTimeZone } from './locale.util';
+import type { Template, TemplateDraft, TemplateKind, TemplateWithVersion } from './template';
+import { TemplateRenderer, type TemplateSource } from './template-renderer';
+import { TemplateRepository } from './template.repository';
+import { TemplatesErrorCode, TemplatesException } from './templates.exception';
+
+/** Data to preview with: a payload, or a stored event of the customer (payload keys win). */
+export interface PreviewSample {
+  payload?: Record<string, unknown>;
+  eventId?: string;
+}
+
+const sourceOf = (t: TemplateWithVersion, locale: string): TemplateSource => {
+  const variant = t.content.variants.find((v) => v.locale === locale) ?? t.content.variants[0]!;
+  return {
+    templateId: t.id,
+    key: t.key,
+    version: t.content.version,
+    locale: variant.locale,
+    subject: variant.subject,
+    html: variant.html,
+    text: variant.text,
+  };
+};
+
+/**
+ * Templates: validated, versioned edits, and rendering for a customer. Also the MessageRenderer
+ * delivery uses, so a preview and a real send render exactly the same way.
+ */
+@Injectable()
+export class TemplatesService extends MessageRenderer {
+  private readonly renderer = new TemplateRenderer();
+
+  constructor(
+    private readonly templates: TemplateRepository,
+    private readonly customers: CustomerRepository,
+    private readonly events: EventInboxRepository,
+    private readonly messages: MessagesService,
+    private readonly config: KizunaConfig,
+  ) {
+    super();
+  }
+
+  async create(key: string, kind: TemplateKind, draft: TemplateDraft): Promise<TemplateWithVersion> {
+    await this.validate(kind, draft);
+    return this.templates.create(key, kind, draft);
+  }
+
+  async update(id: string, draft: TemplateDraft): Promise<TemplateWithVersion> {
+    const current = await this.get(id);
+    await this.validate(current.kind, draft);
+    const updated = await this.templates.addVersion(id, draft);
+    if (!updated) {
+      throw notFound(id);
+    }
+    return updated;
+  }
+
+  async get(id: string, version?: number): Promise<TemplateWithVersion> {
+    const template = await this.templates.find(id, version);
+    if (!template) {
+      throw notFound(id, version);
+    }
+    return template;
+  }
+
+  list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<Template[]> {
+    return this.templates.list(kind, includeArchived);
+  }
+
+  async archive(id: string): Promise<Template> {
+    const archived = await this.templates.archive(id);
+    if (!archived) {
+      throw notFound(id);
+    }
+    return archived;
+  }
+
+  /**
+   * Renders an email template's current version for a real customer (by the shop's customer id)
+   * and sample data, exactly as delivery would; errors are the caller's to see. The sample is a
+   * payload as given, or one of the customer's stored events (its properties, plus `event`).
+   */
+  async preview(id: string, customerId: string, sample: PreviewSample): Promise<RenderedMessage> {
+    const customer = await this.customers.findByCustomerId(customerId);
+    if (!customer) {
+      throw new TemplatesException(TemplatesErrorCode.CustomerNotFound, `No customer with id "${customerId}"`);
+    }
+    let payload = sample.payload ?? {};
+    if (sample.eventId !== undefined) {
+      const event = await this.events.findForCustomer(customer.id, sample.eventId);
+      if (!event) {
+        throw new TemplatesException(
+          TemplatesErrorCode.CustomerNotFound,
+          `Customer "${customerId}" has no event ${sample.eventId}`,
+        );
+      }
+      payload = {
+        ...event.properties,
+        ...payload,
+        event: { name: event.name, timestamp: event.occurredAt.toISOString(), properties: event.properties },
+      };
+    }
+    const template = await this.get(id);
+    if (template.kind !== 'email' || template.archivedAt) {
+      throw new TemplatesException(
+        TemplatesErrorCode.TemplateInvalid,
+        `Template ${id} is not an active email template`,
+      );
+    }
+    const links = { unsubscribeUrl: `${this.config.http.publicUrl}/u/preview` };
+    try {
+      return await this.renderTemplate(template, profileOf(customer), payload, links);
+    } catch (error) {
+      throw new TemplatesException(
+        TemplatesErrorCode.RenderFailed,
+        `The template does not render: ${messageOf(error)}`,
+      );
+    }
+  }
+
+  /** Renders as preview does and sends the result to one address, subject marked [Test]. */
+  async testSend(id: string, to: string, customerId: string, sample: PreviewSample) {
+    const rendered = await this.preview(id, customerId, sample);
+    return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
+  }
+
+  override async render(
+    templateKey: string,
+    customer: RecipientProfile,
+    payload: Record<string, unknown>,
+    links: Record<string, string>,
+  ): Promise<RenderedMessage> {
+    const template = await this.templates.findActiveByKey(templateKey, 'email');
+    if (!template) {
+      throw new MessageRenderError(`no active email template "${templateKey}"`);
+    }
+    try {
+      return await this.renderTemplate(template, customer, payload, links);
+    } catch (error) {
+      throw new MessageRenderError(`template "${templateKey}" v${template.content.version}: ${messageOf(error)}`);
+    }
+  }
+
+  private async renderTemplate(
+    template: TemplateWithVersion,
+    customer: RecipientProfile,
+    payload: Record<string, unknown>,
+    links: Record<string, string>,
+  ): Promise<RenderedMessage> {
+    const locale = chooseLocale(
+      template.content.variants.map((v) => v.locale),
+      customer.locale,
+      template.defaultLocale,
+    );
+    const layout = template.content.layoutKey
+      ? await this.templates.findActiveByKey(template.content.layoutKey, 'layout')
+      : undefined;
+    if (template.content.layoutKey && !layout) {
+      throw new Error(`layout "${template.content.layoutKey}" does not exist`);
+    }
+    const partials = await this.templates.activePartials();
+    const pick = (t: TemplateWithVersion) =>
+      sourceOf(
+        t,
+        chooseLocale(
+          t.content.variants.map((v) => v.locale),
+          locale,
+          t.defaultLocale,
+        ),
+      );
+    // Numbers and dates follow the customer's own locale when it is a variant of the language
+    // the email is written in (en-GB reading the en variant), else the variant's locale.
+    const customerLocale = intlLocale(customer.locale, locale);
+    const formatLocale =
+      customerLocale.split('-')[0]!.toLowerCase() === locale.split(/[-_]/)[0]!.toLowerCase()
+        ? customerLocale
+        : intlLocale(locale, 'en');
+    const rendered = this.renderer.render({
+      template: sourceOf(template, locale),
+      layout: layout ? pick(layout) : undefined,
+      partials: partials.map(pick),
+      data: {
+        ...payload,
+        customer: {
+          ...customer.attributes,
+          id: customer.customerId,
+          email: customer.email,
+          locale: customer.locale,
+          timezone: customer.timezone,
+        },
+        ...links,
+      },
+      frame: { locale: formatLocale, timeZone: validTimeZone(customer.timezone), currency: this.config.shop.currency },
+    });
+    return { ...rendered, locale, templateVersion: template.content.version };
+  }
+
+  /** Every variant must parse; emails need a subject; the layout must exist. */
+  private async validate(kind: TemplateKind, draft: TemplateDraft): Promise<void> {
+    const problems: string[] = [];
+    for (const [i, variant] of draft.variants.entries()) {
+      const parts: Array<[string, string | null]> = [
+        ['subject', variant.subject],
+        ['html', variant.html],
+        ['text', variant.text],
+      ];
+      for (const [part, source] of parts) {
+        if (source === null) {
+          continue;
+        }
+        try {
+          this.renderer.check(source);
+        } catch (error) {
+          problems.push(`variants[${i}].${part}: ${messageOf(error).split('\n')[0]}`);
+        }
+      }
+      if (kind === 'email' && !variant.subject) {
+        problems.push(`variants[${i}].subject: an email needs a subject`);
+      }
+      if (kind === 'layout' && !variant.html.includes('{{{body}}}')) {
+        problems.push(`variants[${i}].html: a layout must contain {{{body}}}`);
+      }
+    }
+    if (!draft.variants.some((v) => v.locale === draft.defaultLocale)) {
+      problems.push(`defaultLocale: no variant has locale "${draft.defaultLocale}"`);
+    }
+    if (kind !== 'email' && draft.layoutKey) {
+      problems.push('layout: only emails have a layout');
+    }
+    if (draft.layoutKey && !(await this.templates.findActiveByKey(draft.layoutKey, 'layout'))) {
+      problems.push(`layout: no layout template "${draft.layoutKey}"`);
+    }
+    if (problems.length > 0) {
+      throw new TemplatesException(TemplatesErrorCode.TemplateInvalid, `Invalid template: ${problems.join('; ')}`, {
+        problems,
+      });
+    }
+  }
+}
+
+const profileOf = (c: Customer): RecipientProfile => ({
+  customerId: c.customerId,
+  email: c.email,
+  locale: c.locale,
+  timezone: c.timezone,
+  attributes: c.attributes,
+});
+
+function notFound(id: string, version?: number): TemplatesException {
+  return new TemplatesException(
+    TemplatesErrorCode.TemplateNotFound,
+    version === undefined ? `No template with id ${id}` : `Template ${id} has no version ${version}`,
+  );
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,82 @@
+import { dataSourceOptions } from '@kizuna/database';
+import { DeliveryRepository, OutboxRepository } from '@kizuna/messaging';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+/** The delivery claim against a real PostgreSQL: what any number of workers may rely on. */
+describe('delivery claim', () => {
+  let db: TestDatabase;
+  let dataSources: DataSource[];
+  let customerUuid: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataSources = await Promise.all([1, 2].map(() => new DataSource(dataSourceOptions(db.url, 4)).initialize()));
+    const [customer] = await db.query<{ id: string }>(
+      `INSERT INTO customers (customer_id, email) VALUES ('c-1', 'c1@example.test') RETURNING id`,
+    );
+    customerUuid = customer!.id;
+  });
+  afterAll(async () => {
+    await Promise.all(dataSources.map((d) => d.destroy()));
+    await db.drop();
+  });
+  beforeEach(async () => {
+    await db.query('DELETE FROM outbox_messages');
+    await db.query('DELETE FROM settings');
+  });
+
+  const enqueue = (n: number, notBefore?: Date) =>
+    dataSources[0]!.transaction((tx) =>
+      new OutboxRepository().enqueue(
+        tx,
+        Array.from({ length: n }, (_, i) => ({
+          effectKey: `k:${i}:${Math.random()}`,
+          customerUuid,
+          channel: 'email' as const,
+          templateKey: 't',
+          category: 'marketing' as const,
+          payload: { i },
+          notBefore,
+        })),
+      ),
+    );
+
+  it('never hands one message to two workers claiming at the same time', async () => {
+    await enqueue(40);
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const claims = await Promise.all([a!.claim(30, 60), b!.claim(30, 60), a!.claim(30, 60)]);
+    const ids = claims.flat().map((m) => m.id);
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
+    expect(await db.query(`SELECT status, count(*)::int AS n FROM outbox_messages GROUP BY status`)).toEqual([
+      { status: 'sending', n: 40 },
+    ]);
+  });
+
+  it('claims nothing while sending is paused, and nothing not yet due', async () => {
+    await enqueue(3, new Date(Date.now() + 60_000));
+    const repo = new DeliveryRepository(dataSources[0]!);
+    expect(await repo.claim(10, 60)).toEqual([]);
+    await enqueue(2);
+    await db.query(`INSERT INTO settings (key, value) VALUES ('sending', '{"paused": true}')`);
+    expect(await repo.claim(10, 60)).toEqual([]);
+    expect(await repo.isPaused()).toBe(true);
+    await db.query(`UPDATE settings SET value = '{"paused": false}'`);
+    expect(await repo.claim(10, 60)).toHaveLength(2);
+  });
+
+  it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {
+    await enqueue(1);
+    const repo = new DeliveryRepository(dataSources[0]!);
+    const [first] = await repo.claim(10, 60);
+    await repo.startAttempt(first!.id, undefined);
+    expect(await repo.claim(10, 60)).toEqual([]); // leased
+    await db.query(`UPDATE outbox_messages SET lease_until = now() - interval '1 second'`);
+    const [again] = await repo.claim(10, 60);
+    expect(again).toMatchObject({ id: first!.id, interruptedAttempt: 1 });
+    expect(await db.query('SELECT attempt, outcome FROM message_attempts')).toEqual([
+      { attempt: 1, outcome: 'unknown' },
+    ]);
+  });
+});
