@@ -102,7 +102,7 @@ describe('journey engine with real worker processes', () => {
   });
 
   it('two worker processes draining one backlog produce each effect exactly once, in order per customer', async () => {
-    const customers = 300;
+    const customers = 200;
     // Three events per customer that only lead to the message when applied in order.
     await publishJourney(db, {
       name: 'ordered',
@@ -118,10 +118,14 @@ describe('journey engine with real worker processes', () => {
     const events = Array.from({ length: customers }, (_, i) =>
       ['step.a', 'step.b', 'step.c'].map((name) => ({ customerId: `p-${i}`, name })),
     );
-    // Interleaved: every batch holds events of many customers, and a customer's events span batches.
-    await insertEvents(db, [...events.map((e) => e[0]!), ...events.map((e) => e[1]!), ...events.map((e) => e[2]!)]);
-    worker({ WORKER_BATCH_SIZE: '40' });
-    worker({ WORKER_BATCH_SIZE: '40' });
+    const half = customers / 2;
+    // Half the customers' events back to back (a batch of 4 splits them between the two workers),
+    // half interleaved (a customer's events lie in batches far apart).
+    const adjacent = events.slice(0, half).flat();
+    const interleaved = [0, 1, 2].flatMap((k) => events.slice(half).map((e) => e[k]!));
+    await insertEvents(db, [...adjacent, ...interleaved]);
+    worker({ WORKER_BATCH_SIZE: '4' });
+    worker({ WORKER_BATCH_SIZE: '4' });
     await waitFor(
       async () => ((await count(db, 'SELECT 1 FROM outbox_messages')) >= 2 * customers ? true : undefined),
       60_000,

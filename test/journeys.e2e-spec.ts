@@ -148,6 +148,8 @@ describe('journeys API', () => {
     expect((await call<JourneyBody>('POST', `/v1/journeys/${id}/pause`)).body.status).toBe('paused');
     expect((await call<JourneyBody>('POST', `/v1/journeys/${id}/resume`)).body.status).toBe('active');
     expect((await call<JourneyBody>('POST', `/v1/journeys/${id}/archive`)).body.status).toBe('archived');
+    const listed = await call<{ journeys: Array<{ id: string; name: string; status: string }> }>('GET', '/v1/journeys');
+    expect(listed.body.journeys.find((j) => j.id === id)).toMatchObject({ name: 'Win-back v2', status: 'archived' });
     expect((await call<{ code: string }>('POST', `/v1/journeys/${id}/resume`)).status).toBe(409);
     expect((await call<{ code: string }>('GET', '/v1/journeys/not-a-uuid')).status).toBe(404);
   });
