@@ -5,6 +5,7 @@ import { EventsModule } from '@kizuna/events';
 import { EmailModule } from '@kizuna/messaging';
 import { TemplatesModule } from '@kizuna/templates';
 import { DeliveryPoller } from './delivery.poller';
+import { EmailMaintenanceJobs } from './email-maintenance.jobs';
 import { InboxPoller } from './inbox.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
@@ -15,7 +16,7 @@ import { MaintenanceJobs } from './maintenance.jobs';
  */
 @Module({
   imports: [ScheduleModule.forRoot(), EventsModule, CustomersModule, TemplatesModule, EmailModule],
-  providers: [InboxProcessor, InboxPoller, DeliveryPoller, MaintenanceJobs],
+  providers: [InboxProcessor, InboxPoller, DeliveryPoller, MaintenanceJobs, EmailMaintenanceJobs],
   exports: [InboxProcessor],
 })
 export class WorkerModule {}
