@@ -1,5 +1,5 @@
 import { dataSourceOptions } from '@kizuna/database';
-import { DeliveryRepository, OutboxRepository } from '@kizuna/messaging';
+import { DeliveryRepository, MessageLogRepository, OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -77,6 +77,26 @@ describe('delivery claim', () => {
     expect(again).toMatchObject({ id: first!.id, interruptedAttempt: 1 });
     expect(await db.query('SELECT attempt, outcome FROM message_attempts')).toEqual([
       { attempt: 1, outcome: 'unknown' },
+    ]);
+  });
+
+  it('prunes rendered content of finished messages past the retention only', async () => {
+    await enqueue(3);
+    await db.query(`UPDATE outbox_messages SET html = '<p>x</p>', text = 'x', subject = 's'`);
+    const [done, old, waiting] = await db.query<{ id: string }>('SELECT id FROM outbox_messages ORDER BY id');
+    await db.query(
+      `UPDATE outbox_messages SET status = 'sent', updated_at = now() - interval '10 days' WHERE id = $1`,
+      [done!.id],
+    );
+    await db.query(`UPDATE outbox_messages SET status = 'sent', updated_at = now() - interval '1 day' WHERE id = $1`, [
+      old!.id,
+    ]);
+    await db.query(`UPDATE outbox_messages SET updated_at = now() - interval '10 days' WHERE id = $1`, [waiting!.id]);
+    expect(await new MessageLogRepository(dataSources[0]!).pruneContent(7)).toBe(1);
+    expect(await db.query('SELECT id, html, text, subject FROM outbox_messages ORDER BY id')).toEqual([
+      { id: done!.id, html: null, text: null, subject: 's' },
+      { id: old!.id, html: '<p>x</p>', text: 'x', subject: 's' },
+      { id: waiting!.id, html: '<p>x</p>', text: 'x', subject: 's' },
     ]);
   });
 });

@@ -336,6 +336,22 @@ describe('email delivery over SMTP (e2e)', () => {
     expect(sink.to('victim@example.test')).toHaveLength(0);
   });
 
+  it('keeps data with line breaks out of the headers: the subject stays one line, no header is added', async () => {
+    const uuid = await f.customer('c-eve', 'eve@example.test', {
+      firstName: 'Eve\r\nBcc: attacker@evil.example.test\r\nX-Injected: yes',
+    });
+    const id = await f.enqueue(uuid, 'cart-reminder', usdCart);
+    await f.settled(id, ['sent']);
+    const [received] = sink.to('eve@example.test');
+    expect(received!.envelopeTo).toEqual(['eve@example.test']);
+    expect(received!.mail.subject).toBe(
+      'Eve Bcc: attacker@evil.example.test X-Injected: yes, you left 2 items in your cart',
+    );
+    expect(received!.mail.headers.has('bcc')).toBe(false);
+    expect(received!.mail.headers.has('x-injected')).toBe(false);
+    expect(sink.to('attacker@evil.example.test')).toHaveLength(0);
+  });
+
   it('fails a message whose template fails to render, and delivers the next one', async () => {
     const uuid = await f.customer('c-broken', 'broken@example.test', { firstName: 'Ben' });
     const broken = await f.enqueue(uuid, 'broken', {});

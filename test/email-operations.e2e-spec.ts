@@ -60,8 +60,8 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
       });
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('TEMPLATE_INVALID');
-      expect(res.body.message).toContain('variants[0].subject');
-      expect(res.body.message).toContain('variants[0].html');
+      expect(res.body.message).toContain('variants.en.subject: Parse error');
+      expect(res.body.message).toContain('variants.en.html: ');
       const noDefault = await f.api('POST', '/v1/templates', marketer, { ...welcome, key: 'w2', defaultLocale: 'fr' });
       expect(noDefault.status).toBe(422);
       const noLayout = await f.api('POST', '/v1/templates', marketer, { ...welcome, key: 'w3', layout: 'nope' });

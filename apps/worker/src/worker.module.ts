@@ -7,6 +7,7 @@ import { SegmentsModule } from '@kizuna/segments';
 import { EmailModule } from '@kizuna/messaging';
 import { TemplatesModule } from '@kizuna/templates';
 import { DeliveryPoller } from './delivery.poller';
+import { EmailMaintenanceJobs } from './email-maintenance.jobs';
 import { InboxPoller } from './inbox.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
@@ -29,7 +30,16 @@ import { TimerProcessor } from './timer.processor';
     JourneysModule,
     SegmentsModule,
   ],
-  providers: [InboxProcessor, InboxPoller, TimerProcessor, TimerPoller, DeliveryPoller, MaintenanceJobs, SegmentJobs],
+  providers: [
+    InboxProcessor,
+    InboxPoller,
+    TimerProcessor,
+    TimerPoller,
+    DeliveryPoller,
+    MaintenanceJobs,
+    EmailMaintenanceJobs,
+    SegmentJobs,
+  ],
   exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

@@ -95,6 +95,7 @@ export const envSchema = z
     DELIVERY_RETRY_MAX_MS: positiveInt.default(3_600_000),
     DELIVERY_GIVE_UP_SECONDS: positiveInt.default(172_800),
     DELIVERY_LEASE_SECONDS: positiveInt.min(10).default(300),
+    MESSAGE_CONTENT_RETENTION_DAYS: positiveInt.default(90),
   })
   .superRefine((env, ctx) => {
     // Unsubscribe, open and click links are signed with it: a guessable or per-process secret in

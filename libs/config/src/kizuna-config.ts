@@ -44,6 +44,8 @@ export class KizunaConfig {
     retryMaxMs: number;
     giveUpAfterSeconds: number;
     leaseSeconds: number;
+    /** Rendered HTML and text of finished messages are dropped after this; the log row stays. */
+    contentRetentionDays: number;
   };
 
   constructor(env: Env) {
@@ -91,6 +93,7 @@ export class KizunaConfig {
       retryMaxMs: env.DELIVERY_RETRY_MAX_MS,
       giveUpAfterSeconds: env.DELIVERY_GIVE_UP_SECONDS,
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
+      contentRetentionDays: env.MESSAGE_CONTENT_RETENTION_DAYS,
     };
   }
 }

@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       retryMaxMs: 3_600_000,
       giveUpAfterSeconds: 172_800,
       leaseSeconds: 300,
+      contentRetentionDays: 90,
     });
   });
 

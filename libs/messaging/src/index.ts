@@ -11,12 +11,13 @@ export {
   type OutgoingMail,
 } from './mail-transport';
 export { MessageLinks } from './message-links';
-export type {
-  MessageAttempt,
-  MessageDetail,
-  MessageFilter,
-  MessageSummary,
-  SendingState,
+export {
+  MessageLogRepository,
+  type MessageAttempt,
+  type MessageDetail,
+  type MessageFilter,
+  type MessageSummary,
+  type SendingState,
 } from './message-log.repository';
 export { MessageRenderError, MessageRenderer, type RecipientProfile, type RenderedMessage } from './message-renderer';
 export { MessagesService, type MessagePage } from './messages.service';

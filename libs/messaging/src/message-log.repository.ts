@@ -205,6 +205,25 @@ export class MessageLogRepository {
     });
   }
 
+  /**
+   * Drops the rendered HTML and text of finished messages older than the retention, in bounded
+   * chunks; subject, recipient, status and attempts stay. Returns how many were pruned.
+   */
+  async pruneContent(retentionDays: number, chunk = 1000): Promise<number> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `WITH old AS (
+         SELECT id FROM outbox_messages
+          WHERE status IN ('sent', 'failed', 'suppressed', 'skipped') AND html IS NOT NULL
+            AND updated_at < now() - make_interval(days => $1)
+          LIMIT $2 FOR UPDATE SKIP LOCKED),
+       pruned AS (
+         UPDATE outbox_messages o SET html = NULL, text = NULL FROM old WHERE o.id = old.id RETURNING o.id)
+       SELECT id FROM pruned`,
+      [retentionDays, chunk],
+    );
+    return rows.length;
+  }
+
   async sendingState(): Promise<SendingState> {
     const [row] = await this.dataSource.query<Array<{ value: Partial<SendingState> }>>(
       'SELECT value FROM settings WHERE key = $1',

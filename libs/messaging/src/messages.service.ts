@@ -65,6 +65,19 @@ export class MessagesService {
     return this.detail(id);
   }
 
+  /** Housekeeping: rendered content past MESSAGE_CONTENT_RETENTION_DAYS. */
+  async pruneContent(): Promise<number> {
+    let pruned = 0;
+    for (let round = 0; round < 100; round++) {
+      const n = await this.log.pruneContent(this.config.delivery.contentRetentionDays);
+      pruned += n;
+      if (n === 0) {
+        break;
+      }
+    }
+    return pruned;
+  }
+
   sendingState(): Promise<SendingState> {
     return this.log.sendingState();
   }

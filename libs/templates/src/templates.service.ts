@@ -210,7 +210,8 @@ export class TemplatesService extends MessageRenderer {
   /** Every variant must parse; emails need a subject; the layout must exist. */
   private async validate(kind: TemplateKind, draft: TemplateDraft): Promise<void> {
     const problems: string[] = [];
-    for (const [i, variant] of draft.variants.entries()) {
+    for (const variant of draft.variants) {
+      const at = `variants.${variant.locale}`;
       const parts: Array<[string, string | null]> = [
         ['subject', variant.subject],
         ['html', variant.html],
@@ -223,14 +224,14 @@ export class TemplatesService extends MessageRenderer {
         try {
           this.renderer.check(source);
         } catch (error) {
-          problems.push(`variants[${i}].${part}: ${messageOf(error).split('\n')[0]}`);
+          problems.push(`${at}.${part}: ${messageOf(error).split('\n')[0]}`);
         }
       }
       if (kind === 'email' && !variant.subject) {
-        problems.push(`variants[${i}].subject: an email needs a subject`);
+        problems.push(`${at}.subject: an email needs a subject`);
       }
       if (kind === 'layout' && !variant.html.includes('{{{body}}}')) {
-        problems.push(`variants[${i}].html: a layout must contain {{{body}}}`);
+        problems.push(`${at}.html: a layout must contain {{{body}}}`);
       }
     }
     if (!draft.variants.some((v) => v.locale === draft.defaultLocale)) {
