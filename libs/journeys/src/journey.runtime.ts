@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { journeyEffects } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { SegmentRepository } from '@kizuna/segments';
 import { CustomerRepository } from '@kizuna/customers';
 import type { StoredEvent } from '@kizuna/events';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
@@ -28,6 +29,7 @@ export class JourneyRuntime {
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
+    private readonly segments: SegmentRepository,
     private readonly outbox: OutboxRepository,
     private readonly config: KizunaConfig,
   ) {}
@@ -140,8 +142,10 @@ export class JourneyRuntime {
   }
 
   private async facts(tx: EntityManager, customerUuid: string): Promise<CustomerFacts> {
-    // Segment membership comes from the segments module once it exists; until then it is empty.
-    return { ...(await this.customers.profileFacts(tx, customerUuid)), segments: [] };
+    return {
+      ...(await this.customers.profileFacts(tx, customerUuid)),
+      segments: await this.segments.segmentKeysOf(tx, customerUuid),
+    };
   }
 
   private async store(tx: EntityManager, outcome: InstanceOutcome, seq: string | undefined, now: Date): Promise<void> {

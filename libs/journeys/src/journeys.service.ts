@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
+import { SegmentRepository } from '@kizuna/segments';
 import { CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
@@ -59,9 +60,10 @@ export class JourneysService {
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
+    private readonly segments: SegmentRepository,
     private readonly clock: EngineClock,
     private readonly config: KizunaConfig,
-    // Provided by the templates module once installed; until then template names are not checked.
+    // Provided by the (global) templates module; a host without it cannot check template names.
     @Optional() private readonly templates?: TemplateCatalog,
   ) {}
 
@@ -253,7 +255,10 @@ export class JourneysService {
       const snapshot = { ...instance.snapshot, value: target };
       // Fails loudly (rolling the publish back) if the new machine cannot hold this snapshot.
       to.compiled.machine.resolveState(snapshot as Parameters<typeof to.compiled.machine.resolveState>[0]);
-      const facts = { ...(await this.customers.profileFacts(tx, instance.customerUuid)), segments: [] };
+      const facts = {
+        ...(await this.customers.profileFacts(tx, instance.customerUuid)),
+        segments: await this.segments.segmentKeysOf(tx, instance.customerUuid),
+      };
       const timer = timerOnEntry(to.compiled, target, instance.snapshot.context as JourneyContext, facts, now);
       await this.instances.save(
         tx,

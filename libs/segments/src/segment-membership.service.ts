@@ -68,7 +68,8 @@ export class SegmentMembershipService {
       const customerId = customer.customerId ?? undefined;
       const email = customer.email ?? undefined;
       const events: NewEvent[] = announced.map((c) => {
-        const properties = { segmentId: c.segmentId, segmentKey: c.segmentKey };
+        // `segment` is the key journey definitions name; the id is there for joins.
+        const properties = { segment: c.segmentKey, segmentId: c.segmentId };
         return {
           source: 'system',
           messageId: `segment:${c.segmentId}:${customerUuid}:${c.change}:${now.toISOString()}`,

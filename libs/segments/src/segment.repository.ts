@@ -81,6 +81,16 @@ export class SegmentRepository {
     return new Map(rows.map((r) => [r.segment_id, r.entered_at]));
   }
 
+  /** The keys of the active segments this customer is in (what journey conditions name). */
+  async segmentKeysOf(tx: EntityManager, customerUuid: string): Promise<string[]> {
+    const rows: Array<{ key: string }> = await tx.query(
+      `SELECT s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+        WHERE m.customer_uuid = $1 AND s.archived_at IS NULL ORDER BY s.key`,
+      [customerUuid],
+    );
+    return rows.map((r) => r.key);
+  }
+
   async enter(tx: EntityManager, customerUuid: string, segmentId: string, at: Date): Promise<void> {
     await tx.query(
       `INSERT INTO segment_memberships (customer_uuid, segment_id, entered_at) VALUES ($1, $2, $3)
