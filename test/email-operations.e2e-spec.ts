@@ -35,6 +35,7 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
     t = await startTestApp({
       env: {
         SMTP_URL: sink.url,
+        MAIL_FROM: 'shop@example.test',
         DELIVERY_RETRY_BASE_MS: '100',
         DELIVERY_RETRY_MAX_MS: '400',
         DELIVERY_LEASE_SECONDS: '10',
@@ -376,6 +377,7 @@ describe('temporary failures that do not end', () => {
     const t = await startTestApp({
       env: {
         SMTP_URL: 'smtp://127.0.0.1:9',
+        MAIL_FROM: 'shop@example.test',
         DELIVERY_RETRY_BASE_MS: '100',
         DELIVERY_RETRY_MAX_MS: '200',
         DELIVERY_GIVE_UP_SECONDS: '1',

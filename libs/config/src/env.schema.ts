@@ -103,6 +103,13 @@ export const envSchema = z
     if (env.NODE_ENV === 'production' && env.TOKEN_SIGNING_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_SECRET'], message: 'is required in production' });
     }
+    if (env.SMTP_URL !== undefined && env.MAIL_FROM.endsWith('.invalid')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAIL_FROM'],
+        message: 'must be a real sender address when SMTP_URL is set',
+      });
+    }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY];
     if (dkim.some((v) => v !== undefined) && dkim.some((v) => v === undefined)) {
       for (const name of ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const) {

@@ -120,6 +120,9 @@ describe('loadConfig', () => {
     const short = configError({ TOKEN_SIGNING_SECRET: 'too-short-secret' });
     expect(short.problems).toEqual(['TOKEN_SIGNING_SECRET: must be at least 32 characters (got "***")']);
     expect(configError({ SMTP_URL: 'http://mail:pw@x' }).message).not.toContain('pw@');
+    expect(configError({ SMTP_URL: 'smtp://relay:25' }).problems).toEqual([
+      'MAIL_FROM: must be a real sender address when SMTP_URL is set',
+    ]);
     expect(
       configError({ NODE_ENV: 'production', TOKEN_SIGNING_SECRET: 's'.repeat(32), PUBLIC_URL: 'http://k.example.com' })
         .problems,
