@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { postJson } from './lib/http-load';
 import { createBenchDatabase, startKizuna } from './lib/kizuna-process';
 import { environment, writeSection } from './lib/report';
 import { ms, summarise, type LatencySummary } from './lib/stats';
@@ -25,31 +26,6 @@ interface PhaseResult {
   seconds: number;
   latency: LatencySummary;
   errors: number;
-}
-
-function post(agent: http.Agent, path: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: PORT,
-        path,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${ADMIN_KEY}`,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const run = randomUUID().slice(0, 8);
@@ -91,7 +67,7 @@ async function phase(
             ? JSON.stringify(event())
             : JSON.stringify({ events: Array.from({ length: eventsPerRequest }, event) });
         const t0 = performance.now();
-        const status = await post(agent, path, body);
+        const status = await postJson(agent, PORT, path, body, `Bearer ${ADMIN_KEY}`);
         latencies.push(performance.now() - t0);
         if (status === 202) {
           events += eventsPerRequest;
