@@ -2,14 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { MessageRenderer } from './message-renderer';
-import type { MessageCategory } from './outbox-message';
+import type { MessageCategory, WhenCapped } from './outbox-message';
+import type { PolicyDecision } from './sending-policy';
 
 type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 
 /** An outbox email claimed for sending, with the profile it is personalised from. */
 export interface ClaimedMessage {
   id: string;
+  customerUuid: string;
   category: MessageCategory;
+  whenCapped: WhenCapped;
   templateKey: string;
   payload: Record<string, unknown>;
   createdAt: Date;
@@ -37,7 +40,9 @@ export type AttemptOutcome =
 
 interface ClaimRow {
   id: string;
+  customer_uuid: string;
   category: MessageCategory;
+  when_capped: WhenCapped;
   template_key: string;
   payload: Record<string, unknown>;
   created_at: Date;
@@ -91,7 +96,7 @@ export class DeliveryRepository {
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
            FROM picked, customers c
           WHERE o.id = picked.id AND c.id = o.customer_uuid
-         RETURNING o.id, o.category, o.template_key, o.payload, o.created_at, picked.previous_status,
+         RETURNING o.id, o.customer_uuid, o.category, o.when_capped, o.template_key, o.payload, o.created_at, picked.previous_status,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
          SELECT * FROM claimed`,
@@ -115,7 +120,9 @@ export class DeliveryRepository {
       }
       return rows.map((r) => ({
         id: r.id,
+        customerUuid: r.customer_uuid,
         category: r.category,
+        whenCapped: r.when_capped,
         templateKey: r.template_key,
         payload: r.payload,
         createdAt: r.created_at,
@@ -147,16 +154,75 @@ export class DeliveryRepository {
   /** Ends a claimed message without an SMTP attempt (policy, bad data, template error). */
   async finish(id: string, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE outbox_messages SET status = $2, status_reason = $3, lease_until = NULL, updated_at = now()
+      `UPDATE outbox_messages SET status = $2, status_reason = $3, lease_until = NULL, policy_cleared_at = NULL,
+              updated_at = now()
         WHERE id = $1 AND status = 'sending'`,
       [id, status, reason.slice(0, 2000)],
     );
   }
 
+  /**
+   * Applies the sending policy to a claimed marketing message, serialised per customer: under a
+   * transaction-scoped advisory lock on the customer, reads when their other marketing email went
+   * out within `lookbackMs` (sent, or cleared by the policy and being sent now: those count too,
+   * else two workers could both pass the cap), asks `decide` with the database clock's now, and
+   * records the answer before the lock is released: cleared (counts against the cap from now on),
+   * deferred until a time, or skipped.
+   */
+  async applySendingPolicy(
+    message: Pick<ClaimedMessage, 'id' | 'customerUuid'>,
+    lookbackMs: number,
+    decide: (recentMarketing: Date[], now: Date) => PolicyDecision,
+  ): Promise<PolicyDecision> {
+    return this.dataSource.transaction(async (tx) => {
+      // A key of its own (not the inbox's), so sends never wait for an inbox batch.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
+        message.customerUuid,
+      ]);
+      const [{ now }] = (await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
+      const recent = await tx.query<Array<{ at: Date }>>(
+        `SELECT sent_at AS at FROM outbox_messages
+          WHERE customer_uuid = $1 AND status = 'sent' AND channel = 'email' AND category = 'marketing'
+            AND sent_at > $3::timestamptz - make_interval(secs => $4::double precision / 1000)
+         UNION ALL
+         SELECT policy_cleared_at FROM outbox_messages
+          WHERE customer_uuid = $1 AND status = 'sending' AND channel = 'email' AND category = 'marketing'
+            AND policy_cleared_at IS NOT NULL AND id <> $2`,
+        [message.customerUuid, message.id, now, lookbackMs],
+      );
+      const decision = decide(
+        recent.map((r) => r.at),
+        now,
+      );
+      switch (decision.action) {
+        case 'send':
+          await tx.query(`UPDATE outbox_messages SET policy_cleared_at = $2 WHERE id = $1`, [message.id, now]);
+          break;
+        case 'defer':
+          await tx.query(
+            `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
+                    policy_cleared_at = NULL, updated_at = now()
+              WHERE id = $1 AND status = 'sending'`,
+            [message.id, decision.reason.slice(0, 2000), decision.until],
+          );
+          break;
+        case 'skip':
+          await tx.query(
+            `UPDATE outbox_messages SET status = 'skipped', status_reason = $2, lease_until = NULL,
+                    policy_cleared_at = NULL, updated_at = now()
+              WHERE id = $1 AND status = 'sending'`,
+            [message.id, decision.reason.slice(0, 2000)],
+          );
+          break;
+      }
+      return decision;
+    });
+  }
+
   /** Gives a claimed message back untouched (sending was paused meanwhile). */
   async release(id: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE outbox_messages SET status = 'queued', lease_until = NULL, updated_at = now()
+      `UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
         WHERE id = $1 AND status = 'sending'`,
       [id],
     );
@@ -218,13 +284,14 @@ export class DeliveryRepository {
         case 'deferred':
           await tx.query(
             `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
-                    updated_at = now() WHERE id = $1`,
+                    policy_cleared_at = NULL, updated_at = now() WHERE id = $1`,
             [id, result.response.slice(0, 2000), result.retryAt],
           );
           break;
         case 'failed':
           await tx.query(
-            `UPDATE outbox_messages SET status = 'failed', status_reason = $2, lease_until = NULL, updated_at = now()
+            `UPDATE outbox_messages SET status = 'failed', status_reason = $2, lease_until = NULL, policy_cleared_at = NULL,
+                    updated_at = now()
               WHERE id = $1`,
             [id, result.reason.slice(0, 2000)],
           );

@@ -9,6 +9,7 @@ import { MailTransport, mailTransportFor } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageLogRepository } from './message-log.repository';
 import { MessagesService } from './messages.service';
+import { SendingPolicy } from './sending-policy';
 import { SubscriptionRepository } from './subscription.repository';
 import { SuppressionRepository } from './suppression.repository';
 
@@ -31,6 +32,11 @@ import { SuppressionRepository } from './suppression.repository';
     SubscriptionRepository,
     SuppressionRepository,
     { provide: MailTransport, useFactory: mailTransportFor, inject: [KizunaConfig] },
+    {
+      provide: SendingPolicy,
+      useFactory: (config: KizunaConfig) => new SendingPolicy(config.sendingPolicy),
+      inject: [KizunaConfig],
+    },
   ],
   exports: [EmailDeliveryService, EngagementService, LinkTokenSigner, MessageLinks, MessagesService],
 })

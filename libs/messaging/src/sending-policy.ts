@@ -89,8 +89,8 @@ export class SendingPolicy {
       if (!worst || until > worst.until) {
         const counted =
           rule.limit === 1
-            ? `last marketing email ${utc(new Date(oldestCounted))}`
-            : `${rule.limit} marketing emails since ${utc(new Date(oldestCounted))}`;
+            ? `last marketing email ${utc(new Date(oldestCounted), 'down')}`
+            : `${rule.limit} marketing emails since ${utc(new Date(oldestCounted), 'down')}`;
         worst = { until, reason: `frequency cap: ${rule.limit} per ${span(rule.windowMs)} reached (${counted})` };
       }
     }
@@ -125,14 +125,23 @@ export class SendingPolicy {
   }
 }
 
-/** `2026-11-22T01:00Z` (seconds only when not zero). */
-function utc(d: Date): string {
-  return DateTime.fromJSDate(d, { zone: 'UTC' }).toISO({ suppressMilliseconds: true, suppressSeconds: true })!;
+/**
+ * `2026-11-22T01:00Z`: whole seconds (shown only when not zero); times to wait for are rounded
+ * up, so the log never names a moment before the real one.
+ */
+function utc(d: Date, round: 'down' | 'up' = 'up'): string {
+  return stamp(d, 'UTC', round);
 }
 
 /** `2026-11-22T08:00+09:00` in the customer's zone. */
 function local(d: Date, zone: string): string {
-  return DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true, suppressSeconds: true })!;
+  return stamp(d, zone, 'up');
+}
+
+function stamp(d: Date, zone: string, round: 'down' | 'up'): string {
+  const ms = d.getTime();
+  const whole = round === 'down' ? Math.floor(ms / 1000) * 1000 : Math.ceil(ms / 1000) * 1000;
+  return DateTime.fromMillis(whole, { zone }).toISO({ suppressMilliseconds: true, suppressSeconds: true })!;
 }
 
 /** A cap window as people say it: `16h`, `7d`, `90m`, `3s`. */
