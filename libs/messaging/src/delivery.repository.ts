@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { MessageRenderer } from './message-renderer';
-import type { MessageCategory, WhenCapped } from './outbox-message';
+import type { Channel, MessageCategory, WhenCapped } from './outbox-message';
 import type { PolicyDecision } from './sending-policy';
 
 type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
@@ -23,6 +23,17 @@ export interface ClaimedMessage {
   interruptedAttempt: number | undefined;
 }
 
+/** An outbox webhook call claimed for delivery. */
+export interface ClaimedWebhook {
+  id: string;
+  /** Sent as X-Kizuna-Effect-Key: the receiver's key for dropping a repeated call. */
+  effectKey: string;
+  url: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  interruptedAttempt: number | undefined;
+}
+
 export interface StoredContent {
   recipient: string;
   locale: string;
@@ -34,16 +45,18 @@ export interface StoredContent {
 }
 
 export type AttemptOutcome =
-  | { outcome: 'sent'; response: string }
+  | { outcome: 'sent'; response: string; code?: number }
   | { outcome: 'deferred'; code: number | null; response: string; retryAt: Date }
   | { outcome: 'failed'; code: number | null; response: string; reason: string };
 
 interface ClaimRow {
   id: string;
+  effect_key: string;
+  webhook_url: string | null;
   customer_uuid: string;
   category: MessageCategory;
   when_capped: WhenCapped;
-  template_key: string;
+  template_key: string | null;
   payload: Record<string, unknown>;
   created_at: Date;
   previous_status: string;
@@ -80,11 +93,54 @@ export class DeliveryRepository {
    * paused. Attempts a dead worker left open are closed as 'unknown' in the same transaction.
    */
   async claim(limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
+    const { rows, interrupted } = await this.claimChannel('email', limit, leaseSeconds);
+    return rows.map((r) => ({
+      id: r.id,
+      customerUuid: r.customer_uuid,
+      category: r.category,
+      whenCapped: r.when_capped,
+      templateKey: r.template_key!,
+      payload: r.payload,
+      createdAt: r.created_at,
+      content:
+        r.recipient && r.subject !== null && r.html !== null && r.text !== null && r.smtp_message_id
+          ? { recipient: r.recipient, subject: r.subject, html: r.html, text: r.text, messageId: r.smtp_message_id }
+          : undefined,
+      customer: {
+        customerId: r.customer_id,
+        email: r.email,
+        locale: r.locale,
+        timezone: r.timezone,
+        attributes: r.attributes,
+        consent: r.email_consent,
+      },
+      interruptedAttempt: interrupted.get(r.id),
+    }));
+  }
+
+  /** Claims due webhook calls, exactly as email is claimed (kill switch and leases included). */
+  async claimWebhooks(limit: number, leaseSeconds: number): Promise<ClaimedWebhook[]> {
+    const { rows, interrupted } = await this.claimChannel('webhook', limit, leaseSeconds);
+    return rows.map((r) => ({
+      id: r.id,
+      effectKey: r.effect_key,
+      url: r.webhook_url!,
+      payload: r.payload,
+      createdAt: r.created_at,
+      interruptedAttempt: interrupted.get(r.id),
+    }));
+  }
+
+  private async claimChannel(
+    channel: Channel,
+    limit: number,
+    leaseSeconds: number,
+  ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
         `WITH picked AS (
            SELECT id, status AS previous_status FROM outbox_messages
-            WHERE channel = 'email'
+            WHERE channel = $4
               AND ((status IN ('queued', 'deferred') AND not_before <= now())
                    OR (status = 'sending' AND lease_until < now()))
               AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean)
@@ -96,11 +152,12 @@ export class DeliveryRepository {
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
            FROM picked, customers c
           WHERE o.id = picked.id AND c.id = o.customer_uuid
-         RETURNING o.id, o.customer_uuid, o.category, o.when_capped, o.template_key, o.payload, o.created_at, picked.previous_status,
+         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.template_key, o.webhook_url,
+                   o.payload, o.created_at, picked.previous_status,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
          SELECT * FROM claimed`,
-        [limit, leaseSeconds, SENDING_SETTING],
+        [limit, leaseSeconds, SENDING_SETTING, channel],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
       const interrupted = new Map<string, number>();
@@ -108,7 +165,7 @@ export class DeliveryRepository {
         const open = await tx.query<Array<{ message_id: string; attempt: number }>>(
           `WITH closed AS (
              UPDATE message_attempts SET outcome = 'unknown', finished_at = now(),
-                    response = 'the worker stopped during this attempt; the server may have accepted the message'
+                    response = 'the worker stopped during this attempt; the receiver may have accepted it'
               WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL
              RETURNING message_id, attempt)
            SELECT * FROM closed`,
@@ -118,28 +175,7 @@ export class DeliveryRepository {
           interrupted.set(a.message_id, a.attempt);
         }
       }
-      return rows.map((r) => ({
-        id: r.id,
-        customerUuid: r.customer_uuid,
-        category: r.category,
-        whenCapped: r.when_capped,
-        templateKey: r.template_key,
-        payload: r.payload,
-        createdAt: r.created_at,
-        content:
-          r.recipient && r.subject !== null && r.html !== null && r.text !== null && r.smtp_message_id
-            ? { recipient: r.recipient, subject: r.subject, html: r.html, text: r.text, messageId: r.smtp_message_id }
-            : undefined,
-        customer: {
-          customerId: r.customer_id,
-          email: r.email,
-          locale: r.locale,
-          timezone: r.timezone,
-          attributes: r.attributes,
-          consent: r.email_consent,
-        },
-        interruptedAttempt: interrupted.get(r.id),
-      }));
+      return { rows, interrupted };
     });
   }
 
@@ -267,7 +303,8 @@ export class DeliveryRepository {
 
   async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      const code = result.outcome === 'sent' ? 250 : result.code;
+      // An SMTP 250 unless told otherwise (a webhook's HTTP status).
+      const code = result.outcome === 'sent' ? (result.code ?? 250) : result.code;
       await tx.query(
         `UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
           WHERE message_id = $1 AND attempt = $2`,

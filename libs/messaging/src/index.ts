@@ -1,4 +1,4 @@
-export { DeliveryRepository, type ClaimedMessage } from './delivery.repository';
+export { DeliveryRepository, type ClaimedMessage, type ClaimedWebhook } from './delivery.repository';
 export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
 export { EmailModule } from './email.module';
 export { EngagementService, type PreferencePage } from './engagement.service';
@@ -36,4 +36,6 @@ export { SendingPolicy, type PolicyDecision, type PolicyInput, type SendingPolic
 export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
 export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
 export { TemplateCatalog } from './template-catalog';
+export { WebhookDeliveryService } from './webhook-delivery.service';
+export { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
 export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';
