@@ -75,8 +75,15 @@ describe('delivery claim', () => {
     await enqueue(2);
     const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
     const [one, two] = await a!.claim(10, 60);
-    const decide = (recent: Date[], now: Date) =>
-      policy.decide({ category: 'marketing', whenCapped: 'defer', timeZone: null, recentMarketing: recent, now });
+    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
+      policy.decide({
+        category: 'marketing',
+        whenCapped: 'defer',
+        timeZone: null,
+        recentMarketing: recent,
+        higherPriorityDue,
+        now,
+      });
     const decisions = await Promise.all([
       a!.applySendingPolicy(one!, policy.lookbackMs, decide),
       b!.applySendingPolicy(two!, policy.lookbackMs, decide),
@@ -98,6 +105,49 @@ describe('delivery claim', () => {
     });
     const [again] = await a!.claim(10, 60);
     expect(await a!.applySendingPolicy(again!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
+  });
+
+  it('makes a lower-priority message wait while a higher-priority one of the customer is due and undecided', async () => {
+    const policy = new SendingPolicy({
+      frequencyCaps: [{ limit: 1, windowMs: 3_600_000 }],
+      quietHours: undefined,
+      defaultTimeZone: 'UTC',
+    });
+    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
+      policy.decide({
+        category: 'marketing',
+        whenCapped: 'defer',
+        timeZone: null,
+        recentMarketing: recent,
+        higherPriorityDue,
+        now,
+      });
+    const outbox = new OutboxRepository();
+    await dataSources[0]!.transaction((tx) =>
+      outbox.enqueue(tx, [
+        { effectKey: 'low', customerUuid, channel: 'email', templateKey: 't', category: 'marketing', payload: {} },
+        {
+          effectKey: 'high',
+          customerUuid,
+          channel: 'email',
+          templateKey: 't',
+          category: 'marketing',
+          payload: {},
+          priority: 5,
+        },
+      ]),
+    );
+    // Two workers: one holds the high-priority message, the other the low one, and decides first.
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [high] = await a!.claim(1, 60);
+    const [low] = await b!.claim(1, 60);
+    expect([high!.priority, low!.priority]).toEqual([5, 0]);
+    const waiting = await b!.applySendingPolicy(low!, policy.lookbackMs, decide);
+    expect(waiting).toMatchObject({
+      action: 'defer',
+      reason: expect.stringMatching(/^frequency cap: 1 higher-priority message\(s\) for this customer go first;/),
+    });
+    expect(await a!.applySendingPolicy(high!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
   });
 
   it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {

@@ -138,6 +138,34 @@ describe('sending policy (e2e)', () => {
     expect(subjects('skip@example.test')).toEqual(['News 1']);
   });
 
+  it("carries a journey's priority and a send step's whenCapped into the outbox", async () => {
+    const marketer = await t.keyFor(Role.Marketer);
+    const created = await f.api<{ id: string }>('POST', '/v1/journeys', marketer, {
+      name: 'Flash sale',
+      priority: 7,
+      entry: { event: 'product.viewed' },
+      steps: [{ id: 'flash', type: 'send', template: 'news', category: 'marketing', whenCapped: 'skip' }],
+    });
+    expect(created.status).toBe(201);
+    expect((await f.api('POST', `/v1/journeys/${created.body.id}/publish`, marketer, {})).status).toBe(200);
+    const uuid = await f.customer('c-flash', 'flash@example.test');
+    const earlier = await f.enqueue(uuid, 'news', { n: 0 });
+    await f.settled(earlier, ['sent']);
+    await f.event({
+      name: 'product.viewed',
+      customerId: 'c-flash',
+      messageId: 'view-1',
+      properties: { productId: 'sku-1' },
+    });
+    const [row] = await t.db.query<{ id: string; priority: number; when_capped: string }>(
+      'SELECT id, priority, when_capped FROM outbox_messages WHERE journey_id = $1',
+      [created.body.id],
+    );
+    expect(row).toMatchObject({ priority: 7, when_capped: 'skip' });
+    // Within the 3-second cap of the earlier email: skipped, as the step said.
+    expect((await f.settled(row!.id, ['skipped', 'sent'])).status).toBe('skipped');
+  });
+
   it('sends the higher-priority message first when capped messages come due together', async () => {
     const uuid = await f.customer('c-prio', 'prio@example.test');
     const first = await f.enqueue(uuid, 'news', { n: 1 });

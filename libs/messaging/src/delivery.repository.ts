@@ -13,6 +13,7 @@ export interface ClaimedMessage {
   customerUuid: string;
   category: MessageCategory;
   whenCapped: WhenCapped;
+  priority: number;
   templateKey: string;
   payload: Record<string, unknown>;
   createdAt: Date;
@@ -56,6 +57,7 @@ interface ClaimRow {
   customer_uuid: string;
   category: MessageCategory;
   when_capped: WhenCapped;
+  priority: number;
   template_key: string | null;
   payload: Record<string, unknown>;
   created_at: Date;
@@ -99,6 +101,7 @@ export class DeliveryRepository {
       customerUuid: r.customer_uuid,
       category: r.category,
       whenCapped: r.when_capped,
+      priority: r.priority,
       templateKey: r.template_key!,
       payload: r.payload,
       createdAt: r.created_at,
@@ -152,7 +155,7 @@ export class DeliveryRepository {
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
            FROM picked, customers c
           WHERE o.id = picked.id AND c.id = o.customer_uuid
-         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.template_key, o.webhook_url,
+         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.template_key, o.webhook_url,
                    o.payload, o.created_at, picked.previous_status,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
@@ -206,9 +209,9 @@ export class DeliveryRepository {
    * deferred until a time, or skipped.
    */
   async applySendingPolicy(
-    message: Pick<ClaimedMessage, 'id' | 'customerUuid'>,
+    message: Pick<ClaimedMessage, 'id' | 'customerUuid' | 'priority'>,
     lookbackMs: number,
-    decide: (recentMarketing: Date[], now: Date) => PolicyDecision,
+    decide: (recentMarketing: Date[], higherPriorityDue: number, now: Date) => PolicyDecision,
   ): Promise<PolicyDecision> {
     return this.dataSource.transaction(async (tx) => {
       // A key of its own (not the inbox's), so sends never wait for an inbox batch.
@@ -226,8 +229,18 @@ export class DeliveryRepository {
             AND policy_cleared_at IS NOT NULL AND id <> $2`,
         [message.customerUuid, message.id, now, lookbackMs],
       );
+      // Due marketing email of this customer with a higher priority that no worker has decided on
+      // yet (another worker may hold it in a batch of its own): it is owed the cap's slots first.
+      const [{ n: higherPriorityDue }] = (await tx.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM outbox_messages
+          WHERE customer_uuid = $1 AND channel = 'email' AND category = 'marketing' AND id <> $2 AND priority > $3
+            AND ((status IN ('queued', 'deferred') AND not_before <= $4)
+                 OR (status = 'sending' AND policy_cleared_at IS NULL AND lease_until > $4))`,
+        [message.customerUuid, message.id, message.priority, now],
+      )) as [{ n: number }];
       const decision = decide(
         recent.map((r) => r.at),
+        higherPriorityDue,
         now,
       );
       switch (decision.action) {

@@ -94,14 +94,18 @@ export class EmailDeliveryService {
     }
     // Frequency caps and quiet hours (marketing only), decided now with the customer locked.
     if (message.category === 'marketing' && this.policy.active) {
-      const decision = await this.repository.applySendingPolicy(message, this.policy.lookbackMs, (recent, now) =>
-        this.policy.decide({
-          category: message.category,
-          whenCapped: message.whenCapped,
-          timeZone: message.customer.timezone,
-          recentMarketing: recent,
-          now,
-        }),
+      const decision = await this.repository.applySendingPolicy(
+        message,
+        this.policy.lookbackMs,
+        (recent, higherPriorityDue, now) =>
+          this.policy.decide({
+            category: message.category,
+            whenCapped: message.whenCapped,
+            timeZone: message.customer.timezone,
+            recentMarketing: recent,
+            higherPriorityDue,
+            now,
+          }),
       );
       if (decision.action !== 'send') {
         const status = decision.action === 'defer' ? 'deferred' : 'skipped';

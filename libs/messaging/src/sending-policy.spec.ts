@@ -88,6 +88,16 @@ describe('SendingPolicy: frequency caps', () => {
       },
     ],
     [
+      'a free slot, but a higher-priority message is due: it goes first, this one decides again shortly',
+      { higherPriorityDue: 1, timeZone: 'Asia/Tokyo' },
+      {
+        action: 'defer',
+        until: at('2026-11-21T12:00:02Z'),
+        reason:
+          'frequency cap: 1 higher-priority message(s) for this customer go first; deciding again at 2026-11-21T12:00:02Z',
+      },
+    ],
+    [
       'transactional: never capped',
       { category: 'transactional', recentMarketing: [at('2026-11-21T11:59:00Z')] },
       { action: 'send' },
@@ -116,6 +126,10 @@ describe('SendingPolicy: frequency caps', () => {
       reason:
         'frequency cap: 1 per 3s reached (last marketing email 2026-11-21T11:59:58Z); next allowed 2026-11-21T12:00:01Z',
     });
+    // Room for the higher-priority message and this one: no need to wait.
+    const two = new SendingPolicy({ frequencyCaps: rules('2/PT1H'), quietHours: undefined, defaultTimeZone: 'UTC' });
+    expect(two.decide(input({ higherPriorityDue: 1 }))).toEqual({ action: 'send' });
+    expect(two.decide(input({ higherPriorityDue: 2 }))).toMatchObject({ action: 'defer' });
     const none = new SendingPolicy({ frequencyCaps: rules(''), quietHours: undefined, defaultTimeZone: 'UTC' });
     expect(none.active).toBe(false);
     expect(none.decide(input({ recentMarketing: [at('2026-11-21T11:59:58Z')] }))).toEqual({ action: 'send' });

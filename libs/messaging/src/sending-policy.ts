@@ -12,6 +12,9 @@ import type { MessageCategory } from './outbox-message';
 
 export type WhenCapped = 'defer' | 'skip';
 
+/** How long a message waits for higher-priority ones that are being decided. */
+const YIELD_MS = 2000;
+
 export interface SendingPolicySettings {
   frequencyCaps: FrequencyCapRule[];
   quietHours: QuietHours | undefined;
@@ -25,6 +28,11 @@ export interface PolicyInput {
   timeZone: string | null;
   /** When the customer's other marketing email went out (or is going out now), any order. */
   recentMarketing: Date[];
+  /**
+   * How many of the customer's marketing messages with a higher priority are due and not yet
+   * decided (claimed by another worker, or not claimed yet); they take free cap slots first.
+   */
+  higherPriorityDue?: number;
   now: Date;
 }
 
@@ -61,6 +69,10 @@ export class SendingPolicy {
       const after = held ? ` (end of quiet hours ${this.settings.quietHours!.text} ${zone})` : '';
       return { action: 'defer', until, reason: `${cap.reason}; next allowed ${utc(until)}${after}` };
     }
+    const yielding = this.yieldsTo(input.recentMarketing, input.higherPriorityDue ?? 0, input.now);
+    if (yielding) {
+      return yielding;
+    }
     const held = this.heldUntil(input.now, zone);
     if (held) {
       return {
@@ -95,6 +107,30 @@ export class SendingPolicy {
       }
     }
     return worst;
+  }
+
+  /**
+   * Not capped, but the free slots are owed to higher-priority messages that are due: wait a
+   * moment (they are being decided now) and decide again, by then against the cap they filled.
+   */
+  private yieldsTo(recent: Date[], higherPriorityDue: number, now: Date): PolicyDecision | undefined {
+    if (higherPriorityDue === 0 || this.settings.frequencyCaps.length === 0) {
+      return undefined;
+    }
+    const free = Math.min(
+      ...this.settings.frequencyCaps.map(
+        (rule) => rule.limit - recent.filter((d) => d.getTime() > now.getTime() - rule.windowMs).length,
+      ),
+    );
+    if (free > higherPriorityDue) {
+      return undefined;
+    }
+    const until = new Date(now.getTime() + YIELD_MS);
+    return {
+      action: 'defer',
+      until,
+      reason: `frequency cap: ${higherPriorityDue} higher-priority message(s) for this customer go first; deciding again at ${utc(until)}`,
+    };
   }
 
   /** When quiet hours hold a message due at `at` in `zone`, the local time they end; else undefined. */
