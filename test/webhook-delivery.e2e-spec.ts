@@ -112,6 +112,15 @@ describe('webhook delivery (e2e)', () => {
     expect(await f.attempts(id)).toEqual([
       expect.objectContaining({ attempt: 1, outcome: 'sent', smtp_code: 200, response: 'HTTP 200: ok' }),
     ]);
+    // In the message log beside email.
+    const logged = await f.api<Record<string, unknown>>('GET', `/v1/messages/${id}`, await t.keyFor(Role.Ops));
+    expect(logged.body).toMatchObject({
+      channel: 'webhook',
+      webhookUrl: url('/ok'),
+      templateKey: null,
+      status: 'sent',
+      attemptLog: [expect.objectContaining({ attempt: 1, outcome: 'sent', smtpCode: 200 })],
+    });
   });
 
   it('retries a 500 with backoff and is done after the 200: one retry, same body and key', async () => {

@@ -13,7 +13,8 @@ import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
  * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
- * `suppressed`; marketing consent: `skipped`), then render, send, record. Every outcome belongs
+ * `suppressed`; marketing consent: `skipped`; the sending policy for marketing: `deferred` or
+ * `skipped`, see SendingPolicy), then render, send, record. Every outcome belongs
  * to its message: a template or address problem fails that message with a stored reason and the
  * batch goes on.
  *
