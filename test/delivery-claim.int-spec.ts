@@ -1,5 +1,5 @@
 import { dataSourceOptions } from '@kizuna/database';
-import { DeliveryRepository, MessageLogRepository, OutboxRepository } from '@kizuna/messaging';
+import { DeliveryRepository, MessageLogRepository, OutboxRepository, SendingPolicy } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -64,6 +64,90 @@ describe('delivery claim', () => {
     expect(await repo.isPaused()).toBe(true);
     await db.query(`UPDATE settings SET value = '{"paused": false}'`);
     expect(await repo.claim(10, 60)).toHaveLength(2);
+  });
+
+  it('lets only one of two workers pass a frequency cap for one customer at the same moment', async () => {
+    const policy = new SendingPolicy({
+      frequencyCaps: [{ limit: 1, windowMs: 3_600_000 }],
+      quietHours: undefined,
+      defaultTimeZone: 'UTC',
+    });
+    await enqueue(2);
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [one, two] = await a!.claim(10, 60);
+    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
+      policy.decide({
+        category: 'marketing',
+        whenCapped: 'defer',
+        timeZone: null,
+        recentMarketing: recent,
+        higherPriorityDue,
+        now,
+      });
+    const decisions = await Promise.all([
+      a!.applySendingPolicy(one!, policy.lookbackMs, decide),
+      b!.applySendingPolicy(two!, policy.lookbackMs, decide),
+    ]);
+    expect(decisions.map((d) => d.action).sort()).toEqual(['defer', 'send']);
+    expect(
+      await db.query(`SELECT status, count(*)::int AS n FROM outbox_messages GROUP BY status ORDER BY status`),
+    ).toEqual([
+      { status: 'deferred', n: 1 },
+      { status: 'sending', n: 1 },
+    ]);
+    // Given back (a temporary SMTP failure), the cleared message no longer counts.
+    const cleared = decisions[0].action === 'send' ? one! : two!;
+    await a!.recordAttempt(cleared.id, await a!.startAttempt(cleared.id, undefined), {
+      outcome: 'deferred',
+      code: 451,
+      response: '451 try later',
+      retryAt: new Date(),
+    });
+    const [again] = await a!.claim(10, 60);
+    expect(await a!.applySendingPolicy(again!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
+  });
+
+  it('makes a lower-priority message wait while a higher-priority one of the customer is due and undecided', async () => {
+    const policy = new SendingPolicy({
+      frequencyCaps: [{ limit: 1, windowMs: 3_600_000 }],
+      quietHours: undefined,
+      defaultTimeZone: 'UTC',
+    });
+    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
+      policy.decide({
+        category: 'marketing',
+        whenCapped: 'defer',
+        timeZone: null,
+        recentMarketing: recent,
+        higherPriorityDue,
+        now,
+      });
+    const outbox = new OutboxRepository();
+    await dataSources[0]!.transaction((tx) =>
+      outbox.enqueue(tx, [
+        { effectKey: 'low', customerUuid, channel: 'email', templateKey: 't', category: 'marketing', payload: {} },
+        {
+          effectKey: 'high',
+          customerUuid,
+          channel: 'email',
+          templateKey: 't',
+          category: 'marketing',
+          payload: {},
+          priority: 5,
+        },
+      ]),
+    );
+    // Two workers: one holds the high-priority message, the other the low one, and decides first.
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [high] = await a!.claim(1, 60);
+    const [low] = await b!.claim(1, 60);
+    expect([high!.priority, low!.priority]).toEqual([5, 0]);
+    const waiting = await b!.applySendingPolicy(low!, policy.lookbackMs, decide);
+    expect(waiting).toMatchObject({
+      action: 'defer',
+      reason: expect.stringMatching(/^frequency cap: 1 higher-priority message\(s\) for this customer go first;/),
+    });
+    expect(await a!.applySendingPolicy(high!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
   });
 
   it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {

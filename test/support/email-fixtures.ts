@@ -1,4 +1,4 @@
-import { OutboxRepository, type MessageCategory } from '@kizuna/messaging';
+import { OutboxRepository, type MessageCategory, type NewOutboxMessage } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { waitFor, type TestApp } from './test-app';
 
@@ -79,12 +79,15 @@ export class EmailFixtures {
     templateKey: string,
     payload: Record<string, unknown>,
     category: MessageCategory = 'marketing',
+    extra: Pick<NewOutboxMessage, 'priority' | 'whenCapped'> = {},
   ): Promise<string> {
     const effectKey = `test:${templateKey}:${++this.seq}:${Date.now()}`;
     await this.t.app
       .get(DataSource)
       .transaction((tx) =>
-        this.outbox.enqueue(tx, [{ effectKey, customerUuid, channel: 'email', templateKey, category, payload }]),
+        this.outbox.enqueue(tx, [
+          { effectKey, customerUuid, channel: 'email', templateKey, category, payload, ...extra },
+        ]),
       );
     const [row] = await this.t.db.query<{ id: string }>('SELECT id FROM outbox_messages WHERE effect_key = $1', [
       effectKey,

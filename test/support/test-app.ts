@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_TOKEN_SECRET = 'test-token-signing-secret-0123456789abcdef';
+export const TEST_WEBHOOK_SECRET = 'test-webhook-signing-secret-0123456789abcdef';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -41,6 +42,11 @@ export async function startTestApp(
     TOKEN_SIGNING_SECRET: TEST_TOKEN_SECRET,
     // Nothing a test does is written under the checkout's ./var/mail unless it asks.
     MAIL_DIR: path.join(os.tmpdir(), 'kizuna-test-mail'),
+    // No sending policy unless a test asks for one: mail to one customer back to back, at any
+    // hour of the day, must not be held by caps or quiet hours meant for production.
+    FREQUENCY_CAP_RULES: '',
+    QUIET_HOURS: '',
+    WEBHOOK_SIGNING_SECRET: TEST_WEBHOOK_SECRET,
     ...options.env,
   });
   const logger = createRootLogger(config.log.level);

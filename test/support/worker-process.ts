@@ -18,6 +18,8 @@ export class WorkerProcess {
         DATABASE_URL: databaseUrl,
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         WORKER_POLL_INTERVAL_MS: '50',
+        FREQUENCY_CAP_RULES: '',
+        QUIET_HOURS: '',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

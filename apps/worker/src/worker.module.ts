@@ -14,10 +14,11 @@ import { MaintenanceJobs } from './maintenance.jobs';
 import { SegmentJobs } from './segment.jobs';
 import { TimerPoller } from './timer.poller';
 import { TimerProcessor } from './timer.processor';
+import { WebhookPoller } from './webhook.poller';
 
 /**
  * Background processing: the inbox (profiles, journeys, segments), due journey timers, segment
- * rechecks, email delivery, and scheduled housekeeping. Expects ConfigModule, ClockModule and
+ * rechecks, email and webhook delivery, and scheduled housekeeping. Expects ConfigModule, ClockModule and
  * DatabaseModule from the process that hosts it (see bootstrap.ts).
  */
 @Module({
@@ -36,6 +37,7 @@ import { TimerProcessor } from './timer.processor';
     TimerProcessor,
     TimerPoller,
     DeliveryPoller,
+    WebhookPoller,
     MaintenanceJobs,
     EmailMaintenanceJobs,
     SegmentJobs,

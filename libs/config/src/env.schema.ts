@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone, parseFrequencyCapRules, parseQuietHours, type Parsed } from './sending-policy.config';
 
 /**
  * Every environment variable Kizuna reads, with its default. config/.env.example documents the
@@ -6,6 +7,17 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** Text checked by a parser; the typed config parses it again (the example file shows the text). */
+const parsedText = (parse: (text: string) => Parsed<unknown>, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((text, ctx) => {
+      const result = parse(text);
+      if (!result.ok) {
+        ctx.addIssue({ code: 'custom', message: result.message });
+      }
+    });
 const optionalString = z
   .string()
   .optional()
@@ -96,12 +108,25 @@ export const envSchema = z
     DELIVERY_GIVE_UP_SECONDS: positiveInt.default(172_800),
     DELIVERY_LEASE_SECONDS: positiveInt.min(10).default(300),
     MESSAGE_CONTENT_RETENTION_DAYS: positiveInt.default(90),
+
+    FREQUENCY_CAP_RULES: parsedText(parseFrequencyCapRules, '1/PT16H,3/P7D'),
+    QUIET_HOURS: parsedText(parseQuietHours, '21:00-08:00'),
+    DEFAULT_TIMEZONE: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC, Europe/Berlin or Asia/Tokyo'),
+    WEBHOOK_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     // Unsubscribe, open and click links are signed with it: a guessable or per-process secret in
     // production would let anyone forge them, or break every link on restart.
     if (env.NODE_ENV === 'production' && env.TOKEN_SIGNING_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_SIGNING_SECRET'], message: 'is required in production' });
+    }
+    // Receivers verify webhook bodies with it; the same reasons as TOKEN_SIGNING_SECRET.
+    if (env.NODE_ENV === 'production' && env.WEBHOOK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SIGNING_SECRET'], message: 'is required in production' });
     }
     if (env.SMTP_URL !== undefined && env.MAIL_FROM.endsWith('.invalid')) {
       ctx.addIssue({

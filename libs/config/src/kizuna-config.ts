@@ -1,5 +1,12 @@
 import path from 'node:path';
 import type { Env } from './env.schema';
+import {
+  parseFrequencyCapRules,
+  parseQuietHours,
+  type FrequencyCapRule,
+  type Parsed,
+  type QuietHours,
+} from './sending-policy.config';
 
 /** The typed, nested configuration every part of Kizuna is given. Built once at boot. */
 export class KizunaConfig {
@@ -46,6 +53,20 @@ export class KizunaConfig {
     leaseSeconds: number;
     /** Rendered HTML and text of finished messages are dropped after this; the log row stays. */
     contentRetentionDays: number;
+  };
+  /** Applied to marketing email at send time; transactional mail bypasses it. */
+  readonly sendingPolicy: {
+    frequencyCaps: FrequencyCapRule[];
+    /** Unset: no quiet hours. */
+    quietHours: QuietHours | undefined;
+    /** For customers without a (valid) profile time zone. */
+    defaultTimeZone: string;
+  };
+  readonly webhooks: {
+    /** Signs every webhook body (X-Kizuna-Signature). Unset outside production: see WebhookSigner. */
+    signingSecret: string | undefined;
+    developmentSecretFile: string;
+    timeoutMs: number;
   };
 
   constructor(env: Env) {
@@ -95,5 +116,23 @@ export class KizunaConfig {
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
       contentRetentionDays: env.MESSAGE_CONTENT_RETENTION_DAYS,
     };
+    this.sendingPolicy = {
+      frequencyCaps: parsed(parseFrequencyCapRules(env.FREQUENCY_CAP_RULES)),
+      quietHours: parsed(parseQuietHours(env.QUIET_HOURS)),
+      defaultTimeZone: env.DEFAULT_TIMEZONE,
+    };
+    this.webhooks = {
+      signingSecret: env.WEBHOOK_SIGNING_SECRET,
+      developmentSecretFile: path.resolve('./var/webhook-signing.secret'),
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    };
   }
+}
+
+/** The schema has validated the text already. */
+function parsed<T>(result: Parsed<T>): T {
+  if (!result.ok) {
+    throw new Error(`unreachable: validated configuration failed to parse: ${result.message}`);
+  }
+  return result.value;
 }

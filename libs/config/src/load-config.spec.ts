@@ -53,6 +53,7 @@ describe('loadConfig', () => {
       SHOP_CURRENCY: 'JPY',
       WORKER_BATCH_SIZE: '50',
       TOKEN_SIGNING_SECRET: 's'.repeat(32),
+      WEBHOOK_SIGNING_SECRET: 'w'.repeat(32),
       SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
       MAIL_FROM: 'shop@example.com',
       DELIVERY_RETRY_BASE_MS: '5000',
@@ -113,9 +114,13 @@ describe('loadConfig', () => {
     );
   });
 
-  it('requires TOKEN_SIGNING_SECRET in production, and never echoes it', () => {
+  it('requires TOKEN_SIGNING_SECRET and WEBHOOK_SIGNING_SECRET in production, and never echoes them', () => {
     expect(configError({ NODE_ENV: 'production', PUBLIC_URL: 'https://k.example.com' }).problems).toEqual([
       'TOKEN_SIGNING_SECRET: is required in production',
+      'WEBHOOK_SIGNING_SECRET: is required in production',
+    ]);
+    expect(configError({ WEBHOOK_SIGNING_SECRET: 'short' }).problems).toEqual([
+      'WEBHOOK_SIGNING_SECRET: must be at least 32 characters (got "***")',
     ]);
     const short = configError({ TOKEN_SIGNING_SECRET: 'too-short-secret' });
     expect(short.problems).toEqual(['TOKEN_SIGNING_SECRET: must be at least 32 characters (got "***")']);
@@ -124,9 +129,35 @@ describe('loadConfig', () => {
       'MAIL_FROM: must be a real sender address when SMTP_URL is set',
     ]);
     expect(
-      configError({ NODE_ENV: 'production', TOKEN_SIGNING_SECRET: 's'.repeat(32), PUBLIC_URL: 'http://k.example.com' })
-        .problems,
+      configError({
+        NODE_ENV: 'production',
+        TOKEN_SIGNING_SECRET: 's'.repeat(32),
+        WEBHOOK_SIGNING_SECRET: 'w'.repeat(32),
+        PUBLIC_URL: 'http://k.example.com',
+      }).problems,
     ).toEqual(['PUBLIC_URL: must be an https:// URL in production (got "http://k.example.com")']);
+  });
+
+  it('reads the sending policy, and refuses rules it cannot read', () => {
+    expect(loadConfig({}).sendingPolicy).toEqual({
+      frequencyCaps: [
+        { limit: 1, windowMs: 16 * 3_600_000 },
+        { limit: 3, windowMs: 7 * 86_400_000 },
+      ],
+      quietHours: { start: 21 * 3600, end: 8 * 3600, text: '21:00-08:00' },
+      defaultTimeZone: 'UTC',
+    });
+    expect(loadConfig({ FREQUENCY_CAP_RULES: '', QUIET_HOURS: '' }).sendingPolicy).toMatchObject({
+      frequencyCaps: [],
+      quietHours: undefined,
+    });
+    expect(
+      configError({ FREQUENCY_CAP_RULES: '1 per day', QUIET_HOURS: '21-8', DEFAULT_TIMEZONE: 'Tokyo' }).problems,
+    ).toEqual([
+      'FREQUENCY_CAP_RULES: "1 per day" is not <count>/<ISO-8601 duration>; write rules like 1/PT16H,3/P7D (got "1 per day")',
+      'QUIET_HOURS: must be HH:MM-HH:MM (24 h, local time), e.g. 21:00-08:00, or empty (got "21-8")',
+      'DEFAULT_TIMEZONE: must be an IANA time zone such as UTC, Europe/Berlin or Asia/Tokyo (got "Tokyo")',
+    ]);
   });
 
   it('treats blank optional variables as unset', () => {

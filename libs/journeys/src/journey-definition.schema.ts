@@ -141,6 +141,8 @@ const sendStep = z.strictObject({
   channel: z.literal('email').default('email'),
   template: z.string().min(1).max(200),
   category: z.enum(['marketing', 'transactional']),
+  /** When a frequency cap holds the message at send time: wait until allowed, or drop it (logged as skipped). */
+  whenCapped: z.enum(['defer', 'skip']).default('defer'),
   next: stepId.optional(),
 });
 
@@ -190,6 +192,11 @@ export const journeyDefinitionSchema = z.strictObject({
     .default({ mode: 'whenNotActive' }),
   /** Share of entrants (0-0.5) held out: they go through the journey but are sent nothing. */
   holdout: z.number().min(0).max(0.5).default(0),
+  /**
+   * Higher goes first when a customer's marketing email from several journeys is held by a
+   * frequency cap and comes due together (the outbox claims by priority).
+   */
+  priority: z.number().int().min(-1000).max(1000).default(0),
   /** Time zone for `until` waits when the customer has none. */
   timeZone: z.string().default('UTC'),
   exit: z.array(z.union([eventMatch, z.strictObject({ leftSegment: z.string().min(1) })])).default([]),

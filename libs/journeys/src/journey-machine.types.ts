@@ -34,7 +34,16 @@ export interface JourneyEvent {
 
 /** What a machine asks the shell to do, in order. */
 export type JourneyEffect =
-  | { kind: 'send'; stepId: string; channel: 'email'; template: string; category: 'marketing' | 'transactional' }
+  | {
+      kind: 'send';
+      stepId: string;
+      channel: 'email';
+      template: string;
+      category: 'marketing' | 'transactional';
+      whenCapped: 'defer' | 'skip';
+      /** The journey's priority (its definition version's). */
+      priority: number;
+    }
   | { kind: 'webhook'; stepId: string; url: string }
   | { kind: 'updateProfile'; stepId: string; attribute: string; value: string | number | boolean | null };
 

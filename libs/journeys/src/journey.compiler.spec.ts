@@ -100,6 +100,16 @@ describe('journey compiler: validation points at the step', () => {
       'steps[0].event: event names starting with "xstate." are reserved',
     ],
     ['holdout too big', journey([send], { holdout: 0.9 }), 'holdout: Too big: expected number to be <=0.5'],
+    [
+      'bad whenCapped',
+      journey([{ ...send, whenCapped: 'drop' } as never]),
+      'steps[0].whenCapped: Invalid option: expected one of "defer"|"skip"',
+    ],
+    [
+      'fractional priority',
+      journey([send], { priority: 1.5 }),
+      'priority: Invalid input: expected int, received number',
+    ],
   ])('%s', async (_name, definition, expected) => {
     expect(await rejection(definition)).toContain(expected);
   });
@@ -398,6 +408,32 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
     }
     expect(step.exitReason).toBe(row.expect.exitReason);
     expect(step.timersToCancel).toEqual(row.expect.cancels ?? []);
+  });
+
+  it("send effects carry the step's whenCapped (default defer) and the journey's priority (default 0)", async () => {
+    const start = async (extra: Partial<JourneyDefinitionInput>, step: JourneyDefinitionInput['steps'][number]) =>
+      startInstance(await compileJourney(journey([step], extra), options), {
+        journeyId: JOURNEY,
+        customerUuid: CUSTOMER,
+        key: null,
+        trigger: { name: 'x', properties: {} },
+        at: T0,
+        facts: NO_FACTS,
+      }).effects;
+    expect(await start({}, remind)).toEqual([
+      {
+        kind: 'send',
+        stepId: 'remind',
+        channel: 'email',
+        template: 'reminder',
+        category: 'marketing',
+        whenCapped: 'defer',
+        priority: 0,
+      },
+    ]);
+    expect(await start({ priority: 10 }, { ...remind, whenCapped: 'skip' })).toEqual([
+      expect.objectContaining({ whenCapped: 'skip', priority: 10 }),
+    ]);
   });
 
   it('a random split is deterministic per customer and journey and follows the weights', async () => {

@@ -56,6 +56,8 @@ const ACTION_PARAMS = {
     channel: z.literal('email'),
     template: z.string().min(1),
     category: z.enum(['marketing', 'transactional']),
+    whenCapped: z.enum(['defer', 'skip']),
+    priority: z.number().int(),
   }),
   webhook: z.strictObject({ stepId: z.string(), url: z.url() }),
   updateProfile: z.strictObject({
@@ -346,7 +348,14 @@ function buildMachine(definition: JourneyDefinition): CompiledJourney {
       case 'send':
         entry.push({
           type: 'send',
-          params: { stepId: step.id, channel: step.channel, template: step.template, category: step.category },
+          params: {
+            stepId: step.id,
+            channel: step.channel,
+            template: step.template,
+            category: step.category,
+            whenCapped: step.whenCapped,
+            priority: definition.priority,
+          },
         });
         node.always = [{ target: to(step.next) }];
         break;

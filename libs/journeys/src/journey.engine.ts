@@ -81,6 +81,8 @@ function interpret(
           channel: 'email',
           template: String(p.template),
           category: p.category === 'transactional' ? 'transactional' : 'marketing',
+          whenCapped: p.whenCapped === 'skip' ? 'skip' : 'defer',
+          priority: typeof p.priority === 'number' ? p.priority : 0,
         });
         break;
       case 'webhook':

@@ -173,6 +173,8 @@ export class JourneyRuntime {
             category: effect.category,
             payload: effectPayload(instance),
             origin,
+            priority: effect.priority,
+            whenCapped: effect.whenCapped,
             notBefore: now,
           });
           break;

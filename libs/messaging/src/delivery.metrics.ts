@@ -14,3 +14,10 @@ export const possiblyDuplicated = new Counter({
   help: 'Messages found mid-send after a crash and sent again; the first attempt may have been delivered',
   registers: [metricsRegistry],
 });
+
+export const webhooksDelivered = new Counter({
+  name: 'kizuna_webhook_outcomes_total',
+  help: 'Outcomes of webhook delivery attempts (sent, deferred, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

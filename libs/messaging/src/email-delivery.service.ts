@@ -7,12 +7,14 @@ import { MailTransport, type OutgoingMail } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
 import { checkRecipient, singleLine } from './recipient.util';
+import { SendingPolicy } from './sending-policy';
 import { SuppressionRepository } from './suppression.repository';
 import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
  * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
- * `suppressed`; marketing consent: `skipped`), then render, send, record. Every outcome belongs
+ * `suppressed`; marketing consent: `skipped`; the sending policy for marketing: `deferred` or
+ * `skipped`, see SendingPolicy), then render, send, record. Every outcome belongs
  * to its message: a template or address problem fails that message with a stored reason and the
  * batch goes on.
  *
@@ -33,6 +35,7 @@ export class EmailDeliveryService {
     private readonly links: MessageLinks,
     private readonly config: KizunaConfig,
     private readonly clock: Clock,
+    private readonly policy: SendingPolicy,
   ) {
     this.fromDomain = config.mail.from.address.split('@')[1]!;
   }
@@ -41,19 +44,27 @@ export class EmailDeliveryService {
   async processBatch(): Promise<number> {
     const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
     const claimed = await this.repository.claim(batchSize, leaseSeconds);
+    // One customer's messages go one after the other, in claim order (priority first), so the
+    // sending policy sees the higher-priority message sent before it decides on the next.
+    const groups = new Map<string, ClaimedMessage[]>();
+    for (const message of claimed) {
+      groups.set(message.customerUuid, [...(groups.get(message.customerUuid) ?? []), message]);
+    }
+    const byCustomer = [...groups.values()];
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
-        const message = claimed[next++]!;
-        try {
-          await this.deliver(message);
-        } catch (error) {
-          // Only the database can fail here; the lease brings the message back later.
-          this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
+      while (next < byCustomer.length) {
+        for (const message of byCustomer[next++]!) {
+          try {
+            await this.deliver(message);
+          } catch (error) {
+            // Only the database can fail here; the lease brings the message back later.
+            this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
+          }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, byCustomer.length) }, worker));
     return claimed.length;
   }
 
@@ -81,6 +92,32 @@ export class EmailDeliveryService {
     // Policy (not the suppression list): the profile's marketing consent.
     if (message.category === 'marketing' && message.customer.consent === 'unsubscribed') {
       return this.end(message, 'skipped', 'no marketing consent: the customer unsubscribed');
+    }
+    // Frequency caps and quiet hours (marketing only), decided now with the customer locked.
+    if (message.category === 'marketing' && this.policy.active) {
+      const decision = await this.repository.applySendingPolicy(
+        message,
+        this.policy.lookbackMs,
+        (recent, higherPriorityDue, now) =>
+          this.policy.decide({
+            category: message.category,
+            whenCapped: message.whenCapped,
+            timeZone: message.customer.timezone,
+            recentMarketing: recent,
+            higherPriorityDue,
+            now,
+          }),
+      );
+      if (decision.action !== 'send') {
+        const status = decision.action === 'defer' ? 'deferred' : 'skipped';
+        emailsDelivered.inc({ outcome: status });
+        this.logger.log({
+          msg: `message ${status} by the sending policy`,
+          messageId: message.id,
+          reason: decision.reason,
+        });
+        return;
+      }
     }
     let mail: OutgoingMail;
     let stored: { locale: string; templateVersion: number } | undefined;

@@ -1,4 +1,4 @@
-export { DeliveryRepository, type ClaimedMessage } from './delivery.repository';
+export { DeliveryRepository, type ClaimedMessage, type ClaimedWebhook } from './delivery.repository';
 export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
 export { EmailModule } from './email.module';
 export { EngagementService, type PreferencePage } from './engagement.service';
@@ -23,9 +23,19 @@ export { MessageRenderError, MessageRenderer, type RecipientProfile, type Render
 export { MessagesService, type MessagePage } from './messages.service';
 export { MessagingErrorCode, MessagingException } from './messaging.exception';
 export { MessagingModule } from './messaging.module';
-export type { Channel, EffectOrigin, MessageCategory, NewOutboxMessage, OutboxStatus } from './outbox-message';
+export type {
+  Channel,
+  EffectOrigin,
+  MessageCategory,
+  NewOutboxMessage,
+  OutboxStatus,
+  WhenCapped,
+} from './outbox-message';
 export { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
+export { SendingPolicy, type PolicyDecision, type PolicyInput, type SendingPolicySettings } from './sending-policy';
 export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
 export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
 export { TemplateCatalog } from './template-catalog';
+export { WebhookDeliveryService } from './webhook-delivery.service';
+export { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
 export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SENDING_SETTING } from './delivery.repository';
-import type { MessageCategory, OutboxStatus } from './outbox-message';
+import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from './outbox-message';
 import { OUTBOX_CHANNEL } from './outbox.repository';
 
 export interface MessageFilter {
@@ -21,8 +21,14 @@ export interface MessageSummary {
   id: string;
   effectKey: string;
   customerId: string | null;
+  channel: Channel;
   category: MessageCategory;
   templateKey: string | null;
+  /** Webhook calls: where to. */
+  webhookUrl: string | null;
+  /** The journey's priority, and what a frequency cap does to it. */
+  priority: number;
+  whenCapped: WhenCapped;
   journeyId: string | null;
   stepId: string | null;
   status: OutboxStatus;
@@ -61,15 +67,20 @@ export interface SendingState {
   changedBy: string | null;
 }
 
-const SUMMARY_COLUMNS = `o.id, o.effect_key, c.customer_id, o.category, o.template_key, o.journey_id, o.step_id, o.status,
+const SUMMARY_COLUMNS = `o.id, o.effect_key, c.customer_id, o.channel, o.category, o.template_key, o.webhook_url,
+  o.priority, o.when_capped, o.journey_id, o.step_id, o.status,
   o.status_reason, o.recipient, o.subject, o.attempts, o.not_before, o.created_at, o.sent_at`;
 
 type SummaryRow = {
   id: string;
   effect_key: string;
   customer_id: string | null;
+  channel: Channel;
   category: MessageCategory;
   template_key: string | null;
+  webhook_url: string | null;
+  priority: number;
+  when_capped: WhenCapped;
   journey_id: string | null;
   step_id: string | null;
   status: OutboxStatus;
@@ -86,8 +97,12 @@ const toSummary = (r: SummaryRow): MessageSummary => ({
   id: r.id,
   effectKey: r.effect_key,
   customerId: r.customer_id,
+  channel: r.channel,
   category: r.category,
   templateKey: r.template_key,
+  webhookUrl: r.webhook_url,
+  priority: r.priority,
+  whenCapped: r.when_capped,
   journeyId: r.journey_id,
   stepId: r.step_id,
   status: r.status,

@@ -1,5 +1,7 @@
 export type Channel = 'email' | 'webhook';
 export type MessageCategory = 'marketing' | 'transactional';
+/** What a send step asked for when a frequency cap holds its message. */
+export type WhenCapped = 'defer' | 'skip';
 export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'suppressed' | 'skipped';
 
 /** Where an effect came from, for the message log and per-journey counts. */
@@ -19,8 +21,10 @@ export type NewOutboxMessage = {
   /** Data the template or webhook body is built from (trigger event properties, etc.). Plain JSON. */
   payload: Record<string, unknown>;
   origin?: EffectOrigin;
-  /** Higher goes first when a frequency cap allows only some. */
+  /** Higher goes first when a frequency cap allows only some (the journey's priority). */
   priority?: number;
+  /** A frequency cap defers the message until allowed (default) or skips it. */
+  whenCapped?: WhenCapped;
   /** Earliest delivery time; defaults to now. */
   notBefore?: Date;
 } & ({ channel: 'email'; templateKey: string } | { channel: 'webhook'; webhookUrl: string });

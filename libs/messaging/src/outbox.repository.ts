@@ -17,13 +17,14 @@ export class OutboxRepository {
     }
     const rows: Array<{ effect_key: string }> = await tx.query(
       `INSERT INTO outbox_messages (effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
-                                    journey_id, journey_version, instance_id, step_id, priority, not_before)
+                                    journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped)
        SELECT m.effect_key, m.customer_uuid, m.channel, m.category, m.template_key, m.webhook_url, m.payload::jsonb,
-              m.journey_id, m.journey_version, m.instance_id, m.step_id, m.priority, COALESCE(m.not_before, now())
+              m.journey_id, m.journey_version, m.instance_id, m.step_id, m.priority, COALESCE(m.not_before, now()),
+              m.when_capped
          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::uuid[], $9::int[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[])
+                     $8::uuid[], $9::int[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[], $14::text[])
            AS m(effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
-                journey_id, journey_version, instance_id, step_id, priority, not_before)
+                journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped)
         ORDER BY m.effect_key
        ON CONFLICT (effect_key) DO NOTHING
        RETURNING effect_key`,
@@ -41,6 +42,7 @@ export class OutboxRepository {
         messages.map((m) => m.origin?.stepId ?? null),
         messages.map((m) => m.priority ?? 0),
         messages.map((m) => m.notBefore?.toISOString() ?? null),
+        messages.map((m) => m.whenCapped ?? 'defer'),
       ],
     );
     if (rows.length > 0) {

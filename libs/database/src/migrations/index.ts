@@ -3,6 +3,7 @@ import { Outbox1763800000000 } from './1763800000000-outbox';
 import { Journeys1763900000000 } from './1763900000000-journeys';
 import { Email1764000000000 } from './1764000000000-email';
 import { Segments1764100000000 } from './1764100000000-segments';
+import { SendingPolicy1764200000000 } from './1764200000000-sending-policy';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Journeys1763900000000,
   Email1764000000000,
   Segments1764100000000,
+  SendingPolicy1764200000000,
 ];
