@@ -44,6 +44,7 @@ const EXPECTED: Record<string, string> = {
   'DELETE /v1/segments/:id': 'marketer',
   'GET /v1/segments/:id/count': 'marketer',
   'GET /v1/segments/:id/members': 'marketer',
+  'POST /v1/reference/install': 'marketer',
   'POST /v1/templates': 'marketer',
   'GET /v1/templates': 'marketer',
   'GET /v1/templates/:id': 'marketer',
