@@ -65,6 +65,7 @@ const EXPECTED: Record<string, string> = {
   'POST /u/:token': 'signed',
   'GET /t/o/:token': 'signed',
   'GET /t/c/:token': 'signed',
+  'GET /n/:token': 'signed',
 };
 
 interface Route {
