@@ -55,7 +55,7 @@ describe('kizuna CLI', () => {
     expect(first).toMatch(/^created\s+journey\s+Cart abandonment$/m);
     expect(first).toMatch(/^created\s+segment\s+dormant-90d$/m);
     const journeys = await t.db.query<{ status: string }>('SELECT status FROM journeys');
-    expect(journeys.map((j) => j.status)).toEqual(['active', 'active', 'active']);
+    expect(journeys.map((j) => j.status)).toEqual(['active', 'active', 'active', 'active']);
     const [grace] = await t.db.query<{ duration: string }>(
       `SELECT v.definition->'steps'->0->>'duration' AS duration FROM journey_versions v
          JOIN journeys j ON j.id = v.journey_id WHERE j.name = 'Cart abandonment'`,

@@ -43,12 +43,14 @@ describe('reference journeys: cart abandonment (e2e)', () => {
     expect(first.items.filter((i) => i.kind === 'journey').map((i) => i.name)).toEqual([
       'Cart abandonment',
       'Post-purchase follow-up',
+      'Win-back VIP (dormant 45 days)',
       'Win-back (dormant 90 days)',
     ]);
     const journeys = await t.db.query<{ name: string; status: string; active_version: number }>(
       'SELECT name, status, active_version FROM journeys ORDER BY name',
     );
     expect(journeys.map((j) => [j.status, j.active_version])).toEqual([
+      ['active', 1],
       ['active', 1],
       ['active', 1],
       ['active', 1],
@@ -105,9 +107,11 @@ describe('reference journeys: cart abandonment (e2e)', () => {
     const viaApi = (await api.json()) as InstallReport;
     expect(viaApi.items.filter((i) => i.outcome === 'edited').map((i) => `${i.kind}:${i.name}`)).toEqual([
       'segment:dormant-90d',
+      'segment:vip-dormant-45d',
       'template:cross-sell',
       'journey:Cart abandonment',
       'journey:Post-purchase follow-up',
+      'journey:Win-back VIP (dormant 45 days)',
       'journey:Win-back (dormant 90 days)',
     ]);
   });

@@ -112,4 +112,29 @@ describe('reference journeys: win-back of dormant customers (e2e)', () => {
     });
     expect(exits).toHaveLength(1);
   });
+
+  it('VIPs are missed sooner (their own N: 45 days) and take the VIP path, not the regular one', async () => {
+    const vera: Customer = { id: 'c-vera', email: 'vera@example.test', locale: 'en-US', firstName: 'Vera' };
+    for (let i = 1; i <= 5; i++) {
+      await shop.event('order.placed', vera, { orderId: `o-vera-${i}`, total: 30, currency: 'USD', items: [] });
+    }
+    const lastOrderAt = Date.now();
+    const vipWinBack = 'Win-back VIP (dormant 45 days)';
+    await waitFor(
+      async () => ((await shop.instances(vera, vipWinBack))[0]?.status === 'completed' ? true : undefined),
+      15_000,
+      'the VIP win-back to complete',
+    );
+    const [entered] = await shop
+      .events(vera, 'segment.entered')
+      .then((rows) => rows.filter((e) => e.properties.segment === 'vip-dormant-45d'));
+    expect(entered!.occurred_at.getTime()).toBeGreaterThanOrEqual(lastOrderAt + NINETY_DAYS_MS / 2 - 1_000);
+    expect(entered!.occurred_at.getTime()).toBeLessThan(lastOrderAt + NINETY_DAYS_MS);
+    expect(await winBackMails(vera)).toEqual(['win-back-we-miss-you', 'win-back-incentive']);
+    // Past the regular 90 days: VIPs are not in dormant-90d, so the regular journey never starts.
+    await sleep(NINETY_DAYS_MS / 2 + 1_500);
+    expect(await membership(vera)).toBeUndefined();
+    expect(await shop.instances(vera, 'Win-back (dormant 90 days)')).toEqual([]);
+    expect(await winBackMails(vera)).toEqual(['win-back-we-miss-you', 'win-back-incentive']);
+  });
 });

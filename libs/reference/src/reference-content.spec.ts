@@ -3,7 +3,13 @@ import { loadReferenceContent, scaleDuration, scaleDurations } from './reference
 describe('reference content', () => {
   it('loads the segments, templates (layouts and partials first) and the three journeys', () => {
     const content = loadReferenceContent();
-    expect(content.segments.map((s) => s.key)).toEqual(['first-time-buyers', 'repeat-buyers', 'vip', 'dormant-90d']);
+    expect(content.segments.map((s) => s.key)).toEqual([
+      'first-time-buyers',
+      'repeat-buyers',
+      'vip',
+      'dormant-90d',
+      'vip-dormant-45d',
+    ]);
     expect(content.templates.slice(0, 2).map((t) => t.kind)).toEqual(['layout', 'partial']);
     for (const template of content.templates) {
       expect(Object.keys(template.variants).sort()).toEqual(['en', 'ja']);
@@ -11,6 +17,7 @@ describe('reference content', () => {
     expect(content.journeys.map((j) => j.file)).toEqual([
       'cart-abandonment.yaml',
       'post-purchase.yaml',
+      'win-back-vip.yaml',
       'win-back.yaml',
     ]);
   });

@@ -30,8 +30,8 @@ export class SegmentEvaluationJobs {
         byCustomer.set(d.customerUuid, (byCustomer.get(d.customerUuid) ?? new Set()).add(d.segmentId));
       }
       const active = await this.segments.active(tx);
+      // The claim row-locked these customers already.
       for (const [customerUuid, ids] of byCustomer) {
-        await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerUuid]);
         await this.membership.refresh(tx, customerUuid, now, { segments: active.filter((s) => ids.has(s.id)) });
       }
       return due.length;
