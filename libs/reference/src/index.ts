@@ -15,3 +15,5 @@ export {
   type InstallReport,
 } from './reference-installer.service';
 export { ReferenceModule } from './reference.module';
+export { DEFAULT_DEMO, ShopDemo, type ShopDemoOptions } from './shop-demo';
+export { ShopDemoRepository, type DemoSummary } from './shop-demo.repository';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { EventIngestService } from '@kizuna/events';
+import { EventIngestService, EventsErrorCode, EventsException } from '@kizuna/events';
 import { LinkTokenSigner, type RecipientProfile } from '@kizuna/messaging';
 
 export const NPS_SCORES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
@@ -84,17 +84,24 @@ export class NpsSurvey {
    * link twice is one answer; a different score later is a new answer (journeys take the first).
    */
   async record(answer: NpsAnswer): Promise<void> {
-    await this.ingest.ingest('system', [
-      {
-        path: 'nps.responded',
-        input: {
-          name: 'nps.responded',
-          ...(answer.customerId !== null ? { customerId: answer.customerId } : { email: answer.email }),
-          messageId: `nps:${answer.journeyId}:${answer.instanceKey}:${answer.score}`,
-          traits: { npsScore: answer.score },
-          properties: { score: answer.score, journeyId: answer.journeyId, instanceKey: answer.instanceKey },
+    try {
+      await this.ingest.ingest('system', [
+        {
+          path: 'nps.responded',
+          input: {
+            name: 'nps.responded',
+            ...(answer.customerId !== null ? { customerId: answer.customerId } : { email: answer.email }),
+            messageId: `nps:${answer.journeyId}:${answer.instanceKey}:${answer.score}`,
+            traits: { npsScore: answer.score },
+            properties: { score: answer.score, journeyId: answer.journeyId, instanceKey: answer.instanceKey },
+          },
         },
-      },
-    ]);
+      ]);
+    } catch (error) {
+      // The same link followed again (its event carries a new timestamp): already recorded.
+      if (!(error instanceof EventsException && error.code === EventsErrorCode.IdempotencyConflict)) {
+        throw error;
+      }
+    }
   }
 }
