@@ -92,6 +92,9 @@ describe('reference journeys: post-purchase (e2e)', () => {
       return rows.length > 0 ? rows : undefined;
     });
     expect(events.map((e) => e.properties)).toEqual([expect.objectContaining({ score: 3, instanceKey: orderId })]);
+    // Following the same link again is the same answer, recorded once.
+    expect((await fetch(url)).status).toBe(200);
+    expect(await shop.events(fumi, 'nps.responded')).toHaveLength(1);
 
     expect(await sentTemplates(fumi, 4)).toEqual([
       'order-thank-you',
