@@ -44,6 +44,7 @@ const EXPECTED: Record<string, string> = {
   'DELETE /v1/segments/:id': 'marketer',
   'GET /v1/segments/:id/count': 'marketer',
   'GET /v1/segments/:id/members': 'marketer',
+  'POST /v1/reference/install': 'marketer',
   'POST /v1/templates': 'marketer',
   'GET /v1/templates': 'marketer',
   'GET /v1/templates/:id': 'marketer',
@@ -64,6 +65,7 @@ const EXPECTED: Record<string, string> = {
   'POST /u/:token': 'signed',
   'GET /t/o/:token': 'signed',
   'GET /t/c/:token': 'signed',
+  'GET /n/:token': 'signed',
 };
 
 interface Route {

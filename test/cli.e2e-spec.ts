@@ -49,4 +49,20 @@ describe('kizuna CLI', () => {
   it('migrate reports an up-to-date database', async () => {
     expect((await kizuna('migrate')).stdout).toContain('Database is up to date.');
   });
+
+  it('install-reference installs the reference content with production durations, and a second run changes nothing', async () => {
+    const first = (await kizuna('install-reference')).stdout;
+    expect(first).toMatch(/^created\s+journey\s+Cart abandonment$/m);
+    expect(first).toMatch(/^created\s+segment\s+dormant-90d$/m);
+    const journeys = await t.db.query<{ status: string }>('SELECT status FROM journeys');
+    expect(journeys.map((j) => j.status)).toEqual(['active', 'active', 'active', 'active']);
+    const [grace] = await t.db.query<{ duration: string }>(
+      `SELECT v.definition->'steps'->0->>'duration' AS duration FROM journey_versions v
+         JOIN journeys j ON j.id = v.journey_id WHERE j.name = 'Cart abandonment'`,
+    );
+    expect(grace!.duration).toBe('PT1H');
+    const second = (await kizuna('install-reference')).stdout.trim().split('\n');
+    expect(second.length).toBeGreaterThan(15);
+    expect(second.every((line) => line.startsWith('unchanged'))).toBe(true);
+  });
 });

@@ -7,6 +7,7 @@ import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
 import { EmailModule } from '@kizuna/messaging';
+import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
@@ -21,6 +22,7 @@ import { LinksController } from './links/links.controller';
 import { MessagesController } from './messages/messages.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
+import { ReferenceController } from './reference/reference.controller';
 import { SegmentsController } from './segments/segments.controller';
 import { ShopifyHmacGuard } from './shopify/shopify-hmac.guard';
 import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
@@ -41,6 +43,7 @@ import { TemplatesController } from './templates/templates.controller';
     EmailModule,
     JourneysModule,
     SegmentsModule,
+    ReferenceModule,
   ],
   controllers: [
     HealthController,
@@ -56,6 +59,7 @@ import { TemplatesController } from './templates/templates.controller';
     TemplatesController,
     MessagesController,
     LinksController,
+    ReferenceController,
   ],
   providers: [
     MigrationsHealthIndicator,

@@ -1,8 +1,10 @@
 import '../../kizuna/src/register-paths';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
+import { ClockModule } from '@kizuna/common';
 import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
 import { DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
+import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Command } from 'commander';
 
@@ -94,6 +96,54 @@ apiKeys
       console.log(`Revoked ${key.id} (${key.name}).`);
     }),
   );
+
+/** Host for commands that use the domain services (no api, no workers). */
+@Module({})
+class CliContentModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    const config = loadConfig();
+    return {
+      module: CliContentModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
+        ReferenceModule,
+      ],
+    };
+  }
+}
+
+program
+  .command('install-reference')
+  .description(
+    'install the reference segments, templates and journeys (config/reference); safe to run again: ' +
+      'existing items are left alone, and edited ones reported',
+  )
+  .option(
+    '--duration-scale <factor>',
+    'multiply every journey and segment duration (e.g. 0.0000116 = a day lasts a second); for demos and tests',
+    '1',
+  )
+  .action((options: { durationScale: string }) => {
+    const durationScale = Number(options.durationScale);
+    if (!(durationScale > 0)) {
+      throw new Error('--duration-scale must be a positive number');
+    }
+    return withDatabase(async (url) => {
+      await runMigrations(url);
+      const app = await NestFactory.createApplicationContext(CliContentModule.forRoot(url), { logger: ['error'] });
+      try {
+        const report = await app.get(ReferenceInstaller).install({ durationScale });
+        for (const item of report.items) {
+          const note = item.outcome === 'edited' ? '  (differs from the shipped content: left alone)' : '';
+          console.log(`${item.outcome.padEnd(9)}  ${item.kind.padEnd(8)}  ${item.name}${note}`);
+        }
+      } finally {
+        await app.close();
+      }
+    });
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof InvalidConfigError || error instanceof Error ? error.message : String(error));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 
-export type LinkPurpose = 'unsubscribe' | 'open' | 'click';
+export type LinkPurpose = 'unsubscribe' | 'open' | 'click' | 'nps';
 
 /**
  * Signs and verifies the tokens in unsubscribe, open-pixel and click links:

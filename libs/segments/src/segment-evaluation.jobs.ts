@@ -30,8 +30,8 @@ export class SegmentEvaluationJobs {
         byCustomer.set(d.customerUuid, (byCustomer.get(d.customerUuid) ?? new Set()).add(d.segmentId));
       }
       const active = await this.segments.active(tx);
+      // The claim row-locked these customers already.
       for (const [customerUuid, ids] of byCustomer) {
-        await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerUuid]);
         await this.membership.refresh(tx, customerUuid, now, { segments: active.filter((s) => ids.has(s.id)) });
       }
       return due.length;
@@ -48,13 +48,14 @@ export class SegmentEvaluationJobs {
         if (page.length === 0) {
           break;
         }
-        await this.uow.run(async (tx) => {
-          const now = this.clock.now();
-          for (const uuid of page) {
+        // One short transaction per customer: holding a page of customer locks at once
+        // deadlocked with inbox batches locking the same customers in another order.
+        for (const uuid of page) {
+          await this.uow.run(async (tx) => {
             await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [uuid]);
-            await this.membership.refresh(tx, uuid, now, { segments: [segment] });
-          }
-        });
+            await this.membership.refresh(tx, uuid, this.clock.now(), { segments: [segment] });
+          });
+        }
         customers += page.length;
         after = page[page.length - 1]!;
       }

@@ -121,16 +121,24 @@ export class SegmentRepository {
     }
   }
 
-  /** Claims due rechecks for this transaction (removed; re-evaluation sets the next one). */
+  /**
+   * Claims due rechecks for this transaction (removed; re-evaluation sets the next one), and
+   * row-locks their customers first. The lock order is the inbox's (customer, then its recheck
+   * rows), and busy customers are skipped, not waited for: claiming recheck rows before the
+   * customer deadlocked against an inbox batch or another worker re-evaluating the same customer.
+   */
   async claimDueRechecks(tx: EntityManager, now: Date, limit: number): Promise<DueRecheck[]> {
     // Wrapped in a CTE: TypeORM returns [rows, count] for a bare DELETE, rows for a SELECT.
     const rows: Array<{ customer_uuid: string; segment_id: string }> = await tx.query(
-      `WITH claimed AS (
-         DELETE FROM segment_rechecks
-          WHERE (customer_uuid, segment_id) IN (
-            SELECT customer_uuid, segment_id FROM segment_rechecks
-             WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-          RETURNING customer_uuid, segment_id)
+      `WITH due AS (
+         SELECT customer_uuid FROM segment_rechecks WHERE due_at <= $1
+          GROUP BY customer_uuid ORDER BY min(due_at) LIMIT $2),
+       locked AS (
+         SELECT id FROM customers WHERE id IN (SELECT customer_uuid FROM due) ORDER BY id FOR UPDATE SKIP LOCKED),
+       claimed AS (
+         DELETE FROM segment_rechecks r USING locked
+          WHERE r.customer_uuid = locked.id AND r.due_at <= $1
+          RETURNING r.customer_uuid, r.segment_id)
        SELECT customer_uuid, segment_id FROM claimed`,
       [now, limit],
     );

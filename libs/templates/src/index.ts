@@ -7,6 +7,7 @@ export type {
   TemplateVersion,
   TemplateWithVersion,
 } from './template';
+export { NPS_SCORES, NpsSurvey, type NpsAnswer, type NpsLink } from './nps-survey';
 export { StoredTemplateCatalog } from './template-catalog.service';
 export { TEMPLATE_HELPERS, type RenderFrame } from './template-helpers';
 export {

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { EmailModule, MessageRenderer, TemplateCatalog } from '@kizuna/messaging';
+import { NpsSurvey } from './nps-survey';
 import { StoredTemplateCatalog } from './template-catalog.service';
 import { TemplateRepository } from './template.repository';
 import { TemplatesService } from './templates.service';
@@ -16,9 +17,10 @@ import { TemplatesService } from './templates.service';
   providers: [
     TemplateRepository,
     TemplatesService,
+    NpsSurvey,
     { provide: TemplateCatalog, useClass: StoredTemplateCatalog },
     { provide: MessageRenderer, useExisting: TemplatesService },
   ],
-  exports: [TemplatesService, TemplateCatalog, MessageRenderer],
+  exports: [TemplatesService, NpsSurvey, TemplateCatalog, MessageRenderer],
 })
 export class TemplatesModule {}

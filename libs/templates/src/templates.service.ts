@@ -12,6 +12,7 @@ import {
 import { chooseLocale, intlLocale, validTimeZone } from './locale.util';
 import type { Template, TemplateDraft, TemplateKind, TemplateWithVersion } from './template';
 import { TemplateRenderer, type TemplateSource } from './template-renderer';
+import { NpsSurvey } from './nps-survey';
 import { TemplateRepository } from './template.repository';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
 
@@ -48,6 +49,7 @@ export class TemplatesService extends MessageRenderer {
     private readonly events: EventInboxRepository,
     private readonly messages: MessagesService,
     private readonly config: KizunaConfig,
+    private readonly nps: NpsSurvey,
   ) {
     super();
   }
@@ -201,6 +203,8 @@ export class TemplatesService extends MessageRenderer {
           timezone: customer.timezone,
         },
         ...links,
+        // Signed 0-10 answer links, for templates that ask ({{#each npsLinks}}).
+        npsLinks: this.nps.links(customer, payload),
       },
       frame: { locale: formatLocale, timeZone: validTimeZone(customer.timezone), currency: this.config.shop.currency },
     });

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthErrorCode, AuthException } from '@kizuna/auth';
 import { LinkTokenSigner, type LinkPurpose } from '@kizuna/messaging';
+import { NpsSurvey } from '@kizuna/templates';
 import type { Request } from 'express';
 
 export const LINK_PURPOSE = 'kizuna:link-purpose';
@@ -9,7 +10,7 @@ export const LINK_PURPOSE = 'kizuna:link-purpose';
 export type LinkRequest = Request & { link?: Record<string, string> };
 
 /**
- * Admits a link route only with a token we signed for that purpose (unsubscribe, open, click),
+ * Admits a link route only with a token we signed for that purpose (unsubscribe, open, click, nps),
  * before the handler does anything; the verified payload is handed on as `request.link`.
  */
 @Injectable()
@@ -24,7 +25,11 @@ export class LinkTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<LinkRequest>();
     const token = request.params.token;
     const payload = typeof token === 'string' ? this.signer.verify(purpose, token) : undefined;
-    if (!payload?.m || (purpose === 'click' && !payload.u)) {
+    const complete =
+      purpose === 'nps'
+        ? payload !== undefined && NpsSurvey.answerOf(payload) !== undefined
+        : !!payload?.m && (purpose !== 'click' || !!payload.u);
+    if (!complete) {
       throw new AuthException(AuthErrorCode.InvalidSignature, 'This link is not valid');
     }
     request.link = payload;

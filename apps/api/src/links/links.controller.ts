@@ -2,6 +2,7 @@ import { Controller, Get, Post, Req, Res, SetMetadata, UseGuards, applyDecorator
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SignedRoute } from '@kizuna/auth';
 import { EngagementService, type LinkPurpose } from '@kizuna/messaging';
+import { NpsSurvey } from '@kizuna/templates';
 import type { Response } from 'express';
 import { LINK_PURPOSE, LinkTokenGuard, type LinkRequest } from './link-token.guard';
 import { preferencePage } from './preference-page';
@@ -19,12 +20,15 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 /**
  * What customers reach from their email: one-click unsubscribe (RFC 8058) and its preference
- * page, the open pixel, and click redirects. No API key; each link carries a signed token.
+ * page, the open pixel, click redirects, and NPS answers. No API key; each link carries a signed token.
  */
 @ApiExcludeController()
 @Controller()
 export class LinksController {
-  constructor(private readonly engagement: EngagementService) {}
+  constructor(
+    private readonly engagement: EngagementService,
+    private readonly nps: NpsSurvey,
+  ) {}
 
   @Get('u/:token')
   @LinkRoute('unsubscribe')
@@ -75,4 +79,22 @@ export class LinksController {
     await this.engagement.clicked(m!, u!);
     res.set('Cache-Control', 'no-store').redirect(302, u!);
   }
+
+  /**
+   * An NPS answer (0-10) from a review email: records `nps.responded` and thanks the customer.
+   * A GET that records: a mail scanner prefetching all eleven links would answer for the
+   * customer, but the journey takes the first answer only and records are idempotent per score;
+   * see docs/reference-journeys.md.
+   */
+  @Get('n/:token')
+  @LinkRoute('nps')
+  async npsAnswer(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    await this.nps.record(NpsSurvey.answerOf(req.link!)!);
+    res.status(200).set('Cache-Control', 'no-store').type('html').send(NPS_THANK_YOU);
+  }
 }
+
+const NPS_THANK_YOU =
+  '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+  '<title>Thank you</title></head><body style="font-family:sans-serif;max-width:480px;margin:3em auto;text-align:center">' +
+  '<h1>Thank you for your answer!</h1><p>ご回答ありがとうございました。</p></body></html>';

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+export interface ReviewRequest {
+  messageId: string;
+  customerId: string;
+  journeyId: string;
+  instanceKey: string;
+}
+
+export interface DemoSummary {
+  journeys: Array<{ name: string; entered: number; active: number; completed: number; exited: number }>;
+  emails: Array<{ templateKey: string; status: string; count: number }>;
+  nps: { detractors: number; passives: number; promoters: number };
+  segments: Array<{ key: string; members: number }>;
+  customers: number;
+  orders: number;
+}
+
+/** The demo's reads: review emails to answer, and the numbers of its closing summary. */
+@Injectable()
+export class ShopDemoRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Review requests sent (or written to file) whose NPS the demo has not answered yet. */
+  async reviewRequestsSent(answered: ReadonlySet<string>): Promise<ReviewRequest[]> {
+    const rows = await this.dataSource.query<
+      Array<{ id: string; customer_id: string; journey_id: string; instance_key: string | null }>
+    >(
+      `SELECT m.id, c.customer_id, m.payload->>'journeyId' AS journey_id, m.payload->>'instanceKey' AS instance_key
+         FROM outbox_messages m JOIN customers c ON c.id = m.customer_uuid
+        WHERE m.template_key = 'review-request' AND m.status = 'sent' AND c.customer_id IS NOT NULL`,
+    );
+    return rows
+      .filter((r) => !answered.has(r.id) && r.journey_id !== null)
+      .map((r) => ({
+        messageId: r.id,
+        customerId: r.customer_id,
+        journeyId: r.journey_id,
+        instanceKey: r.instance_key ?? '',
+      }));
+  }
+
+  async summary(): Promise<DemoSummary> {
+    const journeys = await this.dataSource.query<
+      Array<{ name: string; entered: number; active: number; completed: number; exited: number }>
+    >(
+      `SELECT j.name, count(i.id)::int AS entered,
+              count(*) FILTER (WHERE i.status = 'active')::int AS active,
+              count(*) FILTER (WHERE i.status = 'completed')::int AS completed,
+              count(*) FILTER (WHERE i.status = 'exited')::int AS exited
+         FROM journeys j LEFT JOIN journey_instances i ON i.journey_id = j.id
+        GROUP BY j.name ORDER BY j.name`,
+    );
+    const emails = await this.dataSource.query<Array<{ template_key: string; status: string; count: number }>>(
+      `SELECT template_key, status, count(*)::int AS count FROM outbox_messages
+        WHERE channel = 'email' GROUP BY template_key, status ORDER BY template_key, status`,
+    );
+    const [nps] = await this.dataSource.query<Array<DemoSummary['nps']>>(
+      `SELECT count(*) FILTER (WHERE (properties->>'score')::int <= 6)::int AS detractors,
+              count(*) FILTER (WHERE (properties->>'score')::int IN (7, 8))::int AS passives,
+              count(*) FILTER (WHERE (properties->>'score')::int >= 9)::int AS promoters
+         FROM events WHERE name = 'nps.responded'`,
+    );
+    const segments = await this.dataSource.query<Array<{ key: string; members: number }>>(
+      `SELECT s.key, count(m.customer_uuid)::int AS members FROM segments s
+         LEFT JOIN segment_memberships m ON m.segment_id = s.id
+        WHERE s.archived_at IS NULL GROUP BY s.key ORDER BY s.key`,
+    );
+    const [counts] = await this.dataSource.query<Array<{ customers: number; orders: number }>>(
+      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM customer_orders)::int AS orders`,
+    );
+    return {
+      journeys,
+      emails: emails.map((e) => ({ templateKey: e.template_key, status: e.status, count: e.count })),
+      nps: nps!,
+      segments,
+      customers: counts!.customers,
+      orders: counts!.orders,
+    };
+  }
+
+  /** Events not yet applied by the workers, and email due but not yet delivered. */
+  async pendingWork(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT ((SELECT count(*) FROM events WHERE processed_at IS NULL)
+             + (SELECT count(*) FROM outbox_messages
+                 WHERE status IN ('queued', 'sending') AND not_before <= now()))::int AS n`,
+    );
+    return row!.n;
+  }
+}
