@@ -191,10 +191,17 @@ function makeCustomers(count: number, random: () => number): DemoCustomer[] {
 /** A checkout, and (often) its order some simulated hours later, and (rarely) a refund. */
 function planCheckout(customer: DemoCustomer, at: number, dayMs: number, random: () => number, seq: string): Planned[] {
   const lines = 1 + Math.floor(random() * 3);
-  const items = Array.from({ length: lines }, () => {
-    const product = PRODUCTS[Math.floor(random() * PRODUCTS.length)]!;
-    return { id: product.id, name: product.name, price: product.price, quantity: 1 + Math.floor(random() * 2) };
-  });
+  // Distinct products, one line each.
+  const picked = new Set<Product>();
+  while (picked.size < lines) {
+    picked.add(PRODUCTS[Math.floor(random() * PRODUCTS.length)]!);
+  }
+  const items = [...picked].map((product) => ({
+    id: product.id,
+    name: product.name,
+    price: product.price,
+    quantity: 1 + Math.floor(random() * 2),
+  }));
   const total = Math.round(items.reduce((sum, item) => sum + item.price * item.quantity, 0) * 100) / 100;
   const cartId = `cart-${seq}`;
   const cart = { cartId, currency: 'USD', total, items, checkoutUrl: `https://tea.example/cart/${cartId}` };
