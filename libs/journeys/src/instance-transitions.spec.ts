@@ -73,6 +73,31 @@ describe('entry, re-entry, holdout and goals', () => {
     expect(keys.every((k) => k.endsWith(`:hello:${keys.indexOf(k) + 1}`))).toBe(true);
   });
 
+  it('enters on any of several entry events, one instance per key', async () => {
+    const cartEvent = (name: string, cartId: string, at: number): CustomerEvent => ({
+      name,
+      properties: { cartId },
+      at,
+    });
+    const { outcomes, instances } = await feed(
+      {
+        entry: { event: ['checkout.started', 'cart.updated'], key: 'cartId' },
+        steps: [
+          { id: 'grace', type: 'wait', duration: 'PT1H', next: 'remind' },
+          { id: 'remind', type: 'send', template: 'hello', category: 'marketing' },
+        ],
+      },
+      [
+        cartEvent('cart.updated', 'A', T0),
+        cartEvent('checkout.started', 'A', T0 + 1000), // same cart, already in: no second instance
+        cartEvent('checkout.started', 'B', T0 + 2000),
+        cartEvent('product.viewed', 'C', T0 + 3000), // not an entry event
+      ],
+    );
+    expect(outcomes.map((o) => o.some((x) => x.entered))).toEqual([true, false, true, false]);
+    expect(instances.map((i) => i.key).sort()).toEqual(['A', 'B']);
+  });
+
   it('while paused: exits apply, nothing else moves', async () => {
     const compiled = await compileJourney(
       definition({

@@ -90,7 +90,11 @@ export function entryKey(
   if ('segment' in entry) {
     return event.name === 'segment.entered' && event.properties.segment === entry.segment ? '' : undefined;
   }
-  if (!matchesEvent(entry, event, null, facts, event.at)) {
+  const names = Array.isArray(entry.event) ? entry.event : [entry.event];
+  if (
+    !names.includes(event.name) ||
+    !matchesEvent({ event: event.name, where: entry.where }, event, null, facts, event.at)
+  ) {
     return undefined;
   }
   if (entry.key === undefined) {

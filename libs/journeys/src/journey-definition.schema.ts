@@ -180,7 +180,12 @@ export const journeyDefinitionSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),
   entry: z.union([
-    z.strictObject({ ...eventMatch.omit({ sameKey: true }).shape, key: propertyPath.optional() }),
+    z.strictObject({
+      /** One event name, or several (e.g. checkout.started and cart.updated): any of them enters. */
+      event: z.union([eventName, z.array(eventName).min(1).max(20)]),
+      where: conditionSchema.optional(),
+      key: propertyPath.optional(),
+    }),
     z.strictObject({ segment: z.string().min(1) }),
   ]),
   reentry: z
