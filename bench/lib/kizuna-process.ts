@@ -42,7 +42,10 @@ export async function startKizuna(
   env: Record<string, string>,
   port: number,
 ): Promise<RunningKizuna> {
-  const child = spawn(process.execPath, [path.join(root, `dist/apps/${entry}/src/main.js`)], {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=var/profiles", profiles the Kizuna processes
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, `dist/apps/${entry}/src/main.js`)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
