@@ -439,13 +439,19 @@ function buildMachine(definition: JourneyDefinition): CompiledJourney {
   });
   const machine = machineSetup.createMachine({
     ...(config as object),
-    context: ({ input }: { input: JourneyInput }) => ({
-      journeyId: input.journeyId,
-      customerUuid: input.customerUuid,
-      key: input.key,
-      trigger: input.trigger,
-      enteredAt: input.at,
-    }),
+    // XState's pure transition functions build a throwaway actor first, which computes an
+    // initial snapshot without input; answering it with an empty context spares a thrown
+    // TypeError (and its stack trace) on every transition.
+    context: ({ input }: { input: JourneyInput | undefined }) =>
+      input === undefined
+        ? ({} as JourneyContext)
+        : {
+            journeyId: input.journeyId,
+            customerUuid: input.customerUuid,
+            key: input.key,
+            trigger: input.trigger,
+            enteredAt: input.at,
+          },
   });
 
   const exitEvents = new Set(Object.keys(rootOn));
