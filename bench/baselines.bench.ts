@@ -21,6 +21,7 @@ import { BullMqSystem } from './baselines/bullmq.system';
 import { KizunaSystem } from './baselines/kizuna.system';
 import { PgBossSystem } from './baselines/pgboss.system';
 import { postgresFloor, type FloorResult } from './baselines/postgres-floor';
+import { smtpCeiling, type SmtpCeiling } from './baselines/smtp-ceiling';
 import {
   CARTS,
   CHUNK,
@@ -132,8 +133,8 @@ async function measure(system: CartSystem, carts: Cart[], run: string, sink: Smt
       }
     }
     const lateness = [...firstAt].map(([n, at]) => at - due[n]!);
-    const firstDue = Math.min(...due);
-    const lastAt = Math.max(...firstAt.values());
+    const firstDue = due.reduce((a, b) => Math.min(a, b), Infinity);
+    const lastAt = [...firstAt.values()].reduce((a, b) => Math.max(a, b), -Infinity);
     const deliverSeconds = Math.max((lastAt - firstDue) / 1000, 0.001);
     const ownDue = await system.ownDueTimes?.();
     const sample = await sink.captured();
@@ -166,7 +167,7 @@ const int = (n: number): string => Math.round(n).toLocaleString('en');
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`;
 
-function report(results: SystemResult[], floor: FloorResult, carts: number): string {
+function report(results: SystemResult[], floor: FloorResult, smtp: SmtpCeiling, carts: number): string {
   const rows = results.map((r) => {
     const complete = r.delivered === carts && r.duplicates === 0 && r.strangers === 0;
     const check =
@@ -187,6 +188,7 @@ function report(results: SystemResult[], floor: FloorResult, carts: number): str
     `| Lateness p99 (< 1: Kizuna more punctual) | ${ratio(kizuna?.lateness.p99, pgBoss?.lateness.p99)} | ${ratio(kizuna?.lateness.p99, bullMq?.lateness.p99)} |`,
   ];
   const floorRatios = results.map((r) => `${r.system.name} ${ratio(r.acceptRate, floor.transactionsPerSecond)}`);
+  const smtpRatios = results.map((r) => `${r.system.name} ${ratio(r.deliveredRate, smtp.messagesPerSecond)}`);
   const own = kizuna?.own
     ? `Kizuna starts a wait when the worker applies the event, not at the event's time: its own due times ran ` +
       `p50 ${ms(kizuna.own.lag.p50)} / p99 ${ms(kizuna.own.lag.p99)} behind event time + ${DELAY_SECONDS} s (the inbox ` +
@@ -203,6 +205,10 @@ function report(results: SystemResult[], floor: FloorResult, carts: number): str
     `Raw floor: ${int(floor.transactionsPerSecond)} single-row INSERT transactions/s from ${floor.connections} connections ` +
       `(autocommit, jsonb payload of one cart event, ${floor.seconds.toFixed(1)} s; latency p50 ${ms(floor.latency.p50)}, ` +
       `p99 ${ms(floor.latency.p99)}). Accept rate ÷ floor: ${floorRatios.join(', ')}.`,
+    '',
+    `SMTP ceiling: ${int(smtp.messagesPerSecond)} reminders/s rendered and handed to the sink by one process through ` +
+      `the same ${SMTP_CONNECTIONS}-connection pool, ${int(smtp.messages)} at once, no queue or database. Delivered ` +
+      `rate ÷ ceiling: ${smtpRatios.join(', ')}.`,
     '',
     own,
   ].join('\n');
@@ -232,14 +238,17 @@ async function main(): Promise<void> {
   console.log(`floor: ${int(floor.transactionsPerSecond)} tx/s`);
   const sink = await startSmtpSink({ captureRaw: SAMPLED });
   const results: SystemResult[] = [];
+  let smtp: SmtpCeiling;
   try {
+    smtp = await smtpCeiling(sink, carts.slice(0, Math.min(CARTS, 5_000)));
+    console.log(`SMTP ceiling: ${int(smtp.messagesPerSecond)} messages/s`);
     for (const system of systems) {
       results.push(await measure(system, carts, run, sink));
     }
   } finally {
     await sink.stop();
   }
-  const table = report(results, floor, CARTS);
+  const table = report(results, floor, smtp, CARTS);
   console.log(table);
   const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   writeSection(
@@ -269,14 +278,15 @@ ${results.map((r) => `- ${r.system.name}: ${r.system.settings}.`).join('\n')}
 
 ${table}
 
-**What limits each number.** Accept: for the baselines, the producer's transactions (one multi-row insert of the
-events plus one of the jobs, or a Redis round trip); for Kizuna, the worker turning stored events into journey
-instances (the api's batched ingest is far faster). The floor is one WAL flush per transaction; batching ${CHUNK}
-events a commit is why accept rates can exceed it. Delivered: rendering and SMTP on one worker process sharing two
-cores with PostgreSQL, the sink and the load process; pg-boss also waits up to its 0.5 s polling interval for the
-first due jobs. Lateness: all reminders come due within the second or so the events took to hand over, so it is
-mostly queueing behind each other; a system that accepts slower than D spreads its due times and fires while still
-accepting.`,
+**What limits each number.** Accept: for the baselines, the producer's own work per chunk (one multi-row insert of
+the events and one of the jobs in a transaction for pg-boss; a committed insert, then a Redis round trip for BullMQ);
+for Kizuna, the worker turning stored events into journey instances (its batched ingest alone is far faster, see
+Ingest). The floor is one WAL flush per transaction; ${CHUNK} events a commit is why accept rates can exceed it.
+Delivered: rendering and SMTP from one worker process over ${SMTP_CONNECTIONS} connections, on two cores shared with
+PostgreSQL, the sink and the load process; the SMTP ceiling above is the most this path gives, and a baseline near it is
+bounded by SMTP rather than by its queue. pg-boss also finds due jobs only on its 0.5 s poll. Lateness: the reminders
+come due within the second or so the events took to hand over, so lateness is mostly queueing behind each other at the
+delivered rate; a system that accepts slower than that spreads its due times and fires while still accepting.`,
   );
 }
 

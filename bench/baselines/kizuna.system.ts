@@ -1,7 +1,13 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import { api, postJson } from '../lib/http-load';
-import { createBenchDatabase, startKizuna, type BenchDatabase, type RunningKizuna } from '../lib/kizuna-process';
+import {
+  createBenchDatabase,
+  startKizuna,
+  waitForWorkers,
+  type BenchDatabase,
+  type RunningKizuna,
+} from '../lib/kizuna-process';
 import type { CartSystem } from './cart-system';
 import {
   DB_POOL,
@@ -40,7 +46,8 @@ export class KizunaSystem implements CartSystem {
     `(as in the processing benchmark), DELIVERY_BATCH_SIZE=${SEND_BATCH} and DELIVERY_CONCURRENCY=${SMTP_CONNECTIONS} (the defaults; ` +
     `the SMTP pool size), FREQUENCY_CAP_RULES='' and QUIET_HOURS='' (no sending policy delays); events posted as ` +
     `POST /v1/events/batch with the customer's email on the event; journey: entry on checkout.started keyed by cartId ` +
-    `-> wait PT${DELAY_SECONDS}S -> send (marketing)`;
+    `-> wait PT${DELAY_SECONDS}S -> send (marketing); an event counts as scheduled once its journey instance exists ` +
+    `(the worker commits the instance and its pending timer in one transaction with the event marked processed)`;
 
   private database?: BenchDatabase;
   private apiProcess?: RunningKizuna;
@@ -75,6 +82,7 @@ export class KizunaSystem implements CartSystem {
     for (let i = 0; i < WORKERS; i++) {
       this.workers.push(await startKizuna('worker', env, API_PORT + 1 + i));
     }
+    await waitForWorkers(this.database.url, WORKERS);
     this.db = new Client({ connectionString: this.database.url });
     await this.db.connect();
   }

@@ -19,7 +19,9 @@ export class PgBossSystem implements CartSystem {
     `(startAfter = event time + ${DELAY_SECONDS} s); ${WORKERS} worker process(es), each \`boss.work\` with ` +
     `batchSize ${PGBOSS_WORK_OPTIONS.batchSize}, localConcurrency ${PGBOSS_WORK_OPTIONS.localConcurrency}, ` +
     `pollingIntervalSeconds ${PGBOSS_WORK_OPTIONS.pollingIntervalSeconds} (the minimum), burstWhenBatchFull; ` +
-    `the handler sends its batch at once through the SMTP pool; pool max ${DB_POOL} per process`;
+    `the handler sends its batch at once through the SMTP pool; LISTEN/NOTIFY off (it wakes workers when a job is ` +
+    `created, and these are created ${DELAY_SECONDS} s before they are due); pool max ${DB_POOL} per process. ` +
+    `pg-boss 12 is ESM-only and declares Node >= 22.12; it loads and runs here through require() on Node 20.20`;
 
   private database?: BenchDatabase;
   private pool?: Pool;
