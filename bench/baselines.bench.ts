@@ -207,8 +207,8 @@ function report(results: SystemResult[], floor: FloorResult, smtp: SmtpCeiling, 
       `p99 ${ms(floor.latency.p99)}). Accept rate ÷ floor: ${floorRatios.join(', ')}.`,
     '',
     `SMTP ceiling: ${int(smtp.messagesPerSecond)} reminders/s rendered and handed to the sink by one process through ` +
-      `the same ${SMTP_CONNECTIONS}-connection pool, ${int(smtp.messages)} at once, no queue or database. Delivered ` +
-      `rate ÷ ceiling: ${smtpRatios.join(', ')}.`,
+      `the same ${SMTP_CONNECTIONS}-connection pool, ${SEND_BATCH} in flight (${int(smtp.messages)} messages), no ` +
+      `queue or database. Delivered rate ÷ ceiling: ${smtpRatios.join(', ')}.`,
     '',
     own,
   ].join('\n');
