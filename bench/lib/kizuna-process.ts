@@ -83,3 +83,31 @@ export async function startKizuna(
     },
   };
 }
+
+/**
+ * Waits until `count` worker processes are draining the inbox of this database: each holds a
+ * LISTEN connection on the inbox channel once booted (startKizuna does not wait for a worker,
+ * which serves no HTTP).
+ */
+export async function waitForWorkers(databaseUrl: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'kizuna-listen-kizuna_inbox'`,
+      );
+      if (Number(rows[0]?.n ?? 0) >= count) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${count} worker(s) not listening on the inbox within ${timeoutMs / 1000} s`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
