@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { api, postJson } from './lib/http-load';
 import { createBenchDatabase, startKizuna, type RunningKizuna } from './lib/kizuna-process';
+import { until } from './lib/poll';
 import { environment, writeSection } from './lib/report';
 import { ms, summarise, type LatencySummary } from './lib/stats';
 
@@ -62,16 +63,6 @@ const checkout = (tag: string) => {
 async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await db.query<{ n: string | number | null }>(sql, params);
   return Number(rows[0]?.n ?? 0);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
