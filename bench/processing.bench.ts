@@ -21,7 +21,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { api, postJson } from './lib/http-load';
-import { createBenchDatabase, startKizuna, type RunningKizuna } from './lib/kizuna-process';
+import { createBenchDatabase, startKizuna, waitForWorkers, type RunningKizuna } from './lib/kizuna-process';
 import { until } from './lib/poll';
 import { environment, writeSection } from './lib/report';
 import { ms, summarise, type LatencySummary } from './lib/stats';
@@ -82,10 +82,11 @@ async function rateOf(db: Client, table: string, column: string, where: string):
 
 async function withWorkers<T>(env: Record<string, string>, count: number, work: () => Promise<T>): Promise<T> {
   const workers: RunningKizuna[] = [];
-  for (let i = 0; i < count; i++) {
-    workers.push(await startKizuna('worker', env, API_PORT + 1 + i));
-  }
   try {
+    for (let i = 0; i < count; i++) {
+      workers.push(await startKizuna('worker', env, API_PORT + 1 + i));
+    }
+    await waitForWorkers(env.DATABASE_URL!, count);
     return await work();
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
