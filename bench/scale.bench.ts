@@ -94,7 +94,7 @@ interface LevelResult {
   existingCustomers: Drain;
   steady: TimerPhase;
   burst: TimerPhase;
-  scans: Array<{ phase: string; delta: ScanCounters }>;
+  scans: Array<{ phase: string; operations: number; delta: ScanCounters }>;
 }
 
 class ScaleBench {
@@ -143,8 +143,10 @@ class ScaleBench {
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const vacuumStarted = performance.now();
     await this.population.vacuumAnalyze();
+    // The copies wrote gigabytes of WAL: let their checkpoint finish now rather than during a measure.
+    await this.db.query('CHECKPOINT');
     const vacuumSeconds = (performance.now() - vacuumStarted) / 1000;
-    console.log(` in ${seedSeconds.toFixed(1)} s (+ VACUUM ANALYZE ${vacuumSeconds.toFixed(1)} s)`);
+    console.log(` in ${seedSeconds.toFixed(1)} s (+ VACUUM ANALYZE, CHECKPOINT ${vacuumSeconds.toFixed(1)} s)`);
     const resident = await this.activeInstances();
     const pending = await count(
       this.db,
@@ -160,10 +162,10 @@ class ScaleBench {
     const countsMs = await this.countsMs();
 
     const scans: LevelResult['scans'] = [];
-    const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const phase = async <T>(name: string, operations: number, work: () => Promise<T>): Promise<T> => {
       const before = await this.settledScanCounters();
       const result = await work();
-      scans.push({ phase: name, delta: scanDelta(before, await this.settledScanCounters()) });
+      scans.push({ phase: name, operations, delta: scanDelta(before, await this.settledScanCounters()) });
       return result;
     };
 
@@ -171,18 +173,18 @@ class ScaleBench {
       Array.from({ length: EVENTS }, (_, i) => checkout(`n-${run}-${level}-${i}`, `n-${run}-${level}-${i}`)),
     );
     const plans = await this.plans();
-    const newCustomers = await phase('new customers', () => this.drain(false));
+    const newCustomers = await phase('new customers', EVENTS, () => this.drain(false));
 
     const existing = this.pickResidents(EVENTS);
     await this.load(existing.map((n, i) => checkout(this.population.customerId(n), `x-${run}-${level}-${i}`)));
-    const existingCustomers = await phase('existing customers', () => this.drain(true));
+    const existingCustomers = await phase('existing customers', EVENTS, () => this.drain(true));
 
     await this.pickTimers(level);
-    const steady = await phase(`timers at ${TIMER_RATE}/s`, async () => {
+    const steady = await phase(`timers at ${TIMER_RATE}/s`, TIMERS, async () => {
       const start = await this.makeDue(level, 'steady', TIMER_RATE);
       return this.fired(level, 'steady', start);
     });
-    const burst = await phase('timers all due at once', async () => {
+    const burst = await phase('timers all due at once', TIMERS, async () => {
       const start = await this.makeDue(level, 'burst', undefined);
       return this.fired(level, 'burst', start);
     });
@@ -540,7 +542,8 @@ function report(results: LevelResult[], rowsPerResident: Record<ResidentTable, n
     head,
     row(
       'Copies added in SQL (s, not counted)',
-      (r) => `${n(r.copied)} in ${r.seedSeconds.toFixed(0)} s + VACUUM ANALYZE ${r.vacuumSeconds.toFixed(0)} s`,
+      (r) =>
+        `${n(r.copied)} in ${r.seedSeconds.toFixed(0)} s + VACUUM ANALYZE, CHECKPOINT ${r.vacuumSeconds.toFixed(0)} s`,
     ),
     row(
       `Events/s, ${n(EVENTS)} new customers`,
@@ -592,19 +595,23 @@ function report(results: LevelResult[], rowsPerResident: Record<ResidentTable, n
 
   const phases = base.scans.map((s) => s.phase);
   const scans = [
-    `| Phase | ${results.map((r) => `${n(r.level)}: seq scans (rows read)`).join(' | ')} |`,
+    `| Phase | ${results.map((r) => `${n(r.level)}: seq scans (rows read); blocks read from outside shared_buffers per operation`).join(' | ')} |`,
     `|${' --- |'.repeat(results.length + 1)}`,
     ...phases.map((phase) =>
       row(phase, (r) => {
-        const delta = r.scans.find((s) => s.phase === phase)!.delta;
+        const { delta, operations } = r.scans.find((s) => s.phase === phase)!;
+        const tables = [...delta.values()];
         const hits = [...delta].filter(([, d]) => d.seqScans > 0);
-        return hits.length === 0
-          ? 'none'
-          : hits.map(([table, d]) => `${table} ${n(d.seqScans)} (${n(d.seqRows)})`).join(', ');
+        const seq =
+          hits.length === 0
+            ? 'none'
+            : hits.map(([table, d]) => `${table} ${n(d.seqScans)} (${n(d.seqRows)})`).join(', ');
+        const read = tables.reduce((sum, d) => sum + d.blocksRead, 0);
+        return `${seq}; ${(read / operations).toFixed(1)}`;
       }),
     ),
   ].join('\n');
-  return `${main}\n\nSize after seeding and VACUUM ANALYZE; bytes per row are table + TOAST + indexes (table + TOAST, indexes):\n\n${bytes}\n\nPlans of the hot queries (EXPLAIN ANALYZE, after seeding):\n\n${plans}\n\nSequential scans of the resident tables while each phase ran (pg_stat_user_tables; the bench's own statements use indexes):\n\n${scans}`;
+  return `${main}\n\nSize after seeding and VACUUM ANALYZE; bytes per row are table + TOAST + indexes (table + TOAST, indexes):\n\n${bytes}\n\nPlans of the hot queries (EXPLAIN ANALYZE, after seeding):\n\n${plans}\n\nSequential scans of the resident tables while each phase ran, and their blocks read from outside shared_buffers per event or timer (pg_stat_user_tables, pg_statio_user_tables; this process's own statements use indexes; its polls find what they look for in shared_buffers):\n\n${scans}`;
 }
 
 /** The server settings these numbers depend on (this server is not necessarily at the defaults). */

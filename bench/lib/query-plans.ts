@@ -1,6 +1,7 @@
 /**
  * Scale checks on the database side: the shape of a query's plan (does it stay on an index as
- * tables grow?) and how many rows sequential scans read per table while a phase ran.
+ * tables grow?), and per table while a phase ran: how many rows sequential scans read, and how
+ * many blocks were found in shared_buffers or had to be read from outside it.
  */
 import type { Client } from 'pg';
 
@@ -55,18 +56,46 @@ export async function explain(db: Client, sql: string, params: unknown[], prepar
   }
 }
 
-export type ScanCounters = Map<string, { seqScans: number; seqRows: number; idxScans: number }>;
+export interface TableCounters {
+  seqScans: number;
+  seqRows: number;
+  idxScans: number;
+  /** Table, TOAST and index blocks found in shared_buffers, and read from outside it (OS cache or disk). */
+  blocksHit: number;
+  blocksRead: number;
+}
 
-/** Cumulative scan counters of the given tables (pg_stat_user_tables). */
+export type ScanCounters = Map<string, TableCounters>;
+
+/** Cumulative scan and block counters of the given tables (pg_stat_user_tables, pg_statio_user_tables). */
 export async function scanCounters(db: Client, tables: readonly string[]): Promise<ScanCounters> {
-  const { rows } = await db.query<{ relname: string; seq_scan: string; seq_tup_read: string; idx_scan: string | null }>(
-    `SELECT relname, seq_scan, seq_tup_read, idx_scan FROM pg_stat_user_tables WHERE relname = ANY($1::text[])`,
+  const { rows } = await db.query<{
+    relname: string;
+    seq_scan: string;
+    seq_tup_read: string;
+    idx_scan: string | null;
+    hit: string;
+    read: string;
+  }>(
+    `SELECT s.relname, s.seq_scan, s.seq_tup_read, s.idx_scan,
+            COALESCE(io.heap_blks_hit, 0) + COALESCE(io.idx_blks_hit, 0) + COALESCE(io.toast_blks_hit, 0)
+              + COALESCE(io.tidx_blks_hit, 0) AS hit,
+            COALESCE(io.heap_blks_read, 0) + COALESCE(io.idx_blks_read, 0) + COALESCE(io.toast_blks_read, 0)
+              + COALESCE(io.tidx_blks_read, 0) AS read
+       FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)
+      WHERE s.relname = ANY($1::text[])`,
     [tables],
   );
   return new Map(
     rows.map((r) => [
       r.relname,
-      { seqScans: Number(r.seq_scan), seqRows: Number(r.seq_tup_read), idxScans: Number(r.idx_scan ?? 0) },
+      {
+        seqScans: Number(r.seq_scan),
+        seqRows: Number(r.seq_tup_read),
+        idxScans: Number(r.idx_scan ?? 0),
+        blocksHit: Number(r.hit),
+        blocksRead: Number(r.read),
+      },
     ]),
   );
 }
@@ -75,11 +104,13 @@ export async function scanCounters(db: Client, tables: readonly string[]): Promi
 export function scanDelta(before: ScanCounters, after: ScanCounters): ScanCounters {
   const delta: ScanCounters = new Map();
   for (const [table, a] of after) {
-    const b = before.get(table) ?? { seqScans: 0, seqRows: 0, idxScans: 0 };
+    const b = before.get(table) ?? { seqScans: 0, seqRows: 0, idxScans: 0, blocksHit: 0, blocksRead: 0 };
     delta.set(table, {
       seqScans: a.seqScans - b.seqScans,
       seqRows: a.seqRows - b.seqRows,
       idxScans: a.idxScans - b.idxScans,
+      blocksHit: a.blocksHit - b.blocksHit,
+      blocksRead: a.blocksRead - b.blocksRead,
     });
   }
   return delta;
