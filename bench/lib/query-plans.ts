@@ -1,7 +1,8 @@
 /**
  * Scale checks on the database side: the shape of a query's plan (does it stay on an index as
- * tables grow?), and per table while a phase ran: how many rows sequential scans read, and how
- * many blocks were found in shared_buffers or had to be read from outside it.
+ * tables grow?), and what a phase cost the database: per table, rows read by sequential scans,
+ * blocks read from outside shared_buffers and updates that had to touch indexes; for the whole
+ * server, WAL bytes and full-page images.
  */
 import type { Client } from 'pg';
 
@@ -60,6 +61,9 @@ export interface TableCounters {
   seqScans: number;
   seqRows: number;
   idxScans: number;
+  updates: number;
+  /** Updates that wrote no index entry (heap-only tuples). */
+  hotUpdates: number;
   /** Table, TOAST and index blocks found in shared_buffers, and read from outside it (OS cache or disk). */
   blocksHit: number;
   blocksRead: number;
@@ -67,51 +71,70 @@ export interface TableCounters {
 
 export type ScanCounters = Map<string, TableCounters>;
 
-/** Cumulative scan and block counters of the given tables (pg_stat_user_tables, pg_statio_user_tables). */
-export async function scanCounters(db: Client, tables: readonly string[]): Promise<ScanCounters> {
-  const { rows } = await db.query<{
-    relname: string;
-    seq_scan: string;
-    seq_tup_read: string;
-    idx_scan: string | null;
-    hit: string;
-    read: string;
-  }>(
-    `SELECT s.relname, s.seq_scan, s.seq_tup_read, s.idx_scan,
+/** Per-table counters, and the server's WAL position and full-page images (server-wide). */
+export interface WorkCounters {
+  tables: ScanCounters;
+  walBytes: number;
+  walFullPages: number;
+}
+
+const ZERO: TableCounters = {
+  seqScans: 0,
+  seqRows: 0,
+  idxScans: 0,
+  updates: 0,
+  hotUpdates: 0,
+  blocksHit: 0,
+  blocksRead: 0,
+};
+
+/** Cumulative counters (pg_stat_user_tables, pg_statio_user_tables, pg_stat_wal). */
+export async function workCounters(db: Client, tables: readonly string[]): Promise<WorkCounters> {
+  const { rows } = await db.query<Record<keyof TableCounters, string> & { relname: string }>(
+    `SELECT s.relname, s.seq_scan AS "seqScans", s.seq_tup_read AS "seqRows", COALESCE(s.idx_scan, 0) AS "idxScans",
+            s.n_tup_upd AS updates, s.n_tup_hot_upd AS "hotUpdates",
             COALESCE(io.heap_blks_hit, 0) + COALESCE(io.idx_blks_hit, 0) + COALESCE(io.toast_blks_hit, 0)
-              + COALESCE(io.tidx_blks_hit, 0) AS hit,
+              + COALESCE(io.tidx_blks_hit, 0) AS "blocksHit",
             COALESCE(io.heap_blks_read, 0) + COALESCE(io.idx_blks_read, 0) + COALESCE(io.toast_blks_read, 0)
-              + COALESCE(io.tidx_blks_read, 0) AS read
+              + COALESCE(io.tidx_blks_read, 0) AS "blocksRead"
        FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid)
       WHERE s.relname = ANY($1::text[])`,
     [tables],
   );
-  return new Map(
-    rows.map((r) => [
-      r.relname,
-      {
-        seqScans: Number(r.seq_scan),
-        seqRows: Number(r.seq_tup_read),
-        idxScans: Number(r.idx_scan ?? 0),
-        blocksHit: Number(r.hit),
-        blocksRead: Number(r.read),
-      },
-    ]),
-  );
+  const [wal] = (
+    await db.query<{ bytes: string; fpi: string }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes, (SELECT wal_fpi FROM pg_stat_wal)::text AS fpi`,
+    )
+  ).rows;
+  return {
+    tables: new Map(
+      rows.map((r) => [
+        r.relname,
+        Object.fromEntries(
+          Object.keys(ZERO).map((k) => [k, Number(r[k as keyof TableCounters])]),
+        ) as unknown as TableCounters,
+      ]),
+    ),
+    walBytes: Number(wal!.bytes),
+    walFullPages: Number(wal!.fpi),
+  };
 }
 
-/** What changed between two snapshots, per table. */
-export function scanDelta(before: ScanCounters, after: ScanCounters): ScanCounters {
-  const delta: ScanCounters = new Map();
-  for (const [table, a] of after) {
-    const b = before.get(table) ?? { seqScans: 0, seqRows: 0, idxScans: 0, blocksHit: 0, blocksRead: 0 };
-    delta.set(table, {
-      seqScans: a.seqScans - b.seqScans,
-      seqRows: a.seqRows - b.seqRows,
-      idxScans: a.idxScans - b.idxScans,
-      blocksHit: a.blocksHit - b.blocksHit,
-      blocksRead: a.blocksRead - b.blocksRead,
-    });
+/** What changed between two snapshots. */
+export function workDelta(before: WorkCounters, after: WorkCounters): WorkCounters {
+  const tables: ScanCounters = new Map();
+  for (const [table, a] of after.tables) {
+    const b = before.tables.get(table) ?? ZERO;
+    tables.set(
+      table,
+      Object.fromEntries(
+        Object.keys(ZERO).map((k) => [k, a[k as keyof TableCounters] - b[k as keyof TableCounters]]),
+      ) as unknown as TableCounters,
+    );
   }
-  return delta;
+  return {
+    tables,
+    walBytes: after.walBytes - before.walBytes,
+    walFullPages: after.walFullPages - before.walFullPages,
+  };
 }
