@@ -24,6 +24,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { api, postJson } from './lib/http-load';
 import { createBenchDatabase, startKizuna, waitForWorkers, type RunningKizuna } from './lib/kizuna-process';
+import { cartProperties, installCartReminder } from './lib/cart-reminder';
+import { count } from './lib/pg-count';
 import { until } from './lib/poll';
 import { environment, writeSection } from './lib/report';
 import { ms, summarise, type LatencySummary } from './lib/stats';
@@ -33,18 +35,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const API_PORT = 3902;
 
-const journey = {
-  name: 'Bench cart reminder',
-  entry: { event: 'checkout.started', key: 'cartId' },
-  exit: [{ event: 'order.placed', sameKey: 'cartId' }],
-  steps: [
-    { id: 'remind', type: 'send', template: 'bench-reminder', category: 'marketing', next: 'wait' },
-    // Long enough never to come due on its own during a run: the timer phases make them due.
-    { id: 'wait', type: 'wait', duration: 'P1D', next: 'remind-again' },
-    { id: 'remind-again', type: 'send', template: 'bench-reminder', category: 'marketing' },
-  ],
-};
-
 const run = randomUUID().slice(0, 8);
 let sequence = 0;
 const checkout = (tag: string) => {
@@ -53,19 +43,9 @@ const checkout = (tag: string) => {
     name: 'checkout.started',
     customerId: `p-${run}-${n % 5000}`,
     messageId: `${tag}-${n}`,
-    properties: {
-      cartId: `${tag}-cart-${n}`,
-      items: [{ id: 'sku-1', name: 'Tea cup', price: 29.9, quantity: 2 }],
-      total: 59.8,
-      currency: 'USD',
-    },
+    properties: cartProperties(`${tag}-cart-${n}`),
   };
 };
-
-async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
-  const { rows } = await db.query<{ n: string | number | null }>(sql, params);
-  return Number(rows[0]?.n ?? 0);
-}
 
 /**
  * Rows per second from commit timestamps: rows after the first batch over the time from the
@@ -117,7 +97,7 @@ async function throughput(
   const mine = `message_id LIKE '${tag}-%'`;
   await withWorkers(env, workers, () =>
     until(
-      async () => (await scalar(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
+      async () => (await count(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
       600_000,
       'the backlog',
     ),
@@ -129,7 +109,7 @@ async function throughput(
   const instances = `instance_id IN (SELECT id FROM journey_instances WHERE instance_key LIKE '${tag}-%')`;
   await db.query(`UPDATE journey_timers SET due_at = now() WHERE ${instances}`);
   await withWorkers(env, workers, () =>
-    until(async () => (await scalar(db, 'SELECT count(*) AS n FROM journey_timers')) === 0, 600_000, 'the timers'),
+    until(async () => (await count(db, 'SELECT count(*) AS n FROM journey_timers')) === 0, 600_000, 'the timers'),
   );
   const timersPerSecond = await rateOf(
     db,
@@ -166,7 +146,7 @@ async function latencyAt(
     throw new Error(`ingest answered ${statuses.find((s) => s !== 202)} during the latency phase`);
   }
   await until(
-    async () => (await scalar(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
+    async () => (await count(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
     120_000,
     'the latency phase to drain',
   );
@@ -209,14 +189,8 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: database.url });
   await db.connect();
   try {
-    await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/templates', {
-      key: 'bench-reminder',
-      defaultLocale: 'en',
-      variants: { en: { subject: 'Your cart', html: '<p>{{#each trigger.properties.items}}{{name}} {{/each}}</p>' } },
-    });
-    const created = await api<{ id: string }>(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/journeys', journey);
-    await api(apiProc.baseUrl, ADMIN_KEY, 'POST', `/v1/journeys/${created.id}/publish`, {});
-    await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/sending/pause', {});
+    // Long enough never to come due on its own during a run: the timer phases make them due.
+    await installCartReminder(apiProc.baseUrl, ADMIN_KEY, 'P1D');
 
     const results = [await throughput(apiProc, env, db, 1), await throughput(apiProc, env, db, 2)];
     for (const r of results) {

@@ -22,7 +22,9 @@ import os from 'node:os';
 import { Client } from 'pg';
 import { api } from './lib/http-load';
 import { createBenchDatabase, startKizuna, type RunningKizuna } from './lib/kizuna-process';
-import { count, until } from './lib/pg-wait';
+import { cartProperties, installCartReminder } from './lib/cart-reminder';
+import { count } from './lib/pg-count';
+import { until } from './lib/poll';
 import { explain, workCounters, workDelta, type PlanCheck, type WorkCounters } from './lib/query-plans';
 import { environment, writeSection } from './lib/report';
 import { RESIDENT_TABLES, ResidentPopulation, type ResidentTable } from './lib/resident-population';
@@ -42,29 +44,13 @@ const SPREAD_SECONDS = 3 * 86_400;
 /** How far ahead of now the first timer of a phase is made due. */
 const LEAD = '3 seconds';
 
-const journey = {
-  name: 'Bench cart reminder',
-  entry: { event: 'checkout.started', key: 'cartId' },
-  exit: [{ event: 'order.placed', sameKey: 'cartId' }],
-  steps: [
-    { id: 'remind', type: 'send', template: 'bench-reminder', category: 'marketing', next: 'wait' },
-    { id: 'wait', type: 'wait', duration: 'P7D', next: 'remind-again' },
-    { id: 'remind-again', type: 'send', template: 'bench-reminder', category: 'marketing' },
-  ],
-};
-
 const run = randomUUID().slice(0, 8);
 const checkout = (customerId: string, cart: string) => ({
   name: 'checkout.started',
   customerId,
   email: `${customerId}@bench.kizuna.test`,
   messageId: `${cart}-checkout`,
-  properties: {
-    cartId: cart,
-    items: [{ id: 'sku-1', name: 'Tea cup', price: 29.9, quantity: 2 }],
-    total: 59.8,
-    currency: 'USD',
-  },
+  properties: cartProperties(cart),
 });
 type Checkout = ReturnType<typeof checkout>;
 
@@ -109,14 +95,7 @@ class ScaleBench {
   ) {}
 
   async setUp(): Promise<void> {
-    await this.call('POST', '/v1/templates', {
-      key: 'bench-reminder',
-      defaultLocale: 'en',
-      variants: { en: { subject: 'Your cart', html: '<p>{{#each trigger.properties.items}}{{name}} {{/each}}</p>' } },
-    });
-    this.journeyId = (await this.call<{ id: string }>('POST', '/v1/journeys', journey)).id;
-    await this.call('POST', `/v1/journeys/${this.journeyId}/publish`, {});
-    await this.call('POST', '/v1/sending/pause', {});
+    this.journeyId = await installCartReminder(this.apiProc.baseUrl, ADMIN_KEY, 'P7D');
     await this.db.query(`
       CREATE TABLE bench_timer_due (
         level int NOT NULL, phase text NOT NULL, ord int NOT NULL,
@@ -500,25 +479,32 @@ class ScaleBench {
         ),
       },
       {
-        name: 'Customer by shop id (customer.repository findForUpdate)',
-        check: await explain(this.db, `SELECT id FROM customers WHERE customer_id = $1 FOR UPDATE`, [
-          resident.customer_id,
-        ]),
-      },
-      {
-        name: "A customer's instances (journey-instance.repository forCustomer)",
+        name: 'Lock the profiles of 500 events (customer.repository lockMany)',
         check: await explain(
           this.db,
-          `SELECT * FROM journey_instances WHERE customer_uuid = $1 AND journey_id = ANY($2::uuid[]) ORDER BY entered_at, id`,
-          [resident.customer_uuid, [this.journeyId]],
+          `SELECT id, customer_id, email, email_normalized FROM customers
+            WHERE customer_id = ANY($1::text[]) OR email_normalized = ANY($2::text[])
+            ORDER BY id FOR UPDATE`,
+          [this.pickResidents(WORKER_BATCH).map((r) => this.population.customerId(r)), []],
         ),
       },
       {
-        name: 'Journeys an event already changed (journey-instance.repository journeysApplied)',
+        name: "500 customers' instances (journey-instance.repository forCustomers)",
         check: await explain(
           this.db,
-          `SELECT DISTINCT journey_id FROM journey_instance_history WHERE customer_uuid = $1 AND event_seq = $2`,
-          [resident.customer_uuid, resident.event_seq],
+          `SELECT * FROM journey_instances WHERE customer_uuid = ANY($1::uuid[]) ORDER BY entered_at, id`,
+          [customers],
+        ),
+      },
+      {
+        name: 'Journeys 500 events already changed (journey-instance.repository journeysApplied)',
+        check: await explain(
+          this.db,
+          `SELECT DISTINCT h.customer_uuid, h.event_seq::text AS event_seq, h.journey_id
+             FROM journey_instance_history h
+             JOIN unnest($1::uuid[], $2::bigint[]) AS e(customer_uuid, event_seq)
+               ON h.customer_uuid = e.customer_uuid AND h.event_seq = e.event_seq`,
+          [customers, customers.map(() => resident.event_seq)],
         ),
       },
     ];
@@ -616,18 +602,7 @@ function report(results: LevelResult[], rowsPerResident: Record<ResidentTable, n
   return `${main}\n\nSize after seeding and VACUUM ANALYZE; bytes per row are table + TOAST + indexes (table + TOAST, indexes):\n\n${bytes}\n\nPlans of the hot queries (EXPLAIN ANALYZE, after seeding):\n\n${plans}\n\nWhat each phase cost the database, per event or timer: sequential scans of the resident tables (scans, rows read), blocks of those tables read from outside shared_buffers, WAL written and full-page images in it (server-wide), and the share of journey_instances updates that were HOT (no index entry written):\n\n${work}`;
 }
 
-/** The server settings these numbers depend on (this server is not necessarily at the defaults). */
-async function serverSettings(db: Client): Promise<string> {
-  const { rows } = await db.query<{ name: string; setting: string }>(
-    `SELECT name, current_setting(name) AS setting FROM pg_settings
-      WHERE name IN ('shared_buffers', 'effective_cache_size', 'work_mem', 'autovacuum', 'synchronous_commit',
-                     'max_wal_size', 'random_page_cost')
-      ORDER BY name`,
-  );
-  return rows.map((r) => `${r.name}=${r.setting}`).join(', ');
-}
-
-async function section(results: LevelResult[], tables: string, databaseUrl: string, settings: string) {
+async function section(results: LevelResult[], tables: string, databaseUrl: string) {
   const base = results[0]!;
   const top = results[results.length - 1]!;
   const ratios = results
@@ -648,7 +623,6 @@ async function section(results: LevelResult[], tables: string, databaseUrl: stri
   return `## Scale
 
 ${await environment(databaseUrl)}
-- Server settings that matter here: ${settings}.
 - Command: \`npm run bench:scale\` (BENCH_LEVELS=${LEVELS.join(',')}, BENCH_EVENTS=${EVENTS}, BENCH_TIMERS=${TIMERS}, BENCH_TIMER_RATE=${TIMER_RATE})
 - Kizuna: one api process (used only to store events and set up) and one worker process (WORKER_BATCH_SIZE=${WORKER_BATCH}, pool 8, default 250 ms poll interval); sending paused (kill switch) and no caps or quiet hours, so this measures the engine; load and measurement from a separate process.
 - Journey: entry on checkout.started keyed by cartId -> send -> wait 7 days -> send (the bench:processing journey with a week's wait, so every instance it starts stays resident). Events carry a customer id and an email.
@@ -694,7 +668,7 @@ async function main(): Promise<void> {
     }
     const tables = report(results, bench.rowsPerResident());
     console.log(tables);
-    writeSection('scale', await section(results, tables, database.url, await serverSettings(db)));
+    writeSection('scale', await section(results, tables, database.url));
   } finally {
     await bench.stopWorker();
     await apiProc.stop();

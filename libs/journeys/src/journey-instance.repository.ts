@@ -282,9 +282,12 @@ export class JourneyInstanceRepository {
   }
 
   /**
-   * Claims due timers of running (active) journeys: rows locked with SKIP LOCKED, then only
-   * those whose customer row this transaction can lock at once (SKIP LOCKED again), so a timer
-   * never runs beside an inbox event of the same customer, and this claim never waits.
+   * Claims due timers of running (active) journeys: the earliest due of each running journey
+   * (per journey, so a paused journey's waiting timers are never walked past), locked with SKIP
+   * LOCKED, then only those whose customer row this transaction can lock at once (SKIP LOCKED
+   * again), so a timer never runs beside an inbox event of the same customer, and this claim
+   * never waits. With several journeys due at once, up to `limit` per journey stay locked until
+   * commit though not all are returned; other workers skip them and take them next time.
    */
   async claimDue(tx: EntityManager, now: Date, limit: number): Promise<DueTimer[]> {
     const rows = await tx.query<
@@ -297,12 +300,17 @@ export class JourneyInstanceRepository {
         due_at: Date;
       }>
     >(
-      `SELECT t.* FROM journey_timers t JOIN journeys j ON j.id = t.journey_id AND j.status = 'active'
-        WHERE t.due_at <= $1
+      `SELECT t.* FROM journeys j
+        CROSS JOIN LATERAL (
+              SELECT * FROM journey_timers
+               WHERE journey_id = j.id AND due_at <= $1
+               ORDER BY due_at
+               LIMIT $2
+                 FOR UPDATE SKIP LOCKED) t
+        WHERE j.status = 'active'
         ORDER BY t.due_at
         LIMIT $2
-        FOR UPDATE OF t SKIP LOCKED
-        FOR SHARE OF j`,
+          FOR SHARE OF j`,
       [now, limit],
     );
     if (rows.length === 0) {

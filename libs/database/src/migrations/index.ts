@@ -4,6 +4,7 @@ import { Journeys1763900000000 } from './1763900000000-journeys';
 import { Email1764000000000 } from './1764000000000-email';
 import { Segments1764100000000 } from './1764100000000-segments';
 import { SendingPolicy1764200000000 } from './1764200000000-sending-policy';
+import { TimersByJourney1764300000000 } from './1764300000000-timers-by-journey';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Email1764000000000,
   Segments1764100000000,
   SendingPolicy1764200000000,
+  TimersByJourney1764300000000,
 ];
