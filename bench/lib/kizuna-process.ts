@@ -36,13 +36,17 @@ export interface RunningKizuna {
   stop(): Promise<void>;
 }
 
-/** Starts a built Kizuna entry point (kizuna | api | worker) as its own process, as in production. */
+/**
+ * Starts a built Kizuna entry point (kizuna | api | worker) as its own process, as in production.
+ * `nodeArgs` go to node itself, for flags NODE_OPTIONS does not allow (e.g. --cpu-prof).
+ */
 export async function startKizuna(
   entry: 'kizuna' | 'api' | 'worker',
   env: Record<string, string>,
   port: number,
+  nodeArgs: string[] = [],
 ): Promise<RunningKizuna> {
-  const child = spawn(process.execPath, [path.join(root, `dist/apps/${entry}/src/main.js`)], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, `dist/apps/${entry}/src/main.js`)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
