@@ -36,6 +36,39 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Intl formatters are costly to build (locale data lookup) and cheap to reuse: one per locale and
+ * options, kept in a bounded map (locales come from customer profiles).
+ */
+function memo<T>(build: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      if (cache.size >= 500) {
+        cache.clear();
+      }
+      value = build(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+const currencyFormat = memo((key) => {
+  const [locale, currency] = key.split('|');
+  return new Intl.NumberFormat(locale, { style: 'currency', currency });
+});
+const decimalFormat = memo((key) => {
+  const [locale, decimals] = key.split('|');
+  const digits = decimals === '' ? undefined : Number(decimals);
+  return new Intl.NumberFormat(
+    locale,
+    digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+  );
+});
+const pluralRules = memo((locale) => new Intl.PluralRules(locale));
+
 /** `{{money total currency}}`: 59.8, "JPY" → "￥60" in ja, "$59.80" for USD in en-US. */
 function money(...args: unknown[]): string {
   const { params, options } = split(args);
@@ -45,7 +78,7 @@ function money(...args: unknown[]): string {
   }
   const frame = frameOf(options);
   const currency = typeof params[1] === 'string' && /^[A-Z]{3}$/.test(params[1]) ? params[1] : frame.currency;
-  return new Intl.NumberFormat(frame.locale, { style: 'currency', currency }).format(amount);
+  return currencyFormat(`${frame.locale}|${currency}`).format(amount);
 }
 
 /** `{{number n}}`, with optional `decimals=2`. */
@@ -56,9 +89,7 @@ function number(...args: unknown[]): string {
     return '';
   }
   const decimals = toNumber(hashOf(options).decimals);
-  return new Intl.NumberFormat(frameOf(options).locale, {
-    ...(decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals }),
-  }).format(value);
+  return decimalFormat(`${frameOf(options).locale}|${decimals ?? ''}`).format(value);
 }
 
 const DATE_PRESETS: Record<string, Intl.DateTimeFormatOptions> = {
@@ -108,9 +139,9 @@ function plural(...args: unknown[]): string {
   const count = toNumber(params[0]) ?? 0;
   const hash = hashOf(options);
   const locale = frameOf(options).locale;
-  const category = new Intl.PluralRules(locale).select(count);
+  const category = pluralRules(locale).select(count);
   const form = (count === 0 && typeof hash.zero === 'string' ? hash.zero : undefined) ?? hash[category] ?? hash.other;
-  return typeof form === 'string' ? form.replace(/#/g, new Intl.NumberFormat(locale).format(count)) : '';
+  return typeof form === 'string' ? form.replace(/#/g, decimalFormat(`${locale}|`).format(count)) : '';
 }
 
 /** `{{default customer.firstName "there"}}`: the first argument that is not missing or blank. */
