@@ -268,85 +268,82 @@ export class DeliveryRepository {
     });
   }
 
-  /** Gives a claimed message back untouched (sending was paused meanwhile). */
-  async release(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'sending'`,
-      [id],
-    );
-  }
-
   /**
    * Stores what is about to be sent (when newly rendered) and opens an attempt, committed
    * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
-   * to say "possibly sent". Returns the attempt number.
+   * to say "possibly sent". Unless sending is paused (the kill switch holds even for a batch
+   * claimed just before it was thrown): then the message is given back untouched instead, and
+   * the answer is undefined. Otherwise the attempt number. One statement, one round trip.
    */
-  async startAttempt(id: string, content: StoredContent | undefined): Promise<number> {
-    return this.dataSource.transaction(async (tx) => {
-      if (content) {
-        await tx.query(
-          `UPDATE outbox_messages
-              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
-                  smtp_message_id = $8
-            WHERE id = $1`,
-          [
-            id,
-            content.recipient,
-            content.locale,
-            content.templateVersion,
-            content.subject,
-            content.html,
-            content.text,
-            content.messageId,
-          ],
-        );
-      }
-      const [row] = await tx.query<Array<{ attempts: number }>>(
-        `WITH started AS (
-           UPDATE outbox_messages SET attempts = attempts + 1, updated_at = now() WHERE id = $1 RETURNING attempts)
-         SELECT attempts FROM started`,
-        [id],
-      );
-      const attempt = row!.attempts;
-      await tx.query(`INSERT INTO message_attempts (message_id, attempt) VALUES ($1, $2)`, [id, attempt]);
-      return attempt;
-    });
+  async startAttempt(id: string, content: StoredContent | undefined): Promise<number | undefined> {
+    // A data-modifying CTE runs whether or not it is read; `paused` makes the two updates exclusive.
+    const [row] = await this.dataSource.query<Array<{ attempt: number }>>(
+      `WITH paused AS (
+         SELECT EXISTS (SELECT 1 FROM settings WHERE key = $9 AND (value->>'paused')::boolean) AS paused),
+       released AS (
+         UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
+          WHERE id = $1 AND status = 'sending' AND (SELECT paused FROM paused)
+         RETURNING id),
+       started AS (
+         UPDATE outbox_messages
+            SET attempts = attempts + 1, updated_at = now(),
+                recipient = COALESCE($2, recipient), locale = COALESCE($3, locale),
+                template_version = COALESCE($4, template_version), subject = COALESCE($5, subject),
+                html = COALESCE($6, html), text = COALESCE($7, text), smtp_message_id = COALESCE($8, smtp_message_id)
+          WHERE id = $1 AND NOT (SELECT paused FROM paused)
+         RETURNING id, attempts),
+       opened AS (
+         INSERT INTO message_attempts (message_id, attempt) SELECT id, attempts FROM started RETURNING attempt)
+       SELECT attempt FROM opened`,
+      [
+        id,
+        content?.recipient ?? null,
+        content?.locale ?? null,
+        content?.templateVersion ?? null,
+        content?.subject ?? null,
+        content?.html ?? null,
+        content?.text ?? null,
+        content?.messageId ?? null,
+        SENDING_SETTING,
+      ],
+    );
+    return row?.attempt;
   }
 
+  /** Closes the attempt and moves the message on, in one statement. */
   async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      // An SMTP 250 unless told otherwise (a webhook's HTTP status).
-      const code = result.outcome === 'sent' ? (result.code ?? 250) : result.code;
-      await tx.query(
-        `UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
-          WHERE message_id = $1 AND attempt = $2`,
-        [id, attempt, result.outcome, code, result.response.slice(0, 2000)],
-      );
-      switch (result.outcome) {
-        case 'sent':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'sent', status_reason = NULL, sent_at = now(), lease_until = NULL,
-                    updated_at = now() WHERE id = $1`,
-            [id],
-          );
-          break;
-        case 'deferred':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
-                    policy_cleared_at = NULL, updated_at = now() WHERE id = $1`,
-            [id, result.response.slice(0, 2000), result.retryAt],
-          );
-          break;
-        case 'failed':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'failed', status_reason = $2, lease_until = NULL, policy_cleared_at = NULL,
-                    updated_at = now()
-              WHERE id = $1`,
-            [id, result.reason.slice(0, 2000)],
-          );
-          break;
-      }
-    });
+    // An SMTP 250 unless told otherwise (a webhook's HTTP status).
+    const code = result.outcome === 'sent' ? (result.code ?? 250) : result.code;
+    const closed = `WITH closed AS (
+         UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
+          WHERE message_id = $1 AND attempt = $2)`;
+    const params = [id, attempt, result.outcome, code, result.response.slice(0, 2000)];
+    switch (result.outcome) {
+      case 'sent':
+        await this.dataSource.query(
+          `${closed}
+           UPDATE outbox_messages SET status = 'sent', status_reason = NULL, sent_at = now(), lease_until = NULL,
+                  updated_at = now() WHERE id = $1`,
+          params,
+        );
+        break;
+      case 'deferred':
+        await this.dataSource.query(
+          `${closed}
+           UPDATE outbox_messages SET status = 'deferred', status_reason = $5, not_before = $6, lease_until = NULL,
+                  policy_cleared_at = NULL, updated_at = now() WHERE id = $1`,
+          [...params, result.retryAt],
+        );
+        break;
+      case 'failed':
+        await this.dataSource.query(
+          `${closed}
+           UPDATE outbox_messages SET status = 'failed', status_reason = $6, lease_until = NULL, policy_cleared_at = NULL,
+                  updated_at = now()
+            WHERE id = $1`,
+          [...params, result.reason.slice(0, 2000)],
+        );
+        break;
+    }
   }
 }

@@ -8,15 +8,16 @@ import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
 import { checkRecipient, singleLine } from './recipient.util';
 import { SendingPolicy } from './sending-policy';
-import { SuppressionRepository } from './suppression.repository';
+import { SuppressionRepository, type SuppressionReason } from './suppression.repository';
 import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
- * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
- * `suppressed`; marketing consent: `skipped`; the sending policy for marketing: `deferred` or
- * `skipped`, see SendingPolicy), then render, send, record. Every outcome belongs
- * to its message: a template or address problem fails that message with a stored reason and the
- * batch goes on.
+ * Delivers claimed outbox email: checks at send time (the kill switch; the suppression list,
+ * read once per claimed batch like the consent: `suppressed`; marketing consent: `skipped`; the
+ * sending policy for marketing: `deferred` or `skipped`, see SendingPolicy), then render, send,
+ * record. Every outcome belongs to its message: a template or address problem fails that message
+ * with a stored reason and the batch goes on. A message costs two statements of its own (open the
+ * attempt with its content, close it with the reply); templates are read once per batch.
  *
  * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
  * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
@@ -44,6 +45,21 @@ export class EmailDeliveryService {
   async processBatch(): Promise<number> {
     const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
     const claimed = await this.repository.claim(batchSize, leaseSeconds);
+    if (claimed.length === 0) {
+      return 0;
+    }
+    // Looked up once for the batch rather than per message: the suppression entries of its
+    // recipients (read, like their consent, as the batch is claimed) and its templates.
+    const batch: Batch = {
+      suppressed: await this.suppressions.blockingAny(
+        claimed.flatMap((m) => {
+          const checked = checkRecipient(recipientOf(m));
+          return checked.ok ? [checked.address] : [];
+        }),
+      ),
+      bounced: new Set(),
+      renderer: this.renderer.forBatch(),
+    };
     // One customer's messages go one after the other, in claim order (priority first), so the
     // sending policy sees the higher-priority message sent before it decides on the next.
     const groups = new Map<string, ClaimedMessage[]>();
@@ -56,7 +72,7 @@ export class EmailDeliveryService {
       while (next < byCustomer.length) {
         for (const message of byCustomer[next++]!) {
           try {
-            await this.deliver(message);
+            await this.deliver(message, batch);
           } catch (error) {
             // Only the database can fail here; the lease brings the message back later.
             this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
@@ -68,7 +84,7 @@ export class EmailDeliveryService {
     return claimed.length;
   }
 
-  private async deliver(message: ClaimedMessage): Promise<void> {
+  private async deliver(message: ClaimedMessage, batch: Batch): Promise<void> {
     if (message.interruptedAttempt !== undefined) {
       possiblyDuplicated.inc();
       this.logger.warn({
@@ -77,7 +93,7 @@ export class EmailDeliveryService {
         attempt: message.interruptedAttempt,
       });
     }
-    const address = message.content?.recipient ?? message.customer.email;
+    const address = recipientOf(message);
     if (!address) {
       return this.end(message, 'skipped', 'the customer has no email address');
     }
@@ -85,7 +101,9 @@ export class EmailDeliveryService {
     if (!recipient.ok) {
       return this.end(message, 'failed', `invalid recipient address: ${recipient.reason}`);
     }
-    const suppression = await this.suppressions.blocking(recipient.address, message.category);
+    const suppression = batch.bounced.has(recipient.address)
+      ? 'hard_bounce'
+      : batch.suppressed(recipient.address, message.category);
     if (suppression) {
       return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
     }
@@ -125,7 +143,7 @@ export class EmailDeliveryService {
       mail = this.compose(message, recipient.address, message.content);
     } else {
       try {
-        const rendered = await this.renderer.render(message.templateKey, message.customer, message.payload, {
+        const rendered = await batch.renderer.render(message.templateKey, message.customer, message.payload, {
           unsubscribeUrl: this.links.unsubscribe(message.id),
         });
         const html = addOpenPixel(
@@ -146,11 +164,6 @@ export class EmailDeliveryService {
         throw error;
       }
     }
-    // The kill switch holds even for a batch claimed just before it was thrown.
-    if (await this.repository.isPaused()) {
-      await this.repository.release(message.id);
-      return;
-    }
     // Newly rendered content is stored with this first attempt; a retry sends what is stored.
     const attempt = await this.repository.startAttempt(
       message.id,
@@ -163,11 +176,15 @@ export class EmailDeliveryService {
         messageId: mail.messageId,
       },
     );
+    if (attempt === undefined) {
+      return; // the kill switch was thrown after this batch was claimed: given back to the queue
+    }
     const { outcome, hardBounce } = await this.send(message, mail, attempt);
     await this.repository.recordAttempt(message.id, attempt, outcome);
     emailsDelivered.inc({ outcome: outcome.outcome });
     if (hardBounce) {
       await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
+      batch.bounced.add(mail.to);
     }
   }
 
@@ -233,6 +250,20 @@ export class EmailDeliveryService {
     emailsDelivered.inc({ outcome: status });
     this.logger.log({ msg: `message ${status}`, messageId: message.id, reason });
   }
+}
+
+/** What delivering one claimed batch shares between its messages. */
+interface Batch {
+  /** The suppression list as the batch was claimed. */
+  suppressed: (address: string, category: ClaimedMessage['category']) => SuppressionReason | undefined;
+  /** Addresses that hard-bounced since (stopping the rest of the batch's mail to them). */
+  bounced: Set<string>;
+  renderer: MessageRenderer;
+}
+
+/** Where a message goes: the address stored with an earlier attempt, else the profile's. */
+function recipientOf(message: ClaimedMessage): string | null {
+  return message.content?.recipient ?? message.customer.email;
 }
 
 /**

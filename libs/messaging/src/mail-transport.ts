@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { KizunaConfig } from '@kizuna/config';
 import { createTransport } from 'nodemailer';
+import { composeMessage } from './mime-message.util';
 
 /** A message ready to hand over; `to` has passed checkRecipient. */
 export interface OutgoingMail {
@@ -35,25 +36,11 @@ export abstract class MailTransport implements OnApplicationShutdown {
   }
 }
 
-/** Everything nodemailer gets is structured: address objects and an explicit envelope, never header strings. */
-function nodemailerMessage(mail: OutgoingMail) {
-  return {
-    from: { name: mail.from.name, address: mail.from.address },
-    to: [{ name: '', address: mail.to }],
-    envelope: { from: mail.from.address, to: [mail.to] },
-    messageId: mail.messageId,
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    headers: mail.headers,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
-}
-
 /**
  * Pooled SMTP. nodemailer's own requeue on a dropped connection is off: a retry is the
- * delivery worker's decision, made with the attempt recorded.
+ * delivery worker's decision, made with the attempt recorded. nodemailer gets the message
+ * already written (composeMessage) and an explicit envelope, never header strings to parse; it
+ * talks SMTP and signs with DKIM.
  */
 export class SmtpMailTransport extends MailTransport {
   private readonly transport;
@@ -83,7 +70,12 @@ export class SmtpMailTransport extends MailTransport {
   }
 
   async send(mail: OutgoingMail): Promise<MailReceipt> {
-    const info = await this.transport.sendMail(nodemailerMessage(mail));
+    const info = await this.transport.sendMail({
+      envelope: { from: mail.from.address, to: [mail.to] },
+      raw: composeMessage(mail),
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
     return { response: String(info.response) };
   }
 
@@ -92,27 +84,25 @@ export class SmtpMailTransport extends MailTransport {
   }
 }
 
-/** Writes each message as an .eml file and logs it. */
+/** Writes each message as an .eml file (exactly what SMTP would have carried) and logs it. */
 export class FileMailTransport extends MailTransport {
   private readonly logger = new Logger(FileMailTransport.name);
-  private readonly transport = createTransport({ streamTransport: true, buffer: true });
 
   constructor(private readonly dir: string) {
     super();
   }
 
   async send(mail: OutgoingMail): Promise<MailReceipt> {
-    const info = await this.transport.sendMail(nodemailerMessage(mail));
     await mkdir(this.dir, { recursive: true });
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^\w.-]/g, '')}.eml`;
     const file = path.join(this.dir, name);
-    await writeFile(file, info.message as Buffer);
+    await writeFile(file, composeMessage(mail));
     this.logger.log({ msg: 'SMTP_URL is not set: message written to a file, not sent', file, to: mail.to });
     return { response: `written to ${file}` };
   }
 
   close(): void {
-    this.transport.close();
+    // nothing held open
   }
 }
 
