@@ -3,7 +3,8 @@
  *
  *   npm run bench:delivery   (BENCH_MESSAGES=20000 BENCH_SECONDS=10 BENCH_LATENCY_RATE=200
  *                             BENCH_DELIVERY_CONCURRENCY=.. BENCH_DELIVERY_BATCH_SIZE=..
- *                             BENCH_POOL_SIZE=.. BENCH_PHASES=one,two,latency BENCH_PROFILE_DIR=..)
+ *                             BENCH_POOL_SIZE=.. BENCH_PHASES=one,two,latency
+ *                             BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/profiles" to profile)
  *
  * The backlog is made the way a shop makes it: with sending paused (the kill switch), N
  * checkout.started events for N distinct customers (each with a unique address, a first name and
@@ -25,7 +26,8 @@ import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { Client } from 'pg';
 import { api } from './lib/http-load';
-import { createBenchDatabase, startKizuna, type RunningKizuna } from './lib/kizuna-process';
+import { createBenchDatabase, startKizuna, waitForWorkers, type RunningKizuna } from './lib/kizuna-process';
+import { until as poll } from './lib/poll';
 import { environment, writeSection } from './lib/report';
 import { startSmtpSink, type ReceivedMessage, type SmtpSinkProcess } from './lib/smtp-sink';
 import { ms, summarise, type LatencySummary } from './lib/stats';
@@ -37,7 +39,6 @@ const CONCURRENCY = process.env.BENCH_DELIVERY_CONCURRENCY ?? '20';
 const BATCH_SIZE = process.env.BENCH_DELIVERY_BATCH_SIZE ?? '200';
 const POOL_SIZE = process.env.BENCH_POOL_SIZE ?? '24';
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'one,two,latency').split(','));
-const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const API_PORT = 3912;
 const PUBLIC_URL = 'https://kizuna-tea.example';
@@ -123,17 +124,18 @@ async function count(db: Client, sql: string, params: unknown[] = []): Promise<n
 const processes: RunningKizuna[] = [];
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    const dead = processes.find((p) => p.process.exitCode !== null);
-    if (dead) {
-      throw new Error(`a Kizuna process exited with ${dead.process.exitCode} while waiting for ${what}`);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  await poll(
+    async () => {
+      const dead = processes.find((p) => p.process.exitCode !== null);
+      if (dead) {
+        throw new Error(`a Kizuna process exited with ${dead.process.exitCode} while waiting for ${what}`);
+      }
+      return check();
+    },
+    timeoutMs,
+    what,
+    everyMs,
+  );
 }
 
 /**
@@ -349,7 +351,6 @@ async function main(): Promise<void> {
     DELIVERY_BATCH_SIZE: BATCH_SIZE,
     DATABASE_POOL_SIZE: POOL_SIZE,
   };
-  const workerArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const apiProc = await startKizuna('api', { ...env, DATABASE_POOL_SIZE: '8' }, API_PORT);
   const db = new Client({ connectionString: database.url });
   await db.connect();
@@ -361,15 +362,17 @@ async function main(): Promise<void> {
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', `/v1/journeys/${created.id}/publish`, {});
 
     const drains: DrainResult[] = [];
-    workers.push(await startKizuna('worker', workerEnv, API_PORT + 1, workerArgs));
+    workers.push(await startKizuna('worker', workerEnv, API_PORT + 1));
     processes.push(workers[0]!);
+    await waitForWorkers(database.url, 1);
     if (PHASES.has('one')) {
       drains.push(await drain(apiProc, sink, db, 'a', 1));
       console.log(drains.at(-1));
     }
     if (PHASES.has('two')) {
-      workers.push(await startKizuna('worker', workerEnv, API_PORT + 2, workerArgs));
+      workers.push(await startKizuna('worker', workerEnv, API_PORT + 2));
       processes.push(workers[1]!);
+      await waitForWorkers(database.url, 2);
       drains.push(await drain(apiProc, sink, db, 'b', 2));
       console.log(drains.at(-1));
     }

@@ -4,21 +4,25 @@
  *
  *   npm run bench:processing      (BENCH_EVENTS=20000 BENCH_SECONDS=15 BENCH_DATABASE_URL=... to change)
  *
- * 1. Backlog: N checkout.started events (distinct carts) are stored while no worker runs; one
- *    worker process then drains them. Each event enters a journey instance, enqueues a reminder
- *    (outbox row) and schedules a timer: events/s = transitions/s.
- * 2. Timers: all N timers come due together; the worker fires them (second reminder). timers/s,
- *    and lateness (fired - due) p50/p99.
- * 3. Latency: events at 50% and 100% of the backlog rate, one per request from the load process;
- *    event stored (received_at) -> outbox row committed (created_at), p50/p95/p99, from the
- *    database's own timestamps.
+ * 1. Events: a backlog of N checkout.started events (distinct carts, 5,000 customers) is stored
+ *    while no worker runs; W worker processes then drain it (W = 1, then 2, each on a fresh
+ *    backlog). Each event creates a journey instance, enqueues a reminder (outbox row) and
+ *    schedules a timer.
+ * 2. Timers: with the workers stopped, the N timers of that backlog are made due now; W workers
+ *    fire them (the second reminder, completing the instance).
+ *    Rates come from the database's own timestamps (first to last batch commit), so worker
+ *    start-up is not counted.
+ * 3. Latency: with 2 workers, events arrive at 50% and 100% of the 2-worker rate and at 1,000/s
+ *    (the target's rate), posted in small batches every 10 ms from this process; event stored
+ *    (received_at) -> outbox row committed (created_at), p50/p95/p99, from database timestamps.
  * Sending is paused (kill switch) so delivery does not compete: this measures the engine.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { api, postJson } from './lib/http-load';
-import { createBenchDatabase, startKizuna, type RunningKizuna } from './lib/kizuna-process';
+import { createBenchDatabase, startKizuna, waitForWorkers, type RunningKizuna } from './lib/kizuna-process';
+import { until } from './lib/poll';
 import { environment, writeSection } from './lib/report';
 import { ms, summarise, type LatencySummary } from './lib/stats';
 
@@ -26,7 +30,6 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const API_PORT = 3902;
-const TIMER_DELAY_S = 20;
 
 const journey = {
   name: 'Bench cart reminder',
@@ -34,116 +37,142 @@ const journey = {
   exit: [{ event: 'order.placed', sameKey: 'cartId' }],
   steps: [
     { id: 'remind', type: 'send', template: 'bench-reminder', category: 'marketing', next: 'wait' },
-    { id: 'wait', type: 'wait', duration: `PT${TIMER_DELAY_S}S`, next: 'remind-again' },
+    // Long enough never to come due on its own during a run: the timer phases make them due.
+    { id: 'wait', type: 'wait', duration: 'P1D', next: 'remind-again' },
     { id: 'remind-again', type: 'send', template: 'bench-reminder', category: 'marketing' },
   ],
 };
 
 const run = randomUUID().slice(0, 8);
-const checkout = (n: number) => ({
-  name: 'checkout.started',
-  customerId: `p-${run}-${n % 5000}`,
-  messageId: `${run}-checkout-${n}`,
-  properties: {
-    cartId: `${run}-cart-${n}`,
-    items: [{ id: 'sku-1', name: 'Tea cup', price: 29.9, quantity: 2 }],
-    total: 59.8,
-    currency: 'USD',
-  },
-});
+let sequence = 0;
+const checkout = (tag: string) => {
+  const n = sequence++;
+  return {
+    name: 'checkout.started',
+    customerId: `p-${run}-${n % 5000}`,
+    messageId: `${tag}-${n}`,
+    properties: {
+      cartId: `${tag}-cart-${n}`,
+      items: [{ id: 'sku-1', name: 'Tea cup', price: 29.9, quantity: 2 }],
+      total: 59.8,
+      currency: 'USD',
+    },
+  };
+};
 
-async function count(db: Client, sql: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(sql);
-  const n = rows[0]?.n;
-  if (n === undefined) {
-    throw new Error(`count query must return a column n: ${sql}`);
-  }
-  return Number(n);
+async function scalar(db: Client, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: string | number | null }>(sql, params);
+  return Number(rows[0]?.n ?? 0);
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
+/**
+ * Rows per second from commit timestamps: rows after the first batch over the time from the
+ * first batch's commit to the last one's (so neither start-up nor polling idle counts).
+ */
+async function rateOf(db: Client, table: string, column: string, where: string): Promise<number> {
+  const { rows } = await db.query<{ n: string; first_batch: string; seconds: number }>(
+    `SELECT count(*) AS n,
+            count(*) FILTER (WHERE ${column} = (SELECT min(${column}) FROM ${table} WHERE ${where})) AS first_batch,
+            extract(epoch FROM max(${column}) - min(${column})) AS seconds
+       FROM ${table} WHERE ${where}`,
+  );
+  const row = rows[0]!;
+  return (Number(row.n) - Number(row.first_batch)) / Math.max(Number(row.seconds), 0.001);
+}
+
+async function withWorkers<T>(env: Record<string, string>, count: number, work: () => Promise<T>): Promise<T> {
+  const workers: RunningKizuna[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      workers.push(await startKizuna('worker', env, API_PORT + 1 + i));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForWorkers(env.DATABASE_URL!, count);
+    return await work();
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
   }
 }
 
-async function backlog(apiProc: RunningKizuna, env: Record<string, string>, db: Client) {
+interface Throughput {
+  workers: number;
+  eventsPerSecond: number;
+  timersPerSecond: number;
+}
+
+async function throughput(apiProc: RunningKizuna, env: Record<string, string>, db: Client, workers: number) {
+  const tag = `${run}-w${workers}`;
   for (let i = 0; i < EVENTS; i += 500) {
-    const events = Array.from({ length: Math.min(500, EVENTS - i) }, (_, k) => checkout(i + k));
+    const events = Array.from({ length: Math.min(500, EVENTS - i) }, () => checkout(tag));
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/events/batch', { events });
   }
-  const worker = await startKizuna('worker', env, API_PORT + 1);
-  const started = performance.now();
-  await until(
-    async () => (await count(db, 'SELECT count(*) AS n FROM events WHERE processed_at IS NULL')) === 0,
-    600_000,
-    'backlog',
+  const mine = `message_id LIKE '${tag}-%'`;
+  await withWorkers(env, workers, () =>
+    until(
+      async () => (await scalar(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
+      600_000,
+      'the backlog',
+    ),
   );
-  const eventSeconds = (performance.now() - started) / 1000;
-  const outbox = await count(db, 'SELECT count(*) AS n FROM outbox_messages');
-
-  // Timers: all due within the same few seconds, TIMER_DELAY_S after their instance started.
-  await until(async () => (await count(db, 'SELECT count(*) AS n FROM journey_timers')) === 0, 600_000, 'timers');
-  const { rows } = await db.query<{ lateness_ms: number; fired_at: Date; first_due: Date }>(
-    `SELECT extract(epoch FROM (o.created_at - (i.entered_at + interval '${TIMER_DELAY_S} seconds'))) * 1000 AS lateness_ms
-       FROM outbox_messages o JOIN journey_instances i ON i.id = o.instance_id
-      WHERE o.step_id = 'remind-again'`,
+  const eventsPerSecond = await rateOf(db, 'events', 'processed_at', mine);
+  const instances = `instance_id IN (SELECT id FROM journey_instances WHERE instance_key LIKE '${tag}-%')`;
+  await db.query(`UPDATE journey_timers SET due_at = now() WHERE ${instances}`);
+  await withWorkers(env, workers, () =>
+    until(async () => (await scalar(db, 'SELECT count(*) AS n FROM journey_timers')) === 0, 600_000, 'the timers'),
   );
-  const lateness = summarise(rows.map((r) => Number(r.lateness_ms)));
-  const { rows: span } = await db.query<{ seconds: number }>(
-    `SELECT extract(epoch FROM max(created_at) - min(created_at)) AS seconds FROM outbox_messages WHERE step_id = 'remind-again'`,
+  const timersPerSecond = await rateOf(
+    db,
+    'outbox_messages',
+    'created_at',
+    `step_id = 'remind-again' AND ${instances}`,
   );
-  const timerSeconds = Math.max(Number(span[0]?.seconds ?? 0), 0.001);
-  return {
-    worker,
-    eventsPerSecond: EVENTS / eventSeconds,
-    outbox,
-    timersPerSecond: rows.length / timerSeconds,
-    lateness,
-  };
+  return { workers, eventsPerSecond, timersPerSecond } satisfies Throughput;
 }
 
+/** Events at a steady rate, in small batches every 10 ms; returns the stored -> outbox latency. */
 async function latencyAt(
   rate: number,
   db: Client,
 ): Promise<{ rate: number; achieved: number; latency: LatencySummary }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const tag = randomUUID().slice(0, 8);
-  const total = Math.round(rate * SECONDS);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const tag = `${run}-lat${rate}`;
+  const perRequest = Math.max(1, Math.round(rate / 100));
+  const requests = Math.round((rate * SECONDS) / perRequest);
   const started = performance.now();
   const inflight: Array<Promise<number>> = [];
-  for (let n = 0; n < total; n++) {
-    const due = started + (n / rate) * 1000;
-    const wait = due - performance.now();
+  for (let n = 0; n < requests; n++) {
+    const wait = started + ((n * perRequest) / rate) * 1000 - performance.now();
     if (wait > 0) {
       await new Promise((r) => setTimeout(r, wait));
     }
-    const event = checkout(EVENTS + n);
-    event.messageId = `${tag}-${n}`;
-    event.properties.cartId = `${tag}-cart-${n}`;
-    inflight.push(postJson(agent, API_PORT, '/v1/events', JSON.stringify(event), `Bearer ${ADMIN_KEY}`));
+    const events = Array.from({ length: perRequest }, () => checkout(tag));
+    inflight.push(postJson(agent, API_PORT, '/v1/events/batch', JSON.stringify({ events }), `Bearer ${ADMIN_KEY}`));
   }
-  await Promise.all(inflight);
-  const achieved = total / ((performance.now() - started) / 1000);
+  const statuses = await Promise.all(inflight);
+  const achieved = (requests * perRequest) / ((performance.now() - started) / 1000);
   agent.destroy();
+  if (statuses.some((s) => s !== 202)) {
+    throw new Error(`ingest answered ${statuses.find((s) => s !== 202)} during the latency phase`);
+  }
   await until(
-    async () => (await count(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
+    async () => (await scalar(db, `SELECT count(*) AS n FROM events WHERE processed_at IS NULL`)) === 0,
     120_000,
-    'latency phase to drain',
+    'the latency phase to drain',
   );
   const { rows } = await db.query<{ ms: number }>(
     `SELECT extract(epoch FROM (o.created_at - e.received_at)) * 1000 AS ms
        FROM events e
-       JOIN outbox_messages o ON o.payload->>'instanceKey' = e.properties->>'cartId' AND o.step_id = 'remind'
+       JOIN journey_instances i ON i.instance_key = e.properties->>'cartId'
+       JOIN outbox_messages o ON o.instance_id = i.id AND o.step_id = 'remind'
       WHERE e.message_id LIKE $1`,
     [`${tag}-%`],
   );
+  if (rows.length !== requests * perRequest) {
+    throw new Error(`expected ${requests * perRequest} reminders, found ${rows.length}`);
+  }
   return { rate, achieved, latency: summarise(rows.map((r) => Number(r.ms))) };
 }
+
+const n = (x: number): string => Math.round(x).toLocaleString('en');
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase('kizuna_bench_processing');
@@ -156,7 +185,6 @@ async function main(): Promise<void> {
   const apiProc = await startKizuna('api', env, API_PORT);
   const db = new Client({ connectionString: database.url });
   await db.connect();
-  let worker: RunningKizuna | undefined;
   try {
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/templates', {
       key: 'bench-reminder',
@@ -167,28 +195,39 @@ async function main(): Promise<void> {
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', `/v1/journeys/${created.id}/publish`, {});
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/sending/pause', {});
 
-    const result = await backlog(apiProc, env, db);
-    worker = result.worker;
-    const max = result.eventsPerSecond;
-    const phases = [await latencyAt(Math.round(max * 0.5), db), await latencyAt(Math.round(max), db)];
+    const results = [await throughput(apiProc, env, db, 1), await throughput(apiProc, env, db, 2)];
+    for (const r of results) {
+      console.log(`${r.workers} worker(s): ${n(r.eventsPerSecond)} events/s, ${n(r.timersPerSecond)} timers/s`);
+    }
+    const max = results[1]!.eventsPerSecond;
+    const phases = await withWorkers(env, 2, async () => {
+      const out = [];
+      for (const rate of [Math.round(max * 0.5), 1000, Math.round(max)].sort((a, b) => a - b)) {
+        out.push(await latencyAt(rate, db));
+        console.log(`latency at ${rate}/s: p99 ${ms(out[out.length - 1]!.latency.p99)}`);
+      }
+      return out;
+    });
 
     const table = [
-      '| Measure | Result |',
-      '| --- | --- |',
-      `| Events advanced through the journey (backlog of ${EVENTS.toLocaleString('en')}, one worker) | ${Math.round(max).toLocaleString('en')} events/s (${result.outbox.toLocaleString('en')} outbox rows) |`,
-      `| Timers fired (${EVENTS.toLocaleString('en')} due together) | ${Math.round(result.timersPerSecond).toLocaleString('en')} timers/s; lateness p50 ${ms(result.lateness.p50)}, p99 ${ms(result.lateness.p99)} |`,
+      '| Measure | 1 worker | 2 workers |',
+      '| --- | --- | --- |',
+      `| Events advanced (backlog of ${n(EVENTS)}; each enters an instance, sends, sets a timer) | ${n(results[0]!.eventsPerSecond)} events/s | ${n(results[1]!.eventsPerSecond)} events/s |`,
+      `| Timers fired (${n(EVENTS)} due at once; each sends and completes its instance) | ${n(results[0]!.timersPerSecond)} timers/s | ${n(results[1]!.timersPerSecond)} timers/s |`,
+      '',
+      '| Events offered (2 workers) | Achieved | Event stored -> outbox row committed |',
+      '| --- | --- | --- |',
       ...phases.map(
         (p) =>
-          `| Event stored -> outbox row committed at ${Math.round(p.rate).toLocaleString('en')} events/s offered (${Math.round(p.achieved).toLocaleString('en')} achieved) | p50 ${ms(p.latency.p50)}, p95 ${ms(p.latency.p95)}, p99 ${ms(p.latency.p99)} (${p.latency.count} events) |`,
+          `| ${n(p.rate)} events/s${p.rate === Math.round(max) ? ' (100% of max)' : p.rate === Math.round(max * 0.5) ? ' (50% of max)' : ''} | ${n(p.achieved)} events/s | p50 ${ms(p.latency.p50)}, p95 ${ms(p.latency.p95)}, p99 ${ms(p.latency.p99)} (${n(p.latency.count)} events) |`,
       ),
     ].join('\n');
     console.log(table);
     writeSection(
       'processing',
-      `## Processing\n\n${await environment(database.url)}\n- Command: \`npm run bench:processing\` (BENCH_EVENTS=${EVENTS}, BENCH_SECONDS=${SECONDS})\n- Kizuna: one api process and one worker process (WORKER_BATCH_SIZE=500, pool 8); sending paused so delivery does not compete; load from a separate process.\n- Journey: entry on checkout.started keyed by cartId -> send -> wait ${TIMER_DELAY_S} s -> send.\n\n${table}\n\nTimer lateness is measured from the due time to the commit of the effect the timer caused; all ${EVENTS.toLocaleString('en')} timers come due within the same few seconds, so lateness here is mostly queueing behind each other.`,
+      `## Processing\n\n${await environment(database.url)}\n- Command: \`npm run bench:processing\` (BENCH_EVENTS=${EVENTS}, BENCH_SECONDS=${SECONDS})\n- Kizuna: one api process and 1 or 2 worker processes (WORKER_BATCH_SIZE=500, pool 8); sending paused so delivery does not compete; load from a separate process.\n- Journey: entry on checkout.started keyed by cartId -> send -> wait -> send. Each event is one transition of one machine (entry through the send into the wait); each timer is one more (through the second send to completion).\n- Rates come from the database's commit timestamps, first batch to last, so process start-up is not counted. Latency phases post batches of rate/100 events every 10 ms, for ${SECONDS} s each.\n\n${table}`,
     );
   } finally {
-    await worker?.stop();
     await apiProc.stop();
     await db.end();
     await database.drop();

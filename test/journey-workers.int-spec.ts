@@ -142,6 +142,39 @@ describe('journey engine with real worker processes', () => {
     expect(await count(db, `SELECT 1 FROM journey_instances WHERE status = 'completed'`)).toBe(customers);
   });
 
+  it('a batch is decided in memory in order, and one event that cannot apply is recorded while the rest apply', async () => {
+    const customers = 60;
+    await publishJourney(db, {
+      name: 'in order within one batch',
+      entry: { event: 'step.a' },
+      steps: [
+        { id: 'wait-b', type: 'waitForEvent', event: 'step.b', timeout: 'P1D', onEvent: 'done' },
+        { id: 'done', type: 'send', template: 'done', category: 'marketing' },
+      ],
+    });
+    // Each customer's second event only leads anywhere if it sees the instance its first made
+    // in the same batch (nothing is written until the batch ends).
+    await insertEvents(
+      db,
+      Array.from({ length: customers }, (_, i) =>
+        ['step.a', 'step.b'].map((name) => ({ customerId: `b-${i}`, name })),
+      ).flat(),
+    );
+    // An event with no identity at all (the API never stores one): its profile cannot be created.
+    await db.query(
+      `INSERT INTO events (source, message_id, name, customer_key, occurred_at, properties)
+       VALUES ('api', 'broken-1', 'step.a', 'id:nobody', now(), '{}')`,
+    );
+    worker({ WORKER_BATCH_SIZE: '500' });
+    await waitFor(async () => ((await pendingEvents(db)) === 0 ? true : undefined), 30_000, 'the batch');
+    expect(await count(db, `SELECT 1 FROM outbox_messages WHERE step_id = 'done'`)).toBe(customers);
+    expect(await count(db, `SELECT 1 FROM journey_instances WHERE status = 'completed'`)).toBe(customers);
+    const failed = await db.query<{ message_id: string; processing_error: string }>(
+      'SELECT message_id, processing_error FROM events WHERE processing_error IS NOT NULL',
+    );
+    expect(failed).toEqual([{ message_id: 'broken-1', processing_error: expect.stringMatching(/check constraint/) }]);
+  });
+
   it('a replayed event or timer produces no second effect', async () => {
     const journeyId = await publishJourney(db, {
       name: 'replay',

@@ -177,7 +177,8 @@ describe('sending policy (e2e)', () => {
     // Both held until the same moment; then the cap lets one through: the higher priority.
     expect((await view(low)).notBefore).toBe((await view(high)).notBefore);
     await f.settled(high, ['sent']);
-    expect((await view(low)).status).toBe('deferred');
+    // Low may be claimed at this moment ('sending'); once its turn is decided it is held again.
+    expect((await f.settled(low, ['deferred', 'sent'])).status).toBe('deferred');
     await f.settled(low, ['sent']);
     expect(subjects('prio@example.test')).toEqual(['News 1', 'News high', 'News low']);
   });

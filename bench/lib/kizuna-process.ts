@@ -36,16 +36,15 @@ export interface RunningKizuna {
   stop(): Promise<void>;
 }
 
-/**
- * Starts a built Kizuna entry point (kizuna | api | worker) as its own process, as in production.
- * `nodeArgs` go to node itself, for flags NODE_OPTIONS does not allow (e.g. --cpu-prof).
- */
+/** Starts a built Kizuna entry point (kizuna | api | worker) as its own process, as in production. */
 export async function startKizuna(
   entry: 'kizuna' | 'api' | 'worker',
   env: Record<string, string>,
   port: number,
-  nodeArgs: string[] = [],
 ): Promise<RunningKizuna> {
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=var/profiles", profiles the Kizuna processes
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, `dist/apps/${entry}/src/main.js`)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
@@ -83,4 +82,32 @@ export async function startKizuna(
       await exited;
     },
   };
+}
+
+/**
+ * Waits until `count` worker processes are draining the inbox of this database: each holds a
+ * LISTEN connection on the inbox channel once booted (startKizuna does not wait for a worker,
+ * which serves no HTTP).
+ */
+export async function waitForWorkers(databaseUrl: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'kizuna-listen-kizuna_inbox'`,
+      );
+      if (Number(rows[0]?.n ?? 0) >= count) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${count} worker(s) not listening on the inbox within ${timeoutMs / 1000} s`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await client.end();
+  }
 }

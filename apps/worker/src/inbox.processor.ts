@@ -22,10 +22,14 @@ interface Outcome {
 }
 
 /**
- * Applies a batch of inbox events in one transaction: profile, then journeys (entries, waiting
- * instances, exit rules, goals, with their outbox effects). Each customer's events in order, each
- * customer isolated by a savepoint so one bad event cannot hold up the rest. A crash before
- * commit leaves every event of the batch pending, to be claimed again.
+ * Applies a batch of inbox events in one transaction: profiles, then journeys (entries, waiting
+ * instances, exit rules, goals, with their outbox effects), then segment memberships. The whole
+ * batch is worked set-based first: a few statements load every customer's profile, instances
+ * and facts, each event is decided in memory in order, and a few more write everything back.
+ * If that fails, the batch is redone customer by customer (each under a savepoint), and a
+ * failing customer event by event, so one bad event cannot hold up the rest and is recorded
+ * instead of retried forever. A crash before commit leaves every event pending, to be claimed
+ * again.
  */
 @Injectable()
 export class InboxProcessor {
@@ -54,10 +58,7 @@ export class InboxProcessor {
         segments: await this.segments.active(tx),
         now: await this.clock.now(tx),
       };
-      const outcomes: Outcome[] = [];
-      for (const group of groupByCustomer(events)) {
-        outcomes.push(...(await this.applyGroup(tx, batch, group)));
-      }
+      const outcomes = await this.applyIsolated(tx, batch, events);
       await this.inbox.markProcessed(tx, outcomes);
       return events;
     });
@@ -68,50 +69,67 @@ export class InboxProcessor {
     return claimed.length;
   }
 
-  private async applyGroup(tx: EntityManager, batch: Batch, group: StoredEvent[]): Promise<Outcome[]> {
+  /** All events at once; on failure each customer's apart; a failing customer's event by event. */
+  private async applyIsolated(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     try {
-      return await this.uow.savepoint(tx, async () => {
+      return await this.uow.savepoint(tx, () => this.apply(tx, batch, events));
+    } catch (error) {
+      const groups = groupByCustomer(events);
+      if (groups.length > 1) {
+        this.logger.warn({ msg: 'inbox batch failed; redoing it customer by customer', err: messageOf(error) });
         const outcomes: Outcome[] = [];
-        for (const event of group) {
-          outcomes.push({ seq: event.seq, customerUuid: await this.apply(tx, batch, event) });
+        for (const group of groups) {
+          outcomes.push(...(await this.applyIsolated(tx, batch, group)));
         }
-        // Segment membership once per customer, after all of its events in this batch.
-        if (batch.segments.length > 0) {
-          for (const customerUuid of new Set(outcomes.map((o) => o.customerUuid!))) {
-            const justApplied = group.filter((_, i) => outcomes[i]!.customerUuid === customerUuid);
-            await this.memberships.refresh(tx, customerUuid, batch.now, { segments: batch.segments, justApplied });
-          }
-        }
-        inboxProcessed.inc({ outcome: 'ok' }, outcomes.length);
-        return outcomes;
-      });
-    } catch {
-      // Something in this customer's events failed: redo them one by one to find which, so
-      // the others still apply and the failing one is recorded instead of retried forever.
-      const outcomes: Outcome[] = [];
-      for (const event of group) {
-        try {
-          const customerUuid = await this.uow.savepoint(tx, () => this.apply(tx, batch, event));
-          outcomes.push({ seq: event.seq, customerUuid });
-          inboxProcessed.inc({ outcome: 'ok' });
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          this.logger.error({ msg: 'inbox event failed', eventId: event.id, name: event.name, err: message });
-          outcomes.push({ seq: event.seq, customerUuid: undefined, error: message.slice(0, 2000) });
-          inboxProcessed.inc({ outcome: 'failed' });
-        }
+        return outcomes.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
       }
-      return outcomes;
+      if (events.length > 1) {
+        const outcomes: Outcome[] = [];
+        for (const event of events) {
+          outcomes.push(...(await this.applyIsolated(tx, batch, [event])));
+        }
+        return outcomes;
+      }
+      const event = events[0]!;
+      this.logger.error({ msg: 'inbox event failed', eventId: event.id, name: event.name, err: messageOf(error) });
+      inboxProcessed.inc({ outcome: 'failed' });
+      return [{ seq: event.seq, customerUuid: undefined, error: messageOf(error).slice(0, 2000) }];
     }
   }
 
-  /** The profile first (journeys decide on the updated facts), then the journeys. */
-  private async apply(tx: EntityManager, batch: Batch, event: StoredEvent): Promise<string> {
-    const customerUuid = await this.profiles.apply(tx, event);
-    await this.journeys.applyEvent(tx, batch.journeys, customerUuid, event, batch.now);
-    return customerUuid;
+  /**
+   * The profile first (journeys decide on the updated facts), then the journeys, event by event
+   * in order; segment membership once per customer, after all of its events.
+   */
+  private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
+    const customers = await this.profiles.resolveAll(tx, events);
+    const uuidOf = (event: StoredEvent) => customers.get(event.seq)!.uuid;
+    const journeys = await this.journeys.begin(tx, {
+      customerUuids: events.map(uuidOf),
+      now: batch.now,
+      journeys: batch.journeys,
+      events: events.map((e) => ({ customerUuid: uuidOf(e), eventSeq: e.seq })),
+    });
+    for (const event of events) {
+      const customer = customers.get(event.seq)!;
+      if (await this.profiles.applyChanges(tx, customer, event)) {
+        journeys.profileChanged(customer.uuid);
+      }
+      await journeys.applyEvent(customer.uuid, event);
+    }
+    await journeys.write();
+    if (batch.segments.length > 0) {
+      for (const customerUuid of new Set(events.map(uuidOf))) {
+        const justApplied = events.filter((e) => uuidOf(e) === customerUuid);
+        await this.memberships.refresh(tx, customerUuid, batch.now, { segments: batch.segments, justApplied });
+      }
+    }
+    inboxProcessed.inc({ outcome: 'ok' }, events.length);
+    return events.map((e) => ({ seq: e.seq, customerUuid: uuidOf(e) }));
   }
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function groupByCustomer(events: StoredEvent[]): StoredEvent[][] {
   const groups = new Map<string, StoredEvent[]>();

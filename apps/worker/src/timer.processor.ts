@@ -2,12 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { journeyTimerLag, journeyTimersFired } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { UnitOfWork } from '@kizuna/database';
-import { EngineClock, JourneyInstanceRepository, JourneyRuntime } from '@kizuna/journeys';
+import { EngineClock, JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizuna/journeys';
+import type { EntityManager } from 'typeorm';
 
 /**
  * Fires due journey timers in batches: claims them (SKIP LOCKED, and only customers whose row it
- * can lock at once), feeds each to its instance and commits snapshot, timers, history and outbox
- * together. A crash before commit leaves the timers in place to be claimed again.
+ * can lock at once), feeds each to its instance in one working set and commits snapshots, timers,
+ * history and outbox together in a few statements. If the batch fails, each timer is retried
+ * alone under a savepoint, and a failing one is postponed. A crash before commit leaves the
+ * timers in place to be claimed again.
  */
 @Injectable()
 export class TimerProcessor {
@@ -26,24 +29,52 @@ export class TimerProcessor {
     return this.uow.run(async (tx) => {
       const now = await this.clock.now(tx);
       const timers = await this.instances.claimDue(tx, now, this.config.worker.batchSize);
-      for (const timer of timers) {
-        try {
-          await this.uow.savepoint(tx, () => this.runtime.applyTimer(tx, timer, now));
-          journeyTimersFired.inc({ outcome: 'ok' });
-          journeyTimerLag.observe(Math.max(0, now.getTime() - timer.dueAt.getTime()) / 1000);
-        } catch (error) {
-          // Retried later rather than at once, so one broken timer cannot spin a worker.
-          this.logger.error({
-            msg: 'journey timer failed; retrying in a minute',
-            instanceId: timer.instanceId,
-            timerId: timer.timerId,
-            err: error instanceof Error ? error.message : String(error),
-          });
-          journeyTimersFired.inc({ outcome: 'failed' });
-          await this.instances.postponeTimer(tx, timer, new Date(now.getTime() + 60_000));
+      if (timers.length === 0) {
+        return 0;
+      }
+      try {
+        await this.uow.savepoint(tx, () => this.fire(tx, timers, now));
+      } catch (error) {
+        if (timers.length === 1) {
+          await this.postpone(tx, timers[0]!, now, error);
+          return timers.length;
+        }
+        this.logger.warn({ msg: 'timer batch failed; firing its timers one by one', err: messageOf(error) });
+        for (const timer of timers) {
+          try {
+            await this.uow.savepoint(tx, () => this.fire(tx, [timer], now));
+          } catch (failure) {
+            await this.postpone(tx, timer, now, failure);
+          }
         }
       }
       return timers.length;
     });
   }
+
+  private async fire(tx: EntityManager, timers: DueTimer[], now: Date): Promise<void> {
+    const batch = await this.runtime.begin(tx, { customerUuids: timers.map((t) => t.customerUuid), now });
+    for (const timer of timers) {
+      await batch.applyTimer(timer);
+    }
+    await batch.write();
+    for (const timer of timers) {
+      journeyTimersFired.inc({ outcome: 'ok' });
+      journeyTimerLag.observe(Math.max(0, now.getTime() - timer.dueAt.getTime()) / 1000);
+    }
+  }
+
+  /** Retried later rather than at once, so one broken timer cannot spin a worker. */
+  private async postpone(tx: EntityManager, timer: DueTimer, now: Date, error: unknown): Promise<void> {
+    this.logger.error({
+      msg: 'journey timer failed; retrying in a minute',
+      instanceId: timer.instanceId,
+      timerId: timer.timerId,
+      err: messageOf(error),
+    });
+    journeyTimersFired.inc({ outcome: 'failed' });
+    await this.instances.postponeTimer(tx, timer, new Date(now.getTime() + 60_000));
+  }
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

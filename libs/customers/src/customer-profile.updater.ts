@@ -2,14 +2,28 @@ import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import type { StoredEvent } from '@kizuna/events';
 import type { EntityManager } from 'typeorm';
-import { CustomerRepository, type ProfileChanges } from './customer.repository';
+import {
+  CustomerRepository,
+  type CustomerIdentity,
+  type LockedCustomer,
+  type ProfileChanges,
+} from './customer.repository';
 
 /** Trait names that are profile columns; any other trait is kept as an attribute. */
 const COLUMN_TRAITS = new Set(['email', 'timezone', 'locale', 'emailConsent']);
 
+/** The profile an inbox event applies to, as this transaction has it locked. */
+export interface ResolvedCustomer {
+  uuid: string;
+  /** The contact email on the profile now: an event only writes a different one. */
+  email: string | null;
+}
+
 /**
- * Applies one inbox event to the customer's profile inside the worker's transaction: identity,
- * traits, and the order facts behind the purchase stats. Returns the profile's id.
+ * Applies inbox events to customer profiles inside the worker's transaction: identity, traits,
+ * and the order facts behind the purchase stats. Set-based where it can be: a batch's known
+ * profiles are locked in one statement and its new ones created in one; only the unusual
+ * identities (an email to adopt, a race with another writer) are settled one by one.
  */
 @Injectable()
 export class CustomerProfileUpdater {
@@ -18,21 +32,75 @@ export class CustomerProfileUpdater {
     private readonly config: KizunaConfig,
   ) {}
 
-  async apply(tx: EntityManager, event: StoredEvent): Promise<string> {
-    const customerUuid = await this.customers.resolveForUpdate(tx, {
-      customerId: event.customerId,
-      email: event.email,
-    });
-    if (event.email !== undefined && event.customerId !== undefined) {
-      await this.customers.updateEmail(tx, customerUuid, event.email);
+  /** Finds (or creates) and locks the profile of every event; keyed by event seq. */
+  async resolveAll(tx: EntityManager, events: StoredEvent[]): Promise<Map<string, ResolvedCustomer>> {
+    const identities = new Map<string, CustomerIdentity>();
+    for (const event of events) {
+      const key = identityKey(event);
+      if (!identities.has(key)) {
+        identities.set(key, { customerId: event.customerId, email: event.email });
+      }
     }
+    const byKey = new Map<string, ResolvedCustomer>();
+    const adopt = (rows: LockedCustomer[]) => {
+      for (const row of rows) {
+        const resolved = { uuid: row.id, email: row.email };
+        if (row.customerId !== null) {
+          byKey.set(`id:${row.customerId}`, resolved);
+        }
+        if (row.emailNormalized !== null) {
+          byKey.set(`email:${row.emailNormalized}`, resolved);
+        }
+      }
+    };
+    const all = [...identities.values()];
+    adopt(
+      await this.customers.lockMany(
+        tx,
+        all.flatMap((i) => (i.customerId === undefined ? [] : [i.customerId])),
+        all.flatMap((i) => (i.customerId === undefined && i.email !== undefined ? [i.email] : [])),
+      ),
+    );
+    adopt(
+      await this.customers.insertMany(
+        tx,
+        [...identities].filter(([key]) => !byKey.has(key)).map(([, i]) => i),
+      ),
+    );
+    const resolved = new Map<string, ResolvedCustomer>();
+    for (const event of events) {
+      const key = identityKey(event);
+      let customer = byKey.get(key);
+      if (!customer) {
+        const identity = identities.get(key)!;
+        const uuid = await this.customers.resolveForUpdate(tx, identity);
+        customer = { uuid, email: (await this.customers.findByUuid(tx, uuid))?.email ?? null };
+        byKey.set(key, customer);
+      }
+      resolved.set(event.seq, customer);
+    }
+    return resolved;
+  }
+
+  /**
+   * Applies one event to its (locked) profile: contact email, traits, order facts. Returns true
+   * when what journeys decide on (attributes, time zone, purchase stats) may have changed.
+   */
+  async applyChanges(tx: EntityManager, customer: ResolvedCustomer, event: StoredEvent): Promise<boolean> {
+    if (event.email !== undefined && event.customerId !== undefined && event.email !== customer.email) {
+      await this.customers.updateEmail(tx, customer.uuid, event.email);
+      customer.email = event.email;
+    }
+    let changed = false;
     if (event.traits) {
-      await this.customers.applyProfile(tx, customerUuid, profileChanges(event));
+      await this.customers.applyProfile(tx, customer.uuid, profileChanges(event));
+      changed = true;
     }
-    if (await this.applyOrderFacts(tx, customerUuid, event)) {
-      await this.customers.recomputeStats(tx, customerUuid, this.config.shop.currency);
+    if (await this.applyOrderFacts(tx, customer.uuid, event)) {
+      await this.customers.recomputeStats(tx, customer.uuid, this.config.shop.currency);
+      changed = true;
     }
-    return customerUuid;
+    return changed;
   }
 
   /** True when the event changed an order fact. */
@@ -63,6 +131,10 @@ export class CustomerProfileUpdater {
     }
   }
 }
+
+/** Events with a shop id are that customer's; the others are known by email alone. */
+const identityKey = (event: StoredEvent): string =>
+  event.customerId !== undefined ? `id:${event.customerId}` : `email:${event.email ?? ''}`;
 
 function profileChanges(event: StoredEvent): ProfileChanges {
   const traits = event.traits ?? {};

@@ -36,6 +36,28 @@ export interface ProfileFacts {
   lastOrderAt: number | undefined;
 }
 
+/** A profile row locked by this transaction: its identity and contact email. */
+export interface LockedCustomer {
+  id: string;
+  customerId: string | null;
+  email: string | null;
+  emailNormalized: string | null;
+}
+
+interface LockedCustomerRow {
+  id: string;
+  customer_id: string | null;
+  email: string | null;
+  email_normalized: string | null;
+}
+
+const toLockedCustomer = (r: LockedCustomerRow): LockedCustomer => ({
+  id: r.id,
+  customerId: r.customer_id,
+  email: r.email,
+  emailNormalized: r.email_normalized,
+});
+
 export interface OrderFact {
   orderId: string;
   total: number;
@@ -111,6 +133,41 @@ export class CustomerRepository {
       [identity.email],
     );
     return byEmail[0]?.id;
+  }
+
+  /**
+   * Locks, in id order and in one statement, the profiles known by these shop ids or (for
+   * identities without a shop id) these emails: the set-based form of the lookup in
+   * resolveForUpdate, for a batch of events.
+   */
+  async lockMany(tx: EntityManager, customerIds: string[], emails: string[]): Promise<LockedCustomer[]> {
+    const rows = await tx.query<LockedCustomerRow[]>(
+      `SELECT id, customer_id, email, email_normalized FROM customers
+        WHERE customer_id = ANY($1::text[]) OR email_normalized = ANY($2::text[])
+        ORDER BY id FOR UPDATE`,
+      [customerIds, emails],
+    );
+    return rows.map(toLockedCustomer);
+  }
+
+  /**
+   * Creates profiles for new identities in one statement. An identity that collides (another
+   * transaction created it, or its email belongs to another profile and may need adopting) is
+   * left out: resolveForUpdate settles those one by one.
+   */
+  async insertMany(tx: EntityManager, identities: CustomerIdentity[]): Promise<LockedCustomer[]> {
+    if (identities.length === 0) {
+      return [];
+    }
+    const rows = await tx.query<LockedCustomerRow[]>(
+      `INSERT INTO customers (customer_id, email, email_normalized)
+       SELECT i.customer_id, i.email, i.email FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(customer_id, email, n)
+        ORDER BY i.n
+       ON CONFLICT DO NOTHING
+       RETURNING id, customer_id, email, email_normalized`,
+      [identities.map((i) => i.customerId ?? null), identities.map((i) => i.email ?? null)],
+    );
+    return rows.map(toLockedCustomer);
   }
 
   /** Sets the contact email when given and not already another profile's identity. */
@@ -205,10 +262,11 @@ export class CustomerRepository {
     };
   }
 
-  /** What journeys decide on: attributes, time zone and purchase stats, read in the worker's transaction. */
-  async profileFacts(tx: EntityManager, customerUuid: string): Promise<ProfileFacts> {
-    const [row] = await tx.query<
+  /** What journeys decide on, per profile: attributes, time zone and purchase stats, read in the worker's transaction. */
+  async profileFactsOf(tx: EntityManager, customerUuids: string[]): Promise<Map<string, ProfileFacts>> {
+    const rows = await tx.query<
       Array<{
+        id: string;
         attributes: Record<string, unknown>;
         timezone: string | null;
         orders_count: number;
@@ -217,20 +275,28 @@ export class CustomerRepository {
         last_order_at: Date | null;
       }>
     >(
-      `SELECT attributes, timezone, orders_count, revenue, first_order_at, last_order_at FROM customers WHERE id = $1`,
-      [customerUuid],
+      `SELECT id, attributes, timezone, orders_count, revenue, first_order_at, last_order_at
+         FROM customers WHERE id = ANY($1::uuid[])`,
+      [customerUuids],
     );
-    if (!row) {
-      throw new Error(`customer ${customerUuid} not found`);
+    const facts = new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          attributes: row.attributes,
+          timezone: row.timezone ?? undefined,
+          ordersCount: row.orders_count,
+          revenue: Number(row.revenue),
+          firstOrderAt: row.first_order_at?.getTime(),
+          lastOrderAt: row.last_order_at?.getTime(),
+        },
+      ]),
+    );
+    const missing = customerUuids.find((id) => !facts.has(id));
+    if (missing) {
+      throw new Error(`customer ${missing} not found`);
     }
-    return {
-      attributes: row.attributes,
-      timezone: row.timezone ?? undefined,
-      ordersCount: row.orders_count,
-      revenue: Number(row.revenue),
-      firstOrderAt: row.first_order_at?.getTime(),
-      lastOrderAt: row.last_order_at?.getTime(),
-    };
+    return facts;
   }
 
   /**

@@ -1,4 +1,4 @@
-export { CustomerProfileUpdater } from './customer-profile.updater';
+export { CustomerProfileUpdater, type ResolvedCustomer } from './customer-profile.updater';
 export { Customer, type EmailConsent } from './customer.entity';
 export { CustomerRepository, type ProfileFacts, type PurchaseStats } from './customer.repository';
 export { CustomersErrorCode, CustomersException } from './customers.exception';

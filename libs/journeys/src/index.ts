@@ -33,11 +33,12 @@ export {
   JourneyInstanceRepository,
   type DueTimer,
   type HistoryRow,
+  type InstanceChange,
   type JourneyCounts,
   type StoredInstance,
 } from './journey-instance.repository';
 export { JourneyRepository, type JourneyRow, type JourneyStatus, type RunnableJourney } from './journey.repository';
-export { JourneyRuntime } from './journey.runtime';
+export { JourneyBatch, JourneyRuntime, type JourneyBatchScope } from './journey.runtime';
 export { JourneysModule } from './journeys.module';
 export {
   JourneysService,

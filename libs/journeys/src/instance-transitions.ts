@@ -144,7 +144,11 @@ export function onCustomerEvent(args: {
     const compiled = args.versions(instance.version);
     const outcome = emptyOutcome(instance);
     // A customer event named like a timer must not fire one (`xstate.after.*` are the engine's).
-    if (instance.status === 'active' && !event.name.startsWith('xstate.')) {
+    if (
+      instance.status === 'active' &&
+      !event.name.startsWith('xstate.') &&
+      compiled.listensTo(instance.currentStep, event.name)
+    ) {
       const step = advanceInstance(compiled, instance.snapshot, {
         type: event.name,
         at: event.at,

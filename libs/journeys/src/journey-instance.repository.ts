@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { InstanceOutcome, InstanceRecord, InstanceStatus } from './instance-transitions';
+import type { HistoryEntry, InstanceOutcome, InstanceRecord, InstanceStatus } from './instance-transitions';
+import type { TimerRequest } from './journey-machine.types';
 import type { PersistedSnapshot } from './journey.engine';
 
 interface InstanceDbRow {
@@ -42,7 +43,7 @@ const toInstance = (r: InstanceDbRow): StoredInstance => ({
   goalReachedAt: r.goal_reached_at?.getTime(),
 });
 
-const at = (ms: number | undefined): Date | null => (ms === undefined ? null : new Date(ms));
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 export interface DueTimer {
   customerUuid: string;
@@ -51,6 +52,21 @@ export interface DueTimer {
   journeyId: string;
   event: string;
   dueAt: Date;
+}
+
+/** One thing to store for an instance: an outcome (tagged with its inbox event), or a timer that fired. */
+export type InstanceChange = { outcome: InstanceOutcome; eventSeq?: string } | { firedTimer: DueTimer };
+
+/** What a batch of changes leaves of one instance's timers. */
+interface NetTimers {
+  customerUuid: string;
+  instanceId: string;
+  /** Every stored timer of the instance goes (it finished or re-entered). */
+  wipe: boolean;
+  /** Stored timers that go. */
+  cancel: Set<string>;
+  /** Timers to store, by id. */
+  set: Map<string, { journeyId: string; timer: TimerRequest }>;
 }
 
 export interface HistoryRow {
@@ -81,110 +97,188 @@ export interface JourneyCounts {
 export class JourneyInstanceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async forCustomer(tx: EntityManager, customerUuid: string, journeyIds: string[]): Promise<StoredInstance[]> {
+  /** Every instance of these customers, on any journey, oldest entry first. */
+  async forCustomers(tx: EntityManager, customerUuids: string[]): Promise<Map<string, StoredInstance[]>> {
     const rows = await tx.query<InstanceDbRow[]>(
-      `SELECT * FROM journey_instances WHERE customer_uuid = $1 AND journey_id = ANY($2::uuid[]) ORDER BY entered_at, id`,
-      [customerUuid, journeyIds],
+      `SELECT * FROM journey_instances WHERE customer_uuid = ANY($1::uuid[]) ORDER BY entered_at, id`,
+      [customerUuids],
     );
-    return rows.map(toInstance);
+    const instances = new Map(customerUuids.map((id) => [id, [] as StoredInstance[]]));
+    for (const row of rows) {
+      instances.get(row.customer_uuid)?.push(toInstance(row));
+    }
+    return instances;
   }
 
-  async find(tx: EntityManager, customerUuid: string, instanceId: string): Promise<StoredInstance | undefined> {
-    const [row] = await tx.query<InstanceDbRow[]>(
-      `SELECT * FROM journey_instances WHERE customer_uuid = $1 AND id = $2`,
-      [customerUuid, instanceId],
+  /**
+   * Which journeys inbox events already changed (by `<customerUuid>:<eventSeq>`): a replayed
+   * event skips them.
+   */
+  async journeysApplied(
+    tx: EntityManager,
+    events: Array<{ customerUuid: string; eventSeq: string }>,
+  ): Promise<Map<string, Set<string>>> {
+    const rows = await tx.query<Array<{ customer_uuid: string; event_seq: string; journey_id: string }>>(
+      `SELECT DISTINCT h.customer_uuid, h.event_seq::text AS event_seq, h.journey_id
+         FROM journey_instance_history h
+         JOIN unnest($1::uuid[], $2::bigint[]) AS e(customer_uuid, event_seq)
+           ON h.customer_uuid = e.customer_uuid AND h.event_seq = e.event_seq`,
+      [events.map((e) => e.customerUuid), events.map((e) => e.eventSeq)],
     );
-    return row ? toInstance(row) : undefined;
+    const applied = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const key = `${row.customer_uuid}:${row.event_seq}`;
+      applied.set(key, (applied.get(key) ?? new Set()).add(row.journey_id));
+    }
+    return applied;
   }
 
-  /** The journeys an inbox event already changed for this customer: a replay skips them. */
-  async journeysApplied(tx: EntityManager, customerUuid: string, eventSeq: string): Promise<Set<string>> {
-    const rows = await tx.query<Array<{ journey_id: string }>>(
-      `SELECT DISTINCT journey_id FROM journey_instance_history WHERE customer_uuid = $1 AND event_seq = $2`,
-      [customerUuid, eventSeq],
-    );
-    return new Set(rows.map((r) => r.journey_id));
+  /**
+   * Stores a batch of changes in a fixed handful of statements, whatever its size: each
+   * instance's last state, the net effect on its timers of everything in order (fired timers
+   * go, cancelled ones go, new ones are set), and every history entry, tagged with its event.
+   */
+  async saveAll(tx: EntityManager, changes: InstanceChange[]): Promise<void> {
+    const instances = new Map<string, InstanceRecord>();
+    const timers = new Map<string, NetTimers>();
+    const history: Array<{ instance: InstanceRecord; entry: HistoryEntry; eventSeq: string | null }> = [];
+    const timersOf = (customerUuid: string, instanceId: string): NetTimers => {
+      const key = `${customerUuid}:${instanceId}`;
+      let net = timers.get(key);
+      if (!net) {
+        net = { customerUuid, instanceId, wipe: false, cancel: new Set(), set: new Map() };
+        timers.set(key, net);
+      }
+      return net;
+    };
+    for (const change of changes) {
+      if ('firedTimer' in change) {
+        const net = timersOf(change.firedTimer.customerUuid, change.firedTimer.instanceId);
+        net.set.delete(change.firedTimer.timerId);
+        net.cancel.add(change.firedTimer.timerId);
+        continue;
+      }
+      const { outcome } = change;
+      const i = outcome.instance;
+      instances.set(`${i.customerUuid}:${i.id}`, i);
+      const net = timersOf(i.customerUuid, i.id);
+      if (outcome.cancelAllTimers) {
+        net.wipe = true;
+        net.cancel.clear();
+        net.set.clear();
+      }
+      for (const timerId of outcome.timersToCancel) {
+        net.set.delete(timerId);
+        net.cancel.add(timerId);
+      }
+      for (const timer of outcome.timersToSet) {
+        net.set.set(timer.timerId, { journeyId: i.journeyId, timer });
+      }
+      for (const entry of outcome.history) {
+        history.push({ instance: i, entry, eventSeq: change.eventSeq ?? null });
+      }
+    }
+    await this.upsertInstances(tx, [...instances.values()]);
+    const nets = [...timers.values()];
+    const wiped = nets.filter((n) => n.wipe);
+    if (wiped.length > 0) {
+      await tx.query(
+        `DELETE FROM journey_timers t USING unnest($1::uuid[], $2::uuid[]) AS w(customer_uuid, instance_id)
+          WHERE t.customer_uuid = w.customer_uuid AND t.instance_id = w.instance_id`,
+        [wiped.map((n) => n.customerUuid), wiped.map((n) => n.instanceId)],
+      );
+    }
+    const cancelled = nets.flatMap((n) => [...n.cancel].map((timerId) => ({ ...n, timerId })));
+    if (cancelled.length > 0) {
+      await tx.query(
+        `DELETE FROM journey_timers t
+          USING unnest($1::uuid[], $2::uuid[], $3::text[]) AS c(customer_uuid, instance_id, timer_id)
+          WHERE t.customer_uuid = c.customer_uuid AND t.instance_id = c.instance_id AND t.timer_id = c.timer_id`,
+        [cancelled.map((c) => c.customerUuid), cancelled.map((c) => c.instanceId), cancelled.map((c) => c.timerId)],
+      );
+    }
+    const set = nets.flatMap((n) => [...n.set.values()].map((s) => ({ ...s, net: n })));
+    if (set.length > 0) {
+      await tx.query(
+        `INSERT INTO journey_timers (customer_uuid, instance_id, timer_id, journey_id, event, due_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::timestamptz[])
+         ON CONFLICT (customer_uuid, instance_id, timer_id) DO UPDATE SET event = EXCLUDED.event, due_at = EXCLUDED.due_at`,
+        [
+          set.map((s) => s.net.customerUuid),
+          set.map((s) => s.net.instanceId),
+          set.map((s) => s.timer.timerId),
+          set.map((s) => s.journeyId),
+          set.map((s) => s.timer.event),
+          set.map((s) => new Date(s.timer.dueAt).toISOString()),
+        ],
+      );
+    }
+    if (history.length > 0) {
+      await tx.query(
+        `INSERT INTO journey_instance_history (customer_uuid, instance_id, journey_id, version, entry_count, kind, step_id,
+                                               reason, at, event_seq)
+         SELECT h.customer_uuid, h.instance_id, h.journey_id, h.version, h.entry_count, h.kind, h.step_id, h.reason,
+                h.at, h.event_seq
+           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[],
+                       $9::timestamptz[], $10::bigint[])
+                WITH ORDINALITY AS h(customer_uuid, instance_id, journey_id, version, entry_count, kind, step_id, reason,
+                                     at, event_seq, n)
+          ORDER BY h.n`,
+        [
+          history.map((h) => h.instance.customerUuid),
+          history.map((h) => h.instance.id),
+          history.map((h) => h.instance.journeyId),
+          history.map((h) => h.instance.version),
+          history.map((h) => h.instance.entryCount),
+          history.map((h) => h.entry.kind),
+          history.map((h) => h.entry.stepId ?? null),
+          history.map((h) => h.entry.reason ?? null),
+          history.map((h) => new Date(h.entry.at).toISOString()),
+          history.map((h) => h.eventSeq),
+        ],
+      );
+    }
   }
 
-  /** Stores one outcome: the instance row, its timers and its history (tagged with the event). */
-  async save(tx: EntityManager, outcome: InstanceOutcome, eventSeq: string | undefined): Promise<void> {
-    const i = outcome.instance;
+  private async upsertInstances(tx: EntityManager, instances: InstanceRecord[]): Promise<void> {
+    if (instances.length === 0) {
+      return;
+    }
     await tx.query(
       `INSERT INTO journey_instances (customer_uuid, id, journey_id, version, instance_key, entry_count, status,
                                       current_step, snapshot, entered_at, exited_at, exit_reason, holdout,
                                       last_message_at, goal_reached_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       SELECT i.customer_uuid, i.id, i.journey_id, i.version, i.instance_key, i.entry_count, i.status, i.current_step,
+              i.snapshot::jsonb, i.entered_at, i.exited_at, i.exit_reason, i.holdout, i.last_message_at,
+              i.goal_reached_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[],
+                     $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::boolean[],
+                     $14::timestamptz[], $15::timestamptz[])
+              AS i(customer_uuid, id, journey_id, version, instance_key, entry_count, status, current_step, snapshot,
+                   entered_at, exited_at, exit_reason, holdout, last_message_at, goal_reached_at)
        ON CONFLICT (customer_uuid, id) DO UPDATE SET
          version = EXCLUDED.version, entry_count = EXCLUDED.entry_count, status = EXCLUDED.status,
          current_step = EXCLUDED.current_step, snapshot = EXCLUDED.snapshot, entered_at = EXCLUDED.entered_at,
          exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason, holdout = EXCLUDED.holdout,
          last_message_at = EXCLUDED.last_message_at, goal_reached_at = EXCLUDED.goal_reached_at, updated_at = now()`,
       [
-        i.customerUuid,
-        i.id,
-        i.journeyId,
-        i.version,
-        i.key,
-        i.entryCount,
-        i.status,
-        i.currentStep ?? null,
-        JSON.stringify(i.snapshot),
-        at(i.enteredAt),
-        at(i.exitedAt),
-        i.exitReason ?? null,
-        i.holdout,
-        at(i.lastMessageAt),
-        at(i.goalReachedAt),
+        instances.map((i) => i.customerUuid),
+        instances.map((i) => i.id),
+        instances.map((i) => i.journeyId),
+        instances.map((i) => i.version),
+        instances.map((i) => i.key),
+        instances.map((i) => i.entryCount),
+        instances.map((i) => i.status),
+        instances.map((i) => i.currentStep ?? null),
+        instances.map((i) => JSON.stringify(i.snapshot)),
+        instances.map((i) => iso(i.enteredAt)),
+        instances.map((i) => iso(i.exitedAt)),
+        instances.map((i) => i.exitReason ?? null),
+        instances.map((i) => i.holdout),
+        instances.map((i) => iso(i.lastMessageAt)),
+        instances.map((i) => iso(i.goalReachedAt)),
       ],
     );
-    if (outcome.cancelAllTimers) {
-      await tx.query(`DELETE FROM journey_timers WHERE customer_uuid = $1 AND instance_id = $2`, [
-        i.customerUuid,
-        i.id,
-      ]);
-    } else if (outcome.timersToCancel.length > 0) {
-      await tx.query(
-        `DELETE FROM journey_timers WHERE customer_uuid = $1 AND instance_id = $2 AND timer_id = ANY($3::text[])`,
-        [i.customerUuid, i.id, outcome.timersToCancel],
-      );
-    }
-    if (outcome.timersToSet.length > 0) {
-      await tx.query(
-        `INSERT INTO journey_timers (customer_uuid, instance_id, timer_id, journey_id, event, due_at)
-         SELECT $1, $2, t.timer_id, $3, t.event, t.due_at
-           FROM unnest($4::text[], $5::text[], $6::timestamptz[]) AS t(timer_id, event, due_at)
-         ON CONFLICT (customer_uuid, instance_id, timer_id) DO UPDATE SET event = EXCLUDED.event, due_at = EXCLUDED.due_at`,
-        [
-          i.customerUuid,
-          i.id,
-          i.journeyId,
-          outcome.timersToSet.map((t) => t.timerId),
-          outcome.timersToSet.map((t) => t.event),
-          outcome.timersToSet.map((t) => new Date(t.dueAt).toISOString()),
-        ],
-      );
-    }
-    if (outcome.history.length > 0) {
-      await tx.query(
-        `INSERT INTO journey_instance_history (customer_uuid, instance_id, journey_id, version, entry_count, kind, step_id,
-                                               reason, at, event_seq)
-         SELECT $1, $2, $3, $4, $5, h.kind, h.step_id, h.reason, h.at, $10
-           FROM unnest($6::text[], $7::text[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS h(kind, step_id, reason, at, n)
-          ORDER BY h.n`,
-        [
-          i.customerUuid,
-          i.id,
-          i.journeyId,
-          i.version,
-          i.entryCount,
-          outcome.history.map((h) => h.kind),
-          outcome.history.map((h) => h.stepId ?? null),
-          outcome.history.map((h) => h.reason ?? null),
-          outcome.history.map((h) => new Date(h.at).toISOString()),
-          eventSeq ?? null,
-        ],
-      );
-    }
   }
 
   /**
@@ -230,14 +324,6 @@ export class JourneyInstanceRepository {
         event: r.event,
         dueAt: r.due_at,
       }));
-  }
-
-  async deleteTimer(tx: EntityManager, timer: DueTimer): Promise<void> {
-    await tx.query(`DELETE FROM journey_timers WHERE customer_uuid = $1 AND instance_id = $2 AND timer_id = $3`, [
-      timer.customerUuid,
-      timer.instanceId,
-      timer.timerId,
-    ]);
   }
 
   async postponeTimer(tx: EntityManager, timer: DueTimer, until: Date): Promise<void> {

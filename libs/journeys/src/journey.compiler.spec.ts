@@ -1,7 +1,7 @@
 import { TemplateCatalog } from '@kizuna/messaging';
 import { documentedExamples } from '../../../test/support/journey-examples';
 import { NO_FACTS, type CustomerFacts } from './customer-facts';
-import { compileJourney, type CompiledJourney } from './journey.compiler';
+import { compileJourney, restingSteps, type CompiledJourney } from './journey.compiler';
 import type { JourneyDefinitionInput } from './journey-definition.schema';
 import { advanceInstance, startInstance, type EngineStep } from './journey.engine';
 import { JourneysErrorCode, JourneysException } from './journeys.exception';
@@ -20,6 +20,15 @@ const T0 = Date.parse('2026-01-05T10:00:00Z'); // a Monday
 const H = 3_600_000;
 const CUSTOMER = '11111111-1111-4111-8111-111111111111';
 const JOURNEY = '22222222-2222-4222-8222-222222222222';
+
+const entryInput = {
+  journeyId: JOURNEY,
+  customerUuid: CUSTOMER,
+  key: 'cart-1',
+  trigger: { name: 'checkout.started', properties: { cartId: 'cart-1', total: 50 } },
+  at: T0,
+  facts: { ...NO_FACTS },
+};
 
 function facts(overrides: Partial<CustomerFacts> = {}): CustomerFacts {
   return { ...NO_FACTS, ...overrides };
@@ -133,6 +142,67 @@ describe('journey compiler: validation points at the step', () => {
     for (const definition of examples.values()) {
       await expect(compileJourney(definition, options)).resolves.toBeDefined();
     }
+  });
+});
+
+describe('listensTo: which customer events a resting instance can react to', () => {
+  it('names exit-rule events and the awaited event, and XState agrees that nothing else changes a resting instance', async () => {
+    const compiled = await compileJourney(
+      journey(
+        [wait1h, waitOrder, remind, won].map((s) => (s.id === 'w' ? { ...s, next: 'wo' } : s)),
+        {
+          exit: [{ event: 'cart.emptied', sameKey: 'cartId' }],
+        },
+      ),
+      options,
+    );
+    expect(compiled.listensTo('w', 'cart.emptied')).toBe(true);
+    expect(compiled.listensTo('w', 'order.placed')).toBe(false);
+    expect(compiled.listensTo('wo', 'order.placed')).toBe(true);
+    expect(compiled.listensTo('wo', 'page.viewed')).toBe(false);
+
+    // For every resting step of every documented journey and of this one, an event it does not
+    // listen to leaves the snapshot as it was, with no step, effect, timer or exit.
+    const journeys = [
+      compiled,
+      ...(await Promise.all([...documentedExamples().values()].map((d) => compileJourney(d, options)))),
+    ];
+    const events = [
+      'page.viewed',
+      'order.placed',
+      'checkout.started',
+      'cart.emptied',
+      'segment.exited',
+      'nps.responded',
+    ];
+    let checked = 0;
+    for (const c of journeys) {
+      for (const restingStep of restingSteps(c.definition)) {
+        const snapshot = { ...startInstance(c, entryInput).snapshot, value: restingStep };
+        for (const event of events.filter((e) => !c.listensTo(restingStep, e))) {
+          const step = advanceInstance(c, snapshot, {
+            type: event,
+            at: T0 + H,
+            facts: facts(),
+            properties: { cartId: 'cart-1' },
+          });
+          expect({ restingStep, event, step }).toEqual({
+            restingStep,
+            event,
+            step: expect.objectContaining({
+              snapshot,
+              stepsEntered: [],
+              effects: [],
+              timersToSet: [],
+              timersToCancel: [],
+              done: false,
+            }),
+          });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 });
 

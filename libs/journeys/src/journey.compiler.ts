@@ -35,6 +35,12 @@ export const EXITED_STATE = '__exited';
 export interface CompiledJourney {
   definition: JourneyDefinition;
   machine: AnyStateMachine;
+  /**
+   * Whether an instance resting in this step reacts to a customer event at all: an exit rule
+   * names it, or the step waits for it. Resting steps have no eventless transitions, so for any
+   * other event XState would change nothing; the engine skips restoring the machine for it.
+   */
+  listensTo(step: string | undefined, event: string): boolean;
 }
 
 export interface CompileOptions {
@@ -433,16 +439,28 @@ function buildMachine(definition: JourneyDefinition): CompiledJourney {
   });
   const machine = machineSetup.createMachine({
     ...(config as object),
-    context: ({ input }: { input: JourneyInput }) => ({
-      journeyId: input.journeyId,
-      customerUuid: input.customerUuid,
-      key: input.key,
-      trigger: input.trigger,
-      enteredAt: input.at,
-    }),
+    // XState's pure transition functions build a throwaway actor first, which computes an
+    // initial snapshot without input; answering it with an empty context spares a thrown
+    // TypeError (and its stack trace) on every transition.
+    context: ({ input }: { input: JourneyInput | undefined }) =>
+      input === undefined
+        ? ({} as JourneyContext)
+        : {
+            journeyId: input.journeyId,
+            customerUuid: input.customerUuid,
+            key: input.key,
+            trigger: input.trigger,
+            enteredAt: input.at,
+          },
   });
 
-  const compiled: CompiledJourney = { definition, machine: machine as AnyStateMachine };
+  const exitEvents = new Set(Object.keys(rootOn));
+  const awaited = new Map(definition.steps.flatMap((s) => (s.type === 'waitForEvent' ? [[s.id, s.event]] : [])));
+  const compiled: CompiledJourney = {
+    definition,
+    machine: machine as AnyStateMachine,
+    listensTo: (step, event) => step === undefined || exitEvents.has(event) || awaited.get(step) === event,
+  };
   dryRun(compiled);
   return compiled;
 }

@@ -46,12 +46,6 @@ export function advanceInstance(
   return interpret(compiled, snapshot, actions, event.at);
 }
 
-/** Would this event change anything for an instance in this snapshot? (Cheap pre-check.) */
-export function acceptsEvent(compiled: CompiledJourney, persisted: PersistedSnapshot, event: JourneyEvent): boolean {
-  const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
-  return restored.status === 'active' && restored.can(event);
-}
-
 function interpret(
   compiled: CompiledJourney,
   snapshot: AnyMachineSnapshot,

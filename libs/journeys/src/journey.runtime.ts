@@ -8,16 +8,41 @@ import type { StoredEvent } from '@kizuna/events';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import type { CustomerFacts } from './customer-facts';
-import { effectPayload, onCustomerEvent, onDueTimer, type InstanceOutcome } from './instance-transitions';
+import {
+  effectPayload,
+  onCustomerEvent,
+  onDueTimer,
+  type InstanceOutcome,
+  type InstanceRecord,
+} from './instance-transitions';
 import { compileValidated, type CompiledJourney } from './journey.compiler';
 import type { JourneyDefinition } from './journey-definition.schema';
-import { JourneyInstanceRepository, type DueTimer } from './journey-instance.repository';
+import {
+  JourneyInstanceRepository,
+  type DueTimer,
+  type InstanceChange,
+  type StoredInstance,
+} from './journey-instance.repository';
+import type { JourneyEffect } from './journey-machine.types';
 import { JourneyRepository, type RunnableJourney } from './journey.repository';
 
+/** What a batch of inbox events or due timers works on. */
+export interface JourneyBatchScope {
+  /** The customers whose events or timers the batch applies; the caller holds their row locks. */
+  customerUuids: string[];
+  /** The engine's now for the whole batch. */
+  now: Date;
+  /** The journeys an event may enter or advance (none for a batch of timers). */
+  journeys?: RunnableJourney[];
+  /** The inbox events of the batch, for the replay guard. */
+  events?: Array<{ customerUuid: string; eventSeq: string }>;
+}
+
 /**
- * The durable shell around the pure decisions: loads a customer's instances and facts inside
- * the worker's transaction, applies an inbox event or a due timer, and stores the snapshot,
- * timers, history and outbox effects in that same transaction.
+ * The durable shell around the pure decisions. A batch loads the instances and facts of all its
+ * customers in a few statements, applies events and timers in order against that working set
+ * (each customer's later events see the instances its earlier ones made), and writes everything
+ * back in a few more: the cost per batch is a handful of round trips, not a handful per event.
  */
 @Injectable()
 export class JourneyRuntime {
@@ -39,72 +64,106 @@ export class JourneyRuntime {
     return this.journeys.runnable(tx);
   }
 
-  /** Applies one inbox event of a customer whose row the caller has locked. */
-  async applyEvent(
-    tx: EntityManager,
-    journeys: RunnableJourney[],
-    customerUuid: string,
-    event: StoredEvent,
-    now: Date,
-  ): Promise<void> {
-    if (journeys.length === 0) {
-      return;
-    }
-    const facts = await this.facts(tx, customerUuid);
-    const stored = await this.instances.forCustomer(
-      tx,
-      customerUuid,
-      journeys.map((j) => j.id),
-    );
-    // A replayed event was already decided for the journeys it changed: those skip it.
-    const applied = await this.instances.journeysApplied(tx, customerUuid, event.seq);
-    for (const journey of journeys) {
-      const mine = stored.filter((i) => i.journeyId === journey.id);
-      if (applied.has(journey.id)) {
-        continue;
-      }
-      await this.preload(journey.id, [...new Set(mine.map((i) => i.version))]);
-      const outcomes = onCustomerEvent({
-        journey: {
-          journeyId: journey.id,
-          version: journey.activeVersion,
-          compiled: this.compile(journey.id, journey.activeVersion, journey.definition),
-        },
-        versions: (version) => this.compiledVersion(journey, version),
-        instances: mine,
-        customerUuid,
-        event: { name: event.name, properties: event.properties, at: now.getTime() },
-        facts,
-        newInstanceId: randomUUID,
-        running: journey.status === 'active',
-      });
-      for (const outcome of outcomes) {
-        await this.store(tx, outcome, event.seq, now);
+  /** Loads the working set of a batch: instances, facts, and which events were applied before. */
+  async begin(tx: EntityManager, scope: JourneyBatchScope): Promise<JourneyBatch> {
+    const customerUuids = [...new Set(scope.customerUuids)];
+    const journeys = scope.journeys ?? [];
+    const instances = await this.instances.forCustomers(tx, customerUuids);
+    const versions = new Set<string>();
+    for (const list of instances.values()) {
+      for (const instance of list) {
+        versions.add(`${instance.journeyId}:${instance.version}`);
       }
     }
+    for (const key of versions) {
+      const [journeyId, version] = key.split(':') as [string, string];
+      await this.preload(journeyId, Number(version));
+    }
+    const applied =
+      scope.events && scope.events.length > 0 && journeys.length > 0
+        ? await this.instances.journeysApplied(tx, scope.events)
+        : new Map<string, Set<string>>();
+    return new JourneyBatch(this, tx, {
+      now: scope.now,
+      journeys,
+      instances,
+      applied,
+      facts: await this.facts(tx, customerUuids),
+    });
   }
 
-  /** Applies a claimed due timer; the caller has locked the customer's row. */
-  async applyTimer(tx: EntityManager, timer: DueTimer, now: Date): Promise<void> {
-    await this.instances.deleteTimer(tx, timer);
-    const instance = await this.instances.find(tx, timer.customerUuid, timer.instanceId);
-    if (!instance || instance.status !== 'active') {
-      return;
+  /** Facts of each customer: profile and segment keys. */
+  async facts(tx: EntityManager, customerUuids: string[]): Promise<Map<string, CustomerFacts>> {
+    if (customerUuids.length === 0) {
+      return new Map();
     }
-    const definition = await this.journeys.definition(instance.journeyId, instance.version);
-    if (!definition) {
-      this.logger.error({ msg: 'timer for a missing journey version', instanceId: instance.id });
-      return;
-    }
-    const outcome = onDueTimer({
-      compiled: this.compile(instance.journeyId, instance.version, definition),
-      instance,
-      timer: { event: timer.event, dueAt: timer.dueAt.getTime() },
-      facts: await this.facts(tx, timer.customerUuid),
-      now: now.getTime(),
-    });
-    if (outcome.history.length > 0 || outcome.timersToSet.length > 0) {
-      await this.store(tx, outcome, undefined, now);
+    const profiles = await this.customers.profileFactsOf(tx, customerUuids);
+    const segments = await this.segments.segmentKeysOf(tx, customerUuids);
+    return new Map(customerUuids.map((id) => [id, { ...profiles.get(id)!, segments: segments.get(id) ?? [] }]));
+  }
+
+  /** Profile facts again, keeping the batch's segment keys (those change only after the batch). */
+  async refreshProfileFacts(tx: EntityManager, customerUuid: string, facts: CustomerFacts): Promise<CustomerFacts> {
+    const profiles = await this.customers.profileFactsOf(tx, [customerUuid]);
+    return { ...profiles.get(customerUuid)!, segments: facts.segments };
+  }
+
+  /** Writes what a batch decided: instances, timers and history, then the outbox effects. */
+  async write(tx: EntityManager, changes: InstanceChange[], messages: NewOutboxMessage[]): Promise<void> {
+    await this.instances.saveAll(tx, changes);
+    await this.outbox.enqueue(tx, messages);
+  }
+
+  /** An updateProfile effect: written at once, so the customer's next decision sees it. */
+  applyProfileEffect(tx: EntityManager, customerUuid: string, attribute: string, value: unknown): Promise<void> {
+    return this.customers.applyProfile(tx, customerUuid, { attributes: { [attribute]: value } });
+  }
+
+  /** The outbox message for an effect; undefined when it sends nothing (or nothing any more). */
+  messageFor(
+    effectKey: string,
+    effect: JourneyEffect,
+    instance: InstanceRecord,
+    now: Date,
+  ): NewOutboxMessage | undefined {
+    const origin = {
+      journeyId: instance.journeyId,
+      journeyVersion: instance.version,
+      instanceId: instance.id,
+      stepId: effect.stepId,
+    };
+    switch (effect.kind) {
+      case 'send':
+        return {
+          effectKey,
+          customerUuid: instance.customerUuid,
+          channel: 'email',
+          templateKey: effect.template,
+          category: effect.category,
+          payload: effectPayload(instance),
+          origin,
+          priority: effect.priority,
+          whenCapped: effect.whenCapped,
+          notBefore: now,
+        };
+      case 'webhook':
+        // Checked at save time too; this catches a host removed from the list since.
+        if (!this.config.journeys.webhookAllowedHosts.includes(new URL(effect.url).hostname.toLowerCase())) {
+          this.logger.warn({ msg: 'webhook host no longer allowed; not called', effectKey, url: effect.url });
+          return undefined;
+        }
+        return {
+          effectKey,
+          customerUuid: instance.customerUuid,
+          channel: 'webhook',
+          webhookUrl: effect.url,
+          category: 'transactional',
+          payload: effectPayload(instance),
+          origin,
+          notBefore: now,
+        };
+      case 'updateProfile':
+        return undefined;
     }
   }
 
@@ -118,90 +177,158 @@ export class JourneyRuntime {
     return compiled;
   }
 
-  private compiledVersion(journey: RunnableJourney, version: number): CompiledJourney {
-    const compiled = this.compiled.get(`${journey.id}:${version}`);
+  /** A compiled version already loaded for this batch (begin preloads every version its instances are on). */
+  compiledVersion(journeyId: string, version: number, active?: RunnableJourney): CompiledJourney {
+    const compiled = this.compiled.get(`${journeyId}:${version}`);
     if (compiled) {
       return compiled;
     }
-    if (version === journey.activeVersion) {
-      return this.compile(journey.id, version, journey.definition);
+    if (active && version === active.activeVersion) {
+      return this.compile(journeyId, version, active.definition);
     }
-    throw new Error(`journey ${journey.id} version ${version} is not loaded`);
+    throw new Error(`journey ${journeyId} version ${version} is not loaded`);
   }
 
-  /** Loads every version the customer's instances are on, so compiledVersion finds them. */
-  async preload(journeyId: string, versions: number[]): Promise<void> {
-    for (const version of versions) {
-      if (!this.compiled.has(`${journeyId}:${version}`)) {
-        const definition = await this.journeys.definition(journeyId, version);
-        if (definition) {
-          this.compile(journeyId, version, definition);
-        }
+  private async preload(journeyId: string, version: number): Promise<void> {
+    if (!this.compiled.has(`${journeyId}:${version}`)) {
+      const definition = await this.journeys.definition(journeyId, version);
+      if (definition) {
+        this.compile(journeyId, version, definition);
+      } else {
+        this.logger.error({ msg: 'instances on a missing journey version', journeyId, version });
+      }
+    }
+  }
+}
+
+/**
+ * One batch's working set and pending writes. Apply events and timers in order, then write()
+ * once. Nothing reaches the database before write() except updateProfile effects.
+ */
+export class JourneyBatch {
+  private readonly changes: InstanceChange[] = [];
+  private readonly messages: NewOutboxMessage[] = [];
+  private readonly staleFacts = new Set<string>();
+
+  constructor(
+    private readonly runtime: JourneyRuntime,
+    private readonly tx: EntityManager,
+    private readonly state: {
+      now: Date;
+      journeys: RunnableJourney[];
+      instances: Map<string, StoredInstance[]>;
+      applied: Map<string, Set<string>>;
+      facts: Map<string, CustomerFacts>;
+    },
+  ) {}
+
+  /** The customer's profile changed (traits, orders): conditions must see the new facts. */
+  profileChanged(customerUuid: string): void {
+    this.staleFacts.add(customerUuid);
+  }
+
+  /** Applies one inbox event of a customer of the batch to every runnable journey. */
+  async applyEvent(customerUuid: string, event: StoredEvent): Promise<void> {
+    const { journeys, now } = this.state;
+    if (journeys.length === 0) {
+      return;
+    }
+    const applied = this.state.applied.get(`${customerUuid}:${event.seq}`);
+    for (const journey of journeys) {
+      // A replayed event was already decided for the journeys it changed: those skip it.
+      if (applied?.has(journey.id)) {
+        continue;
+      }
+      const outcomes = onCustomerEvent({
+        journey: {
+          journeyId: journey.id,
+          version: journey.activeVersion,
+          compiled: this.runtime.compile(journey.id, journey.activeVersion, journey.definition),
+        },
+        versions: (version) => this.runtime.compiledVersion(journey.id, version, journey),
+        instances: this.instancesOf(customerUuid).filter((i) => i.journeyId === journey.id),
+        customerUuid,
+        event: { name: event.name, properties: event.properties, at: now.getTime() },
+        facts: await this.factsOf(customerUuid),
+        newInstanceId: randomUUID,
+        running: journey.status === 'active',
+      });
+      for (const outcome of outcomes) {
+        await this.record(outcome, event.seq);
       }
     }
   }
 
-  private async facts(tx: EntityManager, customerUuid: string): Promise<CustomerFacts> {
-    return {
-      ...(await this.customers.profileFacts(tx, customerUuid)),
-      segments: await this.segments.segmentKeysOf(tx, customerUuid),
-    };
+  /** Applies a claimed due timer of a customer of the batch. */
+  async applyTimer(timer: DueTimer): Promise<void> {
+    this.changes.push({ firedTimer: timer });
+    const instance = this.instancesOf(timer.customerUuid).find((i) => i.id === timer.instanceId);
+    if (!instance || instance.status !== 'active') {
+      return;
+    }
+    const outcome = onDueTimer({
+      compiled: this.runtime.compiledVersion(instance.journeyId, instance.version),
+      instance,
+      timer: { event: timer.event, dueAt: timer.dueAt.getTime() },
+      facts: await this.factsOf(timer.customerUuid),
+      now: this.state.now.getTime(),
+    });
+    if (outcome.history.length > 0 || outcome.timersToSet.length > 0) {
+      await this.record(outcome, undefined);
+    }
   }
 
-  private async store(tx: EntityManager, outcome: InstanceOutcome, seq: string | undefined, now: Date): Promise<void> {
-    await this.instances.save(tx, outcome, seq);
+  /** Writes everything the batch decided. */
+  write(): Promise<void> {
+    return this.runtime.write(this.tx, this.changes, this.messages);
+  }
+
+  private instancesOf(customerUuid: string): StoredInstance[] {
+    let list = this.state.instances.get(customerUuid);
+    if (!list) {
+      list = [];
+      this.state.instances.set(customerUuid, list);
+    }
+    return list;
+  }
+
+  private async factsOf(customerUuid: string): Promise<CustomerFacts> {
+    let facts = this.state.facts.get(customerUuid);
+    if (!facts) {
+      facts = (await this.runtime.facts(this.tx, [customerUuid])).get(customerUuid)!;
+    } else if (this.staleFacts.has(customerUuid)) {
+      facts = await this.runtime.refreshProfileFacts(this.tx, customerUuid, facts);
+    }
+    this.staleFacts.delete(customerUuid);
+    this.state.facts.set(customerUuid, facts);
+    return facts;
+  }
+
+  /** Takes an outcome into the working set and the pending writes. */
+  private async record(outcome: InstanceOutcome, eventSeq: string | undefined): Promise<void> {
     const instance = outcome.instance;
-    const messages: NewOutboxMessage[] = [];
+    const list = this.instancesOf(instance.customerUuid);
+    const at = list.findIndex((i) => i.id === instance.id);
+    if (at >= 0) {
+      list[at] = instance;
+    } else {
+      list.push(instance);
+    }
+    this.changes.push({ outcome, eventSeq });
     for (const { effectKey, effect, suppressed } of outcome.effects) {
       journeyEffects.inc({ kind: effect.kind, suppressed: String(suppressed) });
       if (suppressed) {
         continue;
       }
-      const origin = {
-        journeyId: instance.journeyId,
-        journeyVersion: instance.version,
-        instanceId: instance.id,
-        stepId: effect.stepId,
-      };
-      switch (effect.kind) {
-        case 'send':
-          messages.push({
-            effectKey,
-            customerUuid: instance.customerUuid,
-            channel: 'email',
-            templateKey: effect.template,
-            category: effect.category,
-            payload: effectPayload(instance),
-            origin,
-            priority: effect.priority,
-            whenCapped: effect.whenCapped,
-            notBefore: now,
-          });
-          break;
-        case 'webhook':
-          // Checked at save time too; this catches a host removed from the list since.
-          if (!this.config.journeys.webhookAllowedHosts.includes(new URL(effect.url).hostname.toLowerCase())) {
-            this.logger.warn({ msg: 'webhook host no longer allowed; not called', effectKey, url: effect.url });
-            break;
-          }
-          messages.push({
-            effectKey,
-            customerUuid: instance.customerUuid,
-            channel: 'webhook',
-            webhookUrl: effect.url,
-            category: 'transactional',
-            payload: effectPayload(instance),
-            origin,
-            notBefore: now,
-          });
-          break;
-        case 'updateProfile':
-          await this.customers.applyProfile(tx, instance.customerUuid, {
-            attributes: { [effect.attribute]: effect.value },
-          });
-          break;
+      if (effect.kind === 'updateProfile') {
+        await this.runtime.applyProfileEffect(this.tx, instance.customerUuid, effect.attribute, effect.value);
+        this.profileChanged(instance.customerUuid);
+        continue;
+      }
+      const message = this.runtime.messageFor(effectKey, effect, instance, this.state.now);
+      if (message) {
+        this.messages.push(message);
       }
     }
-    await this.outbox.enqueue(tx, messages);
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { SegmentRepository } from '@kizuna/segments';
 import { CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
@@ -17,6 +16,7 @@ import {
   type StoredInstance,
 } from './journey-instance.repository';
 import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
+import { JourneyRuntime } from './journey.runtime';
 import { simulateJourney, type PathEntry } from './journey.simulator';
 import { JourneysErrorCode, JourneysException } from './journeys.exception';
 
@@ -60,7 +60,7 @@ export class JourneysService {
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
-    private readonly segments: SegmentRepository,
+    private readonly runtime: JourneyRuntime,
     private readonly clock: EngineClock,
     private readonly config: KizunaConfig,
     // Provided by the (global) templates module; a host without it cannot check template names.
@@ -250,30 +250,29 @@ export class JourneysService {
       );
     }
     const now = (await this.clock.now(tx)).getTime();
-    for (const instance of instances) {
+    const facts = await this.runtime.facts(tx, [...new Set(instances.map((i) => i.customerUuid))]);
+    const changes = instances.map((instance) => {
       const target = map[instance.currentStep!]!;
       const snapshot = { ...instance.snapshot, value: target };
       // Fails loudly (rolling the publish back) if the new machine cannot hold this snapshot.
       to.compiled.machine.resolveState(snapshot as Parameters<typeof to.compiled.machine.resolveState>[0]);
-      const facts = {
-        ...(await this.customers.profileFacts(tx, instance.customerUuid)),
-        segments: await this.segments.segmentKeysOf(tx, instance.customerUuid),
-      };
-      const timer = timerOnEntry(to.compiled, target, instance.snapshot.context as JourneyContext, facts, now);
-      await this.instances.save(
-        tx,
-        {
+      const context = instance.snapshot.context as JourneyContext;
+      const timer = timerOnEntry(to.compiled, target, context, facts.get(instance.customerUuid)!, now);
+      return {
+        outcome: {
           instance: { ...instance, version: to.version, snapshot, currentStep: target },
           entered: false,
-          history: [{ kind: 'migrated', stepId: target, reason: `v${from.version}:${instance.currentStep}`, at: now }],
+          history: [
+            { kind: 'migrated' as const, stepId: target, reason: `v${from.version}:${instance.currentStep}`, at: now },
+          ],
           effects: [],
           timersToSet: [timer],
           timersToCancel: [],
           cancelAllTimers: true,
         },
-        undefined,
-      );
-    }
+      };
+    });
+    await this.instances.saveAll(tx, changes);
   }
 
   private async require(journeyId: string, tx?: EntityManager): Promise<JourneyRow> {

@@ -81,14 +81,18 @@ export class SegmentRepository {
     return new Map(rows.map((r) => [r.segment_id, r.entered_at]));
   }
 
-  /** The keys of the active segments this customer is in (what journey conditions name). */
-  async segmentKeysOf(tx: EntityManager, customerUuid: string): Promise<string[]> {
-    const rows: Array<{ key: string }> = await tx.query(
-      `SELECT s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
-        WHERE m.customer_uuid = $1 AND s.archived_at IS NULL ORDER BY s.key`,
-      [customerUuid],
+  /** Per customer, the keys of the active segments it is in (what journey conditions name). */
+  async segmentKeysOf(tx: EntityManager, customerUuids: string[]): Promise<Map<string, string[]>> {
+    const rows: Array<{ customer_uuid: string; key: string }> = await tx.query(
+      `SELECT m.customer_uuid, s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+        WHERE m.customer_uuid = ANY($1::uuid[]) AND s.archived_at IS NULL ORDER BY s.key`,
+      [customerUuids],
     );
-    return rows.map((r) => r.key);
+    const keys = new Map(customerUuids.map((id) => [id, [] as string[]]));
+    for (const row of rows) {
+      keys.get(row.customer_uuid)?.push(row.key);
+    }
+    return keys;
   }
 
   async enter(tx: EntityManager, customerUuid: string, segmentId: string, at: Date): Promise<void> {
