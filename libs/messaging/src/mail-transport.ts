@@ -2,8 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { KizunaConfig } from '@kizuna/config';
-import { createTransport } from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { composeMessage } from './mime-message.util';
+import { SmtpPool } from './smtp-pool';
 
 /** A message ready to hand over; `to` has passed checkRecipient. */
 export interface OutgoingMail {
@@ -37,50 +39,59 @@ export abstract class MailTransport implements OnApplicationShutdown {
 }
 
 /**
- * Pooled SMTP. nodemailer's own requeue on a dropped connection is off: a retry is the
- * delivery worker's decision, made with the attempt recorded. nodemailer gets the message
- * already written (composeMessage) and an explicit envelope, never header strings to parse; it
- * talks SMTP and signs with DKIM.
+ * Pooled SMTP (SmtpPool over nodemailer's SMTPConnection): the message is written by
+ * composeMessage, signed with DKIM when configured (nodemailer's signer), and handed over with
+ * an explicit envelope. No requeue on a dropped connection: a retry is the delivery worker's
+ * decision, made with the attempt recorded.
  */
 export class SmtpMailTransport extends MailTransport {
-  private readonly transport;
+  private readonly pool: SmtpPool;
+  private readonly dkim: DKIM | undefined;
 
   constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim']) {
     super();
-    this.transport = createTransport({
-      url,
-      pool: true,
-      ...(dkim && {
-        dkim: {
-          domainName: dkim.domain,
-          keySelector: dkim.selector,
-          privateKey: dkim.privateKey,
-          // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
-          headerFieldNames:
-            'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
-            'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
-        },
-      }),
-      maxConnections,
-      maxRequeues: 0,
+    // As nodemailer reads SMTP_URL: smtp:// (STARTTLS when offered) or smtps://, user:password,
+    // and query options such as ?requireTLS=true or ?tls.rejectUnauthorized=false.
+    const { host, port, secure, auth, tls, ...query } = parseConnectionUrl(url);
+    this.pool = new SmtpPool({
+      host,
+      port,
+      secure,
+      auth,
+      tls,
+      ignoreTLS: query.ignoreTLS === true,
+      requireTLS: query.requireTLS === true,
+      size: maxConnections,
+      // nodemailer's pool default: a long-lived connection is renewed now and then.
+      maxMessages: 100,
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
     });
+    this.dkim =
+      dkim &&
+      new DKIM({
+        domainName: dkim.domain,
+        keySelector: dkim.selector,
+        privateKey: dkim.privateKey,
+        // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
+        headerFieldNames:
+          'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+          'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+      });
   }
 
   async send(mail: OutgoingMail): Promise<MailReceipt> {
-    const info = await this.transport.sendMail({
-      envelope: { from: mail.from.address, to: [mail.to] },
-      raw: composeMessage(mail),
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
+    const message = composeMessage(mail);
+    const info = await this.pool.send(
+      { from: mail.from.address, to: [mail.to] },
+      this.dkim ? this.dkim.sign(message) : message,
+    );
     return { response: String(info.response) };
   }
 
   close(): void {
-    this.transport.close();
+    this.pool.close();
   }
 }
 
