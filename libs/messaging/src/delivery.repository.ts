@@ -134,6 +134,13 @@ export class DeliveryRepository {
     }));
   }
 
+  /*
+   * Two branches, each walking its own partial index in claim order (due rows by priority, then
+   * rows whose lease ran out), so a claim reads about `limit` rows however long the queue is; one
+   * WHERE with an OR read and sorted the whole backlog on every claim. Rows a branch locked
+   * beyond the limit are only locked until the claim commits. The update finds the picked rows
+   * by primary key (= ANY of an array): joined to the CTE, the planner hashed the whole table.
+   */
   private async claimChannel(
     channel: Channel,
     limit: number,
@@ -141,25 +148,37 @@ export class DeliveryRepository {
   ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
-        `WITH picked AS (
-           SELECT id, status AS previous_status FROM outbox_messages
-            WHERE channel = $4
-              AND ((status IN ('queued', 'deferred') AND not_before <= now())
-                   OR (status = 'sending' AND lease_until < now()))
-              AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean)
+        `WITH paused AS (
+           SELECT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean) AS paused),
+         due AS (
+           SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
+            WHERE channel = $4 AND status IN ('queued', 'deferred') AND not_before <= now()
+              AND NOT (SELECT paused FROM paused)
             ORDER BY priority DESC, not_before
             LIMIT $1
               FOR UPDATE SKIP LOCKED),
+         expired AS (
+           SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
+            WHERE channel = $4 AND status = 'sending' AND lease_until < now()
+              AND NOT (SELECT paused FROM paused)
+            ORDER BY priority DESC, not_before
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED),
+         picked AS (
+           SELECT id, previous_status FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) candidates
+            ORDER BY priority DESC, not_before
+            LIMIT $1),
          claimed AS (
          UPDATE outbox_messages o
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
-           FROM picked, customers c
-          WHERE o.id = picked.id AND c.id = o.customer_uuid
-         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.template_key, o.webhook_url,
-                   o.payload, o.created_at, picked.previous_status,
+           FROM customers c
+          WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
+         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
+                   o.template_key, o.webhook_url, o.payload, o.created_at,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
-         SELECT * FROM claimed`,
+         SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
+          ORDER BY claimed.priority DESC, claimed.not_before`,
         [limit, leaseSeconds, SENDING_SETTING, channel],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
