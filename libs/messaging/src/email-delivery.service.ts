@@ -137,25 +137,32 @@ export class EmailDeliveryService {
         return;
       }
     }
+    // Signed once: the same link goes into the body and the List-Unsubscribe header.
+    const unsubscribeUrl = this.links.unsubscribe(message.id);
     let mail: OutgoingMail;
     let stored: { locale: string; templateVersion: number } | undefined;
     if (message.content) {
-      mail = this.compose(message, recipient.address, message.content);
+      mail = this.compose(message, recipient.address, message.content, unsubscribeUrl);
     } else {
       try {
         const rendered = await batch.renderer.render(message.templateKey, message.customer, message.payload, {
-          unsubscribeUrl: this.links.unsubscribe(message.id),
+          unsubscribeUrl,
         });
         const html = addOpenPixel(
           rewriteLinks(rendered.html, (url) => (this.links.isOwn(url) ? undefined : this.links.click(message.id, url))),
           this.links.openPixel(message.id),
         );
-        mail = this.compose(message, recipient.address, {
-          subject: rendered.subject,
-          html,
-          text: rendered.text,
-          messageId: `<${message.id}@${this.fromDomain}>`,
-        });
+        mail = this.compose(
+          message,
+          recipient.address,
+          {
+            subject: rendered.subject,
+            html,
+            text: rendered.text,
+            messageId: `<${message.id}@${this.fromDomain}>`,
+          },
+          unsubscribeUrl,
+        );
         stored = { locale: rendered.locale, templateVersion: rendered.templateVersion };
       } catch (error) {
         if (error instanceof MessageRenderError) {
@@ -192,6 +199,7 @@ export class EmailDeliveryService {
     message: ClaimedMessage,
     to: string,
     content: { subject: string; html: string; text: string; messageId: string },
+    unsubscribeUrl: string,
   ): OutgoingMail {
     const headers: Record<string, string> = {};
     if (message.category === 'marketing') {
@@ -199,10 +207,9 @@ export class EmailDeliveryService {
       // The mailto subject carries the same signed token, so whoever processes that mailbox can
       // verify a request the same way (LinkTokenSigner.verify('unsubscribe', ...)).
       const mailto = this.config.mail.unsubscribeMailto;
-      const url = this.links.unsubscribe(message.id);
-      const token = url.slice(url.lastIndexOf('/') + 1);
+      const token = unsubscribeUrl.slice(unsubscribeUrl.lastIndexOf('/') + 1);
       headers['List-Unsubscribe'] = singleLine(
-        `<${url}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
+        `<${unsubscribeUrl}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
       );
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }

@@ -117,4 +117,15 @@ describe('quotedPrintable', () => {
     expect(long.split('\r\n').map((l) => l.length)).toEqual([76, 76, 50]);
     expect(long.replace(/=\r\n/g, '')).toBe('x'.repeat(200));
   });
+
+  it('never breaks a line inside an escape', () => {
+    for (const prefix of ['', 'a', 'ab']) {
+      const original = `${prefix}${'é'.repeat(100)}`;
+      const lines = quotedPrintable(original).split('\r\n');
+      expect(lines.every((l) => l.length <= 76 && /^[ab]*(=[0-9A-F]{2})*=?$/.test(l))).toBe(true);
+      const joined = lines.join('\r\n').replace(/=\r\n/g, '');
+      const bytes = joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      expect(Buffer.from(bytes, 'latin1').toString('utf8')).toBe(original);
+    }
+  });
 });

@@ -19,6 +19,7 @@ const CRLF = '\r\n';
 const HEX = Array.from({ length: 256 }, (_, b) => `=${b.toString(16).toUpperCase().padStart(2, '0')}`);
 /** What a quoted-printable line may carry as it is: printable ASCII except "=", spaces, tabs. */
 const QP_SAFE = /^[\t\x20-\x3c\x3e-\x7e]*$/;
+const QP_UNSAFE = /[^\t\x20-\x3c\x3e-\x7e]/gu;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** A display name that needs neither quoting nor encoding (atoms and spaces). */
 const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/?^_`{|}~ ]*$/;
@@ -68,23 +69,34 @@ export function quotedPrintable(body: string): string {
     .join(CRLF);
 }
 
+/** Escapes what must be (whole characters at a time), then breaks the line, never inside an escape. */
 function encodeLine(line: string): string {
-  const bytes = Buffer.from(line, 'utf8');
-  let out = '';
-  let width = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    // Spaces and tabs stay as they are, except at the end of the line, where they would be lost.
-    const plain = (b >= 0x21 && b <= 0x7e && b !== 0x3d) || ((b === 0x20 || b === 0x09) && i < bytes.length - 1);
-    const token = plain ? String.fromCharCode(b) : HEX[b]!;
-    if (width + token.length > 75) {
-      out += `=${CRLF}`;
-      width = 0;
+  let escaped = line.replace(QP_UNSAFE, (char) => {
+    let out = '';
+    for (const byte of Buffer.from(char, 'utf8')) {
+      out += HEX[byte]!;
     }
-    out += token;
-    width += token.length;
+    return out;
+  });
+  // A space or tab ending the line would be lost in transit.
+  const last = escaped.charCodeAt(escaped.length - 1);
+  if (last === 0x20 || last === 0x09) {
+    escaped = `${escaped.slice(0, -1)}${HEX[last]!}`;
   }
-  return out;
+  const lines: string[] = [];
+  let at = 0;
+  while (escaped.length - at > 76) {
+    let end = at + 75;
+    // Every "=" here starts an escape: one beginning in the last two places moves to the next line.
+    const escape = escaped.lastIndexOf('=', end - 1);
+    if (escape >= end - 2 && escape > at) {
+      end = escape;
+    }
+    lines.push(`${escaped.slice(at, end)}=`);
+    at = end;
+  }
+  lines.push(escaped.slice(at));
+  return lines.join(CRLF);
 }
 
 /** `Name: value`, folded at spaces when longer than 78 characters where that is possible. */

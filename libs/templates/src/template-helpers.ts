@@ -1,5 +1,6 @@
 import type { HelperOptions } from 'handlebars';
 import { DateTime } from 'luxon';
+import { remembered } from './remembered.util';
 
 /**
  * Helpers every template may use. Locale, time zone and currency come from the render's data
@@ -36,30 +37,12 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/**
- * Intl formatters are costly to build (locale data lookup) and cheap to reuse: one per locale and
- * options, kept in a bounded map (locales come from customer profiles).
- */
-function memo<T>(build: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined) {
-      if (cache.size >= 500) {
-        cache.clear();
-      }
-      value = build(key);
-      cache.set(key, value);
-    }
-    return value;
-  };
-}
-
-const currencyFormat = memo((key) => {
+// Intl formatters are costly to build and cheap to reuse: one per locale and options.
+const currencyFormat = remembered((key) => {
   const [locale, currency] = key.split('|');
   return new Intl.NumberFormat(locale, { style: 'currency', currency });
 });
-const decimalFormat = memo((key) => {
+const decimalFormat = remembered((key) => {
   const [locale, decimals] = key.split('|');
   const digits = decimals === '' ? undefined : Number(decimals);
   return new Intl.NumberFormat(
@@ -67,7 +50,7 @@ const decimalFormat = memo((key) => {
     digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits },
   );
 });
-const pluralRules = memo((locale) => new Intl.PluralRules(locale));
+const pluralRules = remembered((locale) => new Intl.PluralRules(locale));
 
 /** `{{money total currency}}`: 59.8, "JPY" → "￥60" in ja, "$59.80" for USD in en-US. */
 function money(...args: unknown[]): string {
