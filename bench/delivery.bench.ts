@@ -250,8 +250,8 @@ async function drain(
   await sink.reset();
 
   const workerPids = processes.filter((p) => p !== apiProc).map((p) => p.process.pid ?? 0);
-  const pgPids = await backendPids(db);
-  const cpuBefore = { worker: cpuSeconds(workerPids), postgres: cpuSeconds(pgPids) };
+  const pgBefore = new Map((await backendPids(db)).map((pid) => [pid, cpuSeconds([pid])]));
+  const workerBefore = cpuSeconds(workerPids);
   const resumedAt = Date.now();
   await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/sending/resume', {});
   await until(async () => (await sink.count()) >= MESSAGES, 900_000, `${MESSAGES} messages at the sink`, 50);
@@ -264,8 +264,11 @@ async function drain(
     50,
   );
   const recordedSeconds = (Date.now() - resumedAt) / 1000;
-  const workerCpuMs = ((cpuSeconds(workerPids) - cpuBefore.worker) * 1000) / MESSAGES;
-  const postgresCpuMs = ((cpuSeconds(pgPids) - cpuBefore.postgres) * 1000) / MESSAGES;
+  const workerCpuMs = ((cpuSeconds(workerPids) - workerBefore) * 1000) / MESSAGES;
+  // Backends connected during the drain (pools grow to the delivery concurrency) count whole.
+  const pgAfter = await backendPids(db);
+  const postgresCpuMs =
+    (pgAfter.reduce((sum, pid) => sum + cpuSeconds([pid]) - (pgBefore.get(pid) ?? 0), 0) * 1000) / MESSAGES;
   checkExactlyOnce(received, tag, MESSAGES);
   const last = received[received.length - 1]!.at;
   const seconds = (last - resumedAt) / 1000;
