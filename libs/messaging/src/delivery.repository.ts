@@ -292,77 +292,102 @@ export class DeliveryRepository {
    * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
    * to say "possibly sent". Unless sending is paused (the kill switch holds even for a batch
    * claimed just before it was thrown): then the message is given back untouched instead, and
-   * the answer is undefined. Otherwise the attempt number. One statement, one round trip.
+   * the answer is undefined. Otherwise the attempt number.
    */
   async startAttempt(id: string, content: StoredContent | undefined): Promise<number | undefined> {
-    // A data-modifying CTE runs whether or not it is read; `paused` makes the two updates exclusive.
-    const [row] = await this.dataSource.query<Array<{ attempt: number }>>(
+    const [attempt] = await this.startAttempts([{ id, content }]);
+    return attempt;
+  }
+
+  /**
+   * startAttempt for several messages in one statement (GroupCommit): the attempt numbers in the
+   * order given, each undefined when sending is paused. A data-modifying CTE runs whether or not
+   * it is read; `paused` makes the two updates exclusive. The `= ANY` conditions let the planner
+   * find the rows by primary key instead of hashing the table.
+   */
+  async startAttempts(
+    messages: Array<{ id: string; content: StoredContent | undefined }>,
+  ): Promise<Array<number | undefined>> {
+    const ids = messages.map((m) => m.id);
+    const column = <K extends keyof StoredContent>(key: K) => messages.map((m) => m.content?.[key] ?? null);
+    const rows = await this.dataSource.query<Array<{ id: string; attempt: number }>>(
       `WITH paused AS (
          SELECT EXISTS (SELECT 1 FROM settings WHERE key = $9 AND (value->>'paused')::boolean) AS paused),
+       input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+           AS i(id, recipient, locale, template_version, subject, html, text, smtp_message_id)),
        released AS (
          UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
-          WHERE id = $1 AND status = 'sending' AND (SELECT paused FROM paused)
+          WHERE id = ANY ($1::uuid[]) AND status = 'sending' AND (SELECT paused FROM paused)
          RETURNING id),
        started AS (
-         UPDATE outbox_messages
-            SET attempts = attempts + 1, updated_at = now(),
-                recipient = COALESCE($2, recipient), locale = COALESCE($3, locale),
-                template_version = COALESCE($4, template_version), subject = COALESCE($5, subject),
-                html = COALESCE($6, html), text = COALESCE($7, text), smtp_message_id = COALESCE($8, smtp_message_id)
-          WHERE id = $1 AND NOT (SELECT paused FROM paused)
-         RETURNING id, attempts),
+         UPDATE outbox_messages o
+            SET attempts = o.attempts + 1, updated_at = now(),
+                recipient = COALESCE(i.recipient, o.recipient), locale = COALESCE(i.locale, o.locale),
+                template_version = COALESCE(i.template_version, o.template_version),
+                subject = COALESCE(i.subject, o.subject), html = COALESCE(i.html, o.html), text = COALESCE(i.text, o.text),
+                smtp_message_id = COALESCE(i.smtp_message_id, o.smtp_message_id)
+           FROM input i
+          WHERE o.id = i.id AND o.id = ANY ($1::uuid[]) AND NOT (SELECT paused FROM paused)
+         RETURNING o.id, o.attempts),
        opened AS (
-         INSERT INTO message_attempts (message_id, attempt) SELECT id, attempts FROM started RETURNING attempt)
-       SELECT attempt FROM opened`,
+         INSERT INTO message_attempts (message_id, attempt) SELECT id, attempts FROM started RETURNING message_id, attempt)
+       SELECT message_id AS id, attempt FROM opened`,
       [
-        id,
-        content?.recipient ?? null,
-        content?.locale ?? null,
-        content?.templateVersion ?? null,
-        content?.subject ?? null,
-        content?.html ?? null,
-        content?.text ?? null,
-        content?.messageId ?? null,
+        ids,
+        column('recipient'),
+        column('locale'),
+        column('templateVersion'),
+        column('subject'),
+        column('html'),
+        column('text'),
+        column('messageId'),
         SENDING_SETTING,
       ],
     );
-    return row?.attempt;
+    const opened = new Map(rows.map((r) => [r.id, r.attempt]));
+    return ids.map((id) => opened.get(id));
   }
 
-  /** Closes the attempt and moves the message on, in one statement. */
+  /** Closes the attempt and moves the message on. */
   async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
-    // An SMTP 250 unless told otherwise (a webhook's HTTP status).
-    const code = result.outcome === 'sent' ? (result.code ?? 250) : result.code;
-    const closed = `WITH closed AS (
-         UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
-          WHERE message_id = $1 AND attempt = $2)`;
-    const params = [id, attempt, result.outcome, code, result.response.slice(0, 2000)];
-    switch (result.outcome) {
-      case 'sent':
-        await this.dataSource.query(
-          `${closed}
-           UPDATE outbox_messages SET status = 'sent', status_reason = NULL, sent_at = now(), lease_until = NULL,
-                  updated_at = now() WHERE id = $1`,
-          params,
-        );
-        break;
-      case 'deferred':
-        await this.dataSource.query(
-          `${closed}
-           UPDATE outbox_messages SET status = 'deferred', status_reason = $5, not_before = $6, lease_until = NULL,
-                  policy_cleared_at = NULL, updated_at = now() WHERE id = $1`,
-          [...params, result.retryAt],
-        );
-        break;
-      case 'failed':
-        await this.dataSource.query(
-          `${closed}
-           UPDATE outbox_messages SET status = 'failed', status_reason = $6, lease_until = NULL, policy_cleared_at = NULL,
-                  updated_at = now()
-            WHERE id = $1`,
-          [...params, result.reason.slice(0, 2000)],
-        );
-        break;
-    }
+    await this.recordAttempts([{ id, attempt, result }]);
+  }
+
+  /**
+   * recordAttempt for several messages in one statement (GroupCommit). The outcome names the
+   * message's next status: sent, deferred (until retryAt) or failed.
+   */
+  async recordAttempts(attempts: Array<{ id: string; attempt: number; result: AttemptOutcome }>): Promise<void> {
+    const ids = attempts.map((a) => a.id);
+    await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+           AS i(id, attempt, outcome, smtp_code, response, reason, retry_at)),
+       closed AS (
+         UPDATE message_attempts a SET outcome = i.outcome, smtp_code = i.smtp_code, response = i.response, finished_at = now()
+           FROM input i
+          WHERE a.message_id = i.id AND a.attempt = i.attempt AND a.message_id = ANY ($1::uuid[]))
+       UPDATE outbox_messages o
+          SET status = i.outcome,
+              status_reason = CASE i.outcome WHEN 'sent' THEN NULL WHEN 'deferred' THEN i.response ELSE i.reason END,
+              sent_at = CASE WHEN i.outcome = 'sent' THEN now() ELSE o.sent_at END,
+              not_before = CASE WHEN i.outcome = 'deferred' THEN i.retry_at ELSE o.not_before END,
+              lease_until = NULL,
+              policy_cleared_at = CASE WHEN i.outcome = 'sent' THEN o.policy_cleared_at END,
+              updated_at = now()
+         FROM input i
+        WHERE o.id = i.id AND o.id = ANY ($1::uuid[])`,
+      [
+        ids,
+        attempts.map((a) => a.attempt),
+        attempts.map((a) => a.result.outcome),
+        // An SMTP 250 unless told otherwise (a webhook's HTTP status).
+        attempts.map((a) => (a.result.outcome === 'sent' ? (a.result.code ?? 250) : a.result.code)),
+        attempts.map((a) => a.result.response.slice(0, 2000)),
+        attempts.map((a) => (a.result.outcome === 'failed' ? a.result.reason.slice(0, 2000) : null)),
+        attempts.map((a) => (a.result.outcome === 'deferred' ? a.result.retryAt.toISOString() : null)),
+      ],
+    );
   }
 }

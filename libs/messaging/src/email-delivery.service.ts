@@ -1,8 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { DeliveryRepository, type AttemptOutcome, type ClaimedMessage } from './delivery.repository';
+import {
+  DeliveryRepository,
+  type AttemptOutcome,
+  type ClaimedMessage,
+  type StoredContent,
+} from './delivery.repository';
 import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
+import { GroupCommit } from './group-commit';
 import { MailTransport, type OutgoingMail } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
@@ -16,8 +22,9 @@ import { addOpenPixel, rewriteLinks } from './tracking-html.util';
  * read once per claimed batch like the consent: `suppressed`; marketing consent: `skipped`; the
  * sending policy for marketing: `deferred` or `skipped`, see SendingPolicy), then render, send,
  * record. Every outcome belongs to its message: a template or address problem fails that message
- * with a stored reason and the batch goes on. A message costs two statements of its own (open the
- * attempt with its content, close it with the reply); templates are read once per batch.
+ * with a stored reason and the batch goes on. Opening an attempt (with the content) and recording
+ * the reply are one statement each, shared by the messages in flight at that moment (GroupCommit);
+ * templates and suppressions are read once per batch.
  *
  * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
  * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
@@ -27,6 +34,9 @@ import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 export class EmailDeliveryService {
   private readonly logger = new Logger(EmailDeliveryService.name);
   private readonly fromDomain: string;
+  /** Attempts are opened, and replies recorded, a group of concurrent messages per statement. */
+  private readonly opening: GroupCommit<{ id: string; content: StoredContent | undefined }, number | undefined>;
+  private readonly recording: GroupCommit<{ id: string; attempt: number; result: AttemptOutcome }, undefined>;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -39,6 +49,11 @@ export class EmailDeliveryService {
     private readonly policy: SendingPolicy,
   ) {
     this.fromDomain = config.mail.from.address.split('@')[1]!;
+    this.opening = new GroupCommit((messages) => repository.startAttempts(messages));
+    this.recording = new GroupCommit(async (attempts) => {
+      await repository.recordAttempts(attempts);
+      return attempts.map(() => undefined);
+    });
   }
 
   /** Claims and delivers one batch; returns how many messages it claimed. */
@@ -172,9 +187,9 @@ export class EmailDeliveryService {
       }
     }
     // Newly rendered content is stored with this first attempt; a retry sends what is stored.
-    const attempt = await this.repository.startAttempt(
-      message.id,
-      stored && {
+    const attempt = await this.opening.submit({
+      id: message.id,
+      content: stored && {
         ...stored,
         recipient: mail.to,
         subject: mail.subject,
@@ -182,12 +197,12 @@ export class EmailDeliveryService {
         text: mail.text,
         messageId: mail.messageId,
       },
-    );
+    });
     if (attempt === undefined) {
       return; // the kill switch was thrown after this batch was claimed: given back to the queue
     }
     const { outcome, hardBounce } = await this.send(message, mail, attempt);
-    await this.repository.recordAttempt(message.id, attempt, outcome);
+    await this.recording.submit({ id: message.id, attempt, result: outcome });
     emailsDelivered.inc({ outcome: outcome.outcome });
     if (hardBounce) {
       await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
