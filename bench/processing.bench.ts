@@ -17,7 +17,9 @@
  *    (received_at) -> outbox row committed (created_at), p50/p95/p99, from database timestamps.
  * Sending is paused (kill switch) so delivery does not compete: this measures the engine.
  */
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { api, postJson } from './lib/http-load';
@@ -99,8 +101,15 @@ interface Throughput {
   timersPerSecond: number;
 }
 
-async function throughput(apiProc: RunningKizuna, env: Record<string, string>, db: Client, workers: number) {
-  const tag = `${run}-w${workers}`;
+async function throughput(
+  apiProc: RunningKizuna,
+  env: Record<string, string>,
+  db: Client,
+  workers: number,
+  options: { label?: string; timers?: boolean } = {},
+): Promise<Throughput> {
+  const label = options.label ?? '';
+  const tag = `${run}-w${workers}${label}`;
   for (let i = 0; i < EVENTS; i += 500) {
     const events = Array.from({ length: Math.min(500, EVENTS - i) }, () => checkout(tag));
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/events/batch', { events });
@@ -114,6 +123,9 @@ async function throughput(apiProc: RunningKizuna, env: Record<string, string>, d
     ),
   );
   const eventsPerSecond = await rateOf(db, 'events', 'processed_at', mine);
+  if (options.timers === false) {
+    return { workers, eventsPerSecond, timersPerSecond: NaN };
+  }
   const instances = `instance_id IN (SELECT id FROM journey_instances WHERE instance_key LIKE '${tag}-%')`;
   await db.query(`UPDATE journey_timers SET due_at = now() WHERE ${instances}`);
   await withWorkers(env, workers, () =>
@@ -174,6 +186,17 @@ async function latencyAt(
 
 const n = (x: number): string => Math.round(x).toLocaleString('en');
 
+/** The shipped reference journeys, segments and templates, installed the way an operator does. */
+function installReference(env: Record<string, string>): void {
+  const result = spawnSync(process.execPath, [path.join(__dirname, '../apps/cli/src/main.js'), 'install-reference'], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`install-reference failed: ${result.stderr}`);
+  }
+}
+
 async function main(): Promise<void> {
   const database = await createBenchDatabase('kizuna_bench_processing');
   const env = {
@@ -209,11 +232,18 @@ async function main(): Promise<void> {
       return out;
     });
 
+    // The same events with the shipped reference set beside the bench journey: every event is
+    // also seen by 4 more journeys and re-evaluates the customer against 5 segments.
+    installReference(env);
+    const withReference = await throughput(apiProc, env, db, 2, { label: '-ref', timers: false });
+    console.log(`with the reference set, 2 workers: ${n(withReference.eventsPerSecond)} events/s`);
+
     const table = [
       '| Measure | 1 worker | 2 workers |',
       '| --- | --- | --- |',
       `| Events advanced (backlog of ${n(EVENTS)}; each enters an instance, sends, sets a timer) | ${n(results[0]!.eventsPerSecond)} events/s | ${n(results[1]!.eventsPerSecond)} events/s |`,
       `| Timers fired (${n(EVENTS)} due at once; each sends and completes its instance) | ${n(results[0]!.timersPerSecond)} timers/s | ${n(results[1]!.timersPerSecond)} timers/s |`,
+      `| The same events with the reference journeys and segments installed too (5 journeys, 5 segments) | | ${n(withReference.eventsPerSecond)} events/s |`,
       '',
       '| Events offered (2 workers) | Achieved | Event stored -> outbox row committed |',
       '| --- | --- | --- |',

@@ -3,6 +3,7 @@
  * Forked by bullmq.system.ts with BULLMQ_PREFIX and SMTP_URL; says 'ready' over IPC.
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
+import { runBenchProcess } from '../lib/bench-process';
 import { ReminderMailer, type ReminderJob } from './reminder-mailer';
 import { SEND_BATCH } from './workload';
 
@@ -21,7 +22,7 @@ export function redisConnection(): ConnectionOptions {
  */
 export const BULLMQ_CONCURRENCY = SEND_BATCH;
 
-async function main(): Promise<void> {
+async function start(): Promise<() => Promise<void>> {
   const mailer = new ReminderMailer(process.env.SMTP_URL!);
   const worker = new Worker<ReminderJob>(BULLMQ_QUEUE, (job) => mailer.send(job.data), {
     connection: redisConnection(),
@@ -31,18 +32,9 @@ async function main(): Promise<void> {
   worker.on('error', (error) => console.error('bullmq worker:', error.message));
   worker.on('failed', (job, error) => console.error(`bullmq job ${job?.id} failed:`, error.message));
   await worker.waitUntilReady();
-  process.once('SIGTERM', () => {
-    void worker.close().finally(() => {
-      mailer.close();
-      process.exit(0);
-    });
-  });
-  process.send?.('ready');
+  return () => worker.close().finally(() => mailer.close());
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  runBenchProcess('bullmq worker', start);
 }

@@ -3,6 +3,7 @@
  * Forked by pgboss.system.ts with DATABASE_URL and SMTP_URL; says 'ready' over IPC.
  */
 import { PgBoss } from 'pg-boss';
+import { runBenchProcess } from '../lib/bench-process';
 import { ReminderMailer, type ReminderJob } from './reminder-mailer';
 import { DB_POOL, SEND_BATCH } from './workload';
 
@@ -22,7 +23,7 @@ export const PGBOSS_WORK_OPTIONS = {
   localConcurrency: 2,
 };
 
-async function main(): Promise<void> {
+async function start(): Promise<() => Promise<void>> {
   const boss = new PgBoss({ connectionString: process.env.DATABASE_URL!, max: DB_POOL });
   boss.on('error', (error) => console.error('pg-boss worker:', error.message));
   const mailer = new ReminderMailer(process.env.SMTP_URL!);
@@ -30,18 +31,9 @@ async function main(): Promise<void> {
   await boss.work<ReminderJob>(PGBOSS_QUEUE, PGBOSS_WORK_OPTIONS, async (jobs) => {
     await Promise.all(jobs.map((job) => mailer.send(job.data)));
   });
-  process.once('SIGTERM', () => {
-    void boss.stop({ graceful: true, timeout: 5_000 }).finally(() => {
-      mailer.close();
-      process.exit(0);
-    });
-  });
-  process.send?.('ready');
+  return () => boss.stop({ graceful: true, timeout: 5_000 }).finally(() => mailer.close());
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  runBenchProcess('pg-boss worker', start);
 }

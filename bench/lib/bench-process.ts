@@ -44,3 +44,21 @@ export async function forkBenchProcess(entry: string, env: Record<string, string
     },
   };
 }
+
+/**
+ * The other side of forkBenchProcess, for a bench entry's main: starts the work, says 'ready'
+ * over IPC, and on SIGTERM runs what `start` returned to stop it, then exits.
+ */
+export function runBenchProcess(name: string, start: () => Promise<() => Promise<void>>): void {
+  start()
+    .then((stop) => {
+      process.once('SIGTERM', () => {
+        void stop().finally(() => process.exit(0));
+      });
+      process.send?.('ready');
+    })
+    .catch((error: unknown) => {
+      console.error(`${name}:`, error);
+      process.exit(1);
+    });
+}

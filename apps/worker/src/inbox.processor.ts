@@ -99,7 +99,7 @@ export class InboxProcessor {
 
   /**
    * The profile first (journeys decide on the updated facts), then the journeys, event by event
-   * in order; segment membership once per customer, after all of its events.
+   * in order; segment membership for every customer at once, after all of their events.
    */
   private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     const customers = await this.profiles.resolveAll(tx, events);
@@ -119,10 +119,11 @@ export class InboxProcessor {
     }
     await journeys.write();
     if (batch.segments.length > 0) {
-      for (const customerUuid of new Set(events.map(uuidOf))) {
-        const justApplied = events.filter((e) => uuidOf(e) === customerUuid);
-        await this.memberships.refresh(tx, customerUuid, batch.now, { segments: batch.segments, justApplied });
+      const justApplied = new Map<string, StoredEvent[]>();
+      for (const event of events) {
+        justApplied.set(uuidOf(event), [...(justApplied.get(uuidOf(event)) ?? []), event]);
       }
+      await this.memberships.refresh(tx, [...justApplied.keys()], batch.now, { segments: batch.segments, justApplied });
     }
     inboxProcessed.inc({ outcome: 'ok' }, events.length);
     return events.map((e) => ({ seq: e.seq, customerUuid: uuidOf(e) }));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import { Customer } from './customer.entity';
 
 export interface CustomerIdentity {
@@ -239,27 +239,46 @@ export class CustomerRepository {
     return tx.getRepository(Customer).findOne({ where: { id: customerUuid } });
   }
 
+  findByUuids(tx: EntityManager, customerUuids: string[]): Promise<Customer[]> {
+    return tx.getRepository(Customer).findBy({ id: In(customerUuids) });
+  }
+
   /**
-   * Purchase stats as the API and segments see them. Revenue is in the shop currency, so its
-   * average is over the orders in that currency.
+   * Purchase stats as the API and segments see them, per profile. Revenue is in the shop
+   * currency, so its average is over the orders in that currency.
    */
-  async purchaseStats(tx: EntityManager | undefined, customer: Customer, shopCurrency: string): Promise<PurchaseStats> {
-    const revenue = Number(customer.revenue);
-    let revenueOrders = 0;
-    if (customer.ordersCount > 0) {
-      const [row] = await (tx ?? this.customers.manager).query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM customer_orders WHERE customer_uuid = $1 AND currency = $2 AND cancelled_at IS NULL`,
-        [customer.id, shopCurrency],
-      );
-      revenueOrders = row?.n ?? 0;
-    }
-    return {
-      ordersCount: customer.ordersCount,
-      revenue,
-      averageOrderValue: revenueOrders === 0 ? 0 : Math.round((revenue / revenueOrders) * 100) / 100,
-      firstOrderAt: customer.firstOrderAt,
-      lastOrderAt: customer.lastOrderAt,
-    };
+  async purchaseStatsOf(
+    tx: EntityManager | undefined,
+    customers: Customer[],
+    shopCurrency: string,
+  ): Promise<Map<string, PurchaseStats>> {
+    const buyers = customers.filter((c) => c.ordersCount > 0).map((c) => c.id);
+    const counted =
+      buyers.length === 0
+        ? []
+        : await (tx ?? this.customers.manager).query<Array<{ customer_uuid: string; n: number }>>(
+            `SELECT customer_uuid, count(*)::int AS n FROM customer_orders
+              WHERE customer_uuid = ANY($1::uuid[]) AND currency = $2 AND cancelled_at IS NULL
+              GROUP BY customer_uuid`,
+            [buyers, shopCurrency],
+          );
+    const revenueOrders = new Map(counted.map((r) => [r.customer_uuid, r.n]));
+    return new Map(
+      customers.map((customer) => {
+        const revenue = Number(customer.revenue);
+        const n = revenueOrders.get(customer.id) ?? 0;
+        return [
+          customer.id,
+          {
+            ordersCount: customer.ordersCount,
+            revenue,
+            averageOrderValue: n === 0 ? 0 : Math.round((revenue / n) * 100) / 100,
+            firstOrderAt: customer.firstOrderAt,
+            lastOrderAt: customer.lastOrderAt,
+          },
+        ];
+      }),
+    );
   }
 
   /** What journeys decide on, per profile: attributes, time zone and purchase stats, read in the worker's transaction. */

@@ -43,7 +43,7 @@ export class CustomersService {
 
   async getProfile(customerId: string): Promise<CustomerProfile> {
     const c = await this.require(customerId);
-    const stats = await this.customers.purchaseStats(undefined, c, this.config.shop.currency);
+    const stats = (await this.customers.purchaseStatsOf(undefined, [c], this.config.shop.currency)).get(c.id)!;
     return {
       customerId: c.customerId,
       email: c.email,

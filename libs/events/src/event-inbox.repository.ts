@@ -213,21 +213,29 @@ export class EventInboxRepository {
     return rows.map(toStoredEvent);
   }
 
-  /** When this customer's processed events of one name happened since `since`, newest first. */
-  async recentOccurrences(
+  /** Per customer, the newest `limit` times it had an event of this name since `since`, newest first. */
+  async recentOccurrencesOf(
     tx: EntityManager,
-    customerUuid: string,
+    customerUuids: string[],
     name: string,
     since: Date,
     limit: number,
-  ): Promise<Date[]> {
-    const rows: Array<{ occurred_at: Date }> = await tx.query(
-      `SELECT occurred_at FROM events
-        WHERE customer_uuid = $1 AND name = $2 AND occurred_at >= $3
-        ORDER BY occurred_at DESC LIMIT $4`,
-      [customerUuid, name, since, limit],
+  ): Promise<Map<string, Date[]>> {
+    const rows: Array<{ customer_uuid: string; occurred_at: Date }> = await tx.query(
+      `SELECT customer_uuid, occurred_at FROM (
+         SELECT customer_uuid, occurred_at,
+                row_number() OVER (PARTITION BY customer_uuid ORDER BY occurred_at DESC) AS n
+           FROM events
+          WHERE customer_uuid = ANY($1::uuid[]) AND name = $2 AND occurred_at >= $3) recent
+        WHERE n <= $4
+        ORDER BY customer_uuid, occurred_at DESC`,
+      [customerUuids, name, since, limit],
     );
-    return rows.map((r) => r.occurred_at);
+    const times = new Map(customerUuids.map((id) => [id, [] as Date[]]));
+    for (const row of rows) {
+      times.get(row.customer_uuid)?.push(row.occurred_at);
+    }
+    return times;
   }
 
   /** One of the customer's events by id (template previews use a real event as sample data). */

@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { CompiledJourney } from './journey.compiler';
 import type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
 
@@ -32,7 +32,7 @@ interface ActionObject {
 }
 
 export function startInstance(compiled: CompiledJourney, input: JourneyInput): EngineStep {
-  const [snapshot, actions] = initialTransition(compiled.machine, input);
+  const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.getInitialSnapshot(scope, input));
   return interpret(compiled, snapshot, actions, input.at);
 }
 
@@ -42,8 +42,53 @@ export function advanceInstance(
   event: JourneyEvent,
 ): EngineStep {
   const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
-  const [snapshot, actions] = transition(compiled.machine, restored, event);
+  const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.transition(restored, event, scope));
   return interpret(compiled, snapshot, actions, event.at);
+}
+
+type MachineScope = Parameters<AnyStateMachine['transition']>[2];
+
+interface InertScope {
+  scope: MachineScope;
+  /** The actions of the call in progress. */
+  actions: ActionObject[];
+}
+
+const inertScopes = new WeakMap<AnyStateMachine, InertScope>();
+
+/**
+ * What XState's `initialTransition` / `transition` do, minus their cost: those build a new actor
+ * per call, which computes a throwaway initial snapshot (most of the time of an entry). Journey
+ * machines spawn no children and their actions only describe effects, so one inert scope per
+ * machine, collecting the actions of the call in progress, serves every (synchronous) call.
+ */
+function inert(
+  machine: AnyStateMachine,
+  step: (scope: MachineScope) => AnyMachineSnapshot,
+): [AnyMachineSnapshot, ActionObject[]] {
+  let inert = inertScopes.get(machine);
+  if (!inert) {
+    const self = createActor(machine);
+    const created: InertScope = {
+      actions: [],
+      scope: {
+        self,
+        id: '',
+        sessionId: '',
+        system: self.system,
+        defer: () => undefined,
+        logger: () => undefined,
+        stopChild: () => undefined,
+        emit: () => undefined,
+        actionExecutor: (action: ActionObject) => created.actions.push(action),
+      } as unknown as MachineScope,
+    };
+    inert = created;
+    inertScopes.set(machine, inert);
+  }
+  inert.actions = [];
+  const snapshot = step(inert.scope);
+  return [snapshot, inert.actions];
 }
 
 function interpret(

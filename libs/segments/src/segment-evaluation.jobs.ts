@@ -30,9 +30,16 @@ export class SegmentEvaluationJobs {
         byCustomer.set(d.customerUuid, (byCustomer.get(d.customerUuid) ?? new Set()).add(d.segmentId));
       }
       const active = await this.segments.active(tx);
-      // The claim row-locked these customers already.
+      // The claim row-locked these customers already. Customers due for the same segments are
+      // re-evaluated together (usually all of them).
+      const bySegments = new Map<string, string[]>();
       for (const [customerUuid, ids] of byCustomer) {
-        await this.membership.refresh(tx, customerUuid, now, { segments: active.filter((s) => ids.has(s.id)) });
+        const key = [...ids].sort().join(',');
+        bySegments.set(key, [...(bySegments.get(key) ?? []), customerUuid]);
+      }
+      for (const [key, customerUuids] of bySegments) {
+        const ids = new Set(key.split(','));
+        await this.membership.refresh(tx, customerUuids, now, { segments: active.filter((s) => ids.has(s.id)) });
       }
       return due.length;
     });
@@ -53,7 +60,7 @@ export class SegmentEvaluationJobs {
         for (const uuid of page) {
           await this.uow.run(async (tx) => {
             await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [uuid]);
-            await this.membership.refresh(tx, uuid, this.clock.now(), { segments: [segment] });
+            await this.membership.refresh(tx, [uuid], this.clock.now(), { segments: [segment] });
           });
         }
         customers += page.length;

@@ -8,7 +8,7 @@ import { eventsUsedBy } from './evaluate-segment';
 import type { SegmentFacts } from './segment-facts';
 import type { SegmentRule } from './segment-rule.schema';
 
-/** Loads what a set of rules needs to know about one customer, inside the caller's transaction. */
+/** Loads what a set of rules needs to know about customers, inside the caller's transaction. */
 @Injectable()
 export class SegmentFactsLoader {
   constructor(
@@ -18,17 +18,19 @@ export class SegmentFactsLoader {
   ) {}
 
   /**
-   * `justApplied`: events of this customer applied earlier in the same transaction, which the
-   * events table does not attribute to the customer until the batch commits.
+   * Facts of each customer, in a fixed number of statements (one per event name the rules use).
+   * `justApplied`: per customer, events applied earlier in the same transaction, which the events
+   * table does not attribute to the customer until the batch commits.
    */
-  async load(
+  async loadMany(
     tx: EntityManager,
-    customer: Customer,
+    customers: Customer[],
     rules: SegmentRule[],
     now: Date,
-    justApplied: StoredEvent[] = [],
-  ): Promise<SegmentFacts> {
-    const stats = await this.customers.purchaseStats(tx, customer, this.config.shop.currency);
+    justApplied: Map<string, StoredEvent[]> = new Map(),
+  ): Promise<Map<string, SegmentFacts>> {
+    const ids = customers.map((c) => c.id);
+    const stats = await this.customers.purchaseStatsOf(tx, customers, this.config.shop.currency);
     const wanted = new Map<string, { windowMs: number; limit: number }>();
     for (const use of rules.flatMap(eventsUsedBy)) {
       const windowMs = Duration.fromISO(use.within).toMillis();
@@ -38,21 +40,30 @@ export class SegmentFactsLoader {
         limit: Math.max(use.atLeast, prior?.limit ?? 0),
       });
     }
-    const events: Record<string, Date[]> = {};
+    const events = new Map<string, Record<string, Date[]>>(ids.map((id) => [id, {}]));
     for (const [name, { windowMs, limit }] of wanted) {
       const since = new Date(now.getTime() - windowMs);
-      const stored = await this.events.recentOccurrences(tx, customer.id, name, since, limit);
-      const fresh = justApplied.filter((e) => e.name === name && e.occurredAt >= since).map((e) => e.occurredAt);
-      events[name] = [...stored, ...fresh].sort((a, b) => b.getTime() - a.getTime());
+      const stored = await this.events.recentOccurrencesOf(tx, ids, name, since, limit);
+      for (const id of ids) {
+        const fresh = (justApplied.get(id) ?? [])
+          .filter((e) => e.name === name && e.occurredAt >= since)
+          .map((e) => e.occurredAt);
+        events.get(id)![name] = [...stored.get(id)!, ...fresh].sort((a, b) => b.getTime() - a.getTime());
+      }
     }
-    return {
-      email: customer.email,
-      locale: customer.locale,
-      timezone: customer.timezone,
-      emailConsent: customer.emailConsent,
-      attributes: customer.attributes,
-      stats,
-      events,
-    };
+    return new Map(
+      customers.map((customer) => [
+        customer.id,
+        {
+          email: customer.email,
+          locale: customer.locale,
+          timezone: customer.timezone,
+          emailConsent: customer.emailConsent,
+          attributes: customer.attributes,
+          stats: stats.get(customer.id)!,
+          events: events.get(customer.id)!,
+        },
+      ]),
+    );
   }
 }

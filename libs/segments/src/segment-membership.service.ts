@@ -9,6 +9,7 @@ import type { Segment } from './segment.entity';
 import { SegmentRepository } from './segment.repository';
 
 export interface MembershipChange {
+  customerUuid: string;
   segmentId: string;
   segmentKey: string;
   change: 'entered' | 'exited';
@@ -31,48 +32,71 @@ export class SegmentMembershipService {
     private readonly config: KizunaConfig,
   ) {}
 
+  /**
+   * Re-evaluates these (locked) customers against the segments, in a fixed number of statements
+   * whatever their number. `justApplied`: per customer, the events applied earlier in this
+   * transaction.
+   */
   async refresh(
     tx: EntityManager,
-    customerUuid: string,
+    customerUuids: string[],
     now: Date,
-    options: { segments?: Segment[]; justApplied?: StoredEvent[] } = {},
+    options: { segments?: Segment[]; justApplied?: Map<string, StoredEvent[]> } = {},
   ): Promise<MembershipChange[]> {
     const segments = options.segments ?? (await this.segments.active(tx));
-    const customer = segments.length > 0 ? await this.customers.findByUuid(tx, customerUuid) : null;
-    if (!customer) {
+    if (segments.length === 0 || customerUuids.length === 0) {
       return [];
     }
-    const facts = await this.facts.load(
+    const customers = await this.customers.findByUuids(tx, customerUuids);
+    const ids = customers.map((c) => c.id);
+    const facts = await this.facts.loadMany(
       tx,
-      customer,
+      customers,
       segments.map((s) => s.rule),
       now,
       options.justApplied,
     );
-    const current = await this.segments.membershipsOf(tx, customerUuid);
+    const current = await this.segments.membershipsOf(tx, ids);
     const changes: MembershipChange[] = [];
-    for (const segment of segments) {
-      const verdict = evaluateSegment(segment.rule, facts, now);
-      const was = current.has(segment.id);
-      if (verdict.member && !was) {
-        await this.segments.enter(tx, customerUuid, segment.id, now);
-        changes.push({ segmentId: segment.id, segmentKey: segment.key, change: 'entered' });
-      } else if (!verdict.member && was) {
-        await this.segments.leave(tx, customerUuid, segment.id);
-        changes.push({ segmentId: segment.id, segmentKey: segment.key, change: 'exited' });
+    const rechecks: Array<{ customerUuid: string; segmentId: string; dueAt: Date | undefined }> = [];
+    for (const customer of customers) {
+      for (const segment of segments) {
+        const verdict = evaluateSegment(segment.rule, facts.get(customer.id)!, now);
+        const was = current.get(customer.id)!.has(segment.id);
+        if (verdict.member !== was) {
+          changes.push({
+            customerUuid: customer.id,
+            segmentId: segment.id,
+            segmentKey: segment.key,
+            change: verdict.member ? 'entered' : 'exited',
+          });
+        }
+        rechecks.push({ customerUuid: customer.id, segmentId: segment.id, dueAt: verdict.recheckAt });
       }
-      await this.segments.setRecheck(tx, customerUuid, segment.id, verdict.recheckAt);
     }
-    const announced = changes.filter((c) => segments.find((s) => s.id === c.segmentId)?.ready);
-    if (announced.length > 0) {
-      const customerId = customer.customerId ?? undefined;
-      const email = customer.email ?? undefined;
-      const events: NewEvent[] = announced.map((c) => {
+    await this.segments.enter(
+      tx,
+      changes.filter((c) => c.change === 'entered'),
+      now,
+    );
+    await this.segments.leave(
+      tx,
+      changes.filter((c) => c.change === 'exited'),
+    );
+    await this.segments.setRechecks(tx, rechecks);
+    const ready = new Set(segments.filter((s) => s.ready).map((s) => s.id));
+    const byId = new Map(customers.map((c) => [c.id, c]));
+    const events: NewEvent[] = changes
+      .filter((c) => ready.has(c.segmentId))
+      .map((c) => {
+        const customer = byId.get(c.customerUuid)!;
+        const customerId = customer.customerId ?? undefined;
+        const email = customer.email ?? undefined;
         // `segment` is the key journey definitions name; the id is there for joins.
         const properties = { segment: c.segmentKey, segmentId: c.segmentId };
         return {
           source: 'system',
-          messageId: `segment:${c.segmentId}:${customerUuid}:${c.change}:${now.toISOString()}`,
+          messageId: `segment:${c.segmentId}:${c.customerUuid}:${c.change}:${now.toISOString()}`,
           name: `segment.${c.change}`,
           customerKey: customerKeyOf(customerId, email),
           customerId,
@@ -83,8 +107,7 @@ export class SegmentMembershipService {
           bodyHash: contentHash({ name: `segment.${c.change}`, properties, at: now.toISOString() }),
         };
       });
-      await this.inbox.insertWithin(tx, events, this.config.ingest.dedupWindowHours);
-    }
+    await this.inbox.insertWithin(tx, events, this.config.ingest.dedupWindowHours);
     return changes;
   }
 }

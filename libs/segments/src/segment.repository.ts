@@ -72,13 +72,17 @@ export class SegmentRepository {
     await this.segments.query(`UPDATE segments SET ready = true WHERE id = $1`, [id]);
   }
 
-  /** The segments this customer is in, by id, with when they entered. */
-  async membershipsOf(tx: EntityManager, customerUuid: string): Promise<Map<string, Date>> {
-    const rows: Array<{ segment_id: string; entered_at: Date }> = await tx.query(
-      `SELECT segment_id, entered_at FROM segment_memberships WHERE customer_uuid = $1`,
-      [customerUuid],
+  /** Per customer, the segments it is in, by id, with when they entered. */
+  async membershipsOf(tx: EntityManager, customerUuids: string[]): Promise<Map<string, Map<string, Date>>> {
+    const rows: Array<{ customer_uuid: string; segment_id: string; entered_at: Date }> = await tx.query(
+      `SELECT customer_uuid, segment_id, entered_at FROM segment_memberships WHERE customer_uuid = ANY($1::uuid[])`,
+      [customerUuids],
     );
-    return new Map(rows.map((r) => [r.segment_id, r.entered_at]));
+    const memberships = new Map(customerUuids.map((id) => [id, new Map<string, Date>()]));
+    for (const row of rows) {
+      memberships.get(row.customer_uuid)?.set(row.segment_id, row.entered_at);
+    }
+    return memberships;
   }
 
   /** Per customer, the keys of the active segments it is in (what journey conditions name). */
@@ -95,33 +99,50 @@ export class SegmentRepository {
     return keys;
   }
 
-  async enter(tx: EntityManager, customerUuid: string, segmentId: string, at: Date): Promise<void> {
+  async enter(tx: EntityManager, entries: Array<{ customerUuid: string; segmentId: string }>, at: Date): Promise<void> {
+    if (entries.length === 0) {
+      return;
+    }
     await tx.query(
-      `INSERT INTO segment_memberships (customer_uuid, segment_id, entered_at) VALUES ($1, $2, $3)
+      `INSERT INTO segment_memberships (customer_uuid, segment_id, entered_at)
+       SELECT e.customer_uuid, e.segment_id, $3 FROM unnest($1::uuid[], $2::uuid[]) AS e(customer_uuid, segment_id)
        ON CONFLICT DO NOTHING`,
-      [customerUuid, segmentId, at],
+      [entries.map((e) => e.customerUuid), entries.map((e) => e.segmentId), at],
     );
   }
 
-  async leave(tx: EntityManager, customerUuid: string, segmentId: string): Promise<void> {
-    await tx.query(`DELETE FROM segment_memberships WHERE customer_uuid = $1 AND segment_id = $2`, [
-      customerUuid,
-      segmentId,
-    ]);
+  async leave(tx: EntityManager, exits: Array<{ customerUuid: string; segmentId: string }>): Promise<void> {
+    if (exits.length === 0) {
+      return;
+    }
+    await tx.query(
+      `DELETE FROM segment_memberships m USING unnest($1::uuid[], $2::uuid[]) AS e(customer_uuid, segment_id)
+        WHERE m.customer_uuid = e.customer_uuid AND m.segment_id = e.segment_id`,
+      [exits.map((e) => e.customerUuid), exits.map((e) => e.segmentId)],
+    );
   }
 
-  async setRecheck(tx: EntityManager, customerUuid: string, segmentId: string, dueAt: Date | undefined): Promise<void> {
-    if (dueAt) {
+  /** Sets (or, with no due time, clears) when each (customer, segment) must be looked at again. */
+  async setRechecks(
+    tx: EntityManager,
+    rechecks: Array<{ customerUuid: string; segmentId: string; dueAt: Date | undefined }>,
+  ): Promise<void> {
+    const due = rechecks.filter((r) => r.dueAt !== undefined);
+    const cleared = rechecks.filter((r) => r.dueAt === undefined);
+    if (due.length > 0) {
       await tx.query(
-        `INSERT INTO segment_rechecks (customer_uuid, segment_id, due_at) VALUES ($1, $2, $3)
+        `INSERT INTO segment_rechecks (customer_uuid, segment_id, due_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
          ON CONFLICT (customer_uuid, segment_id) DO UPDATE SET due_at = EXCLUDED.due_at`,
-        [customerUuid, segmentId, dueAt],
+        [due.map((r) => r.customerUuid), due.map((r) => r.segmentId), due.map((r) => r.dueAt!.toISOString())],
       );
-    } else {
-      await tx.query(`DELETE FROM segment_rechecks WHERE customer_uuid = $1 AND segment_id = $2`, [
-        customerUuid,
-        segmentId,
-      ]);
+    }
+    if (cleared.length > 0) {
+      await tx.query(
+        `DELETE FROM segment_rechecks r USING unnest($1::uuid[], $2::uuid[]) AS c(customer_uuid, segment_id)
+          WHERE r.customer_uuid = c.customer_uuid AND r.segment_id = c.segment_id`,
+        [cleared.map((r) => r.customerUuid), cleared.map((r) => r.segmentId)],
+      );
     }
   }
 

@@ -107,13 +107,12 @@ export class SegmentsService {
         if (page.length === 0) {
           break;
         }
-        for (const uuid of page) {
-          const customer = await this.customers.findByUuid(tx, uuid);
-          if (!customer) {
-            continue;
-          }
+        const found = new Map((await this.customers.findByUuids(tx, page)).map((c) => [c.id, c]));
+        const customers = page.flatMap((uuid) => found.get(uuid) ?? []);
+        const facts = await this.facts.loadMany(tx, customers, [rule], now);
+        for (const customer of customers) {
           evaluated++;
-          if (evaluateSegment(rule, await this.facts.load(tx, customer, [rule], now), now).member) {
+          if (evaluateSegment(rule, facts.get(customer.id)!, now).member) {
             matched++;
             if (sample.length < 20) {
               sample.push({ customerId: customer.customerId, email: customer.email });
