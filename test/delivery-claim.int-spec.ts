@@ -97,7 +97,7 @@ describe('delivery claim', () => {
     ]);
     // Given back (a temporary SMTP failure), the cleared message no longer counts.
     const cleared = decisions[0].action === 'send' ? one! : two!;
-    await a!.recordAttempt(cleared.id, await a!.startAttempt(cleared.id, undefined), {
+    await a!.recordAttempt(cleared.id, (await a!.startAttempt(cleared.id, undefined))!, {
       outcome: 'deferred',
       code: 451,
       response: '451 try later',

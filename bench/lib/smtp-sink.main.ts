@@ -16,7 +16,7 @@ const server = new SMTPServer({
   disabledCommands: ['STARTTLS', 'AUTH'],
   hideSTARTTLS: true,
   disableReverseLookup: true,
-  maxClients: 200,
+  maxClients: 1000,
   logger: false,
   onData: (stream, session, callback) => {
     const chunks: Buffer[] = [];

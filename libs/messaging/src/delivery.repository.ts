@@ -134,6 +134,13 @@ export class DeliveryRepository {
     }));
   }
 
+  /*
+   * Two branches, each walking its own partial index in claim order (due rows by priority, then
+   * rows whose lease ran out), so a claim reads about `limit` rows however long the queue is; one
+   * WHERE with an OR read and sorted the whole backlog on every claim. Rows a branch locked
+   * beyond the limit are only locked until the claim commits. The update finds the picked rows
+   * by primary key (= ANY of an array): joined to the CTE, the planner hashed the whole table.
+   */
   private async claimChannel(
     channel: Channel,
     limit: number,
@@ -141,25 +148,37 @@ export class DeliveryRepository {
   ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
-        `WITH picked AS (
-           SELECT id, status AS previous_status FROM outbox_messages
-            WHERE channel = $4
-              AND ((status IN ('queued', 'deferred') AND not_before <= now())
-                   OR (status = 'sending' AND lease_until < now()))
-              AND NOT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean)
+        `WITH paused AS (
+           SELECT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean) AS paused),
+         due AS (
+           SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
+            WHERE channel = $4 AND status IN ('queued', 'deferred') AND not_before <= now()
+              AND NOT (SELECT paused FROM paused)
             ORDER BY priority DESC, not_before
             LIMIT $1
               FOR UPDATE SKIP LOCKED),
+         expired AS (
+           SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
+            WHERE channel = $4 AND status = 'sending' AND lease_until < now()
+              AND NOT (SELECT paused FROM paused)
+            ORDER BY priority DESC, not_before
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED),
+         picked AS (
+           SELECT id, previous_status FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) candidates
+            ORDER BY priority DESC, not_before
+            LIMIT $1),
          claimed AS (
          UPDATE outbox_messages o
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
-           FROM picked, customers c
-          WHERE o.id = picked.id AND c.id = o.customer_uuid
-         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.template_key, o.webhook_url,
-                   o.payload, o.created_at, picked.previous_status,
+           FROM customers c
+          WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
+         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
+                   o.template_key, o.webhook_url, o.payload, o.created_at,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
-         SELECT * FROM claimed`,
+         SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
+          ORDER BY claimed.priority DESC, claimed.not_before`,
         [limit, leaseSeconds, SENDING_SETTING, channel],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
@@ -268,85 +287,107 @@ export class DeliveryRepository {
     });
   }
 
-  /** Gives a claimed message back untouched (sending was paused meanwhile). */
-  async release(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'sending'`,
-      [id],
-    );
-  }
-
   /**
    * Stores what is about to be sent (when newly rendered) and opens an attempt, committed
    * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
-   * to say "possibly sent". Returns the attempt number.
+   * to say "possibly sent". Unless sending is paused (the kill switch holds even for a batch
+   * claimed just before it was thrown): then the message is given back untouched instead, and
+   * the answer is undefined. Otherwise the attempt number.
    */
-  async startAttempt(id: string, content: StoredContent | undefined): Promise<number> {
-    return this.dataSource.transaction(async (tx) => {
-      if (content) {
-        await tx.query(
-          `UPDATE outbox_messages
-              SET recipient = $2, locale = $3, template_version = $4, subject = $5, html = $6, text = $7,
-                  smtp_message_id = $8
-            WHERE id = $1`,
-          [
-            id,
-            content.recipient,
-            content.locale,
-            content.templateVersion,
-            content.subject,
-            content.html,
-            content.text,
-            content.messageId,
-          ],
-        );
-      }
-      const [row] = await tx.query<Array<{ attempts: number }>>(
-        `WITH started AS (
-           UPDATE outbox_messages SET attempts = attempts + 1, updated_at = now() WHERE id = $1 RETURNING attempts)
-         SELECT attempts FROM started`,
-        [id],
-      );
-      const attempt = row!.attempts;
-      await tx.query(`INSERT INTO message_attempts (message_id, attempt) VALUES ($1, $2)`, [id, attempt]);
-      return attempt;
-    });
+  async startAttempt(id: string, content: StoredContent | undefined): Promise<number | undefined> {
+    const [attempt] = await this.startAttempts([{ id, content }]);
+    return attempt;
   }
 
+  /**
+   * startAttempt for several messages in one statement (GroupCommit): the attempt numbers in the
+   * order given, each undefined when sending is paused. A data-modifying CTE runs whether or not
+   * it is read; `paused` makes the two updates exclusive. The `= ANY` conditions let the planner
+   * find the rows by primary key instead of hashing the table.
+   */
+  async startAttempts(
+    messages: Array<{ id: string; content: StoredContent | undefined }>,
+  ): Promise<Array<number | undefined>> {
+    const ids = messages.map((m) => m.id);
+    const column = <K extends keyof StoredContent>(key: K) => messages.map((m) => m.content?.[key] ?? null);
+    const rows = await this.dataSource.query<Array<{ id: string; attempt: number }>>(
+      `WITH paused AS (
+         SELECT EXISTS (SELECT 1 FROM settings WHERE key = $9 AND (value->>'paused')::boolean) AS paused),
+       input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+           AS i(id, recipient, locale, template_version, subject, html, text, smtp_message_id)),
+       released AS (
+         UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
+          WHERE id = ANY ($1::uuid[]) AND status = 'sending' AND (SELECT paused FROM paused)
+         RETURNING id),
+       started AS (
+         UPDATE outbox_messages o
+            SET attempts = o.attempts + 1, updated_at = now(),
+                recipient = COALESCE(i.recipient, o.recipient), locale = COALESCE(i.locale, o.locale),
+                template_version = COALESCE(i.template_version, o.template_version),
+                subject = COALESCE(i.subject, o.subject), html = COALESCE(i.html, o.html), text = COALESCE(i.text, o.text),
+                smtp_message_id = COALESCE(i.smtp_message_id, o.smtp_message_id)
+           FROM input i
+          WHERE o.id = i.id AND o.id = ANY ($1::uuid[]) AND NOT (SELECT paused FROM paused)
+         RETURNING o.id, o.attempts),
+       opened AS (
+         INSERT INTO message_attempts (message_id, attempt) SELECT id, attempts FROM started RETURNING message_id, attempt)
+       SELECT message_id AS id, attempt FROM opened`,
+      [
+        ids,
+        column('recipient'),
+        column('locale'),
+        column('templateVersion'),
+        column('subject'),
+        column('html'),
+        column('text'),
+        column('messageId'),
+        SENDING_SETTING,
+      ],
+    );
+    const opened = new Map(rows.map((r) => [r.id, r.attempt]));
+    return ids.map((id) => opened.get(id));
+  }
+
+  /** Closes the attempt and moves the message on. */
   async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      // An SMTP 250 unless told otherwise (a webhook's HTTP status).
-      const code = result.outcome === 'sent' ? (result.code ?? 250) : result.code;
-      await tx.query(
-        `UPDATE message_attempts SET outcome = $3, smtp_code = $4, response = $5, finished_at = now()
-          WHERE message_id = $1 AND attempt = $2`,
-        [id, attempt, result.outcome, code, result.response.slice(0, 2000)],
-      );
-      switch (result.outcome) {
-        case 'sent':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'sent', status_reason = NULL, sent_at = now(), lease_until = NULL,
-                    updated_at = now() WHERE id = $1`,
-            [id],
-          );
-          break;
-        case 'deferred':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
-                    policy_cleared_at = NULL, updated_at = now() WHERE id = $1`,
-            [id, result.response.slice(0, 2000), result.retryAt],
-          );
-          break;
-        case 'failed':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'failed', status_reason = $2, lease_until = NULL, policy_cleared_at = NULL,
-                    updated_at = now()
-              WHERE id = $1`,
-            [id, result.reason.slice(0, 2000)],
-          );
-          break;
-      }
-    });
+    await this.recordAttempts([{ id, attempt, result }]);
+  }
+
+  /**
+   * recordAttempt for several messages in one statement (GroupCommit). The outcome names the
+   * message's next status: sent, deferred (until retryAt) or failed.
+   */
+  async recordAttempts(attempts: Array<{ id: string; attempt: number; result: AttemptOutcome }>): Promise<void> {
+    const ids = attempts.map((a) => a.id);
+    await this.dataSource.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+           AS i(id, attempt, outcome, smtp_code, response, reason, retry_at)),
+       closed AS (
+         UPDATE message_attempts a SET outcome = i.outcome, smtp_code = i.smtp_code, response = i.response, finished_at = now()
+           FROM input i
+          WHERE a.message_id = i.id AND a.attempt = i.attempt AND a.message_id = ANY ($1::uuid[]))
+       UPDATE outbox_messages o
+          SET status = i.outcome,
+              status_reason = CASE i.outcome WHEN 'sent' THEN NULL WHEN 'deferred' THEN i.response ELSE i.reason END,
+              sent_at = CASE WHEN i.outcome = 'sent' THEN now() ELSE o.sent_at END,
+              not_before = CASE WHEN i.outcome = 'deferred' THEN i.retry_at ELSE o.not_before END,
+              lease_until = NULL,
+              policy_cleared_at = CASE WHEN i.outcome = 'sent' THEN o.policy_cleared_at END,
+              updated_at = now()
+         FROM input i
+        WHERE o.id = i.id AND o.id = ANY ($1::uuid[])`,
+      [
+        ids,
+        attempts.map((a) => a.attempt),
+        attempts.map((a) => a.result.outcome),
+        // An SMTP 250 unless told otherwise (a webhook's HTTP status).
+        attempts.map((a) => (a.result.outcome === 'sent' ? (a.result.code ?? 250) : a.result.code)),
+        attempts.map((a) => a.result.response.slice(0, 2000)),
+        attempts.map((a) => (a.result.outcome === 'failed' ? a.result.reason.slice(0, 2000) : null)),
+        attempts.map((a) => (a.result.outcome === 'deferred' ? a.result.retryAt.toISOString() : null)),
+      ],
+    );
   }
 }

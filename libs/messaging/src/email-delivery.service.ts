@@ -1,22 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { DeliveryRepository, type AttemptOutcome, type ClaimedMessage } from './delivery.repository';
+import {
+  DeliveryRepository,
+  type AttemptOutcome,
+  type ClaimedMessage,
+  type StoredContent,
+} from './delivery.repository';
 import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
+import { GroupCommit } from './group-commit';
 import { MailTransport, type OutgoingMail } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
 import { checkRecipient, singleLine } from './recipient.util';
 import { SendingPolicy } from './sending-policy';
-import { SuppressionRepository } from './suppression.repository';
+import { SuppressionRepository, type SuppressionReason } from './suppression.repository';
 import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 
 /**
- * Delivers claimed outbox email: checks at send time (the kill switch, the suppression list:
- * `suppressed`; marketing consent: `skipped`; the sending policy for marketing: `deferred` or
- * `skipped`, see SendingPolicy), then render, send, record. Every outcome belongs
- * to its message: a template or address problem fails that message with a stored reason and the
- * batch goes on.
+ * Delivers claimed outbox email: checks at send time (the kill switch; the suppression list,
+ * read once per claimed batch like the consent: `suppressed`; marketing consent: `skipped`; the
+ * sending policy for marketing: `deferred` or `skipped`, see SendingPolicy), then render, send,
+ * record. Every outcome belongs to its message: a template or address problem fails that message
+ * with a stored reason and the batch goes on. Opening an attempt (with the content) and recording
+ * the reply are one statement each, shared by the messages in flight at that moment (GroupCommit);
+ * templates and suppressions are read once per batch.
  *
  * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
  * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
@@ -26,6 +34,9 @@ import { addOpenPixel, rewriteLinks } from './tracking-html.util';
 export class EmailDeliveryService {
   private readonly logger = new Logger(EmailDeliveryService.name);
   private readonly fromDomain: string;
+  /** Attempts are opened, and replies recorded, a group of concurrent messages per statement. */
+  private readonly opening: GroupCommit<{ id: string; content: StoredContent | undefined }, number | undefined>;
+  private readonly recording: GroupCommit<{ id: string; attempt: number; result: AttemptOutcome }, undefined>;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -38,12 +49,32 @@ export class EmailDeliveryService {
     private readonly policy: SendingPolicy,
   ) {
     this.fromDomain = config.mail.from.address.split('@')[1]!;
+    this.opening = new GroupCommit((messages) => repository.startAttempts(messages));
+    this.recording = new GroupCommit(async (attempts) => {
+      await repository.recordAttempts(attempts);
+      return attempts.map(() => undefined);
+    });
   }
 
   /** Claims and delivers one batch; returns how many messages it claimed. */
   async processBatch(): Promise<number> {
     const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
     const claimed = await this.repository.claim(batchSize, leaseSeconds);
+    if (claimed.length === 0) {
+      return 0;
+    }
+    // Looked up once for the batch rather than per message: the suppression entries of its
+    // recipients (read, like their consent, as the batch is claimed) and its templates.
+    const batch: Batch = {
+      suppressed: await this.suppressions.blockingAny(
+        claimed.flatMap((m) => {
+          const checked = checkRecipient(recipientOf(m));
+          return checked.ok ? [checked.address] : [];
+        }),
+      ),
+      bounced: new Set(),
+      renderer: this.renderer.forBatch(),
+    };
     // One customer's messages go one after the other, in claim order (priority first), so the
     // sending policy sees the higher-priority message sent before it decides on the next.
     const groups = new Map<string, ClaimedMessage[]>();
@@ -56,7 +87,7 @@ export class EmailDeliveryService {
       while (next < byCustomer.length) {
         for (const message of byCustomer[next++]!) {
           try {
-            await this.deliver(message);
+            await this.deliver(message, batch);
           } catch (error) {
             // Only the database can fail here; the lease brings the message back later.
             this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
@@ -68,7 +99,7 @@ export class EmailDeliveryService {
     return claimed.length;
   }
 
-  private async deliver(message: ClaimedMessage): Promise<void> {
+  private async deliver(message: ClaimedMessage, batch: Batch): Promise<void> {
     if (message.interruptedAttempt !== undefined) {
       possiblyDuplicated.inc();
       this.logger.warn({
@@ -77,7 +108,7 @@ export class EmailDeliveryService {
         attempt: message.interruptedAttempt,
       });
     }
-    const address = message.content?.recipient ?? message.customer.email;
+    const address = recipientOf(message);
     if (!address) {
       return this.end(message, 'skipped', 'the customer has no email address');
     }
@@ -85,7 +116,9 @@ export class EmailDeliveryService {
     if (!recipient.ok) {
       return this.end(message, 'failed', `invalid recipient address: ${recipient.reason}`);
     }
-    const suppression = await this.suppressions.blocking(recipient.address, message.category);
+    const suppression = batch.bounced.has(recipient.address)
+      ? 'hard_bounce'
+      : batch.suppressed(recipient.address, message.category);
     if (suppression) {
       return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
     }
@@ -119,25 +152,32 @@ export class EmailDeliveryService {
         return;
       }
     }
+    // Signed once: the same link goes into the body and the List-Unsubscribe header.
+    const unsubscribeUrl = this.links.unsubscribe(message.id);
     let mail: OutgoingMail;
     let stored: { locale: string; templateVersion: number } | undefined;
     if (message.content) {
-      mail = this.compose(message, recipient.address, message.content);
+      mail = this.compose(message, recipient.address, message.content, unsubscribeUrl);
     } else {
       try {
-        const rendered = await this.renderer.render(message.templateKey, message.customer, message.payload, {
-          unsubscribeUrl: this.links.unsubscribe(message.id),
+        const rendered = await batch.renderer.render(message.templateKey, message.customer, message.payload, {
+          unsubscribeUrl,
         });
         const html = addOpenPixel(
           rewriteLinks(rendered.html, (url) => (this.links.isOwn(url) ? undefined : this.links.click(message.id, url))),
           this.links.openPixel(message.id),
         );
-        mail = this.compose(message, recipient.address, {
-          subject: rendered.subject,
-          html,
-          text: rendered.text,
-          messageId: `<${message.id}@${this.fromDomain}>`,
-        });
+        mail = this.compose(
+          message,
+          recipient.address,
+          {
+            subject: rendered.subject,
+            html,
+            text: rendered.text,
+            messageId: `<${message.id}@${this.fromDomain}>`,
+          },
+          unsubscribeUrl,
+        );
         stored = { locale: rendered.locale, templateVersion: rendered.templateVersion };
       } catch (error) {
         if (error instanceof MessageRenderError) {
@@ -146,15 +186,10 @@ export class EmailDeliveryService {
         throw error;
       }
     }
-    // The kill switch holds even for a batch claimed just before it was thrown.
-    if (await this.repository.isPaused()) {
-      await this.repository.release(message.id);
-      return;
-    }
     // Newly rendered content is stored with this first attempt; a retry sends what is stored.
-    const attempt = await this.repository.startAttempt(
-      message.id,
-      stored && {
+    const attempt = await this.opening.submit({
+      id: message.id,
+      content: stored && {
         ...stored,
         recipient: mail.to,
         subject: mail.subject,
@@ -162,12 +197,16 @@ export class EmailDeliveryService {
         text: mail.text,
         messageId: mail.messageId,
       },
-    );
+    });
+    if (attempt === undefined) {
+      return; // the kill switch was thrown after this batch was claimed: given back to the queue
+    }
     const { outcome, hardBounce } = await this.send(message, mail, attempt);
-    await this.repository.recordAttempt(message.id, attempt, outcome);
+    await this.recording.submit({ id: message.id, attempt, result: outcome });
     emailsDelivered.inc({ outcome: outcome.outcome });
     if (hardBounce) {
       await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
+      batch.bounced.add(mail.to);
     }
   }
 
@@ -175,6 +214,7 @@ export class EmailDeliveryService {
     message: ClaimedMessage,
     to: string,
     content: { subject: string; html: string; text: string; messageId: string },
+    unsubscribeUrl: string,
   ): OutgoingMail {
     const headers: Record<string, string> = {};
     if (message.category === 'marketing') {
@@ -182,10 +222,9 @@ export class EmailDeliveryService {
       // The mailto subject carries the same signed token, so whoever processes that mailbox can
       // verify a request the same way (LinkTokenSigner.verify('unsubscribe', ...)).
       const mailto = this.config.mail.unsubscribeMailto;
-      const url = this.links.unsubscribe(message.id);
-      const token = url.slice(url.lastIndexOf('/') + 1);
+      const token = unsubscribeUrl.slice(unsubscribeUrl.lastIndexOf('/') + 1);
       headers['List-Unsubscribe'] = singleLine(
-        `<${url}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
+        `<${unsubscribeUrl}>${mailto ? `, <mailto:${mailto}?subject=unsubscribe%20${token}>` : ''}`,
       );
       headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     }
@@ -233,6 +272,20 @@ export class EmailDeliveryService {
     emailsDelivered.inc({ outcome: status });
     this.logger.log({ msg: `message ${status}`, messageId: message.id, reason });
   }
+}
+
+/** What delivering one claimed batch shares between its messages. */
+interface Batch {
+  /** The suppression list as the batch was claimed. */
+  suppressed: (address: string, category: ClaimedMessage['category']) => SuppressionReason | undefined;
+  /** Addresses that hard-bounced since (stopping the rest of the batch's mail to them). */
+  bounced: Set<string>;
+  renderer: MessageRenderer;
+}
+
+/** Where a message goes: the address stored with an earlier attempt, else the profile's. */
+function recipientOf(message: ClaimedMessage): string | null {
+  return message.content?.recipient ?? message.customer.email;
 }
 
 /**

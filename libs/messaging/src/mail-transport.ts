@@ -2,7 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { KizunaConfig } from '@kizuna/config';
-import { createTransport } from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import { composeMessage } from './mime-message.util';
+import { SmtpPool } from './smtp-pool';
 
 /** A message ready to hand over; `to` has passed checkRecipient. */
 export interface OutgoingMail {
@@ -35,84 +38,82 @@ export abstract class MailTransport implements OnApplicationShutdown {
   }
 }
 
-/** Everything nodemailer gets is structured: address objects and an explicit envelope, never header strings. */
-function nodemailerMessage(mail: OutgoingMail) {
-  return {
-    from: { name: mail.from.name, address: mail.from.address },
-    to: [{ name: '', address: mail.to }],
-    envelope: { from: mail.from.address, to: [mail.to] },
-    messageId: mail.messageId,
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    headers: mail.headers,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
-}
-
 /**
- * Pooled SMTP. nodemailer's own requeue on a dropped connection is off: a retry is the
- * delivery worker's decision, made with the attempt recorded.
+ * Pooled SMTP (SmtpPool over nodemailer's SMTPConnection): the message is written by
+ * composeMessage, signed with DKIM when configured (nodemailer's signer), and handed over with
+ * an explicit envelope. No requeue on a dropped connection: a retry is the delivery worker's
+ * decision, made with the attempt recorded.
  */
 export class SmtpMailTransport extends MailTransport {
-  private readonly transport;
+  private readonly pool: SmtpPool;
+  private readonly dkim: DKIM | undefined;
 
   constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim']) {
     super();
-    this.transport = createTransport({
-      url,
-      pool: true,
-      ...(dkim && {
-        dkim: {
-          domainName: dkim.domain,
-          keySelector: dkim.selector,
-          privateKey: dkim.privateKey,
-          // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
-          headerFieldNames:
-            'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
-            'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
-        },
-      }),
-      maxConnections,
-      maxRequeues: 0,
+    // As nodemailer reads SMTP_URL: smtp:// (STARTTLS when offered) or smtps://, user:password,
+    // and query options such as ?requireTLS=true or ?tls.rejectUnauthorized=false.
+    const { host, port, secure, auth, tls, ...query } = parseConnectionUrl(url);
+    this.pool = new SmtpPool({
+      host,
+      port,
+      secure,
+      auth,
+      tls,
+      ignoreTLS: query.ignoreTLS === true,
+      requireTLS: query.requireTLS === true,
+      size: maxConnections,
+      // nodemailer's pool default: a long-lived connection is renewed now and then.
+      maxMessages: 100,
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
     });
+    this.dkim =
+      dkim &&
+      new DKIM({
+        domainName: dkim.domain,
+        keySelector: dkim.selector,
+        privateKey: dkim.privateKey,
+        // nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 wants signed.
+        headerFieldNames:
+          'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:' +
+          'Content-Transfer-Encoding:In-Reply-To:References:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+      });
   }
 
   async send(mail: OutgoingMail): Promise<MailReceipt> {
-    const info = await this.transport.sendMail(nodemailerMessage(mail));
+    const message = composeMessage(mail);
+    const info = await this.pool.send(
+      { from: mail.from.address, to: [mail.to] },
+      this.dkim ? this.dkim.sign(message) : message,
+    );
     return { response: String(info.response) };
   }
 
   close(): void {
-    this.transport.close();
+    this.pool.close();
   }
 }
 
-/** Writes each message as an .eml file and logs it. */
+/** Writes each message as an .eml file (exactly what SMTP would have carried) and logs it. */
 export class FileMailTransport extends MailTransport {
   private readonly logger = new Logger(FileMailTransport.name);
-  private readonly transport = createTransport({ streamTransport: true, buffer: true });
 
   constructor(private readonly dir: string) {
     super();
   }
 
   async send(mail: OutgoingMail): Promise<MailReceipt> {
-    const info = await this.transport.sendMail(nodemailerMessage(mail));
     await mkdir(this.dir, { recursive: true });
     const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^\w.-]/g, '')}.eml`;
     const file = path.join(this.dir, name);
-    await writeFile(file, info.message as Buffer);
+    await writeFile(file, composeMessage(mail));
     this.logger.log({ msg: 'SMTP_URL is not set: message written to a file, not sent', file, to: mail.to });
     return { response: `written to ${file}` };
   }
 
   close(): void {
-    this.transport.close();
+    // nothing held open
   }
 }
 

@@ -33,6 +33,15 @@ export abstract class MessageRenderer {
     payload: Record<string, unknown>,
     links: Record<string, string>,
   ): Promise<RenderedMessage>;
+
+  /**
+   * A renderer for one delivery batch. An implementation may look templates up once for the
+   * whole batch instead of once per message: every message of the batch then renders with the
+   * template versions that were current when the batch began.
+   */
+  forBatch(): MessageRenderer {
+    return this;
+  }
 }
 
 /** A template that is missing or does not render for this message's data. */

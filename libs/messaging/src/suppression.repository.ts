@@ -31,12 +31,31 @@ export class SuppressionRepository {
 
   /** The suppression that stops this mail, if any, the strongest first. */
   async blocking(address: string, category: MessageCategory): Promise<SuppressionReason | undefined> {
-    const [row] = await this.dataSource.query<Array<{ reason: SuppressionReason }>>(
-      `SELECT reason FROM suppressions WHERE email = $1 AND reason = ANY($2::text[])
-        ORDER BY array_position($2::text[], reason) LIMIT 1`,
-      [address.toLowerCase(), BLOCKING[category]],
-    );
-    return row?.reason;
+    return (await this.blockingAny([address]))(address, category);
+  }
+
+  /**
+   * Reads the entries of these addresses with one query (a delivery batch's recipients), and
+   * answers `blocking` for any of them from that.
+   */
+  async blockingAny(
+    addresses: string[],
+  ): Promise<(address: string, category: MessageCategory) => SuppressionReason | undefined> {
+    const rows =
+      addresses.length === 0
+        ? []
+        : await this.dataSource.query<Array<{ email: string; reason: SuppressionReason }>>(
+            `SELECT email, reason FROM suppressions WHERE email = ANY($1::text[])`,
+            [[...new Set(addresses.map((a) => a.toLowerCase()))]],
+          );
+    const reasons = new Map<string, SuppressionReason[]>();
+    for (const row of rows) {
+      reasons.set(row.email, [...(reasons.get(row.email) ?? []), row.reason]);
+    }
+    return (address, category) => {
+      const found = reasons.get(address.toLowerCase()) ?? [];
+      return BLOCKING[category].find((reason) => found.includes(reason));
+    };
   }
 
   async add(email: string, reason: SuppressionReason, source: string, note?: string | null): Promise<void> {

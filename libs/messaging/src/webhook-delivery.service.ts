@@ -63,11 +63,10 @@ export class WebhookDeliveryService {
       this.logger.warn({ msg: 'webhook refused', messageId: call.id, reason });
       return;
     }
-    if (await this.repository.isPaused()) {
-      await this.repository.release(call.id);
-      return;
-    }
     const attempt = await this.repository.startAttempt(call.id, undefined);
+    if (attempt === undefined) {
+      return; // sending was paused meanwhile: given back to the queue
+    }
     const outcome = await this.post(call, attempt);
     await this.repository.recordAttempt(call.id, attempt, outcome);
     webhooksDelivered.inc({ outcome: outcome.outcome });

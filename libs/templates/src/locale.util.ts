@@ -1,3 +1,5 @@
+import { remembered } from './remembered.util';
+
 /**
  * The variant for a customer's locale: exact match (ja-JP), then the language (ja), then
  * another variant of that language (en-GB for en-US), then the template's default locale.
@@ -19,27 +21,30 @@ export function chooseLocale(available: string[], wanted: string | null | undefi
   return available.find((l) => norm(l) === norm(fallback)) ?? available[0] ?? fallback;
 }
 
+/** The canonical form of a locale, or undefined when Intl does not accept it. */
+const canonicalLocale = remembered((locale): string | undefined => {
+  try {
+    return Intl.getCanonicalLocales(locale.replace(/_/g, '-'))[0];
+  } catch {
+    return undefined;
+  }
+});
+
 /** A locale Intl accepts, else the fallback: a profile's locale is customer data. */
 export function intlLocale(locale: string | null | undefined, fallback: string): string {
-  if (locale) {
-    try {
-      return Intl.getCanonicalLocales(locale.replace(/_/g, '-'))[0] ?? fallback;
-    } catch {
-      return fallback;
-    }
-  }
-  return fallback;
+  return (locale && canonicalLocale(locale)) || fallback;
 }
+
+const knownTimeZone = remembered((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 /** An IANA zone luxon/Intl accepts, else UTC. */
 export function validTimeZone(zone: string | null | undefined): string {
-  if (zone) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone });
-      return zone;
-    } catch {
-      return 'UTC';
-    }
-  }
-  return 'UTC';
+  return zone && knownTimeZone(zone) ? zone : 'UTC';
 }

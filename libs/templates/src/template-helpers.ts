@@ -1,5 +1,6 @@
 import type { HelperOptions } from 'handlebars';
 import { DateTime } from 'luxon';
+import { remembered } from './remembered.util';
 
 /**
  * Helpers every template may use. Locale, time zone and currency come from the render's data
@@ -36,6 +37,21 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+// Intl formatters are costly to build and cheap to reuse: one per locale and options.
+const currencyFormat = remembered((key) => {
+  const [locale, currency] = key.split('|');
+  return new Intl.NumberFormat(locale, { style: 'currency', currency });
+});
+const decimalFormat = remembered((key) => {
+  const [locale, decimals] = key.split('|');
+  const digits = decimals === '' ? undefined : Number(decimals);
+  return new Intl.NumberFormat(
+    locale,
+    digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+  );
+});
+const pluralRules = remembered((locale) => new Intl.PluralRules(locale));
+
 /** `{{money total currency}}`: 59.8, "JPY" → "￥60" in ja, "$59.80" for USD in en-US. */
 function money(...args: unknown[]): string {
   const { params, options } = split(args);
@@ -45,7 +61,7 @@ function money(...args: unknown[]): string {
   }
   const frame = frameOf(options);
   const currency = typeof params[1] === 'string' && /^[A-Z]{3}$/.test(params[1]) ? params[1] : frame.currency;
-  return new Intl.NumberFormat(frame.locale, { style: 'currency', currency }).format(amount);
+  return currencyFormat(`${frame.locale}|${currency}`).format(amount);
 }
 
 /** `{{number n}}`, with optional `decimals=2`. */
@@ -56,9 +72,7 @@ function number(...args: unknown[]): string {
     return '';
   }
   const decimals = toNumber(hashOf(options).decimals);
-  return new Intl.NumberFormat(frameOf(options).locale, {
-    ...(decimals === undefined ? {} : { minimumFractionDigits: decimals, maximumFractionDigits: decimals }),
-  }).format(value);
+  return decimalFormat(`${frameOf(options).locale}|${decimals ?? ''}`).format(value);
 }
 
 const DATE_PRESETS: Record<string, Intl.DateTimeFormatOptions> = {
@@ -108,9 +122,9 @@ function plural(...args: unknown[]): string {
   const count = toNumber(params[0]) ?? 0;
   const hash = hashOf(options);
   const locale = frameOf(options).locale;
-  const category = new Intl.PluralRules(locale).select(count);
+  const category = pluralRules(locale).select(count);
   const form = (count === 0 && typeof hash.zero === 'string' ? hash.zero : undefined) ?? hash[category] ?? hash.other;
-  return typeof form === 'string' ? form.replace(/#/g, new Intl.NumberFormat(locale).format(count)) : '';
+  return typeof form === 'string' ? form.replace(/#/g, decimalFormat(`${locale}|`).format(count)) : '';
 }
 
 /** `{{default customer.firstName "there"}}`: the first argument that is not missing or blank. */

@@ -16,6 +16,56 @@ import { NpsSurvey } from './nps-survey';
 import { TemplateRepository } from './template.repository';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
 
+/** Where a render finds its template, layout and partials: the database, or a batch's memo of it. */
+interface TemplateLookup {
+  activeByKey(key: string, kind: TemplateKind): Promise<TemplateWithVersion | null>;
+  partials(): Promise<TemplateWithVersion[]>;
+}
+
+/** Remembers each lookup (as a promise) for as long as it lives; a failed lookup is tried again. */
+function memoised(lookup: TemplateLookup): TemplateLookup {
+  const byKey = new Map<string, Promise<TemplateWithVersion | null>>();
+  let partials: Promise<TemplateWithVersion[]> | undefined;
+  return {
+    activeByKey: (key, kind) => {
+      const id = `${kind}:${key}`;
+      let found = byKey.get(id);
+      if (!found) {
+        found = lookup.activeByKey(key, kind);
+        byKey.set(id, found);
+        found.catch(() => byKey.delete(id));
+      }
+      return found;
+    },
+    partials: () => {
+      if (!partials) {
+        const loading = lookup.partials();
+        partials = loading;
+        loading.catch(() => {
+          partials = undefined;
+        });
+      }
+      return partials;
+    },
+  };
+}
+
+type RenderArgs = Parameters<MessageRenderer['render']>;
+
+/** Renders the messages of one delivery batch, each template looked up once for the batch. */
+class BatchRenderer extends MessageRenderer {
+  constructor(
+    private readonly renderWith: (lookup: TemplateLookup, ...args: RenderArgs) => Promise<RenderedMessage>,
+    private readonly lookup: TemplateLookup,
+  ) {
+    super();
+  }
+
+  override render(...args: RenderArgs): Promise<RenderedMessage> {
+    return this.renderWith(this.lookup, ...args);
+  }
+}
+
 /** Data to preview with: a payload, or a stored event of the customer (payload keys win). */
 export interface PreviewSample {
   payload?: Record<string, unknown>;
@@ -42,6 +92,10 @@ const sourceOf = (t: TemplateWithVersion, locale: string): TemplateSource => {
 @Injectable()
 export class TemplatesService extends MessageRenderer {
   private readonly renderer = new TemplateRenderer();
+  private readonly current: TemplateLookup = {
+    activeByKey: (key, kind) => this.templates.findActiveByKey(key, kind),
+    partials: () => this.templates.activePartials(),
+  };
 
   constructor(
     private readonly templates: TemplateRepository,
@@ -138,18 +192,33 @@ export class TemplatesService extends MessageRenderer {
     return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
   }
 
-  override async render(
+  override render(
     templateKey: string,
     customer: RecipientProfile,
     payload: Record<string, unknown>,
     links: Record<string, string>,
   ): Promise<RenderedMessage> {
-    const template = await this.templates.findActiveByKey(templateKey, 'email');
+    return this.renderWith(this.current, templateKey, customer, payload, links);
+  }
+
+  /** Delivery renders a batch at a time: its template, layout and partials are read once for all of it. */
+  override forBatch(): MessageRenderer {
+    return new BatchRenderer((lookup, ...args) => this.renderWith(lookup, ...args), memoised(this.current));
+  }
+
+  private async renderWith(
+    lookup: TemplateLookup,
+    templateKey: string,
+    customer: RecipientProfile,
+    payload: Record<string, unknown>,
+    links: Record<string, string>,
+  ): Promise<RenderedMessage> {
+    const template = await lookup.activeByKey(templateKey, 'email');
     if (!template) {
       throw new MessageRenderError(`no active email template "${templateKey}"`);
     }
     try {
-      return await this.renderTemplate(template, customer, payload, links);
+      return await this.renderTemplate(template, customer, payload, links, lookup);
     } catch (error) {
       throw new MessageRenderError(`template "${templateKey}" v${template.content.version}: ${messageOf(error)}`);
     }
@@ -160,6 +229,7 @@ export class TemplatesService extends MessageRenderer {
     customer: RecipientProfile,
     payload: Record<string, unknown>,
     links: Record<string, string>,
+    lookup: TemplateLookup = this.current,
   ): Promise<RenderedMessage> {
     const locale = chooseLocale(
       template.content.variants.map((v) => v.locale),
@@ -167,12 +237,12 @@ export class TemplatesService extends MessageRenderer {
       template.defaultLocale,
     );
     const layout = template.content.layoutKey
-      ? await this.templates.findActiveByKey(template.content.layoutKey, 'layout')
+      ? await lookup.activeByKey(template.content.layoutKey, 'layout')
       : undefined;
     if (template.content.layoutKey && !layout) {
       throw new Error(`layout "${template.content.layoutKey}" does not exist`);
     }
-    const partials = await this.templates.activePartials();
+    const partials = await lookup.partials();
     const pick = (t: TemplateWithVersion) =>
       sourceOf(
         t,
@@ -189,10 +259,16 @@ export class TemplatesService extends MessageRenderer {
       customerLocale.split('-')[0]!.toLowerCase() === locale.split(/[-_]/)[0]!.toLowerCase()
         ? customerLocale
         : intlLocale(locale, 'en');
+    const sources = { template: sourceOf(template, locale), layout: layout ? pick(layout) : undefined };
+    const partialSources = partials.map(pick);
+    // Eleven signed links cost more than the rest of a small render: made only for templates
+    // that mention them (in the email, its layout or a partial).
+    const asksForNps = [sources.template, sources.layout, ...partialSources].some(
+      (s) => s !== undefined && [s.html, s.subject, s.text].some((part) => part?.includes('npsLinks')),
+    );
     const rendered = this.renderer.render({
-      template: sourceOf(template, locale),
-      layout: layout ? pick(layout) : undefined,
-      partials: partials.map(pick),
+      ...sources,
+      partials: partialSources,
       data: {
         ...payload,
         customer: {
@@ -204,7 +280,7 @@ export class TemplatesService extends MessageRenderer {
         },
         ...links,
         // Signed 0-10 answer links, for templates that ask ({{#each npsLinks}}).
-        npsLinks: this.nps.links(customer, payload),
+        npsLinks: asksForNps ? this.nps.links(customer, payload) : undefined,
       },
       frame: { locale: formatLocale, timeZone: validTimeZone(customer.timezone), currency: this.config.shop.currency },
     });
