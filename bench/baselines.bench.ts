@@ -267,8 +267,9 @@ rendered from one Handlebars template (subject, HTML and text listing the cart's
 SMTP to a sink in its own process. Each system runs alone, on a fresh database, after the previous one has stopped.
 
 **Settings, and why they are fair.** Every system gets ${WORKERS} worker process(es), ${DB_POOL} database connections per
-process, ${SEND_BATCH} reminders in hand per worker at once and a pooled SMTP transport of ${SMTP_CONNECTIONS} connections
-with Kizuna's own nodemailer options (\`pool: true\`, \`maxConnections\`, \`maxRequeues: 0\`, same timeouts). The
+process, ${SEND_BATCH} reminders in hand per worker at once and ${SMTP_CONNECTIONS} SMTP connections per worker (Kizuna's
+own pool over nodemailer's SMTPConnection; for the baselines nodemailer's pooled transport, \`maxConnections\` ${SMTP_CONNECTIONS},
+\`maxRequeues: 0\`, the same timeouts). The
 baselines use their documented fast paths (bulk insert, batch fetch, burst polling, concurrency factor) and skip work
 Kizuna does: no idempotency keys, no customer profiles, no journey state or history, no message log or link signing.
 BullMQ's queue is in Redis without persistence, which favours it further.

@@ -43,8 +43,8 @@ export class KizunaSystem implements CartSystem {
   readonly name = 'Kizuna';
   readonly settings =
     `one api process and ${WORKERS} worker process(es), DATABASE_POOL_SIZE=${DB_POOL}, WORKER_BATCH_SIZE=${WORKER_BATCH} ` +
-    `(as in the processing benchmark), DELIVERY_BATCH_SIZE=${SEND_BATCH} and DELIVERY_CONCURRENCY=${SMTP_CONNECTIONS} (the defaults; ` +
-    `the SMTP pool size), FREQUENCY_CAP_RULES='' and QUIET_HOURS='' (no sending policy delays); events posted as ` +
+    `(as in the processing benchmark), DELIVERY_BATCH_SIZE=${SEND_BATCH} and DELIVERY_CONCURRENCY=${SMTP_CONNECTIONS} (messages ` +
+    `in flight and SMTP connections per worker: the best setting bench:delivery found), FREQUENCY_CAP_RULES='' and QUIET_HOURS='' (no sending policy delays); events posted as ` +
     `POST /v1/events/batch with the customer's email on the event; journey: entry on checkout.started keyed by cartId ` +
     `-> wait PT${DELAY_SECONDS}S -> send (marketing); an event counts as scheduled once its journey instance exists ` +
     `(the worker commits the instance and its pending timer in one transaction with the event marked processed)`;

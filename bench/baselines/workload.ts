@@ -12,10 +12,16 @@ export const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 export const CHUNK = 500;
 /** Hand-overs in flight at once, for every system (the ingest benchmark's best batch setting). */
 export const PRODUCERS = 8;
-/** Reminders a worker takes at once (Kizuna's DELIVERY_BATCH_SIZE default). */
+/**
+ * Reminders a worker has in flight at once, for every system: the best setting bench:delivery
+ * found for Kizuna (DELIVERY_CONCURRENCY=50), and BullMQ's documented example concurrency.
+ */
 export const SEND_BATCH = 50;
-/** SMTP connections per worker process (Kizuna's DELIVERY_CONCURRENCY default, its pool size). */
-export const SMTP_CONNECTIONS = 5;
+/**
+ * SMTP connections per worker process: one per reminder in flight, as Kizuna's pool opens at
+ * DELIVERY_CONCURRENCY=50; the baselines' nodemailer pools get as many (maxConnections).
+ */
+export const SMTP_CONNECTIONS = SEND_BATCH;
 /** Connections per process to PostgreSQL, for every system. */
 export const DB_POOL = 8;
 
