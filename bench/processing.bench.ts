@@ -4,7 +4,7 @@
  *
  *   npm run bench:processing      (BENCH_EVENTS=20000 BENCH_SECONDS=15 BENCH_DATABASE_URL=... to change)
  *
- * 1. Events: a backlog of N checkout.started events (distinct carts, 5,000 customers) is stored
+ * 1. Events: a backlog of N checkout.started events (distinct carts from BENCH_CUSTOMERS=50,000 customers) is stored
  *    while no worker runs; W worker processes then drain it (W = 1, then 2, each on a fresh
  *    backlog). Each event creates a journey instance, enqueues a reminder (outbox row) and
  *    schedules a timer.
@@ -34,6 +34,12 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 const API_PORT = 3902;
+/**
+ * Shoppers the checkouts come from. Every instance a customer has is loaded with each of its
+ * events, so this sets how many carts a customer has open: over a default run (~120,000 events)
+ * about two, as for a returning shopper.
+ */
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50_000);
 
 const run = randomUUID().slice(0, 8);
 let sequence = 0;
@@ -41,7 +47,7 @@ const checkout = (tag: string) => {
   const n = sequence++;
   return {
     name: 'checkout.started',
-    customerId: `p-${run}-${n % 5000}`,
+    customerId: `p-${run}-${n % CUSTOMERS}`,
     messageId: `${tag}-${n}`,
     properties: cartProperties(`${tag}-cart-${n}`),
   };
@@ -229,7 +235,7 @@ async function main(): Promise<void> {
     console.log(table);
     writeSection(
       'processing',
-      `## Processing\n\n${await environment(database.url)}\n- Command: \`npm run bench:processing\` (BENCH_EVENTS=${EVENTS}, BENCH_SECONDS=${SECONDS})\n- Kizuna: one api process and 1 or 2 worker processes (WORKER_BATCH_SIZE=500, pool 8); sending paused so delivery does not compete; load from a separate process.\n- Journey: entry on checkout.started keyed by cartId -> send -> wait -> send. Each event is one transition of one machine (entry through the send into the wait); each timer is one more (through the second send to completion).\n- Rates come from the database's commit timestamps, first batch to last, so process start-up is not counted. Latency phases post batches of rate/100 events every 10 ms, for ${SECONDS} s each.\n\n${table}`,
+      `## Processing\n\n${await environment(database.url)}\n- Command: \`npm run bench:processing\` (BENCH_EVENTS=${EVENTS}, BENCH_SECONDS=${SECONDS}, BENCH_CUSTOMERS=${CUSTOMERS})\n- Kizuna: one api process and 1 or 2 worker processes (WORKER_BATCH_SIZE=500, pool 8); sending paused so delivery does not compete; load from a separate process.\n- Journey: entry on checkout.started keyed by cartId -> send -> wait -> send. Checkouts come from ${CUSTOMERS.toLocaleString('en')} customers, so by the end of a run a customer has a cart or two open (every instance a customer has is loaded with each of its events). Each event is one transition of one machine (entry through the send into the wait); each timer is one more (through the second send to completion).\n- Rates come from the database's commit timestamps, first batch to last, so process start-up is not counted. Latency phases post batches of rate/100 events every 10 ms, for ${SECONDS} s each.\n\n${table}`,
     );
   } finally {
     await apiProc.stop();
