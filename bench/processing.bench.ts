@@ -100,6 +100,8 @@ async function throughput(
     const events = Array.from({ length: Math.min(500, EVENTS - i) }, () => checkout(tag));
     await api(apiProc.baseUrl, ADMIN_KEY, 'POST', '/v1/events/batch', { events });
   }
+  // What autovacuum would have done by now; this server runs with it off (see the settings line).
+  await db.query('ANALYZE');
   const mine = `message_id LIKE '${tag}-%'`;
   await withWorkers(env, workers, () =>
     until(
@@ -114,6 +116,7 @@ async function throughput(
   }
   const instances = `instance_id IN (SELECT id FROM journey_instances WHERE instance_key LIKE '${tag}-%')`;
   await db.query(`UPDATE journey_timers SET due_at = now() WHERE ${instances}`);
+  await db.query('ANALYZE');
   await withWorkers(env, workers, () =>
     until(async () => (await count(db, 'SELECT count(*) AS n FROM journey_timers')) === 0, 600_000, 'the timers'),
   );
@@ -131,6 +134,7 @@ async function latencyAt(
   rate: number,
   db: Client,
 ): Promise<{ rate: number; achieved: number; latency: LatencySummary }> {
+  await db.query('ANALYZE');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const tag = `${run}-lat${rate}`;
   const perRequest = Math.max(1, Math.round(rate / 100));
