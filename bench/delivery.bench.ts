@@ -248,6 +248,8 @@ async function drain(
   );
   console.log(`phase ${tag}: ${MESSAGES} messages queued in ${((performance.now() - built) / 1000).toFixed(1)} s`);
   await sink.reset();
+  // What autovacuum would have done by now; this server runs with it off (see the settings line).
+  await db.query('ANALYZE');
 
   const workerPids = processes.filter((p) => p !== apiProc).map((p) => p.process.pid ?? 0);
   const pgBefore = new Map((await backendPids(db)).map((pid) => [pid, cpuSeconds([pid])]));
