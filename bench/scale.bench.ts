@@ -3,7 +3,8 @@
  * a journey, each with an active instance and a pending timer?
  *
  *   npm run bench:scale   (BENCH_LEVELS=10000,100000,1000000 BENCH_EVENTS=10000 BENCH_TIMERS=5000
- *                          BENCH_TIMER_RATE=100 BENCH_DATABASE_URL=... to change)
+ *                          BENCH_TIMER_RATE=100 BENCH_DATABASE_URL=... to change; on a server configured for
+ *                          production, see tuned-postgres.sh: BENCH_SECTION=scale-tuned)
  *
  * One database grows through the levels. At each level L it first holds exactly L active
  * instances with a timer due 4-7 days ahead (the resident population: customers waiting between
@@ -34,6 +35,8 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '10000,100000,1000000').split(',').m
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 5_000);
 const TIMER_RATE = Number(process.env.BENCH_TIMER_RATE ?? 100);
+/** The section of docs/PERFORMANCE.md to write: scale-tuned for a run on bench/tuned-postgres.sh. */
+const SECTION = process.env.BENCH_SECTION ?? 'scale';
 /** Residents made by the real engine before any copy. */
 const ENGINE_MADE = 100;
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
@@ -620,10 +623,10 @@ async function section(results: LevelResult[], tables: string, databaseUrl: stri
           `- Timer lateness p99 at ${TIMER_RATE}/s, visible: ${results.map((r) => `${ms(r.steady.visible.p99)} at ${n(r.level)}`).join(', ')} (target: at most 1 s).`,
         ].join('\n')
       : '';
-  return `## Scale
+  return `## ${SECTION === 'scale' ? 'Scale' : `Scale (${SECTION})`}
 
 ${await environment(databaseUrl)}
-- Command: \`npm run bench:scale\` (BENCH_LEVELS=${LEVELS.join(',')}, BENCH_EVENTS=${EVENTS}, BENCH_TIMERS=${TIMERS}, BENCH_TIMER_RATE=${TIMER_RATE})
+- Command: ${SECTION === 'scale' ? '' : `\`bash bench/tuned-postgres.sh start\`, then `}\`${SECTION === 'scale' ? '' : `BENCH_DATABASE_URL=<printed url> BENCH_SECTION=${SECTION} `}npm run bench:scale\` (BENCH_LEVELS=${LEVELS.join(',')}, BENCH_EVENTS=${EVENTS}, BENCH_TIMERS=${TIMERS}, BENCH_TIMER_RATE=${TIMER_RATE})
 - Kizuna: one api process (used only to store events and set up) and one worker process (WORKER_BATCH_SIZE=${WORKER_BATCH}, pool 8, default 250 ms poll interval); sending paused (kill switch) and no caps or quiet hours, so this measures the engine; load and measurement from a separate process.
 - Journey: entry on checkout.started keyed by cartId -> send -> wait 7 days -> send (the bench:processing journey with a week's wait, so every instance it starts stays resident). Events carry a customer id and an email.
 
@@ -668,7 +671,7 @@ async function main(): Promise<void> {
     }
     const tables = report(results, bench.rowsPerResident());
     console.log(tables);
-    writeSection('scale', await section(results, tables, database.url));
+    writeSection(SECTION, await section(results, tables, database.url));
   } finally {
     await bench.stopWorker();
     await apiProc.stop();
