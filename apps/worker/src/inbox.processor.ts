@@ -81,7 +81,7 @@ export class InboxProcessor {
         for (const group of groups) {
           outcomes.push(...(await this.applyIsolated(tx, batch, group)));
         }
-        return outcomes.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+        return outcomes;
       }
       if (events.length > 1) {
         const outcomes: Outcome[] = [];

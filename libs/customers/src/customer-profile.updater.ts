@@ -74,7 +74,8 @@ export class CustomerProfileUpdater {
       if (!customer) {
         const identity = identities.get(key)!;
         const uuid = await this.customers.resolveForUpdate(tx, identity);
-        customer = { uuid, email: (await this.customers.findByUuid(tx, uuid))?.email ?? null };
+        const [found] = await this.customers.findByUuids(tx, [uuid]);
+        customer = { uuid, email: found?.email ?? null };
         byKey.set(key, customer);
       }
       resolved.set(event.seq, customer);

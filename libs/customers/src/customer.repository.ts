@@ -235,10 +235,6 @@ export class CustomerRepository {
     );
   }
 
-  findByUuid(tx: EntityManager, customerUuid: string): Promise<Customer | null> {
-    return tx.getRepository(Customer).findOne({ where: { id: customerUuid } });
-  }
-
   findByUuids(tx: EntityManager, customerUuids: string[]): Promise<Customer[]> {
     return tx.getRepository(Customer).findBy({ id: In(customerUuids) });
   }
