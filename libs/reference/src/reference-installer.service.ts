@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { canonicalJson } from '@kizuna/events';
 import { JourneysService } from '@kizuna/journeys';
-import { segmentRuleSchema, SegmentsService } from '@kizuna/segments';
+import { segmentRuleSchema } from '@kizuna/rules';
+import { SegmentsService } from '@kizuna/segments';
 import { TemplatesService, type TemplateDraft, type TemplateWithVersion } from '@kizuna/templates';
 import {
   loadReferenceContent,

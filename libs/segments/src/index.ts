@@ -1,8 +1,5 @@
-export { evaluateSegment, eventsUsedBy, windowMillis, type SegmentVerdict } from './evaluate-segment';
 export { SegmentEvaluationJobs } from './segment-evaluation.jobs';
-export type { SegmentFacts } from './segment-facts';
 export { SegmentMembershipService, type MembershipChange } from './segment-membership.service';
-export { isoDuration, segmentRuleSchema, type SegmentRule } from './segment-rule.schema';
 export { Segment } from './segment.entity';
 export { SegmentRepository } from './segment.repository';
 export { SegmentsErrorCode, SegmentsException } from './segments.exception';

@@ -2,11 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository, type Customer } from '@kizuna/customers';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
+import { eventsCountedBy, type CustomerFacts, type Rule } from '@kizuna/rules';
 import { Duration } from 'luxon';
 import type { EntityManager } from 'typeorm';
-import { eventsUsedBy } from './evaluate-segment';
-import type { SegmentFacts } from './segment-facts';
-import type { SegmentRule } from './segment-rule.schema';
 
 /** Loads what a set of rules needs to know about customers, inside the caller's transaction. */
 @Injectable()
@@ -25,14 +23,14 @@ export class SegmentFactsLoader {
   async loadMany(
     tx: EntityManager,
     customers: Customer[],
-    rules: SegmentRule[],
+    rules: Rule[],
     now: Date,
     justApplied: Map<string, StoredEvent[]> = new Map(),
-  ): Promise<Map<string, SegmentFacts>> {
+  ): Promise<Map<string, CustomerFacts>> {
     const ids = customers.map((c) => c.id);
     const stats = await this.customers.purchaseStatsOf(tx, customers, this.config.shop.currency);
     const wanted = new Map<string, { windowMs: number; limit: number }>();
-    for (const use of rules.flatMap(eventsUsedBy)) {
+    for (const use of rules.flatMap(eventsCountedBy)) {
       const windowMs = Duration.fromISO(use.within).toMillis();
       const prior = wanted.get(use.name);
       wanted.set(use.name, {
@@ -40,7 +38,7 @@ export class SegmentFactsLoader {
         limit: Math.max(use.atLeast, prior?.limit ?? 0),
       });
     }
-    const events = new Map<string, Record<string, Date[]>>(ids.map((id) => [id, {}]));
+    const events = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
     for (const [name, { windowMs, limit }] of wanted) {
       const since = new Date(now.getTime() - windowMs);
       const stored = await this.events.recentOccurrencesOf(tx, ids, name, since, limit);
@@ -48,22 +46,29 @@ export class SegmentFactsLoader {
         const fresh = (justApplied.get(id) ?? [])
           .filter((e) => e.name === name && e.occurredAt >= since)
           .map((e) => e.occurredAt);
-        events.get(id)![name] = [...stored.get(id)!, ...fresh].sort((a, b) => b.getTime() - a.getTime());
+        events.get(id)![name] = [...stored.get(id)!, ...fresh].map((d) => d.getTime()).sort((a, b) => b - a);
       }
     }
     return new Map(
-      customers.map((customer) => [
-        customer.id,
-        {
+      customers.map((customer) => {
+        const { firstOrderAt, lastOrderAt, ...amounts } = stats.get(customer.id)!;
+        const facts: CustomerFacts = {
           email: customer.email,
           locale: customer.locale,
           timezone: customer.timezone,
           emailConsent: customer.emailConsent,
           attributes: customer.attributes,
-          stats: stats.get(customer.id)!,
+          stats: {
+            ...amounts,
+            firstOrderAt: firstOrderAt?.getTime() ?? null,
+            lastOrderAt: lastOrderAt?.getTime() ?? null,
+          },
+          // A segment rule cannot name another segment (docs/conditions.md).
+          segments: [],
           events: events.get(customer.id)!,
-        },
-      ]),
+        };
+        return [customer.id, facts];
+      }),
     );
   }
 }

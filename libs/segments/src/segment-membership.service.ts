@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
 import { contentHash, customerKeyOf, EventInboxRepository, type NewEvent, type StoredEvent } from '@kizuna/events';
+import { evaluateRule } from '@kizuna/rules';
 import type { EntityManager } from 'typeorm';
-import { evaluateSegment } from './evaluate-segment';
 import { SegmentFactsLoader } from './segment-facts.loader';
 import type { Segment } from './segment.entity';
 import { SegmentRepository } from './segment.repository';
@@ -61,17 +61,21 @@ export class SegmentMembershipService {
     const rechecks: Array<{ customerUuid: string; segmentId: string; dueAt: Date | undefined }> = [];
     for (const customer of customers) {
       for (const segment of segments) {
-        const verdict = evaluateSegment(segment.rule, facts.get(customer.id)!, now);
+        const verdict = evaluateRule(segment.rule, { customer: facts.get(customer.id)!, now: now.getTime() });
         const was = current.get(customer.id)!.has(segment.id);
-        if (verdict.member !== was) {
+        if (verdict.matches !== was) {
           changes.push({
             customerUuid: customer.id,
             segmentId: segment.id,
             segmentKey: segment.key,
-            change: verdict.member ? 'entered' : 'exited',
+            change: verdict.matches ? 'entered' : 'exited',
           });
         }
-        rechecks.push({ customerUuid: customer.id, segmentId: segment.id, dueAt: verdict.recheckAt });
+        rechecks.push({
+          customerUuid: customer.id,
+          segmentId: segment.id,
+          dueAt: verdict.recheckAt === undefined ? undefined : new Date(verdict.recheckAt),
+        });
       }
     }
     await this.segments.enter(

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { SegmentRule } from './segment-rule.schema';
+import type { Rule } from '@kizuna/rules';
 
 @Entity({ name: 'segments' })
 export class Segment {
@@ -17,7 +17,7 @@ export class Segment {
   description!: string | null;
 
   @Column({ type: 'jsonb' })
-  rule!: SegmentRule;
+  rule!: Rule;
 
   /** False while existing customers are still being evaluated after a create or a rule change. */
   @Column({ type: 'boolean', default: false })

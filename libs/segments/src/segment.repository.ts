@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import { Segment } from './segment.entity';
-import type { SegmentRule } from './segment-rule.schema';
+import type { Rule } from '@kizuna/rules';
 
 export interface DueRecheck {
   customerUuid: string;
@@ -14,12 +14,7 @@ export interface DueRecheck {
 export class SegmentRepository {
   constructor(@InjectRepository(Segment) private readonly segments: Repository<Segment>) {}
 
-  async create(input: {
-    key: string;
-    name: string;
-    description: string | null;
-    rule: SegmentRule;
-  }): Promise<Segment | null> {
+  async create(input: { key: string; name: string; description: string | null; rule: Rule }): Promise<Segment | null> {
     const rows: Array<{ id: string }> = await this.segments.query(
       `INSERT INTO segments (key, name, description, rule) VALUES ($1, $2, $3, $4::jsonb)
        ON CONFLICT (key) DO NOTHING RETURNING id`,
@@ -45,7 +40,7 @@ export class SegmentRepository {
     return tx.getRepository(Segment).find({ where: { archivedAt: IsNull() } });
   }
 
-  async update(id: string, changes: { name?: string; description?: string | null; rule?: SegmentRule }): Promise<void> {
+  async update(id: string, changes: { name?: string; description?: string | null; rule?: Rule }): Promise<void> {
     await this.segments.query(
       `UPDATE segments SET name = COALESCE($2, name),
                            description = CASE WHEN $3::boolean THEN $4 ELSE description END,

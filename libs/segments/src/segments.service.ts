@@ -3,10 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, parseOrThrow } from '@kizuna/common';
 import { CustomerRepository } from '@kizuna/customers';
 import type { DataSource } from 'typeorm';
+import { matchesRule, segmentRuleSchema } from '@kizuna/rules';
 import { z } from 'zod';
-import { evaluateSegment } from './evaluate-segment';
 import { SegmentFactsLoader } from './segment-facts.loader';
-import { segmentRuleSchema } from './segment-rule.schema';
 import type { Segment } from './segment.entity';
 import { SegmentRepository } from './segment.repository';
 import { SegmentsErrorCode, SegmentsException } from './segments.exception';
@@ -112,7 +111,7 @@ export class SegmentsService {
         const facts = await this.facts.loadMany(tx, customers, [rule], now);
         for (const customer of customers) {
           evaluated++;
-          if (evaluateSegment(rule, facts.get(customer.id)!, now).member) {
+          if (matchesRule(rule, { customer: facts.get(customer.id)!, now: now.getTime() })) {
             matched++;
             if (sample.length < 20) {
               sample.push({ customerId: customer.customerId, email: customer.email });
