@@ -186,7 +186,8 @@ export function onCustomerEvent(args: {
         applyStep(outcome, step, now);
       }
     }
-    if (outcome.instance.status === 'active' && updateTrigger(outcome.instance, compiled.definition, event)) {
+    // Finished instances too: the message of a last step may still wait for delivery.
+    if (updateTrigger(outcome.instance, compiled.definition, event)) {
       outcome.triggerUpdated = true;
     }
     const goal = compiled.definition.goal;
@@ -258,6 +259,8 @@ export function onCustomerEvent(args: {
     outcome.history.unshift(...earlier.history);
     outcome.effects.unshift(...earlier.effects);
     outcome.cancelAllTimers = true;
+    // Messages of the previous entry still waiting for delivery list this newer data too.
+    outcome.triggerUpdated = earlier.triggerUpdated;
   } else if (prior) {
     outcome.cancelAllTimers = true;
   }

@@ -131,7 +131,6 @@ export class JourneyRuntime {
       triggersUpdated.map((i) => ({
         customerUuid: i.customerUuid,
         instanceId: i.id,
-        entryCount: i.entryCount,
         payload: effectPayload(i),
       })),
     );

@@ -52,33 +52,26 @@ export class OutboxRepository {
   }
 
   /**
-   * Gives the not yet rendered messages of a journey instance's current entry a new payload
-   * (the journey learned newer data, e.g. the cart changed while its reminder waited for quiet
+   * Gives the not yet rendered messages of a journey instance a new payload: the journey learned
+   * newer data about the instance's key (the cart changed while its reminder waited for quiet
    * hours to end). A message rendered or tried once keeps what it has: a retry sends the same
    * content, and a webhook receiver sees the same body again.
    */
   async refreshUnsent(
     tx: EntityManager,
-    refreshes: Array<{
-      customerUuid: string;
-      instanceId: string;
-      entryCount: number;
-      payload: Record<string, unknown>;
-    }>,
+    refreshes: Array<{ customerUuid: string; instanceId: string; payload: Record<string, unknown> }>,
   ): Promise<void> {
     if (refreshes.length === 0) {
       return;
     }
     await tx.query(
       `UPDATE outbox_messages o SET payload = r.payload::jsonb, updated_at = now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS r(customer_uuid, instance_id, entry_count, payload)
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS r(customer_uuid, instance_id, payload)
         WHERE o.customer_uuid = r.customer_uuid AND o.instance_id = r.instance_id
-          AND o.effect_key LIKE r.instance_id || ':%:' || r.entry_count
           AND o.status IN ('queued', 'deferred') AND o.attempts = 0`,
       [
         refreshes.map((r) => r.customerUuid),
         refreshes.map((r) => r.instanceId),
-        refreshes.map((r) => r.entryCount),
         refreshes.map((r) => JSON.stringify(r.payload)),
       ],
     );
