@@ -159,4 +159,164 @@ describe('journey engine on a virtual clock', () => {
       { journey_id: allowed, channel: 'webhook', webhook_url: 'https://hooks.example.com/kizuna' },
     ]);
   });
+  describe('time: the past is not acted on, and a backlog does not make waits late', () => {
+    const MIN = 60_000;
+    const at = (iso: string) => new Date(iso);
+
+    it('an event older than JOURNEY_ENTRY_MAX_AGE updates profile, stats and segments, but enters no journey', async () => {
+      clock.current = at('2026-04-01T09:00:00Z');
+      const thankYou = await publishJourney(db, {
+        name: 'thank-you',
+        entry: { event: 'order.placed', key: 'orderId' },
+        steps: [{ id: 'thanks', type: 'send', template: 'order-thank-you', category: 'transactional' }],
+      });
+      // Segment entries are generated now, from the profile as it is: they still start journeys.
+      await db.query(`INSERT INTO segments (key, name, rule, ready) VALUES ('buyers', 'Buyers', $1::jsonb, true)`, [
+        JSON.stringify({ field: 'stats.ordersCount', op: 'gte', value: 1 }),
+      ]);
+      const welcome = await publishJourney(db, {
+        name: 'welcome buyers',
+        entry: { segment: 'buyers' },
+        steps: [{ id: 'welcome', type: 'send', template: 'welcome', category: 'marketing' }],
+      });
+      const order = (customerId: string, orderId: string, occurredAt: Date) => ({
+        customerId,
+        name: 'order.placed',
+        properties: { orderId, total: 40, currency: 'USD' },
+        occurredAt,
+      });
+      // An import of history: an order 120 days old, one a second past the 24 h default, and
+      // today's order of another customer an hour ago (an inbox backlog, not history).
+      const old = new Date(clock.current.getTime() - 120 * DAY);
+      await insertEvents(db, [
+        order('imported', 'o-old', old),
+        order('imported', 'o-day', new Date(clock.current.getTime() - DAY - 1000)),
+        order('today', 'o-new', new Date(clock.current.getTime() - H)),
+      ]);
+      await drain();
+
+      expect(
+        await db.query(
+          `SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL OR processing_error IS NOT NULL`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      const stats = await db.query<{ customer_id: string; orders_count: number; first_order_at: Date }>(
+        `SELECT customer_id, orders_count, first_order_at FROM customers
+          WHERE customer_id IN ('imported', 'today') ORDER BY customer_id`,
+      );
+      expect(stats).toEqual([
+        { customer_id: 'imported', orders_count: 2, first_order_at: old },
+        { customer_id: 'today', orders_count: 1, first_order_at: new Date(clock.current.getTime() - H) },
+      ]);
+      const members = await db.query<{ customer_id: string }>(
+        `SELECT c.customer_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+           JOIN customers c ON c.id = m.customer_uuid WHERE s.key = 'buyers' ORDER BY c.customer_id`,
+      );
+      expect(members.map((m) => m.customer_id)).toEqual(['imported', 'today']);
+      // Only today's order is thanked; both customers are welcomed as buyers (now).
+      expect(await sent(thankYou)).toEqual([{ customer_id: 'today', step_id: 'thanks' }]);
+      expect(await sent(welcome)).toEqual([
+        { customer_id: 'imported', step_id: 'welcome' },
+        { customer_id: 'today', step_id: 'welcome' },
+      ]);
+      expect(
+        await db.query(`SELECT count(*)::int AS n FROM journey_instances WHERE journey_id = $1`, [thankYou]),
+      ).toEqual([{ n: 1 }]);
+    });
+
+    it("a wait counts from the event's own time: 10:00 applied at 10:20 is due at 11:00; 09:00 fires at once", async () => {
+      const journeyId = await publishJourney(db, {
+        name: 'basket',
+        entry: { event: 'basket.started', key: 'basketId' },
+        steps: [
+          { id: 'grace', type: 'wait', duration: 'PT1H', next: 'remind' },
+          { id: 'remind', type: 'send', template: 'remind', category: 'marketing' },
+        ],
+      });
+      clock.current = at('2026-04-02T10:20:00Z');
+      await insertEvents(db, [
+        {
+          customerId: 'b-ten',
+          name: 'basket.started',
+          properties: { basketId: 'x' },
+          occurredAt: at('2026-04-02T10:00:00Z'),
+        },
+        {
+          customerId: 'b-nine',
+          name: 'basket.started',
+          properties: { basketId: 'y' },
+          occurredAt: at('2026-04-02T09:00:00Z'),
+        },
+      ]);
+      await drain();
+      // 09:00 + 1 h is already past: the next timer claim (within this drain) sends it.
+      expect(await sent(journeyId)).toEqual([{ customer_id: 'b-nine', step_id: 'remind' }]);
+      const timers = await db.query<{ due_at: Date }>('SELECT due_at FROM journey_timers WHERE journey_id = $1', [
+        journeyId,
+      ]);
+      expect(timers.map((t) => t.due_at.toISOString())).toEqual(['2026-04-02T11:00:00.000Z']);
+
+      clock.current = at('2026-04-02T10:59:59Z');
+      await drain();
+      expect(await sent(journeyId)).toHaveLength(1);
+      clock.current = at('2026-04-02T11:00:00Z');
+      await drain();
+      expect(await sent(journeyId)).toEqual([
+        { customer_id: 'b-nine', step_id: 'remind' },
+        { customer_id: 'b-ten', step_id: 'remind' },
+      ]);
+    });
+
+    it("the reminder lists the cart's latest items, also when the cart changes after it was queued", async () => {
+      const journeyId = await publishJourney(db, {
+        name: 'cart',
+        entry: { event: ['checkout.started', 'cart.updated'], key: 'cartId' },
+        steps: [
+          { id: 'grace', type: 'wait', duration: 'PT1H', next: 'remind' },
+          { id: 'remind', type: 'send', template: 'remind', category: 'marketing' },
+        ],
+      });
+      const cart = (name: string, items: string[], occurredAt: Date) => ({
+        customerId: 'shopper',
+        name,
+        properties: { cartId: 'A', items: items.map((name) => ({ name, price: 10, quantity: 1 })) },
+        occurredAt,
+      });
+      const queuedItems = async () => {
+        const rows = await db.query<{ payload: { trigger: { properties: { items: Array<{ name: string }> } } } }>(
+          `SELECT payload FROM outbox_messages WHERE journey_id = $1`,
+          [journeyId],
+        );
+        return rows.map((r) => r.payload.trigger.properties.items.map((i) => i.name));
+      };
+      clock.current = at('2026-04-03T10:00:00Z');
+      await insertEvents(db, [cart('checkout.started', ['Tea cup'], clock.current)]);
+      await drain();
+      clock.current = at('2026-04-03T10:30:00Z');
+      await insertEvents(db, [cart('cart.updated', ['Tea pot'], clock.current)]);
+      await drain();
+      // The update neither starts a second instance nor restarts the wait.
+      const timers = await db.query<{ due_at: Date }>('SELECT due_at FROM journey_timers WHERE journey_id = $1', [
+        journeyId,
+      ]);
+      expect(timers.map((t) => t.due_at.toISOString())).toEqual(['2026-04-03T11:00:00.000Z']);
+
+      clock.current = at('2026-04-03T11:00:00Z');
+      await drain();
+      expect(await queuedItems()).toEqual([['Tea pot']]);
+
+      // Queued, not yet delivered (say, held by quiet hours): the cart changes again, and an
+      // older update arrives late; the message will list the newest cart.
+      clock.current = new Date(clock.current.getTime() + 10 * MIN);
+      await insertEvents(db, [
+        cart('cart.updated', ['Tea pot', 'Kettle'], new Date(clock.current.getTime() - MIN)),
+        cart('cart.updated', ['Mug'], new Date(clock.current.getTime() - 20 * MIN)),
+      ]);
+      await drain();
+      expect(await queuedItems()).toEqual([['Tea pot', 'Kettle']]);
+      expect(
+        await db.query(`SELECT count(*)::int AS n FROM journey_instances WHERE journey_id = $1`, [journeyId]),
+      ).toEqual([{ n: 1 }]);
+    });
+  });
 });

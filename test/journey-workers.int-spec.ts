@@ -218,4 +218,43 @@ describe('journey engine with real worker processes', () => {
       { entry_count: 1, status: 'completed' },
     ]);
   });
+  it('on the database clock: a two-day-old order enters nothing but counts; a backlogged one waits from its own time', async () => {
+    const journeyId = await publishJourney(db, {
+      name: 'thanks',
+      entry: { event: 'order.placed', key: 'orderId' },
+      steps: [
+        { id: 'grace', type: 'wait', duration: 'PT1H', next: 'thanks' },
+        { id: 'thanks', type: 'send', template: 'thanks', category: 'transactional' },
+      ],
+    });
+    const [{ now }] = (await db.query<{ now: Date }>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
+    const twoDaysAgo = new Date(now.getTime() - 2 * 86_400_000);
+    const tenMinutesAgo = new Date(now.getTime() - 10 * 60_000);
+    const order = (customerId: string, orderId: string, occurredAt: Date) => ({
+      customerId,
+      name: 'order.placed',
+      properties: { orderId, total: 25, currency: 'USD' },
+      occurredAt,
+    });
+    await insertEvents(db, [order('imported', 'o-1', twoDaysAgo), order('queued', 'o-2', tenMinutesAgo)]);
+    worker();
+    await waitFor(async () => ((await pendingEvents(db)) === 0 ? true : undefined), 15_000, 'both orders applied');
+
+    expect(await db.query(`SELECT customer_id, orders_count FROM customers ORDER BY customer_id`)).toEqual([
+      { customer_id: 'imported', orders_count: 1 },
+      { customer_id: 'queued', orders_count: 1 },
+    ]);
+    expect(
+      await db.query(
+        `SELECT c.customer_id, i.instance_key FROM journey_instances i JOIN customers c ON c.id = i.customer_uuid
+          WHERE i.journey_id = $1`,
+        [journeyId],
+      ),
+    ).toEqual([{ customer_id: 'queued', instance_key: 'o-2' }]);
+    // Due an hour after the order happened, not an hour after the worker got to it.
+    const timers = await db.query<{ due_at: Date }>('SELECT due_at FROM journey_timers WHERE journey_id = $1', [
+      journeyId,
+    ]);
+    expect(timers.map((t) => t.due_at.getTime())).toEqual([tenMinutesAgo.getTime() + 3_600_000]);
+  });
 });

@@ -171,4 +171,36 @@ describe('reference journeys: cart abandonment (e2e)', () => {
     expect(cartMails).toEqual(['cart-reminder-1']);
     expect(sink.to(tom.email).filter((m) => /cart/i.test(m.mail.subject ?? ''))).toHaveLength(1);
   });
+  it('lists the cart as it is when the reminder goes out: the latest cart.updated of that cart', async () => {
+    const ken: Customer = { id: 'c-ken', email: 'ken@example.test', locale: 'en-US', firstName: 'Ken' };
+    const started = {
+      cartId: 'cart-ken',
+      currency: 'USD',
+      total: 29.9,
+      checkoutUrl: 'https://shop.example.test/cart/cart-ken',
+      items: [{ id: 'sku-1', name: 'Tea cup', price: 29.9, quantity: 1 }],
+    };
+    // Ken swaps the cup for a pot and a kettle before the reminder's hour is up.
+    const updated = {
+      ...started,
+      total: 84.9,
+      items: [
+        { id: 'sku-2', name: 'Tea pot', price: 45, quantity: 1 },
+        { id: 'sku-5', name: 'Kettle', price: 39.9, quantity: 1 },
+      ],
+    };
+    await shop.eventBatch(ken, [
+      { name: 'checkout.started', properties: started },
+      { name: 'cart.updated', properties: updated },
+    ]);
+    const [mail] = await shop.mails(ken, 1);
+    expect(mail!.mail.subject).toBe('Ken, you left 2 items in your cart');
+    expect(cartLines(String(mail!.mail.html))).toEqual(['1 × Tea pot: $45.00', '1 × Kettle: $39.90']);
+    expect(String(mail!.mail.html)).toContain('Total: $84.90');
+    // One cart, one instance.
+    expect(await shop.instances(ken, 'Cart abandonment')).toEqual([
+      expect.objectContaining({ instance_key: 'cart-ken', status: 'active' }),
+    ]);
+    await shop.event('order.placed', ken, { orderId: 'o-ken', cartId: 'cart-ken', total: 84.9, currency: 'USD' });
+  });
 });

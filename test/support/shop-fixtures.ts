@@ -43,6 +43,44 @@ export class ShopFixtures {
     return eventId;
   }
 
+  /**
+   * Posts several events of one customer in one batch (stored in one transaction, so a worker
+   * applies them together, in order) and waits until all are applied.
+   */
+  async eventBatch(customer: Customer, events: Array<{ name: string; properties: Record<string, unknown> }>) {
+    const res = await fetch(`${this.t.baseUrl}/v1/events/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        events: events.map((e) => ({
+          name: e.name,
+          customerId: customer.id,
+          email: customer.email,
+          messageId: randomUUID(),
+          ...(customer.locale ? { traits: { locale: customer.locale, firstName: customer.firstName } } : {}),
+          properties: e.properties,
+        })),
+      }),
+    });
+    if (res.status !== 202) {
+      throw new Error(`events: ${res.status} ${await res.text()}`);
+    }
+    const { results } = (await res.json()) as { results: Array<{ eventId: string }> };
+    const ids = results.map((r) => r.eventId);
+    await waitFor(
+      async () =>
+        (
+          await this.t.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM events WHERE id = ANY($1::uuid[]) AND processed_at IS NOT NULL',
+            [ids],
+          )
+        )[0]!.n === ids.length || undefined,
+      10_000,
+      'the batch to be processed',
+    );
+    return ids;
+  }
+
   /** Waits until `count` mails reached the customer, then returns them all (in arrival order). */
   mails(customer: Customer, count: number, timeoutMs = 15_000): Promise<ReceivedMail[]> {
     return waitFor(

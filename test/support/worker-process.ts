@@ -61,19 +61,29 @@ export async function publishJourney(db: TestDatabase, input: JourneyDefinitionI
   return journey!.id;
 }
 
-/** Puts events in the inbox as the api would (one statement, in the order given). */
+/**
+ * Puts events in the inbox as the api would (one statement, in the order given), each with its
+ * timestamp (`occurredAt`; default: now).
+ */
 export async function insertEvents(
   db: TestDatabase,
-  events: Array<{ customerId: string; name: string; properties?: Record<string, unknown> }>,
+  events: Array<{ customerId: string; name: string; properties?: Record<string, unknown>; occurredAt?: Date }>,
 ): Promise<void> {
   for (let i = 0; i < events.length; i += 1000) {
     const chunk = events.slice(i, i + 1000);
     await db.query(
       `INSERT INTO events (source, message_id, name, customer_key, customer_id, occurred_at, properties)
-       SELECT 'api', gen_random_uuid()::text, e.name, 'id:' || e.customer_id, e.customer_id, now(), e.properties::jsonb
-         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(name, customer_id, properties, n)
+       SELECT 'api', gen_random_uuid()::text, e.name, 'id:' || e.customer_id, e.customer_id,
+              COALESCE(e.occurred_at, now()), e.properties::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+              WITH ORDINALITY AS e(name, customer_id, properties, occurred_at, n)
         ORDER BY e.n`,
-      [chunk.map((e) => e.name), chunk.map((e) => e.customerId), chunk.map((e) => JSON.stringify(e.properties ?? {}))],
+      [
+        chunk.map((e) => e.name),
+        chunk.map((e) => e.customerId),
+        chunk.map((e) => JSON.stringify(e.properties ?? {})),
+        chunk.map((e) => e.occurredAt?.toISOString() ?? null),
+      ],
     );
   }
   await db.query(`SELECT pg_notify('kizuna_inbox', '')`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEntryMaxAge } from './journeys.config';
 import { isTimeZone, parseFrequencyCapRules, parseQuietHours, type Parsed } from './sending-policy.config';
 
 /**
@@ -66,6 +67,7 @@ export const envSchema = z
           .filter((host) => host !== ''),
       )
       .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'must be a comma-separated list of host names'))),
+    JOURNEY_ENTRY_MAX_AGE: parsedText(parseEntryMaxAge, 'PT24H'),
 
     SMTP_URL: optionalString.pipe(
       z

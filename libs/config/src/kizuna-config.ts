@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Env } from './env.schema';
+import { parseEntryMaxAge } from './journeys.config';
 import {
   parseFrequencyCapRules,
   parseQuietHours,
@@ -28,7 +29,11 @@ export class KizunaConfig {
   };
   readonly shop: { currency: string };
   readonly worker: { pollIntervalMs: number; batchSize: number };
-  readonly journeys: { webhookAllowedHosts: string[] };
+  readonly journeys: {
+    webhookAllowedHosts: string[];
+    /** Events older than this (by the engine's clock) start no journey and advance none; see docs/journeys.md. */
+    entryMaxAgeMs: number;
+  };
   readonly mail: {
     /** Set: deliver over SMTP (pooled). Unset: write .eml files to `dir` and log them. */
     smtpUrl: string | undefined;
@@ -92,7 +97,10 @@ export class KizunaConfig {
     };
     this.shop = { currency: env.SHOP_CURRENCY };
     this.worker = { pollIntervalMs: env.WORKER_POLL_INTERVAL_MS, batchSize: env.WORKER_BATCH_SIZE };
-    this.journeys = { webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS };
+    this.journeys = {
+      webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+      entryMaxAgeMs: parsed(parseEntryMaxAge(env.JOURNEY_ENTRY_MAX_AGE)),
+    };
     this.mail = {
       smtpUrl: env.SMTP_URL,
       from: { address: env.MAIL_FROM, name: env.MAIL_FROM_NAME },

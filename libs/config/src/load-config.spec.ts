@@ -160,6 +160,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads how old an event may be to start a journey (ISO-8601), and refuses anything else', () => {
+    expect(loadConfig({}).journeys.entryMaxAgeMs).toBe(24 * 3_600_000);
+    expect(loadConfig({ JOURNEY_ENTRY_MAX_AGE: 'P2DT30M' }).journeys.entryMaxAgeMs).toBe(2 * 86_400_000 + 30 * 60_000);
+    expect(configError({ JOURNEY_ENTRY_MAX_AGE: '86400' }).problems).toEqual([
+      'JOURNEY_ENTRY_MAX_AGE: "86400" is not a positive ISO-8601 duration; write e.g. PT24H or P2D (got "86400")',
+    ]);
+    expect(configError({ JOURNEY_ENTRY_MAX_AGE: 'PT0S' }).problems).toHaveLength(1);
+  });
   it('treats blank optional variables as unset', () => {
     const config = loadConfig({ DATABASE_URL: '  ', ADMIN_API_KEY: '', SHOPIFY_WEBHOOK_SECRET: ' ' });
     expect(config.database.url).toBeUndefined();

@@ -41,6 +41,8 @@ async function feed(
       facts: NO_FACTS,
       newInstanceId: () => `instance-${++ids}`,
       running: true,
+      now: event.at,
+      entryMaxAgeMs: DAY,
     });
     outcomes.push(result);
     for (const o of result) {
@@ -120,6 +122,8 @@ describe('entry, re-entry, holdout and goals', () => {
       facts: NO_FACTS,
       newInstanceId: () => 'i',
       running: true,
+      now: T0,
+      entryMaxAgeMs: DAY,
     });
     const paused = (event: CustomerEvent) =>
       onCustomerEvent({
@@ -131,6 +135,8 @@ describe('entry, re-entry, holdout and goals', () => {
         facts: NO_FACTS,
         newInstanceId: () => 'j',
         running: false,
+        now: event.at,
+        entryMaxAgeMs: DAY,
       });
     expect(paused({ name: 'checkout.started', properties: { cartId: 'B' }, at: T0 + 1 })).toEqual([]);
     expect(paused({ name: 'order.placed', properties: { cartId: 'B' }, at: T0 + 2 })).toEqual([]);
@@ -162,6 +168,8 @@ describe('entry, re-entry, holdout and goals', () => {
       facts: NO_FACTS,
       newInstanceId: () => 'i',
       running: false,
+      now: T0,
+      entryMaxAgeMs: DAY,
     });
     expect(result).toEqual([]);
   });
@@ -186,5 +194,154 @@ describe('entry, re-entry, holdout and goals', () => {
     expect(inTime.outcomes[1]![0]!.history.map((h) => h.kind)).toEqual(['goal']);
     const late = await feed({ goal }, [signup(T0), order(T0 + 3 * DAY)]);
     expect(late.instances[0]!.goalReachedAt).toBeUndefined();
+  });
+});
+
+describe('time: events are decided by when they happened, and stale ones start nothing', () => {
+  const H = 3_600_000;
+  const cart = (name: string, cartId: string, at: number, items: string[] = []): CustomerEvent => ({
+    name,
+    properties: { cartId, items },
+    at,
+  });
+  const cartJourney = async () =>
+    compileJourney(
+      definition({
+        entry: { event: ['checkout.started', 'cart.updated'], key: 'cartId' },
+        exit: [{ event: 'order.placed', sameKey: 'cartId' }],
+        goal: { event: 'order.placed', sameKey: 'cartId', within: 'P7D', after: 'message' },
+        steps: [
+          { id: 'grace', type: 'wait', duration: 'PT1H', next: 'remind' },
+          { id: 'remind', type: 'send', template: 'r', category: 'marketing', next: 'wait-click' },
+          { id: 'wait-click', type: 'waitForEvent', event: 'email.clicked', timeout: 'P1D', onEvent: 'thanks' },
+          { id: 'thanks', type: 'send', template: 't', category: 'marketing' },
+        ],
+      }),
+      { webhookHosts: [] },
+    );
+  const apply = (
+    compiled: Awaited<ReturnType<typeof cartJourney>>,
+    instances: InstanceRecord[],
+    event: CustomerEvent,
+    now: number,
+  ) =>
+    onCustomerEvent({
+      journey: { journeyId: JOURNEY, version: 1, compiled },
+      versions: () => compiled,
+      instances,
+      customerUuid: 'c',
+      event,
+      facts: NO_FACTS,
+      newInstanceId: () => `instance-${++ids}`,
+      running: true,
+      now,
+      entryMaxAgeMs: DAY,
+    });
+
+  it('an event older than the maximum age enters nothing; one just inside it does', async () => {
+    const compiled = await cartJourney();
+    expect(apply(compiled, [], cart('checkout.started', 'A', T0 - DAY - 1), T0)).toEqual([]);
+    const [entered] = apply(compiled, [], cart('checkout.started', 'A', T0 - DAY), T0);
+    expect(entered!.entered).toBe(true);
+  });
+
+  it("a wait counts from the event's own time: a checkout at 10:00 applied at 10:20 is due at 11:00", async () => {
+    const compiled = await cartJourney();
+    const tenAm = Date.parse('2026-03-02T10:00:00Z');
+    const [entered] = apply(compiled, [], cart('checkout.started', 'A', tenAm), tenAm + 20 * 60_000);
+    expect(entered!.timersToSet.map((t) => new Date(t.dueAt).toISOString())).toEqual(['2026-03-02T11:00:00.000Z']);
+    expect(entered!.instance.enteredAt).toBe(tenAm);
+    // What Kizuna did, it did at 10:20.
+    expect(entered!.history.map((h) => new Date(h.at).toISOString())).toEqual([
+      '2026-03-02T10:20:00.000Z',
+      '2026-03-02T10:20:00.000Z',
+    ]);
+  });
+
+  it("a stale order for the cart still ends the cart's journey; a stale click sends nothing", async () => {
+    const compiled = await cartJourney();
+    const [entered] = apply(compiled, [], cart('checkout.started', 'A', T0), T0);
+    // Moved on to the reminder and waiting for a click (as the timer would have done).
+    const waiting: InstanceRecord = {
+      ...entered!.instance,
+      currentStep: 'wait-click',
+      snapshot: { ...entered!.instance.snapshot, value: 'wait-click' },
+      lastMessageAt: T0 + H,
+    };
+    const staleClick = apply(
+      compiled,
+      [waiting],
+      { name: 'email.clicked', properties: {}, at: T0 + 2 * H },
+      T0 + 3 * DAY,
+    );
+    expect(staleClick).toEqual([]);
+    const [freshClick] = apply(
+      compiled,
+      [waiting],
+      { name: 'email.clicked', properties: {}, at: T0 + 2 * H },
+      T0 + 2 * H,
+    );
+    expect(freshClick!.effects.map((e) => e.effect.stepId)).toEqual(['thanks']);
+    const [ended] = apply(compiled, [waiting], cart('order.placed', 'A', T0 + 2 * H), T0 + 3 * DAY);
+    expect(ended!.instance).toMatchObject({
+      status: 'exited',
+      exitReason: 'event:order.placed',
+      exitedAt: T0 + 3 * DAY,
+    });
+    expect(ended!.effects).toEqual([]);
+    // Placed two hours after the entry, within 7 days of the reminder: a conversion, however late it arrived.
+    expect(ended!.instance.goalReachedAt).toBe(T0 + 2 * H);
+  });
+
+  it('an order placed before the reminder is no conversion of it, even when it arrives after', async () => {
+    const compiled = await cartJourney();
+    const [entered] = apply(compiled, [], cart('checkout.started', 'A', T0), T0);
+    const reminded: InstanceRecord = { ...entered!.instance, lastMessageAt: T0 + H };
+    const [ended] = apply(compiled, [reminded], cart('order.placed', 'A', T0 + H - 60_000), T0 + H + 60_000);
+    expect(ended!.instance.status).toBe('exited');
+    expect(ended!.instance.goalReachedAt).toBeUndefined();
+  });
+
+  it("a later event of the same cart replaces the instance's cart; an older or another cart's does not", async () => {
+    const compiled = await cartJourney();
+    const [entered] = apply(compiled, [], cart('checkout.started', 'A', T0, ['tea']), T0);
+    const triggerOf = (i: InstanceRecord) => (i.snapshot.context as { trigger: unknown }).trigger;
+
+    const [updated] = apply(
+      compiled,
+      [entered!.instance],
+      cart('cart.updated', 'A', T0 + 60_000, ['pot']),
+      T0 + 60_000,
+    );
+    expect(updated!.triggerUpdated).toBe(true);
+    expect(updated!.history).toEqual([]);
+    expect(triggerOf(updated!.instance)).toEqual({ name: 'cart.updated', properties: { cartId: 'A', items: ['pot'] } });
+    // The wait still counts from the entry.
+    expect(updated!.timersToSet).toEqual([]);
+
+    // Arrives later but happened before the update it would overwrite.
+    expect(apply(compiled, [updated!.instance], cart('cart.updated', 'A', T0 + 30_000, ['cup']), T0 + 90_000)).toEqual(
+      [],
+    );
+    // Another cart enters on its own; cart A keeps its items.
+    const other = apply(compiled, [updated!.instance], cart('cart.updated', 'B', T0 + 120_000, ['cup']), T0 + 120_000);
+    expect(other.map((o) => [o.instance.key, o.entered, o.triggerUpdated])).toEqual([['B', true, false]]);
+  });
+
+  it('an unkeyed journey keeps the event it entered with', async () => {
+    const { outcomes, instances } = await feed(
+      {
+        steps: [
+          { id: 'w', type: 'wait', duration: 'P1D', next: 'hello' },
+          { id: 'hello', type: 'send', template: 'hello', category: 'marketing' },
+        ],
+      },
+      [signup(T0), { name: 'signed.up', properties: { plan: 'pro' }, at: T0 + 1 }],
+    );
+    expect(outcomes[1]).toEqual([]);
+    expect((instances[0]!.snapshot.context as { trigger: unknown }).trigger).toEqual({
+      name: 'signed.up',
+      properties: {},
+    });
   });
 });

@@ -3,7 +3,7 @@ import { lookup, matchesEvent, stableFraction } from './condition.util';
 import type { CompiledJourney } from './journey.compiler';
 import { parseIsoDuration, type JourneyDefinition } from './journey-definition.schema';
 import { advanceInstance, startInstance, type EngineStep, type PersistedSnapshot } from './journey.engine';
-import type { JourneyEffect, TimerRequest } from './journey-machine.types';
+import type { JourneyContext, JourneyEffect, TimerRequest } from './journey-machine.types';
 
 /**
  * The engine's decisions for one customer, still pure: which journeys an event enters, which
@@ -36,7 +36,10 @@ export interface InstanceRecord {
 export interface CustomerEvent {
   name: string;
   properties: Record<string, unknown>;
-  /** Epoch ms: the engine's now when the event is applied. */
+  /**
+   * Epoch ms: when the event happened (its own timestamp), never later than the engine's now.
+   * Waits that start from it count from here, so an inbox backlog does not make them late.
+   */
   at: number;
 }
 
@@ -68,6 +71,11 @@ export interface InstanceOutcome {
   instance: InstanceRecord;
   /** True when the instance (re-)entered: insert or reset its row. */
   entered: boolean;
+  /**
+   * True when a later event about the instance's key (the same cart) replaced what it knows of
+   * it: the row must be saved even without history, and unsent messages take the new payload.
+   */
+  triggerUpdated: boolean;
   history: HistoryEntry[];
   effects: KeyedEffect[];
   timersToSet: TimerRequest[];
@@ -123,8 +131,16 @@ export function mayEnter(definition: JourneyDefinition, prior: InstanceRecord | 
 
 /**
  * Applies a customer event to one journey: first to the instances already in it (waits,
- * exit rules), then goals, then entry. `instances` are this customer's instances of the journey,
- * on any version; `versions` resolves each instance's own compiled version.
+ * exit rules, the keyed thing's latest data), then goals, then entry. `instances` are this
+ * customer's instances of the journey, on any version; `versions` resolves each instance's own
+ * compiled version.
+ *
+ * Time: the machine sees the event's own time (`event.at`), so a wait started by it counts from
+ * when the customer acted, not from when a backlogged worker got to it; history, exits and
+ * message times are stamped with the engine's `now`. An event older than `entryMaxAgeMs` is
+ * stale: it starts nothing and moves no instance forward, except to its end without effects
+ * (the order for that cart, however late, still ends the cart journey). Goals are facts, so a
+ * stale event still reaches one, if it happened inside the goal's window.
  */
 export function onCustomerEvent(args: {
   journey: JourneyVersion;
@@ -136,10 +152,15 @@ export function onCustomerEvent(args: {
   newInstanceId: () => string;
   /** False while the journey is paused: nothing enters or advances, but exits still apply. */
   running: boolean;
+  /** Epoch ms: the engine's now (the database clock in the worker). */
+  now: number;
+  /** Events older than this (now - event.at) are stale: see above. */
+  entryMaxAgeMs: number;
 }): InstanceOutcome[] {
-  const { journey, event, facts } = args;
+  const { journey, event, facts, now } = args;
   const outcomes: InstanceOutcome[] = [];
   const definition = journey.compiled.definition;
+  const fresh = now - event.at <= args.entryMaxAgeMs;
   for (const instance of args.instances) {
     const compiled = args.versions(instance.version);
     const outcome = emptyOutcome(instance);
@@ -151,17 +172,23 @@ export function onCustomerEvent(args: {
     ) {
       const step = advanceInstance(compiled, instance.snapshot, {
         type: event.name,
-        at: event.at,
+        // An event that arrives after one the instance entered with, but happened before it,
+        // must not start a wait before the entry.
+        at: Math.max(event.at, instance.enteredAt),
         facts,
         properties: event.properties,
       });
-      // While paused an instance holds where it is, except that an event which ends it without
-      // sending anything (the order arrived: an exit rule, or a path to an exit step) still
-      // ends it, so resuming never sends a reminder for a cart already bought.
-      const applies = args.running || (step.done && step.effects.length === 0);
+      // While paused, or for a stale event, an instance holds where it is, except that an event
+      // which ends it without sending anything (the order arrived: an exit rule, or a path to an
+      // exit step) still ends it, so no reminder follows for a cart already bought.
+      const applies = (args.running && fresh) || (step.done && step.effects.length === 0);
       if (applies && (step.stepsEntered.length > 0 || step.done || step.effects.length > 0)) {
-        applyStep(outcome, step, event.at);
+        applyStep(outcome, step, now);
       }
+    }
+    // Finished instances too: the message of a last step may still wait for delivery.
+    if (updateTrigger(outcome.instance, compiled.definition, event)) {
+      outcome.triggerUpdated = true;
     }
     const goal = compiled.definition.goal;
     if (
@@ -170,16 +197,18 @@ export function onCustomerEvent(args: {
       matchesEvent(goal, event, instance.key || null, facts, event.at)
     ) {
       const from = goal.after === 'message' ? instance.lastMessageAt : instance.enteredAt;
-      if (from !== undefined && event.at - from <= parseIsoDuration(goal.within)!) {
+      // By the event's own time: an order placed before the reminder is no conversion of it,
+      // even if it reaches Kizuna after the reminder went out.
+      if (from !== undefined && event.at >= from && event.at - from <= parseIsoDuration(goal.within)!) {
         outcome.instance.goalReachedAt = event.at;
         outcome.history.push({ kind: 'goal', stepId: undefined, reason: goal.event, at: event.at });
       }
     }
-    if (outcome.history.length > 0) {
+    if (outcome.history.length > 0 || outcome.triggerUpdated) {
       outcomes.push(outcome);
     }
   }
-  if (!args.running) {
+  if (!args.running || !fresh) {
     return outcomes;
   }
   const key = entryKey(definition, event, facts);
@@ -187,7 +216,7 @@ export function onCustomerEvent(args: {
     return outcomes;
   }
   const prior = outcomes.find((o) => o.instance.key === key)?.instance ?? args.instances.find((i) => i.key === key);
-  if (!mayEnter(definition, prior, event.at)) {
+  if (!mayEnter(definition, prior, now)) {
     return outcomes;
   }
   const holdout = isHeldOut(definition, journey.journeyId, args.customerUuid);
@@ -210,9 +239,9 @@ export function onCustomerEvent(args: {
   };
   const outcome = emptyOutcome(instance);
   outcome.entered = true;
-  outcome.history.push({ kind: 'entered', stepId: undefined, reason: event.name, at: event.at });
+  outcome.history.push({ kind: 'entered', stepId: undefined, reason: event.name, at: now });
   if (holdout) {
-    outcome.history.push({ kind: 'held-out', stepId: undefined, reason: undefined, at: event.at });
+    outcome.history.push({ kind: 'held-out', stepId: undefined, reason: undefined, at: now });
   }
   const step = startInstance(journey.compiled, {
     journeyId: journey.journeyId,
@@ -222,7 +251,7 @@ export function onCustomerEvent(args: {
     at: event.at,
     facts,
   });
-  applyStep(outcome, step, event.at);
+  applyStep(outcome, step, now);
   const others = outcomes.filter((o) => o.instance.id !== instance.id);
   const earlier = outcomes.find((o) => o.instance.id === instance.id);
   if (earlier) {
@@ -230,6 +259,8 @@ export function onCustomerEvent(args: {
     outcome.history.unshift(...earlier.history);
     outcome.effects.unshift(...earlier.effects);
     outcome.cancelAllTimers = true;
+    // Messages of the previous entry still waiting for delivery list this newer data too.
+    outcome.triggerUpdated = earlier.triggerUpdated;
   } else if (prior) {
     outcome.cancelAllTimers = true;
   }
@@ -264,6 +295,7 @@ function emptyOutcome(instance: InstanceRecord): InstanceOutcome {
   return {
     instance: { ...instance },
     entered: false,
+    triggerUpdated: false,
     history: [],
     effects: [],
     timersToSet: [],
@@ -299,6 +331,42 @@ function applyStep(outcome: InstanceOutcome, step: EngineStep, at: number): void
     outcome.cancelAllTimers = true;
     outcome.history.push({ kind: 'exited', stepId: undefined, reason: instance.exitReason, at });
   }
+}
+
+/**
+ * A keyed instance's trigger is the latest of the events it enters on about its key: a later
+ * `cart.updated` of the same cart replaces the cart the instance started with, so branches and
+ * messages see the cart as it is. Events arriving out of order do not overwrite newer data
+ * (the context keeps the trigger's own time). Unkeyed journeys keep the event they entered with:
+ * without a key there is no "same thing" to follow. Returns whether the instance changed.
+ */
+function updateTrigger(instance: InstanceRecord, definition: JourneyDefinition, event: CustomerEvent): boolean {
+  const entry = definition.entry;
+  if ('segment' in entry || entry.key === undefined || instance.key === '') {
+    return false;
+  }
+  const names = Array.isArray(entry.event) ? entry.event : [entry.event];
+  const key = lookup(event.properties, entry.key);
+  if (
+    !names.includes(event.name) ||
+    (typeof key !== 'string' && typeof key !== 'number') ||
+    String(key) !== instance.key
+  ) {
+    return false;
+  }
+  const context = instance.snapshot.context as Partial<JourneyContext> | undefined;
+  if (!context) {
+    return false;
+  }
+  const since = context.triggerAt ?? context.enteredAt ?? instance.enteredAt;
+  if (event.at < since) {
+    return false;
+  }
+  instance.snapshot = {
+    ...instance.snapshot,
+    context: { ...context, trigger: { name: event.name, properties: event.properties }, triggerAt: event.at },
+  };
+  return true;
 }
 
 /** The data a message or webhook is built from: the instance key and the trigger event. */

@@ -19,6 +19,11 @@ export interface JourneyContext {
   key: string | null;
   trigger: { name: string; properties: Record<string, unknown> };
   enteredAt: number;
+  /**
+   * When the trigger's event happened; set once a later event of the same key replaced it
+   * (until then the trigger is the entering event, of `enteredAt`).
+   */
+  triggerAt?: number;
 }
 
 /**

@@ -59,6 +59,11 @@ export class JourneyRuntime {
     private readonly config: KizunaConfig,
   ) {}
 
+  /** Events older than this start no journey (JOURNEY_ENTRY_MAX_AGE). */
+  get entryMaxAgeMs(): number {
+    return this.config.journeys.entryMaxAgeMs;
+  }
+
   /** The journeys to consider for a batch; load once per batch, not per event. */
   runnable(tx: EntityManager): Promise<RunnableJourney[]> {
     return this.journeys.runnable(tx);
@@ -108,10 +113,27 @@ export class JourneyRuntime {
     return { ...profiles.get(customerUuid)!, segments: facts.segments };
   }
 
-  /** Writes what a batch decided: instances, timers and history, then the outbox effects. */
-  async write(tx: EntityManager, changes: InstanceChange[], messages: NewOutboxMessage[]): Promise<void> {
+  /**
+   * Writes what a batch decided: instances, timers and history, then the outbox effects, then
+   * the new payload of unsent messages of instances whose trigger changed (after the enqueue,
+   * so a message queued earlier in the same batch gets it too).
+   */
+  async write(
+    tx: EntityManager,
+    changes: InstanceChange[],
+    messages: NewOutboxMessage[],
+    triggersUpdated: InstanceRecord[],
+  ): Promise<void> {
     await this.instances.saveAll(tx, changes);
     await this.outbox.enqueue(tx, messages);
+    await this.outbox.refreshUnsent(
+      tx,
+      triggersUpdated.map((i) => ({
+        customerUuid: i.customerUuid,
+        instanceId: i.id,
+        payload: effectPayload(i),
+      })),
+    );
   }
 
   /** An updateProfile effect: written at once, so the customer's next decision sees it. */
@@ -208,6 +230,8 @@ export class JourneyRuntime {
 export class JourneyBatch {
   private readonly changes: InstanceChange[] = [];
   private readonly messages: NewOutboxMessage[] = [];
+  /** Instances whose trigger a later event replaced, by id (the last state wins). */
+  private readonly triggersUpdated = new Map<string, InstanceRecord>();
   private readonly staleFacts = new Set<string>();
 
   constructor(
@@ -248,10 +272,17 @@ export class JourneyBatch {
         versions: (version) => this.runtime.compiledVersion(journey.id, version, journey),
         instances: this.instancesOf(customerUuid).filter((i) => i.journeyId === journey.id),
         customerUuid,
-        event: { name: event.name, properties: event.properties, at: now.getTime() },
+        // Its own time, unless the sender's clock ran ahead of ours (ingest allows some skew).
+        event: {
+          name: event.name,
+          properties: event.properties,
+          at: Math.min(event.occurredAt.getTime(), now.getTime()),
+        },
         facts: await this.factsOf(customerUuid),
         newInstanceId: randomUUID,
         running: journey.status === 'active',
+        now: now.getTime(),
+        entryMaxAgeMs: this.runtime.entryMaxAgeMs,
       });
       for (const outcome of outcomes) {
         await this.record(outcome, event.seq);
@@ -280,7 +311,7 @@ export class JourneyBatch {
 
   /** Writes everything the batch decided. */
   write(): Promise<void> {
-    return this.runtime.write(this.tx, this.changes, this.messages);
+    return this.runtime.write(this.tx, this.changes, this.messages, [...this.triggersUpdated.values()]);
   }
 
   private instancesOf(customerUuid: string): StoredInstance[] {
@@ -315,6 +346,9 @@ export class JourneyBatch {
       list.push(instance);
     }
     this.changes.push({ outcome, eventSeq });
+    if (outcome.triggerUpdated) {
+      this.triggersUpdated.set(instance.id, instance);
+    }
     for (const { effectKey, effect, suppressed } of outcome.effects) {
       journeyEffects.inc({ kind: effect.kind, suppressed: String(suppressed) });
       if (suppressed) {

@@ -95,6 +95,9 @@ export function simulateJourney(
       facts: input.facts,
       newInstanceId: randomUUID,
       running: true,
+      // The virtual clock applies each event at its own time: none is ever stale.
+      now: nextEvent!.e.at,
+      entryMaxAgeMs: Number.POSITIVE_INFINITY,
     });
     outcomes.forEach(record);
   }

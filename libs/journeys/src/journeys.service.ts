@@ -262,6 +262,7 @@ export class JourneysService {
         outcome: {
           instance: { ...instance, version: to.version, snapshot, currentStep: target },
           entered: false,
+          triggerUpdated: false,
           history: [
             { kind: 'migrated' as const, stepId: target, reason: `v${from.version}:${instance.currentStep}`, at: now },
           ],

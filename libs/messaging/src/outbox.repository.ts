@@ -50,4 +50,30 @@ export class OutboxRepository {
     }
     return rows.map((r) => r.effect_key);
   }
+
+  /**
+   * Gives the not yet rendered messages of a journey instance a new payload: the journey learned
+   * newer data about the instance's key (the cart changed while its reminder waited for quiet
+   * hours to end). A message rendered or tried once keeps what it has: a retry sends the same
+   * content, and a webhook receiver sees the same body again.
+   */
+  async refreshUnsent(
+    tx: EntityManager,
+    refreshes: Array<{ customerUuid: string; instanceId: string; payload: Record<string, unknown> }>,
+  ): Promise<void> {
+    if (refreshes.length === 0) {
+      return;
+    }
+    await tx.query(
+      `UPDATE outbox_messages o SET payload = r.payload::jsonb, updated_at = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS r(customer_uuid, instance_id, payload)
+        WHERE o.customer_uuid = r.customer_uuid AND o.instance_id = r.instance_id
+          AND o.status IN ('queued', 'deferred') AND o.attempts = 0`,
+      [
+        refreshes.map((r) => r.customerUuid),
+        refreshes.map((r) => r.instanceId),
+        refreshes.map((r) => JSON.stringify(r.payload)),
+      ],
+    );
+  }
 }
