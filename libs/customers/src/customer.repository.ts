@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type EntityManager, type Repository } from 'typeorm';
+import type { CustomerFacts } from '@kizuna/rules';
 import { Customer } from './customer.entity';
 
 export interface CustomerIdentity {
@@ -15,25 +16,6 @@ export interface ProfileChanges {
   /** Applied only when newer than the consent on the profile (events may arrive out of order). */
   emailConsent?: { status: 'subscribed' | 'unsubscribed'; source: string; at: Date };
   attributes?: Record<string, unknown>;
-}
-
-export interface PurchaseStats {
-  ordersCount: number;
-  /** Net of refunds, in the shop currency. */
-  revenue: number;
-  averageOrderValue: number;
-  firstOrderAt: Date | null;
-  lastOrderAt: Date | null;
-}
-
-export interface ProfileFacts {
-  attributes: Record<string, unknown>;
-  timezone: string | undefined;
-  ordersCount: number;
-  revenue: number;
-  /** Epoch ms. */
-  firstOrderAt: number | undefined;
-  lastOrderAt: number | undefined;
 }
 
 /** A profile row locked by this transaction: its identity and contact email. */
@@ -240,73 +222,62 @@ export class CustomerRepository {
   }
 
   /**
-   * Purchase stats as the API and segments see them, per profile. Revenue is in the shop
-   * currency, so its average is over the orders in that currency.
+   * What rules decide on, per profile (docs/conditions.md): the profile and its purchase stats,
+   * in one statement. Stats are the ones recomputeStats keeps on the row; the average order value
+   * is over the orders in the shop currency, as revenue is. Segment keys and counted events are
+   * added by the caller that needs them (CustomerFactsLoader).
    */
-  async purchaseStatsOf(
+  async factsOf(
     tx: EntityManager | undefined,
-    customers: Customer[],
+    customerUuids: string[],
     shopCurrency: string,
-  ): Promise<Map<string, PurchaseStats>> {
-    const buyers = customers.filter((c) => c.ordersCount > 0).map((c) => c.id);
-    const counted =
-      buyers.length === 0
-        ? []
-        : await (tx ?? this.customers.manager).query<Array<{ customer_uuid: string; n: number }>>(
-            `SELECT customer_uuid, count(*)::int AS n FROM customer_orders
-              WHERE customer_uuid = ANY($1::uuid[]) AND currency = $2 AND cancelled_at IS NULL
-              GROUP BY customer_uuid`,
-            [buyers, shopCurrency],
-          );
-    const revenueOrders = new Map(counted.map((r) => [r.customer_uuid, r.n]));
-    return new Map(
-      customers.map((customer) => {
-        const revenue = Number(customer.revenue);
-        const n = revenueOrders.get(customer.id) ?? 0;
-        return [
-          customer.id,
-          {
-            ordersCount: customer.ordersCount,
-            revenue,
-            averageOrderValue: n === 0 ? 0 : Math.round((revenue / n) * 100) / 100,
-            firstOrderAt: customer.firstOrderAt,
-            lastOrderAt: customer.lastOrderAt,
-          },
-        ];
-      }),
-    );
-  }
-
-  /** What journeys decide on, per profile: attributes, time zone and purchase stats, read in the worker's transaction. */
-  async profileFactsOf(tx: EntityManager, customerUuids: string[]): Promise<Map<string, ProfileFacts>> {
-    const rows = await tx.query<
+  ): Promise<Map<string, CustomerFacts>> {
+    if (customerUuids.length === 0) {
+      return new Map();
+    }
+    const rows = await (tx ?? this.customers.manager).query<
       Array<{
         id: string;
-        attributes: Record<string, unknown>;
+        email: string | null;
+        locale: string | null;
         timezone: string | null;
+        email_consent: string;
+        attributes: Record<string, unknown>;
         orders_count: number;
         revenue: string;
+        revenue_orders: number;
         first_order_at: Date | null;
         last_order_at: Date | null;
       }>
     >(
-      `SELECT id, attributes, timezone, orders_count, revenue, first_order_at, last_order_at
-         FROM customers WHERE id = ANY($1::uuid[])`,
-      [customerUuids],
+      `SELECT c.id, c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
+              c.first_order_at, c.last_order_at,
+              CASE WHEN c.orders_count = 0 THEN 0 ELSE
+                (SELECT count(*)::int FROM customer_orders o
+                  WHERE o.customer_uuid = c.id AND o.currency = $2 AND o.cancelled_at IS NULL) END AS revenue_orders
+         FROM customers c WHERE c.id = ANY($1::uuid[])`,
+      [customerUuids, shopCurrency],
     );
-    const facts = new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          attributes: row.attributes,
-          timezone: row.timezone ?? undefined,
+    const facts = new Map<string, CustomerFacts>();
+    for (const row of rows) {
+      const revenue = Number(row.revenue);
+      facts.set(row.id, {
+        email: row.email,
+        locale: row.locale,
+        timezone: row.timezone,
+        emailConsent: row.email_consent,
+        attributes: row.attributes,
+        stats: {
           ordersCount: row.orders_count,
-          revenue: Number(row.revenue),
-          firstOrderAt: row.first_order_at?.getTime(),
-          lastOrderAt: row.last_order_at?.getTime(),
+          revenue,
+          averageOrderValue: row.revenue_orders === 0 ? 0 : Math.round((revenue / row.revenue_orders) * 100) / 100,
+          firstOrderAt: row.first_order_at?.getTime() ?? null,
+          lastOrderAt: row.last_order_at?.getTime() ?? null,
         },
-      ]),
-    );
+        segments: [],
+        events: {},
+      });
+    }
     const missing = customerUuids.find((id) => !facts.has(id));
     if (missing) {
       throw new Error(`customer ${missing} not found`);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '@kizuna/events';
+import { CustomerFactsLoader } from './customer-facts.loader';
 import { CustomerProfileUpdater } from './customer-profile.updater';
 import { Customer } from './customer.entity';
 import { CustomerRepository } from './customer.repository';
@@ -8,7 +9,7 @@ import { CustomersService } from './customers.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer]), EventsModule],
-  providers: [CustomerRepository, CustomersService, CustomerProfileUpdater],
-  exports: [CustomersService, CustomerProfileUpdater, CustomerRepository],
+  providers: [CustomerRepository, CustomersService, CustomerProfileUpdater, CustomerFactsLoader],
+  exports: [CustomersService, CustomerProfileUpdater, CustomerRepository, CustomerFactsLoader],
 })
 export class CustomersModule {}

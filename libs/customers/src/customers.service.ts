@@ -43,7 +43,7 @@ export class CustomersService {
 
   async getProfile(customerId: string): Promise<CustomerProfile> {
     const c = await this.require(customerId);
-    const stats = (await this.customers.purchaseStatsOf(undefined, [c], this.config.shop.currency)).get(c.id)!;
+    const { stats } = (await this.customers.factsOf(undefined, [c.id], this.config.shop.currency)).get(c.id)!;
     return {
       customerId: c.customerId,
       email: c.email,
@@ -58,8 +58,8 @@ export class CustomersService {
         revenue: stats.revenue,
         averageOrderValue: stats.averageOrderValue,
         currency: this.config.shop.currency,
-        firstOrderAt: stats.firstOrderAt?.toISOString() ?? null,
-        lastOrderAt: stats.lastOrderAt?.toISOString() ?? null,
+        firstOrderAt: stats.firstOrderAt === null ? null : new Date(stats.firstOrderAt).toISOString(),
+        lastOrderAt: stats.lastOrderAt === null ? null : new Date(stats.lastOrderAt).toISOString(),
       },
     };
   }

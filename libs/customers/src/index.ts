@@ -1,6 +1,7 @@
 export { CustomerProfileUpdater, type ResolvedCustomer } from './customer-profile.updater';
 export { Customer, type EmailConsent } from './customer.entity';
-export { CustomerRepository, type ProfileFacts, type PurchaseStats } from './customer.repository';
+export { CustomerFactsLoader } from './customer-facts.loader';
+export { CustomerRepository } from './customer.repository';
 export { CustomersErrorCode, CustomersException } from './customers.exception';
 export { CustomersModule } from './customers.module';
 export { CustomersService, type CustomerProfile, type EventPage } from './customers.service';

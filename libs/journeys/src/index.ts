@@ -1,5 +1,4 @@
-export { NO_FACTS, type CustomerFacts } from './customer-facts';
-export { evaluate, matchesEvent, stableFraction } from './condition.util';
+export { matchesEvent, stableFraction } from './condition.util';
 export {
   compileJourney,
   compileValidated,

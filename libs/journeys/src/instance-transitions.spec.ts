@@ -1,4 +1,4 @@
-import { NO_FACTS } from './customer-facts';
+import { UNKNOWN_CUSTOMER as NO_FACTS } from '@kizuna/rules';
 import { compileJourney } from './journey.compiler';
 import type { JourneyDefinitionInput } from './journey-definition.schema';
 import {

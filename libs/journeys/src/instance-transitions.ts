@@ -1,5 +1,6 @@
-import type { CustomerFacts } from './customer-facts';
-import { lookup, matchesEvent, stableFraction } from './condition.util';
+import type { CustomerFacts } from '@kizuna/rules';
+import { valueAt } from '@kizuna/rules';
+import { matchesEvent, stableFraction } from './condition.util';
 import type { CompiledJourney } from './journey.compiler';
 import { parseIsoDuration, type JourneyDefinition } from './journey-definition.schema';
 import { advanceInstance, startInstance, type EngineStep, type PersistedSnapshot } from './journey.engine';
@@ -108,7 +109,7 @@ export function entryKey(
   if (entry.key === undefined) {
     return '';
   }
-  const key = lookup(event.properties, entry.key);
+  const key = valueAt(event.properties, entry.key);
   return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
 }
 
@@ -346,7 +347,7 @@ function updateTrigger(instance: InstanceRecord, definition: JourneyDefinition, 
     return false;
   }
   const names = Array.isArray(entry.event) ? entry.event : [entry.event];
-  const key = lookup(event.properties, entry.key);
+  const key = valueAt(event.properties, entry.key);
   if (
     !names.includes(event.name) ||
     (typeof key !== 'string' && typeof key !== 'number') ||

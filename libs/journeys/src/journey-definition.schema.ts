@@ -1,4 +1,5 @@
 import { Duration } from 'luxon';
+import { journeyConditionSchema } from '@kizuna/rules';
 import { z } from 'zod';
 
 /**
@@ -32,42 +33,6 @@ const stepId = z
 
 const propertyPath = z.string().regex(/^[\w-]+(\.[\w-]+)*$/, 'must be a property name, dotted for nested ones');
 
-export const COMPARISONS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'notExists'] as const;
-export type Comparison = (typeof COMPARISONS)[number];
-
-export const PURCHASE_STATS = ['ordersCount', 'revenue', 'daysSinceLastOrder', 'daysSinceFirstOrder'] as const;
-export type PurchaseStat = (typeof PURCHASE_STATS)[number];
-
-const comparison = {
-  op: z.enum(COMPARISONS).default('eq'),
-  value: z.unknown().optional(),
-};
-
-export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { property: string; op: Comparison; value?: unknown }
-  | { attribute: string; op: Comparison; value?: unknown }
-  | { stat: PurchaseStat; op: Comparison; value?: unknown }
-  | { inSegment: string };
-
-/**
- * `property` is a property of the event in scope (the event being matched; in a branch, the
- * trigger event); `attribute` a profile attribute; `stat` a purchase stat; `inSegment` membership.
- */
-export const conditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(conditionSchema).min(1) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1) }),
-    z.strictObject({ not: conditionSchema }),
-    z.strictObject({ property: propertyPath, ...comparison }),
-    z.strictObject({ attribute: propertyPath, ...comparison }),
-    z.strictObject({ stat: z.enum(PURCHASE_STATS), ...comparison }),
-    z.strictObject({ inSegment: z.string().min(1) }),
-  ]),
-);
-
 /** An event to match: its name, an optional filter, and optionally "same key as the instance". */
 /** `xstate.*` names are the machine's own (timers, init); a customer event may never pose as one. */
 const eventName = z
@@ -78,7 +43,7 @@ const eventName = z
 
 const eventMatch = z.strictObject({
   event: eventName,
-  where: conditionSchema.optional(),
+  where: journeyConditionSchema.optional(),
   /** The event property that must equal the instance key (e.g. cartId). */
   sameKey: propertyPath.optional(),
 });
@@ -125,7 +90,7 @@ const waitForEventStep = z.strictObject({
 const branchStep = z.strictObject({
   id: stepId,
   type: z.literal('branch'),
-  branches: z.array(z.strictObject({ when: conditionSchema, next: stepId.optional() })).min(1),
+  branches: z.array(z.strictObject({ when: journeyConditionSchema, next: stepId.optional() })).min(1),
   otherwise: stepId.optional(),
 });
 
@@ -183,7 +148,7 @@ export const journeyDefinitionSchema = z.strictObject({
     z.strictObject({
       /** One event name, or several (e.g. checkout.started and cart.updated): any of them enters. */
       event: z.union([eventName, z.array(eventName).min(1).max(20)]),
-      where: conditionSchema.optional(),
+      where: journeyConditionSchema.optional(),
       key: propertyPath.optional(),
     }),
     z.strictObject({ segment: z.string().min(1) }),

@@ -1,4 +1,4 @@
-import type { CustomerFacts } from './customer-facts';
+import type { CustomerFacts } from '@kizuna/rules';
 
 /** What a new instance starts from. */
 export interface JourneyInput {

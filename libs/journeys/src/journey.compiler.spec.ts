@@ -1,6 +1,6 @@
 import { TemplateCatalog } from '@kizuna/messaging';
 import { documentedExamples } from '../../../test/support/journey-examples';
-import { NO_FACTS, type CustomerFacts } from './customer-facts';
+import { UNKNOWN_CUSTOMER as NO_FACTS, type CustomerFacts } from '@kizuna/rules';
 import { compileJourney, restingSteps, type CompiledJourney } from './journey.compiler';
 import type { JourneyDefinitionInput } from './journey-definition.schema';
 import { advanceInstance, startInstance, type EngineStep } from './journey.engine';
@@ -402,7 +402,7 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
         { id: 'vip', type: 'updateProfile', attribute: 'vipTouched', value: true },
         { id: 'other', type: 'exit' },
       ],
-      facts: facts({ ordersCount: 3, attributes: { tier: 'gold' }, segments: ['vip'] }),
+      facts: facts({ stats: { ...NO_FACTS.stats, ordersCount: 3 }, attributes: { tier: 'gold' }, segments: ['vip'] }),
       feed: [],
       expect: {
         currentStep: undefined,
@@ -423,7 +423,9 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
         { id: 'x', type: 'exit' },
         { id: 'y', type: 'webhook', url: 'https://hooks.example.com/kizuna' },
       ],
-      facts: facts({ lastOrderAt: T0 - 10 * 24 * H }),
+      facts: facts({
+        stats: { ...NO_FACTS.stats, ordersCount: 1, firstOrderAt: T0 - 10 * 24 * H, lastOrderAt: T0 - 10 * 24 * H },
+      }),
       feed: [],
       expect: {
         currentStep: undefined,

@@ -4,13 +4,18 @@ import { DateTime, IANAZone } from 'luxon';
 import { initialTransition, setup, type AnyStateMachine } from 'xstate';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { NO_FACTS, type CustomerFacts } from './customer-facts';
-import { evaluate, lookup, matchesEvent, stableFraction } from './condition.util';
 import {
-  conditionSchema,
+  journeyConditionSchema,
+  matchesRule,
+  UNKNOWN_CUSTOMER,
+  valueAt,
+  type CustomerFacts,
+  type Rule,
+} from '@kizuna/rules';
+import { matchesEvent, stableFraction } from './condition.util';
+import {
   journeyDefinitionSchema,
   parseIsoDuration,
-  type Condition,
   type EventMatch,
   type ExitRule,
   type JourneyDefinition,
@@ -76,7 +81,7 @@ const ACTION_PARAMS = {
 
 const GUARD_PARAMS = {
   eventMatches: eventMatchParams,
-  condition: z.strictObject({ condition: conditionSchema }),
+  condition: z.strictObject({ condition: journeyConditionSchema }),
   splitBucket: z.strictObject({ stepId: z.string(), from: z.number().min(0), to: z.number().max(1) }),
 } as const;
 
@@ -261,8 +266,8 @@ export function waitDelay(
   const spec = step.untilDate!;
   const raw =
     spec.property !== undefined
-      ? lookup(context.trigger.properties, spec.property)
-      : lookup(facts.attributes, spec.attribute!);
+      ? valueAt(context.trigger.properties, spec.property)
+      : valueAt(facts.attributes, spec.attribute!);
   // A missing or unreadable date ends the wait at once; branch on `exists` first to avoid it.
   const base = typeof raw === 'string' ? DateTime.fromISO(raw, { zone }) : undefined;
   if (!base?.isValid) {
@@ -298,7 +303,7 @@ function exitReason(rule: ExitRule): string {
 
 function exitRuleMatch(rule: ExitRule): EventMatch {
   return 'leftSegment' in rule
-    ? { event: 'segment.exited', where: { property: 'segment', op: 'eq', value: rule.leftSegment } }
+    ? { event: 'segment.exited', where: { field: 'event.segment', op: 'eq', value: rule.leftSegment } }
     : rule;
 }
 
@@ -424,10 +429,10 @@ function buildMachine(definition: JourneyDefinition): CompiledJourney {
           event.facts,
           event.at,
         ),
-      condition: ({ context, event }, params: { condition: Condition }) =>
-        evaluate(params.condition, {
-          properties: context.trigger.properties,
-          facts: factsOf(event),
+      condition: ({ context, event }, params: { condition: Rule }) =>
+        matchesRule(params.condition, {
+          customer: factsOf(event),
+          event: context.trigger.properties,
           now: timeOf(event),
         }),
       splitBucket: ({ context }, params: { stepId: string; from: number; to: number }) => {
@@ -520,7 +525,7 @@ function dryRun(compiled: CompiledJourney): void {
       key: null,
       trigger: { name: 'dry-run', properties: {} },
       at: Date.UTC(2026, 0, 1),
-      facts: NO_FACTS,
+      facts: UNKNOWN_CUSTOMER,
     } satisfies JourneyInput);
   } catch (error) {
     throw invalid([{ path: 'steps[0]', message: `the journey cannot start: ${(error as Error).message}` }]);
@@ -554,4 +559,24 @@ export function timerOnEntry(
   }
   const timerId = `xstate.after.${delayName(stepId)}.${MACHINE_ID}.${stepId}`;
   return { timerId, event: timerId, dueAt: now + delay };
+}
+
+/** Every condition a definition holds: entry filter, exits, goal, waits for events, branches. */
+export function conditionsOf(definition: JourneyDefinition): Rule[] {
+  const conditions: Array<Rule | undefined> = [];
+  if ('event' in definition.entry) {
+    conditions.push(definition.entry.where);
+  }
+  for (const rule of definition.exit) {
+    conditions.push('where' in rule ? rule.where : undefined);
+  }
+  conditions.push(definition.goal?.where);
+  for (const step of definition.steps) {
+    if (step.type === 'waitForEvent') {
+      conditions.push(step.where);
+    } else if (step.type === 'branch') {
+      conditions.push(...step.branches.map((b) => b.when));
+    }
+  }
+  return conditions.filter((c): c is Rule => c !== undefined);
 }

@@ -3,11 +3,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { journeyEffects } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { SegmentRepository } from '@kizuna/segments';
-import { CustomerRepository } from '@kizuna/customers';
+import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
 import type { StoredEvent } from '@kizuna/events';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
-import type { CustomerFacts } from './customer-facts';
+import type { CustomerFacts, Rule } from '@kizuna/rules';
 import {
   effectPayload,
   onCustomerEvent,
@@ -15,7 +15,7 @@ import {
   type InstanceOutcome,
   type InstanceRecord,
 } from './instance-transitions';
-import { compileValidated, type CompiledJourney } from './journey.compiler';
+import { compileValidated, conditionsOf, type CompiledJourney } from './journey.compiler';
 import type { JourneyDefinition } from './journey-definition.schema';
 import {
   JourneyInstanceRepository,
@@ -24,6 +24,7 @@ import {
   type StoredInstance,
 } from './journey-instance.repository';
 import type { JourneyEffect } from './journey-machine.types';
+import { withEvent } from './journey.simulator';
 import { JourneyRepository, type RunnableJourney } from './journey.repository';
 
 /** What a batch of inbox events or due timers works on. */
@@ -54,6 +55,7 @@ export class JourneyRuntime {
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
+    private readonly customerFacts: CustomerFactsLoader,
     private readonly segments: SegmentRepository,
     private readonly outbox: OutboxRepository,
     private readonly config: KizunaConfig,
@@ -88,29 +90,47 @@ export class JourneyRuntime {
       scope.events && scope.events.length > 0 && journeys.length > 0
         ? await this.instances.journeysApplied(tx, scope.events)
         : new Map<string, Set<string>>();
+    // Every condition the batch may evaluate: of the running journeys and of the versions its
+    // instances are on (their behaviour leaves say which events to count).
+    const rules = [
+      ...journeys.map((j) => j.definition),
+      ...[...versions].flatMap((key) => this.compiled.get(key)?.definition ?? []),
+    ].flatMap(conditionsOf);
     return new JourneyBatch(this, tx, {
       now: scope.now,
       journeys,
       instances,
       applied,
-      facts: await this.facts(tx, customerUuids),
+      rules,
+      facts: await this.facts(tx, customerUuids, rules, scope.now),
     });
   }
 
-  /** Facts of each customer: profile and segment keys. */
-  async facts(tx: EntityManager, customerUuids: string[]): Promise<Map<string, CustomerFacts>> {
+  /** Facts of each customer (docs/conditions.md): profile, stats, counted events and segment keys. */
+  async facts(
+    tx: EntityManager,
+    customerUuids: string[],
+    rules: Rule[],
+    now: Date,
+  ): Promise<Map<string, CustomerFacts>> {
     if (customerUuids.length === 0) {
       return new Map();
     }
-    const profiles = await this.customers.profileFactsOf(tx, customerUuids);
+    const facts = await this.customerFacts.load(tx, customerUuids, rules, now);
     const segments = await this.segments.segmentKeysOf(tx, customerUuids);
-    return new Map(customerUuids.map((id) => [id, { ...profiles.get(id)!, segments: segments.get(id) ?? [] }]));
+    for (const [id, customerFacts] of facts) {
+      customerFacts.segments = segments.get(id) ?? [];
+    }
+    return facts;
   }
 
-  /** Profile facts again, keeping the batch's segment keys (those change only after the batch). */
+  /**
+   * The profile and stats again after the batch changed them, keeping the batch's segment keys
+   * (those change only after the batch) and the events counted so far.
+   */
   async refreshProfileFacts(tx: EntityManager, customerUuid: string, facts: CustomerFacts): Promise<CustomerFacts> {
-    const profiles = await this.customers.profileFactsOf(tx, [customerUuid]);
-    return { ...profiles.get(customerUuid)!, segments: facts.segments };
+    const profiles = await this.customers.factsOf(tx, [customerUuid], this.config.shop.currency);
+    return { ...profiles.get(customerUuid)!, segments: facts.segments, events: facts.events };
   }
 
   /**
@@ -242,6 +262,7 @@ export class JourneyBatch {
       journeys: RunnableJourney[];
       instances: Map<string, StoredInstance[]>;
       applied: Map<string, Set<string>>;
+      rules: Rule[];
       facts: Map<string, CustomerFacts>;
     },
   ) {}
@@ -258,6 +279,14 @@ export class JourneyBatch {
       return;
     }
     const applied = this.state.applied.get(`${customerUuid}:${event.seq}`);
+    // Its own time, unless the sender's clock ran ahead of ours (ingest allows some skew).
+    const customerEvent = {
+      name: event.name,
+      properties: event.properties,
+      at: Math.min(event.occurredAt.getTime(), now.getTime()),
+    };
+    // Behaviour conditions count this event too (the loader saw only events of earlier batches).
+    this.state.facts.set(customerUuid, withEvent(await this.factsOf(customerUuid), customerEvent));
     for (const journey of journeys) {
       // A replayed event was already decided for the journeys it changed: those skip it.
       if (applied?.has(journey.id)) {
@@ -272,12 +301,8 @@ export class JourneyBatch {
         versions: (version) => this.runtime.compiledVersion(journey.id, version, journey),
         instances: this.instancesOf(customerUuid).filter((i) => i.journeyId === journey.id),
         customerUuid,
-        // Its own time, unless the sender's clock ran ahead of ours (ingest allows some skew).
-        event: {
-          name: event.name,
-          properties: event.properties,
-          at: Math.min(event.occurredAt.getTime(), now.getTime()),
-        },
+        event: customerEvent,
+        // Read per journey: an updateProfile step of an earlier journey may have changed them.
         facts: await this.factsOf(customerUuid),
         newInstanceId: randomUUID,
         running: journey.status === 'active',
@@ -326,7 +351,7 @@ export class JourneyBatch {
   private async factsOf(customerUuid: string): Promise<CustomerFacts> {
     let facts = this.state.facts.get(customerUuid);
     if (!facts) {
-      facts = (await this.runtime.facts(this.tx, [customerUuid])).get(customerUuid)!;
+      facts = (await this.runtime.facts(this.tx, [customerUuid], this.state.rules, this.state.now)).get(customerUuid)!;
     } else if (this.staleFacts.has(customerUuid)) {
       facts = await this.runtime.refreshProfileFacts(this.tx, customerUuid, facts);
     }

@@ -1,5 +1,6 @@
 import { documentedExamples } from '../../../test/support/journey-examples';
-import { NO_FACTS } from './customer-facts';
+import { OPERATOR_TABLE, TABLE_CUSTOMER, TABLE_EVENT, TABLE_NOW } from '../../../test/support/operator-table';
+import { UNKNOWN_CUSTOMER as NO_FACTS } from '@kizuna/rules';
 import { compileJourney, type CompiledJourney } from './journey.compiler';
 import { simulateJourney, type PathEntry } from './journey.simulator';
 
@@ -91,3 +92,34 @@ function message(ms: number, instanceKey: string, stepId: string, template: stri
     suppressed: false,
   };
 }
+
+describe('journey simulator: the operator table through a branch', () => {
+  // Every row of the table, written as a branch condition of a journey the probe event starts:
+  // the path shows which way the simulator went. The same rows are checked against the rules
+  // core (libs/rules) and segments, so a condition means the same wherever it is written.
+  const rows = Object.entries(OPERATOR_TABLE).flatMap(([op, list]) =>
+    list.map(([title, condition, holds]) => [`${op}: ${title}`, condition, holds] as const),
+  );
+
+  it.each(rows)('%s', async (_title, condition, holds) => {
+    const compiled = await compileJourney(
+      {
+        name: 'probe',
+        entry: { event: 'probe' },
+        steps: [
+          { id: 'decide', type: 'branch', branches: [{ when: condition, next: 'yes' }], otherwise: 'no' },
+          { id: 'yes', type: 'exit' },
+          { id: 'no', type: 'exit' },
+        ],
+      },
+      options,
+    );
+    const path = simulateJourney(compiled, {
+      customerUuid: 'c0ffee00-0000-4000-8000-0000000000aa',
+      facts: TABLE_CUSTOMER,
+      events: [{ name: 'probe', properties: TABLE_EVENT, at: TABLE_NOW }],
+    });
+    const steps = path.flatMap((p) => (p.kind === 'step' ? [p.stepId] : []));
+    expect(steps).toEqual(['decide', holds ? 'yes' : 'no']);
+  });
+});

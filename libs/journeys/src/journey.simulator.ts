@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CustomerFacts } from './customer-facts';
+import type { CustomerFacts } from '@kizuna/rules';
 import type { CompiledJourney } from './journey.compiler';
 import {
   effectPayload,
@@ -59,6 +59,8 @@ export function simulateJourney(
   let timers: VirtualTimer[] = [];
   const path: PathEntry[] = [];
   const events = input.events.map((e, order) => ({ e, order })).sort((a, b) => a.e.at - b.e.at || a.order - b.order);
+  // Behaviour conditions ("opened 2 emails in 7 days") count the timeline's events as they happen.
+  let facts = input.facts;
 
   const record = (outcome: InstanceOutcome): void => {
     const instance = outcome.instance;
@@ -82,17 +84,18 @@ export function simulateJourney(
     if (nextTimer && (!nextEvent || nextTimer.dueAt <= nextEvent.e.at)) {
       timers = timers.filter((t) => t !== nextTimer);
       const instance = instances.get(nextTimer.instanceId)!;
-      record(onDueTimer({ compiled, instance, timer: nextTimer, facts: input.facts, now: nextTimer.dueAt }));
+      record(onDueTimer({ compiled, instance, timer: nextTimer, facts, now: nextTimer.dueAt }));
       continue;
     }
     events.shift();
+    facts = withEvent(facts, nextEvent!.e);
     const outcomes = onCustomerEvent({
       journey: { journeyId, version: 1, compiled },
       versions: () => compiled,
       instances: [...instances.values()],
       customerUuid: input.customerUuid,
       event: nextEvent!.e,
-      facts: input.facts,
+      facts,
       newInstanceId: randomUUID,
       running: true,
       // The virtual clock applies each event at its own time: none is ever stale.
@@ -102,6 +105,11 @@ export function simulateJourney(
     outcomes.forEach(record);
   }
   throw new Error(`simulation did not settle within ${maxSteps} steps`);
+}
+
+/** The facts with one more event counted (newest first, as the loader gives them). */
+export function withEvent(facts: CustomerFacts, event: CustomerEvent): CustomerFacts {
+  return { ...facts, events: { ...facts.events, [event.name]: [event.at, ...(facts.events[event.name] ?? [])] } };
 }
 
 function describe(outcome: InstanceOutcome, input: SimulationInput): PathEntry[] {

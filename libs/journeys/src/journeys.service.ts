@@ -4,7 +4,7 @@ import { CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { NO_FACTS, type CustomerFacts } from './customer-facts';
+import { UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
 import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from './journey.compiler';
 import { journeyDefinitionSchema } from './journey-definition.schema';
 import { EngineClock } from './engine-clock';
@@ -29,15 +29,20 @@ export const simulationRequestSchema = z.strictObject({
   version: z.number().int().positive().optional(),
   customer: z
     .strictObject({
+      email: z.string().max(320).optional(),
+      locale: z.string().max(35).optional(),
+      emailConsent: z.enum(['subscribed', 'unsubscribed', 'unknown']).default('unknown'),
       attributes: z.record(z.string(), z.unknown()).default({}),
       timezone: z.string().optional(),
       ordersCount: z.number().int().min(0).default(0),
       revenue: z.number().min(0).default(0),
+      /** Default: revenue / ordersCount. */
+      averageOrderValue: z.number().min(0).optional(),
       firstOrderAt: z.iso.datetime({ offset: true }).optional(),
       lastOrderAt: z.iso.datetime({ offset: true }).optional(),
       segments: z.array(z.string()).default([]),
     })
-    .default({ attributes: {}, ordersCount: 0, revenue: 0, segments: [] }),
+    .default({ emailConsent: 'unknown', attributes: {}, ordersCount: 0, revenue: 0, segments: [] }),
   events: z
     .array(
       z.strictObject({
@@ -160,13 +165,20 @@ export class JourneysService {
     const compiled = await this.validate(chosen.definition);
     const c = request.customer;
     const facts: CustomerFacts = {
-      ...NO_FACTS,
+      ...UNKNOWN_CUSTOMER,
+      email: c.email ?? null,
+      locale: c.locale ?? null,
+      timezone: c.timezone ?? null,
+      emailConsent: c.emailConsent,
       attributes: c.attributes,
-      timezone: c.timezone,
-      ordersCount: c.ordersCount,
-      revenue: c.revenue,
-      firstOrderAt: c.firstOrderAt === undefined ? undefined : Date.parse(c.firstOrderAt),
-      lastOrderAt: c.lastOrderAt === undefined ? undefined : Date.parse(c.lastOrderAt),
+      stats: {
+        ordersCount: c.ordersCount,
+        revenue: c.revenue,
+        averageOrderValue:
+          c.averageOrderValue ?? (c.ordersCount === 0 ? 0 : Math.round((c.revenue / c.ordersCount) * 100) / 100),
+        firstOrderAt: c.firstOrderAt === undefined ? null : Date.parse(c.firstOrderAt),
+        lastOrderAt: c.lastOrderAt === undefined ? null : Date.parse(c.lastOrderAt),
+      },
       segments: c.segments,
     };
     const path = simulateJourney(
@@ -250,7 +262,8 @@ export class JourneysService {
       );
     }
     const now = (await this.clock.now(tx)).getTime();
-    const facts = await this.runtime.facts(tx, [...new Set(instances.map((i) => i.customerUuid))]);
+    // Timers on entry read only the profile (time zone, date attributes): no conditions to count for.
+    const facts = await this.runtime.facts(tx, [...new Set(instances.map((i) => i.customerUuid))], [], new Date(now));
     const changes = instances.map((instance) => {
       const target = map[instance.currentStep!]!;
       const snapshot = { ...instance.snapshot, value: target };

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { CustomerRepository } from '@kizuna/customers';
+import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
 import { contentHash, customerKeyOf, EventInboxRepository, type NewEvent, type StoredEvent } from '@kizuna/events';
 import { evaluateRule } from '@kizuna/rules';
 import type { EntityManager } from 'typeorm';
-import { SegmentFactsLoader } from './segment-facts.loader';
 import type { Segment } from './segment.entity';
 import { SegmentRepository } from './segment.repository';
 
@@ -27,7 +26,7 @@ export class SegmentMembershipService {
   constructor(
     private readonly segments: SegmentRepository,
     private readonly customers: CustomerRepository,
-    private readonly facts: SegmentFactsLoader,
+    private readonly facts: CustomerFactsLoader,
     private readonly inbox: EventInboxRepository,
     private readonly config: KizunaConfig,
   ) {}
@@ -49,9 +48,9 @@ export class SegmentMembershipService {
     }
     const customers = await this.customers.findByUuids(tx, customerUuids);
     const ids = customers.map((c) => c.id);
-    const facts = await this.facts.loadMany(
+    const facts = await this.facts.load(
       tx,
-      customers,
+      ids,
       segments.map((s) => s.rule),
       now,
       options.justApplied,

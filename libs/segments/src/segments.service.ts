@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, parseOrThrow } from '@kizuna/common';
-import { CustomerRepository } from '@kizuna/customers';
+import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
 import type { DataSource } from 'typeorm';
 import { matchesRule, segmentRuleSchema } from '@kizuna/rules';
 import { z } from 'zod';
-import { SegmentFactsLoader } from './segment-facts.loader';
 import type { Segment } from './segment.entity';
 import { SegmentRepository } from './segment.repository';
 import { SegmentsErrorCode, SegmentsException } from './segments.exception';
@@ -41,7 +40,7 @@ export class SegmentsService {
   constructor(
     private readonly segments: SegmentRepository,
     private readonly customers: CustomerRepository,
-    private readonly facts: SegmentFactsLoader,
+    private readonly facts: CustomerFactsLoader,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -108,7 +107,12 @@ export class SegmentsService {
         }
         const found = new Map((await this.customers.findByUuids(tx, page)).map((c) => [c.id, c]));
         const customers = page.flatMap((uuid) => found.get(uuid) ?? []);
-        const facts = await this.facts.loadMany(tx, customers, [rule], now);
+        const facts = await this.facts.load(
+          tx,
+          customers.map((c) => c.id),
+          [rule],
+          now,
+        );
         for (const customer of customers) {
           evaluated++;
           if (matchesRule(rule, { customer: facts.get(customer.id)!, now: now.getTime() })) {
