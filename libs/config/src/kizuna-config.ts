@@ -27,7 +27,12 @@ export class KizunaConfig {
     shopifyWebhookSecret: string | undefined;
   };
   readonly shop: { currency: string };
-  readonly worker: { pollIntervalMs: number; batchSize: number };
+  readonly worker: {
+    pollIntervalMs: number;
+    batchSize: number;
+    /** Where a worker-only process serves /metrics and /health; port undefined: not at all, 0: any free one. */
+    metrics: { port: number | undefined; host: string };
+  };
   readonly journeys: { webhookAllowedHosts: string[] };
   readonly mail: {
     /** Set: deliver over SMTP (pooled). Unset: write .eml files to `dir` and log them. */
@@ -91,7 +96,14 @@ export class KizunaConfig {
       shopifyWebhookSecret: env.SHOPIFY_WEBHOOK_SECRET,
     };
     this.shop = { currency: env.SHOP_CURRENCY };
-    this.worker = { pollIntervalMs: env.WORKER_POLL_INTERVAL_MS, batchSize: env.WORKER_BATCH_SIZE };
+    this.worker = {
+      pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+      batchSize: env.WORKER_BATCH_SIZE,
+      metrics: {
+        port: env.WORKER_METRICS_PORT === 'off' ? undefined : Number(env.WORKER_METRICS_PORT),
+        host: env.WORKER_METRICS_HOST,
+      },
+    };
     this.journeys = { webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS };
     this.mail = {
       smtpUrl: env.SMTP_URL,
