@@ -45,6 +45,11 @@ export class PgNotificationListener {
       await client.end().catch(() => undefined);
       throw error;
     }
+    if (this.closed) {
+      // close() ran while this reconnect was under way.
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     this.retryMs = RETRY_FIRST_MS;
     this.outage?.succeeded();
