@@ -1,4 +1,5 @@
-import { runMigrations } from '../../libs/database/src';
+// The file itself, not the lib's index: global setup runs outside jest, without @kizuna/* paths.
+import { runMigrations } from '../../libs/database/src/migrate';
 import { Client } from 'pg';
 import { embeddedTestServer, TEMPLATE_DATABASE, testServerUrl } from './test-postgres';
 

@@ -30,13 +30,20 @@ export interface TestApp {
  * a free port. `env` overrides configuration exactly as environment variables would.
  */
 export async function startTestApp(
-  options: { processes?: KizunaProcesses; env?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    processes?: KizunaProcesses;
+    env?: Record<string, string>;
+    clock?: Clock;
+    /** The URL the app connects with, given the test database's (e.g. through a TcpProxy). */
+    connectVia?: (url: string) => Promise<string>;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
+  const appUrl = options.connectVia ? await options.connectVia(db.url) : db.url;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: db.url,
+    DATABASE_URL: appUrl,
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     WORKER_POLL_INTERVAL_MS: '100',
     TOKEN_SIGNING_SECRET: TEST_TOKEN_SECRET,
@@ -51,7 +58,7 @@ export async function startTestApp(
   });
   const logger = createRootLogger(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(
-    KizunaModule.forRoot(config, db.url, options.processes ?? { api: true, worker: true }, options.clock),
+    KizunaModule.forRoot(config, appUrl, options.processes ?? { api: true, worker: true }, options.clock),
     { rawBody: true, logger: new PinoNestLogger(logger) },
   );
   configureHttp(app, config, logger);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { EmbeddedPostgresServer } from '../../libs/database/src';
+// The file itself, not the lib's index: global setup loads this outside jest, without @kizuna/* paths.
+import { EmbeddedPostgresServer } from '../../libs/database/src/embedded/embedded-postgres.server';
 
 /**
  * Where the tests' PostgreSQL is: the server in DATABASE_URL (CI, or any developer's own), else

@@ -20,6 +20,8 @@ export class WorkerProcess {
         WORKER_POLL_INTERVAL_MS: '50',
         FREQUENCY_CAP_RULES: '',
         QUIET_HOURS: '',
+        // Never a fixed port: several workers (and other checkouts' tests) run at once.
+        WORKER_METRICS_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,6 +34,21 @@ export class WorkerProcess {
   /** What it logged (warnings and errors by default). */
   get log(): string {
     return this.output;
+  }
+
+  /** Waits until the log has a line matching `pattern`, and returns the match. */
+  async waitForLog(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = this.output.match(pattern);
+      if (match) {
+        return match;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no log line matching ${String(pattern)} within ${timeoutMs} ms; the log:\n${this.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Graceful stop (SIGTERM): finishes the batch in progress. */

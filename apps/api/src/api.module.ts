@@ -13,6 +13,7 @@ import { ApiKeysController } from './api-keys/api-keys.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
+import { DatabaseHealthIndicator } from './health/database.health';
 import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
 import { CustomerJourneysController } from './journeys/customer-journeys.controller';
@@ -62,6 +63,7 @@ import { TemplatesController } from './templates/templates.controller';
     ReferenceController,
   ],
   providers: [
+    DatabaseHealthIndicator,
     MigrationsHealthIndicator,
     ShopifyHmacGuard,
     LinkTokenGuard,

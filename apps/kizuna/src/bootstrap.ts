@@ -5,6 +5,7 @@ import { InvalidConfigError, loadConfig, type KizunaConfig } from '@kizuna/confi
 import { runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import type { INestApplicationContext } from '@nestjs/common';
 import { configureHttp, expressErrorHandler } from '../../api/src/http/configure-http';
+import { WorkerMetricsServer } from '../../worker/src/worker-metrics.server';
 import { KizunaModule, type KizunaProcesses } from './kizuna.module';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -27,7 +28,14 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
   const logger = createRootLogger(config.log.level);
   const nestLogger = new PinoNestLogger(logger);
   let database: RunningDatabase | undefined;
+  let metrics: WorkerMetricsServer | undefined;
   try {
+    // A process without the api has no /metrics of its own: it serves the same registry on a port
+    // of its own, from the start (liveness while the database starts) until it exits.
+    const metricsPort = config.worker.metrics.port;
+    if (processes.worker && !processes.api && metricsPort !== undefined) {
+      metrics = await WorkerMetricsServer.start({ port: metricsPort, host: config.worker.metrics.host }, logger);
+    }
     database = await startDatabase(config, (line) => logger.debug({ component: 'embedded-postgres' }, line));
     logger.info(
       { embedded: database.embedded !== undefined },
@@ -55,9 +63,10 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
       await app.init();
     }
     logger.info({ processes }, 'Kizuna started');
-    handleShutdown(app, database, logger);
+    handleShutdown(app, database, metrics, logger);
   } catch (error) {
     logger.fatal({ err: error }, 'Kizuna failed to start');
+    await metrics?.close();
     await database?.embedded?.stop().catch(() => undefined);
     process.exit(1);
   }
@@ -66,6 +75,7 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
 function handleShutdown(
   app: INestApplicationContext,
   database: RunningDatabase,
+  metrics: WorkerMetricsServer | undefined,
   logger: ReturnType<typeof createRootLogger>,
 ): void {
   let shuttingDown = false;
@@ -82,6 +92,7 @@ function handleShutdown(
     force.unref();
     void (async () => {
       await app.close();
+      await metrics?.close();
       await database.embedded?.stop();
       logger.info('stopped');
       process.exit(0);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KizunaConfig } from '@kizuna/config';
+import { DatabaseOutage } from '@kizuna/database';
 import { INBOX_CHANNEL } from '@kizuna/events';
 import type { DataSource } from 'typeorm';
 import { InboxProcessor } from './inbox.processor';
@@ -13,8 +14,9 @@ export class InboxPoller extends NotifiedPoller {
     private readonly processor: InboxProcessor,
     config: KizunaConfig,
     @InjectDataSource() dataSource: DataSource,
+    outage: DatabaseOutage,
   ) {
-    super(INBOX_CHANNEL, config, dataSource);
+    super(INBOX_CHANNEL, config, dataSource, outage);
   }
 
   protected processBatch(): Promise<number> {

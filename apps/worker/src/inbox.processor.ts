@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater } from '@kizuna/customers';
-import { UnitOfWork } from '@kizuna/database';
+import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import { EngineClock, JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
 import { SegmentMembershipService, SegmentRepository, type Segment } from '@kizuna/segments';
@@ -28,8 +28,8 @@ interface Outcome {
  * and facts, each event is decided in memory in order, and a few more write everything back.
  * If that fails, the batch is redone customer by customer (each under a savepoint), and a
  * failing customer event by event, so one bad event cannot hold up the rest and is recorded
- * instead of retried forever. A crash before commit leaves every event pending, to be claimed
- * again.
+ * instead of retried forever. A crash before commit, or the database becoming unreachable,
+ * leaves every event pending, to be claimed again.
  */
 @Injectable()
 export class InboxProcessor {
@@ -74,6 +74,11 @@ export class InboxProcessor {
     try {
       return await this.uow.savepoint(tx, () => this.apply(tx, batch, events));
     } catch (error) {
+      if (isDatabaseUnreachable(error)) {
+        // Not this batch's fault, and the transaction is gone: redoing it piece by piece would
+        // only log (and count as failed) every event. The loop backs off and claims it again.
+        throw error;
+      }
       const groups = groupByCustomer(events);
       if (groups.length > 1) {
         this.logger.warn({ msg: 'inbox batch failed; redoing it customer by customer', err: messageOf(error) });

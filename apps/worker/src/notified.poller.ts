@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { KizunaConfig } from '@kizuna/config';
-import { PgNotificationListener } from '@kizuna/database';
+import { PgNotificationListener, type DatabaseOutage } from '@kizuna/database';
 import type { DataSource } from 'typeorm';
 import { PollingLoop } from './polling-loop';
 
@@ -18,12 +18,14 @@ export abstract class NotifiedPoller implements OnApplicationBootstrap, OnApplic
     private readonly channel: string,
     protected readonly config: KizunaConfig,
     private readonly dataSource: DataSource,
+    private readonly outage: DatabaseOutage,
   ) {
     this.loop = new PollingLoop(
       channel,
       () => this.processBatch(),
       { batchSize: this.batchSize(), pollIntervalMs: config.worker.pollIntervalMs },
       this.logger,
+      outage,
     );
   }
 
@@ -34,7 +36,7 @@ export abstract class NotifiedPoller implements OnApplicationBootstrap, OnApplic
   async onApplicationBootstrap(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
     if (url) {
-      this.listener = new PgNotificationListener(url, this.channel, () => this.loop.nudge());
+      this.listener = new PgNotificationListener(url, this.channel, () => this.loop.nudge(), this.outage);
       await this.listener.start();
     }
     this.loop.start();

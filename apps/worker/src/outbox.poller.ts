@@ -1,4 +1,5 @@
 import type { KizunaConfig } from '@kizuna/config';
+import type { DatabaseOutage } from '@kizuna/database';
 import { OUTBOX_CHANNEL } from '@kizuna/messaging';
 import type { DataSource } from 'typeorm';
 import { NotifiedPoller } from './notified.poller';
@@ -13,8 +14,9 @@ export abstract class OutboxPoller extends NotifiedPoller {
     private readonly delivery: { processBatch(): Promise<number> },
     config: KizunaConfig,
     dataSource: DataSource,
+    outage: DatabaseOutage,
   ) {
-    super(OUTBOX_CHANNEL, config, dataSource);
+    super(OUTBOX_CHANNEL, config, dataSource, outage);
   }
 
   protected processBatch(): Promise<number> {

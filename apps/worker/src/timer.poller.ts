@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
+import { DatabaseOutage } from '@kizuna/database';
 import { PollingLoop } from './polling-loop';
 import { TimerProcessor } from './timer.processor';
 
@@ -9,8 +10,8 @@ export class TimerPoller implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(TimerPoller.name);
   private readonly loop: PollingLoop;
 
-  constructor(processor: TimerProcessor, config: KizunaConfig) {
-    this.loop = new PollingLoop('timer', () => processor.processBatch(), config.worker, this.logger);
+  constructor(processor: TimerProcessor, config: KizunaConfig, outage: DatabaseOutage) {
+    this.loop = new PollingLoop('timer', () => processor.processBatch(), config.worker, this.logger, outage);
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { journeyTimerLag, journeyTimersFired } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { UnitOfWork } from '@kizuna/database';
+import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { EngineClock, JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizuna/journeys';
 import type { EntityManager } from 'typeorm';
 
@@ -35,6 +35,9 @@ export class TimerProcessor {
       try {
         await this.uow.savepoint(tx, () => this.fire(tx, timers, now));
       } catch (error) {
+        if (isDatabaseUnreachable(error)) {
+          throw error; // the timers stay due; postponing them would fail as well
+        }
         if (timers.length === 1) {
           await this.postpone(tx, timers[0]!, now, error);
           return timers.length;

@@ -56,6 +56,16 @@ export const envSchema = z
 
     WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
     WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),
+    // A worker-only process serves /metrics and /health here (the api serves its own on PORT).
+    WORKER_METRICS_PORT: z
+      .string()
+      .trim()
+      .default('3001')
+      .refine(
+        (value) => value === 'off' || (/^\d{1,5}$/.test(value) && Number(value) <= 65535),
+        'must be a port (0-65535; 0: one the OS picks) or off',
+      ),
+    WORKER_METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
 
     WEBHOOK_ALLOWED_HOSTS: z
       .string()

@@ -28,7 +28,12 @@ export class KizunaConfig {
     shopifyWebhookSecret: string | undefined;
   };
   readonly shop: { currency: string };
-  readonly worker: { pollIntervalMs: number; batchSize: number };
+  readonly worker: {
+    pollIntervalMs: number;
+    batchSize: number;
+    /** Where a worker-only process serves /metrics and /health; port undefined: not at all, 0: any free one. */
+    metrics: { port: number | undefined; host: string };
+  };
   readonly journeys: {
     webhookAllowedHosts: string[];
     /** Events older than this (by the engine's clock) start no journey and advance none; see docs/journeys.md. */
@@ -96,7 +101,14 @@ export class KizunaConfig {
       shopifyWebhookSecret: env.SHOPIFY_WEBHOOK_SECRET,
     };
     this.shop = { currency: env.SHOP_CURRENCY };
-    this.worker = { pollIntervalMs: env.WORKER_POLL_INTERVAL_MS, batchSize: env.WORKER_BATCH_SIZE };
+    this.worker = {
+      pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+      batchSize: env.WORKER_BATCH_SIZE,
+      metrics: {
+        port: env.WORKER_METRICS_PORT === 'off' ? undefined : Number(env.WORKER_METRICS_PORT),
+        host: env.WORKER_METRICS_HOST,
+      },
+    };
     this.journeys = {
       webhookAllowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
       entryMaxAgeMs: parsed(parseEntryMaxAge(env.JOURNEY_ENTRY_MAX_AGE)),

@@ -38,7 +38,11 @@ describe('loadConfig', () => {
       shopifyWebhookSecret: undefined,
     });
     expect(config.shop).toEqual({ currency: 'USD' });
-    expect(config.worker).toEqual({ pollIntervalMs: 250, batchSize: 200 });
+    expect(config.worker).toEqual({
+      pollIntervalMs: 250,
+      batchSize: 200,
+      metrics: { port: 3001, host: '127.0.0.1' },
+    });
   });
 
   it('reads and coerces the variables it is given', () => {
@@ -168,6 +172,20 @@ describe('loadConfig', () => {
     ]);
     expect(configError({ JOURNEY_ENTRY_MAX_AGE: 'PT0S' }).problems).toHaveLength(1);
   });
+  it('reads where a worker serves its metrics: a port, 0 for one the OS picks, or off', () => {
+    expect(loadConfig({ WORKER_METRICS_PORT: '9400', WORKER_METRICS_HOST: '0.0.0.0' }).worker.metrics).toEqual({
+      port: 9400,
+      host: '0.0.0.0',
+    });
+    expect(loadConfig({ WORKER_METRICS_PORT: '0' }).worker.metrics.port).toBe(0);
+    expect(loadConfig({ WORKER_METRICS_PORT: 'off' }).worker.metrics.port).toBeUndefined();
+    for (const bad of ['70000', '-1', 'on', '']) {
+      expect(configError({ WORKER_METRICS_PORT: bad }).problems).toEqual([
+        `WORKER_METRICS_PORT: must be a port (0-65535; 0: one the OS picks) or off (got "${bad}")`,
+      ]);
+    }
+  });
+
   it('treats blank optional variables as unset', () => {
     const config = loadConfig({ DATABASE_URL: '  ', ADMIN_API_KEY: '', SHOPIFY_WEBHOOK_SECRET: ' ' });
     expect(config.database.url).toBeUndefined();

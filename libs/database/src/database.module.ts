@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options';
+import { DatabaseOutage } from './database-outage.service';
 import { UnitOfWork } from './unit-of-work';
 
 export interface DatabaseModuleOptions {
@@ -24,8 +25,9 @@ export class DatabaseModule {
           autoLoadEntities: true,
         }),
       ],
-      providers: [UnitOfWork],
-      exports: [UnitOfWork],
+      // One DatabaseOutage per process: every background loop reports to the same one.
+      providers: [UnitOfWork, { provide: DatabaseOutage, useFactory: () => new DatabaseOutage() }],
+      exports: [UnitOfWork, DatabaseOutage],
     };
   }
 }

@@ -1,5 +1,8 @@
 export { dataSourceOptions } from './data-source-options';
 export { DatabaseModule, type DatabaseModuleOptions } from './database.module';
+export { DatabaseOutage, OUTAGE_REMINDER_MS, type OutageLogger } from './database-outage.service';
+export { isDatabaseUnreachable } from './database-unreachable.util';
+export { DatabaseErrorCode, DatabaseException } from './database.exception';
 export { EmbeddedDatabase } from './embedded/embedded-database';
 export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
 export { runMigrations } from './migrate';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { isDatabaseUnreachable } from '@kizuna/database';
 import {
   DeliveryRepository,
   type AttemptOutcome,
@@ -83,6 +84,7 @@ export class EmailDeliveryService {
     }
     const byCustomer = [...groups.values()];
     let next = 0;
+    let unreachable: Error | undefined;
     const worker = async () => {
       while (next < byCustomer.length) {
         for (const message of byCustomer[next++]!) {
@@ -90,12 +92,19 @@ export class EmailDeliveryService {
             await this.deliver(message, batch);
           } catch (error) {
             // Only the database can fail here; the lease brings the message back later.
-            this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
+            if (isDatabaseUnreachable(error)) {
+              unreachable = error as Error; // one report for the batch, by the caller, not one per message
+            } else {
+              this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
+            }
           }
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, byCustomer.length) }, worker));
+    if (unreachable !== undefined) {
+      throw unreachable;
+    }
     return claimed.length;
   }
 

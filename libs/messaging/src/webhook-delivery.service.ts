@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { isDatabaseUnreachable } from '@kizuna/database';
 import { DeliveryRepository, type AttemptOutcome, type ClaimedWebhook } from './delivery.repository';
 import { webhooksDelivered } from './delivery.metrics';
 import { retryDelayMs } from './email-delivery.service';
@@ -32,6 +33,7 @@ export class WebhookDeliveryService {
     const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
     const claimed = await this.repository.claimWebhooks(batchSize, leaseSeconds);
     let next = 0;
+    let unreachable: Error | undefined;
     const worker = async () => {
       while (next < claimed.length) {
         const call = claimed[next++]!;
@@ -39,11 +41,18 @@ export class WebhookDeliveryService {
           await this.deliver(call);
         } catch (error) {
           // Only the database can fail here; the lease brings the call back later.
-          this.logger.error({ msg: 'webhook bookkeeping failed', messageId: call.id, err: String(error) });
+          if (isDatabaseUnreachable(error)) {
+            unreachable = error as Error; // one report for the batch, by the caller, not one per call
+          } else {
+            this.logger.error({ msg: 'webhook bookkeeping failed', messageId: call.id, err: String(error) });
+          }
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    if (unreachable !== undefined) {
+      throw unreachable;
+    }
     return claimed.length;
   }
 

@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { PublicRoute } from '@kizuna/auth';
+import type { Response } from 'express';
+import { DatabaseHealthIndicator } from './database.health';
 import { MigrationsHealthIndicator } from './migrations.health';
 
 @ApiTags('operations')
@@ -10,7 +12,7 @@ import { MigrationsHealthIndicator } from './migrations.health';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
+    private readonly db: DatabaseHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
   ) {}
 
@@ -21,12 +23,21 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: database reachable and migrations applied' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.db.pingCheck('database', { timeout: 3000 }),
-      () => this.migrations.check('migrations'),
-    ]);
+  @ApiOperation({
+    summary:
+      'Readiness: database reachable and migrations applied; else 503 with what is not, e.g. { error: { database: { status: "down", message: "database unreachable" } } }',
+  })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.db.check('database'), () => this.migrations.check('migrations')]);
+    } catch (error) {
+      // Terminus reports "not ready" as an exception carrying the result; the error filter would
+      // turn that into a bare 503. A probe (and an operator) needs the result: which check is down.
+      if (error instanceof ServiceUnavailableException) {
+        response.status(HttpStatus.SERVICE_UNAVAILABLE);
+        return error.getResponse() as HealthCheckResult;
+      }
+      throw error;
+    }
   }
 }

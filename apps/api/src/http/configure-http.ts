@@ -6,7 +6,7 @@ import type { KizunaConfig } from '@kizuna/config';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { toErrorBody } from './error.filter';
+import { sendError, toErrorBody } from './error.filter';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -77,6 +77,5 @@ export function expressErrorHandler(
     next(error);
     return;
   }
-  const body = toErrorBody(error, String(req.id ?? ''));
-  res.status(body.statusCode).json(body);
+  sendError(res, toErrorBody(error, String(req.id ?? '')));
 }

@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { AuthErrorCode } from '@kizuna/auth';
 import { RequestErrorCode } from '@kizuna/common';
 import { CustomersErrorCode } from '@kizuna/customers';
+import { DatabaseErrorCode } from '@kizuna/database';
 import { EventsErrorCode } from '@kizuna/events';
 import { JourneysErrorCode } from '@kizuna/journeys';
 import { MessagingErrorCode } from '@kizuna/messaging';
@@ -10,6 +11,7 @@ import { TemplatesErrorCode } from '@kizuna/templates';
 
 export type KizunaErrorCode =
   | RequestErrorCode
+  | DatabaseErrorCode
   | AuthErrorCode
   | EventsErrorCode
   | CustomersErrorCode
@@ -63,8 +65,21 @@ export function httpStatusOf(code: KizunaErrorCode): number {
       return HttpStatus.BAD_GATEWAY;
     case AuthErrorCode.SignatureNotConfigured:
     case MessagingErrorCode.SendingPaused:
+    case DatabaseErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case AuthErrorCode.RouteAccessUndeclared:
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }
+}
+
+/** Seconds a client should wait before retrying, for the errors that are worth retrying as such. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * `Retry-After` for a code, when waiting is what fixes it: an unreachable database usually comes
+ * back within seconds (restart, failover). The kill switch and missing configuration do not pass
+ * by themselves, so they get none.
+ */
+export function retryAfterSecondsOf(code: string): number | undefined {
+  return code === (DatabaseErrorCode.Unavailable as string) ? DATABASE_RETRY_AFTER_SECONDS : undefined;
 }

@@ -1,7 +1,8 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { DomainException, RequestErrorCode } from '@kizuna/common';
+import { DatabaseException } from '@kizuna/database';
 import type { Request, Response } from 'express';
-import { httpStatusOf, type KizunaErrorCode } from './error-status';
+import { httpStatusOf, retryAfterSecondsOf, type KizunaErrorCode } from './error-status';
 
 export interface ErrorBody {
   statusCode: number;
@@ -13,7 +14,9 @@ export interface ErrorBody {
 
 /**
  * The one place errors become HTTP responses: `{ statusCode, code, message, details?, requestId }`.
- * A 500 says nothing about internals; its stack is logged under the same requestId.
+ * A 500 says nothing about internals; its stack is logged under the same requestId. A driver
+ * error meaning the database is unreachable becomes DATABASE_UNAVAILABLE (503 + Retry-After)
+ * here, wherever it was thrown, so no controller or service needs to recognise one.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -34,14 +37,24 @@ export class ErrorFilter implements ExceptionFilter {
       });
     }
     if (!response.headersSent) {
-      response.status(body.statusCode).json(body);
+      sendError(response, body);
     }
   }
 }
 
+/** Writes an error body, with `Retry-After` when its code says when to come back. */
+export function sendError(response: Response, body: ErrorBody): void {
+  const retryAfter = retryAfterSecondsOf(body.code);
+  if (retryAfter !== undefined) {
+    response.setHeader('Retry-After', String(retryAfter));
+  }
+  response.status(body.statusCode).json(body);
+}
+
 export function toErrorBody(error: unknown, requestId: string): ErrorBody {
-  if (error instanceof DomainException) {
-    const domain = error as DomainException<KizunaErrorCode>;
+  const domainError = error instanceof DomainException ? error : DatabaseException.fromDriverError(error);
+  if (domainError) {
+    const domain = domainError as DomainException<KizunaErrorCode>;
     const statusCode = httpStatusOf(domain.code);
     if (statusCode === 500) {
       return { statusCode, code: domain.code, message: 'Internal server error', requestId };
