@@ -59,11 +59,14 @@ export function matchesEvent(
   return match.where === undefined || evaluate(match.where, { properties: event.properties, facts, now });
 }
 
-/** A dotted path into plain data: `items.0.id`. */
+/**
+ * A dotted path into plain data: `items.0.id`. Own properties only: `constructor` or `length`
+ * in a marketer's path must find the data, not Object.prototype or Array.prototype.
+ */
 export function lookup(data: Record<string, unknown>, path: string): unknown {
   let current: unknown = data;
   for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part)) {
       return undefined;
     }
     current = (current as Record<string, unknown>)[part];

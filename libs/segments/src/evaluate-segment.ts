@@ -120,7 +120,8 @@ function time(leaf: TimeLeaf, facts: SegmentFacts, now: Date): SegmentVerdict {
 
 function behaviour(leaf: BehaviourLeaf, facts: SegmentFacts, now: Date): SegmentVerdict {
   const window = Duration.fromISO(leaf.within).toMillis();
-  const recent = (facts.events[leaf.event] ?? []).filter((t) => now.getTime() - t.getTime() <= window);
+  const times = Object.hasOwn(facts.events, leaf.event) ? facts.events[leaf.event]! : [];
+  const recent = times.filter((t) => now.getTime() - t.getTime() <= window);
   if (recent.length < leaf.atLeast) {
     return { member: false, recheckAt: undefined };
   }

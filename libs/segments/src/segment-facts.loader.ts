@@ -40,7 +40,10 @@ export class SegmentFactsLoader {
         limit: Math.max(use.atLeast, prior?.limit ?? 0),
       });
     }
-    const events = new Map<string, Record<string, Date[]>>(ids.map((id) => [id, {}]));
+    // No prototype: event names are marketers' strings, and `__proto__` must stay a name.
+    const events = new Map<string, Record<string, Date[]>>(
+      ids.map((id) => [id, Object.create(null) as Record<string, Date[]>]),
+    );
     for (const [name, { windowMs, limit }] of wanted) {
       const since = new Date(now.getTime() - windowMs);
       const stored = await this.events.recentOccurrencesOf(tx, ids, name, since, limit);

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow } from '@kizuna/common';
+import { ReplaceInvalidText } from '../http/request-body.decorators';
 import {
   EventIngestService,
   mapSegmentMessages,
@@ -24,6 +25,7 @@ export interface SegmentResponse {
 @ApiBasicAuth()
 @Controller('v1')
 @RequireRoles(Role.Ingest)
+@ReplaceInvalidText()
 export class SegmentController {
   constructor(private readonly ingest: EventIngestService) {}
 
