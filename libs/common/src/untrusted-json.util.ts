@@ -46,54 +46,94 @@ export interface UntrustedValueOptions {
   allowInvalidText?: boolean;
 }
 
+/** A container on the walk's stack; paths are built from the parent chain only for issues. */
+interface Frame {
+  value: object;
+  key: PropertyKey | undefined;
+  parent: Frame | undefined;
+  depth: number;
+}
+
+function pathOf(frame: Frame | undefined, last?: PropertyKey): PropertyKey[] {
+  const parts: PropertyKey[] = last === undefined ? [] : [last];
+  for (let f = frame; f !== undefined && f.key !== undefined; f = f.parent) {
+    parts.push(f.key);
+  }
+  return parts.reverse();
+}
+
 /** Every problem found in `value` (at most MAX_ISSUES), each with the path of the field. */
 export function findUntrustedValueIssues(value: unknown, options: UntrustedValueOptions = {}): ValidationIssue[] {
   const root = options.root ?? '';
   const issues: ValidationIssue[] = [];
-  const stack: Array<{ value: unknown; path: PropertyKey[]; depth: number }> = [{ value, path: [], depth: 0 }];
-  while (stack.length > 0 && issues.length < MAX_ISSUES) {
-    const { value: node, path, depth } = stack.pop()!;
+  const add = (path: PropertyKey[], message: string): void => {
+    issues.push({ path: formatPath(path, root), message });
+  };
+  /** A scalar's problem, or a container to walk. */
+  const visit = (
+    node: unknown,
+    parent: Frame | undefined,
+    key: PropertyKey | undefined,
+    depth: number,
+  ): Frame | undefined => {
     if (typeof node === 'string') {
       const problem = options.allowInvalidText ? undefined : textProblem(node);
       if (problem) {
-        issues.push({ path: formatPath(path, root), message: problem });
+        add(pathOf(parent, key), problem);
       }
-      continue;
-    }
-    if (typeof node === 'number') {
+    } else if (typeof node === 'number') {
       if (!Number.isFinite(node)) {
-        issues.push({ path: formatPath(path, root), message: 'is a number too large to represent' });
+        add(pathOf(parent, key), 'is a number too large to represent');
       }
-      continue;
+    } else if (node !== null && typeof node === 'object') {
+      if (depth > MAX_JSON_DEPTH) {
+        add(pathOf(parent, key), `is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      } else {
+        return { value: node, key, parent, depth };
+      }
     }
-    if (node === null || typeof node !== 'object') {
-      continue;
-    }
-    if (depth >= MAX_JSON_DEPTH) {
-      issues.push({ path: formatPath(path, root), message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
-      continue;
-    }
-    const entries: Array<[PropertyKey, unknown]> = Array.isArray(node)
-      ? node.map((child, i) => [i, child])
-      : Object.keys(node).map((key) => [key, (node as Record<string, unknown>)[key]]);
-    // Reversed onto the stack so issues come out in document order.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      if (typeof key === 'string') {
+    return undefined;
+  };
+  const stack: Frame[] = [];
+  const first = visit(value, undefined, undefined, 1);
+  if (first) {
+    stack.push(first);
+  }
+  while (stack.length > 0 && issues.length < MAX_ISSUES) {
+    const frame = stack.pop()!;
+    const node = frame.value;
+    const containers: Frame[] = [];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child = visit(node[i], frame, i, frame.depth + 1);
+        if (child) {
+          containers.push(child);
+        }
+      }
+    } else {
+      for (const key of Object.keys(node)) {
         if (PROTOTYPE_KEYS.has(key)) {
-          issues.push({ path: formatPath([...path, key], root), message: `"${key}" is not allowed as a field name` });
+          add(pathOf(frame, key), `"${key}" is not allowed as a field name`);
           continue;
         }
         const problem = options.allowInvalidText ? undefined : textProblem(key);
         if (problem) {
-          issues.push({ path: formatPath(path, root), message: `a field name ${problem}` });
+          add(pathOf(frame), `a field name ${problem}`);
           continue;
         }
+        const child = visit((node as Record<string, unknown>)[key], frame, key, frame.depth + 1);
+        if (child) {
+          containers.push(child);
+        }
       }
-      stack.push({ value: child, path: [...path, key], depth: depth + 1 });
+    }
+    // Reversed onto the stack so nested issues come out in document order (a loop: spreading a
+    // million-element list would exceed the argument limit).
+    for (let i = containers.length - 1; i >= 0; i--) {
+      stack.push(containers[i]!);
     }
   }
-  return issues;
+  return issues.slice(0, MAX_ISSUES);
 }
 
 /**

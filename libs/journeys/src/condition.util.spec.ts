@@ -26,6 +26,9 @@ describe('conditions', () => {
     ['notExists', { attribute: 'missing', op: 'notExists' }, true],
     ['dotted path into a list', { property: 'items.0.id', op: 'eq', value: 'sku-1' }, true],
     ['a missing value is not greater than anything', { property: 'nope', op: 'gte', value: 0 }, false],
+    // Own properties only: these once found Object.prototype and Array.prototype.
+    ['constructor is not a property of every event', { property: 'constructor', op: 'exists' }, false],
+    ['toString is not an attribute of every customer', { attribute: 'toString', op: 'exists' }, false],
     ['a stat', { stat: 'daysSinceLastOrder', op: 'gte', value: 40 }, true],
     ['a stat with no orders is unknown', { stat: 'daysSinceFirstOrder', op: 'lt', value: 1000 }, false],
     [

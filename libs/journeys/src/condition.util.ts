@@ -60,8 +60,8 @@ export function matchesEvent(
 }
 
 /**
- * A dotted path into plain data: `items.0.id`. Own properties only: `constructor` or `length`
- * in a marketer's path must find the data, not Object.prototype or Array.prototype.
+ * A dotted path into plain data: `items.0.id`. Own properties only: `constructor` in a
+ * marketer's path must find the data, not Object.prototype (a list's own `length` still counts).
  */
 export function lookup(data: Record<string, unknown>, path: string): unknown {
   let current: unknown = data;

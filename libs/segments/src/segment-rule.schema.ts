@@ -12,10 +12,13 @@ import { z } from 'zod';
  *   { "event": "email.opened", "within": "P30D", "atLeast": 1 }                    opened in 30 days
  */
 
+/** Longer windows are typos, and would put recheck times past what a date can hold. */
+const MAX_WINDOW_MS = Duration.fromObject({ years: 100 }).toMillis();
+
 export const isoDuration = z.string().refine((text) => {
   const d = Duration.fromISO(text);
-  return d.isValid && d.toMillis() > 0;
-}, 'must be a positive ISO-8601 duration such as P30D or PT12H');
+  return d.isValid && d.toMillis() > 0 && d.toMillis() <= MAX_WINDOW_MS;
+}, 'must be a positive ISO-8601 duration such as P30D or PT12H, at most P100Y');
 
 /** Fields a leaf can test. `attributes.<name>` reaches any profile attribute. */
 const valueField = z.union([
@@ -60,7 +63,7 @@ const windowSpec = z.union([
   z
     .object({
       /** Multiples of the customer's average time between orders. */
-      cycles: z.number().positive(),
+      cycles: z.number().positive().max(100),
       /** Used while the customer has fewer than two orders (no cycle yet). */
       fallback: isoDuration,
       /** Never shorter than this, however fast the customer buys. */
