@@ -131,7 +131,7 @@ function pathsOf(value: unknown, prefix: Array<string | number> = []): Array<Arr
 
 /** A copy of `base` with one change: a value replaced, or a field (of any name) added. */
 function mutate(base: unknown, pick: number, kind: 'replace' | 'addField', key: string, value: unknown): unknown {
-  const copy = structuredClone(base) as unknown;
+  const copy = structuredClone<unknown>(base);
   const paths = pathsOf(copy);
   const path = paths[pick % paths.length]!;
   if (path.length === 0) {
