@@ -2,7 +2,6 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow } from '@kizuna/common';
-import { ReplaceInvalidText } from '../http/request-body.decorators';
 import {
   EventIngestService,
   mapSegmentMessages,
@@ -10,6 +9,7 @@ import {
   segmentMessageSchema,
   type SkippedMessage,
 } from '@kizuna/events';
+import { ReplaceInvalidText } from '../http/request-body.decorators';
 
 export interface SegmentResponse {
   success: true;
