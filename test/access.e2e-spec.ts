@@ -1,7 +1,5 @@
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { RequestMethod } from '@nestjs/common';
-import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { ACCESS_METADATA, Role, ROLES, type RouteAccess } from '@kizuna/auth';
+import { Role, ROLES, type RouteAccess } from '@kizuna/auth';
+import { discoverRoutes, type Route } from './support/routes';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './support/test-app';
 
 /**
@@ -67,48 +65,6 @@ const EXPECTED: Record<string, string> = {
   'GET /t/c/:token': 'signed',
   'GET /n/:token': 'signed',
 };
-
-interface Route {
-  method: string;
-  path: string;
-  access: RouteAccess | undefined;
-}
-
-function discoverRoutes(t: TestApp): Route[] {
-  const modules = t.app.get(ModulesContainer);
-  const scanner = new MetadataScanner();
-  const reflector = t.app.get(Reflector);
-  const routes: Route[] = [];
-  const controllers = [...modules.values()].flatMap((m) => [...m.controllers.values()]);
-  for (const wrapper of controllers) {
-    const instance = wrapper.instance as Record<string, unknown> | undefined;
-    if (!instance || !wrapper.metatype) {
-      continue;
-    }
-    const base = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype) ?? '');
-    for (const name of scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
-      const handler = instance[name] as object;
-      const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-      if (sub === undefined || method === undefined) {
-        continue;
-      }
-      const path = `/${[base, sub]
-        .map((p) => p.replace(/^\/|\/$/g, ''))
-        .filter(Boolean)
-        .join('/')}`;
-      routes.push({
-        method: RequestMethod[method],
-        path,
-        access: reflector.getAllAndOverride<RouteAccess>(ACCESS_METADATA, [
-          handler as never,
-          wrapper.metatype as never,
-        ]),
-      });
-    }
-  }
-  return routes;
-}
 
 const describeAccess = (a: RouteAccess | undefined): string =>
   !a ? 'UNDECLARED' : a.kind === 'roles' ? a.roles.join(',') : a.kind;

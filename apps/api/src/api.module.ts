@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
@@ -16,6 +16,7 @@ import { HealthController } from './health/health.controller';
 import { DatabaseHealthIndicator } from './health/database.health';
 import { MigrationsHealthIndicator } from './health/migrations.health';
 import { ErrorFilter } from './http/error.filter';
+import { UntrustedInputInterceptor } from './http/untrusted-input.interceptor';
 import { CustomerJourneysController } from './journeys/customer-journeys.controller';
 import { JourneysController } from './journeys/journeys.controller';
 import { LinkTokenGuard } from './links/link-token.guard';
@@ -69,6 +70,8 @@ import { TemplatesController } from './templates/templates.controller';
     LinkTokenGuard,
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_FILTER, useClass: ErrorFilter },
+    // After the guards (who may call), before any pipe or handler (what they may send).
+    { provide: APP_INTERCEPTOR, useClass: UntrustedInputInterceptor },
   ],
 })
 export class ApiModule {}

@@ -3,7 +3,7 @@ export { ClockModule } from './clock.module';
 export { DomainException } from './domain.exception';
 export { createRootLogger, PinoNestLogger, type LogLevel } from './logger';
 export { RequestErrorCode, RequestException } from './request.exception';
-export { formatPath, parseOrThrow, toValidationIssues, type ValidationIssue } from './validation.util';
+export { formatPath, invalidRequest, parseOrThrow, toValidationIssues, type ValidationIssue } from './validation.util';
 export {
   eventsIngested,
   httpRequestDuration,
@@ -14,3 +14,9 @@ export {
   journeyTimersFired,
   metricsRegistry,
 } from './metrics';
+export {
+  findUntrustedValueIssues,
+  MAX_JSON_DEPTH,
+  replaceInvalidText,
+  type UntrustedValueOptions,
+} from './untrusted-json.util';

@@ -32,10 +32,14 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, roo
   if (result.success) {
     return result.data;
   }
-  const issues = toValidationIssues(result.error, root);
+  throw invalidRequest(toValidationIssues(result.error, root));
+}
+
+/** The 400 for a list of problems: the message names the first ten, `details.issues` has all. */
+export function invalidRequest(issues: ValidationIssue[]): RequestException {
   const shown = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`);
   const more = issues.length > 10 ? `; and ${issues.length - 10} more` : '';
-  throw new RequestException(RequestErrorCode.ValidationFailed, `Invalid request: ${shown.join('; ')}${more}`, {
+  return new RequestException(RequestErrorCode.ValidationFailed, `Invalid request: ${shown.join('; ')}${more}`, {
     issues,
   });
 }

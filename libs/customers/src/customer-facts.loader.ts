@@ -37,9 +37,13 @@ export class CustomerFactsLoader {
       const stored = await this.events.recentOccurrencesOf(tx, customerUuids, name, since, limit);
       for (const id of customerUuids) {
         const fresh = (justApplied.get(id) ?? []).filter((e) => e.name === name && e.occurredAt >= since);
-        facts.get(id)!.events[name] = [...stored.get(id)!, ...fresh.map((e) => e.occurredAt)]
-          .map((d) => d.getTime())
-          .sort((a, b) => b - a);
+        // Defined, not assigned: an event may be called `__proto__`.
+        Object.defineProperty(facts.get(id)!.events, name, {
+          value: [...stored.get(id)!, ...fresh.map((e) => e.occurredAt)].map((d) => d.getTime()).sort((a, b) => b - a),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
     }
     return facts;

@@ -10,7 +10,13 @@ export const MAX_BATCH_SIZE = 1000;
 /** Shop ids are often numeric; they are stored as text. */
 const idString = z.union([z.string(), z.number().int()]).transform(String).pipe(z.string().trim().min(1).max(255));
 
-const money = z.number().finite().nonnegative();
+/**
+ * Amounts: up to a trillion in any currency. Order facts are numeric(20, 4), and a customer's
+ * revenue sums them; a larger amount is a bug or an attack, refused here rather than failing
+ * when the worker applies the event.
+ */
+export const MAX_AMOUNT = 1e12;
+const money = z.number().finite().nonnegative().max(MAX_AMOUNT);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD or JPY');
 
 export const lineItemSchema = z.looseObject({
@@ -54,16 +60,22 @@ const productProperties = z.looseObject({
   url: z.url().optional(),
 });
 
-/** Properties that known event names must carry. Other names take any JSON object. */
-export const KNOWN_EVENT_PROPERTIES: Record<string, z.ZodType<Record<string, unknown>>> = {
-  'cart.updated': cartProperties,
-  'checkout.started': cartProperties,
-  'order.placed': orderProperties,
-  'order.paid': orderReference,
-  'order.cancelled': orderReference,
-  'order.refunded': refundProperties,
-  'product.viewed': productProperties,
-};
+/**
+ * Properties that known event names must carry. Other names take any JSON object. A Map: event
+ * names are the sender's strings, and `constructor` or `__proto__` must not find Object.prototype.
+ */
+export const KNOWN_EVENT_PROPERTIES: ReadonlyMap<string, z.ZodType<Record<string, unknown>>> = new Map<
+  string,
+  z.ZodType<Record<string, unknown>>
+>([
+  ['cart.updated', cartProperties],
+  ['checkout.started', cartProperties],
+  ['order.placed', orderProperties],
+  ['order.paid', orderReference],
+  ['order.cancelled', orderReference],
+  ['order.refunded', refundProperties],
+  ['product.viewed', productProperties],
+]);
 
 /** Profile fields an event may set. Anything else under `traits` becomes a profile attribute. */
 export const traitsSchema = z.looseObject({
@@ -106,7 +118,7 @@ export const nativeEventSchema = z
         message: 'customerId or email is required to identify the customer',
       });
     }
-    const propertiesSchema = KNOWN_EVENT_PROPERTIES[event.name];
+    const propertiesSchema = KNOWN_EVENT_PROPERTIES.get(event.name);
     if (propertiesSchema) {
       const parsed = propertiesSchema.safeParse(event.properties);
       if (!parsed.success) {

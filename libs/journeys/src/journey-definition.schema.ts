@@ -19,13 +19,28 @@ export function parseIsoDuration(text: string): number | undefined {
   return negative ? -ms : ms;
 }
 
-const isoDuration = z.string().refine((text) => !text.startsWith('-') && (parseIsoDuration(text) ?? 0) > 0, {
-  error: (issue) => `invalid duration ${JSON.stringify(issue.input)}: use ISO-8601 such as PT1H or P3D`,
-});
+/**
+ * The longest wait, window or offset: a due time further out than this is a typo, and past
+ * about 270,000 years it is not even a date (timers could never be stored).
+ */
+const MAX_DURATION_MS = Duration.fromObject({ years: 100 }).as('milliseconds');
 
-const signedIsoDuration = z.string().refine((text) => parseIsoDuration(text) !== undefined, {
-  error: (issue) => `invalid offset ${JSON.stringify(issue.input)}: use ISO-8601 such as P1D or -PT12H`,
-});
+/** Not longer than MAX_DURATION_MS either way (unparseable text is the other refinement's to report). */
+const notTooLong = (text: string): boolean => Math.abs(parseIsoDuration(text) ?? 0) <= MAX_DURATION_MS;
+
+const isoDuration = z
+  .string()
+  .refine((text) => !text.startsWith('-') && (parseIsoDuration(text) ?? 0) > 0, {
+    error: (issue) => `invalid duration ${JSON.stringify(issue.input)}: use ISO-8601 such as PT1H or P3D`,
+  })
+  .refine(notTooLong, { error: (issue) => `duration ${JSON.stringify(issue.input)} is longer than P100Y` });
+
+const signedIsoDuration = z
+  .string()
+  .refine((text) => parseIsoDuration(text) !== undefined, {
+    error: (issue) => `invalid offset ${JSON.stringify(issue.input)}: use ISO-8601 such as P1D or -PT12H`,
+  })
+  .refine(notTooLong, { error: (issue) => `offset ${JSON.stringify(issue.input)} is longer than P100Y` });
 
 const stepId = z
   .string()

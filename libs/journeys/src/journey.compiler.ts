@@ -391,15 +391,19 @@ function buildMachine(definition: JourneyDefinition): CompiledJourney {
   states[COMPLETED_STATE] = { type: 'final', entry: [{ type: 'exit', params: { reason: 'completed' } }] };
   states[EXITED_STATE] = { type: 'final' };
 
-  const rootOn: Record<string, Transition[]> = {};
+  // A Map while collecting: event names are marketers' strings (`constructor`, `__proto__`).
+  const exitTransitions = new Map<string, Transition[]>();
   for (const rule of definition.exit) {
     const match = exitRuleMatch(rule);
-    (rootOn[match.event] ??= []).push({
+    const list = exitTransitions.get(match.event) ?? [];
+    list.push({
       target: `.${EXITED_STATE}`,
       guard: { type: 'eventMatches', params: { match } },
       actions: [{ type: 'exit', params: { reason: exitReason(rule) } }],
     });
+    exitTransitions.set(match.event, list);
   }
+  const rootOn: Record<string, Transition[]> = Object.fromEntries(exitTransitions);
 
   const config = { id: MACHINE_ID, initial: definition.steps[0]!.id, states, on: rootOn };
   checkNames(config, definition);

@@ -267,7 +267,8 @@ function ageingCrossing(leaf: FieldLeaf, scope: RuleScope): number | undefined {
 
 function behaviour(leaf: BehaviourLeaf, scope: RuleScope): RuleVerdict {
   const span = Duration.fromISO(leaf.within).toMillis();
-  const seen = scope.customer.events[leaf.event] ?? [];
+  // Own names only: an event may be called `constructor`.
+  const seen = Object.hasOwn(scope.customer.events, leaf.event) ? scope.customer.events[leaf.event]! : [];
   const recent = seen.filter((t) => scope.now - t <= span).sort((a, b) => b - a);
   if (recent.length < leaf.atLeast) {
     return { matches: false, recheckAt: undefined };

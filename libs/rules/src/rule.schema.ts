@@ -76,16 +76,19 @@ export type Rule = { all: Rule[] } | { any: Rule[] } | { not: Rule } | FieldLeaf
  */
 export type RuleContext = 'segment' | 'journey';
 
+/** Longer windows are typos, and would put recheck times past what a date can hold. */
+const MAX_WINDOW_MS = Duration.fromObject({ years: 100 }).toMillis();
+
 export const isoDuration = z.string().refine((text) => {
   const d = Duration.fromISO(text);
-  return d.isValid && d.toMillis() > 0;
-}, 'must be a positive ISO-8601 duration such as P30D or PT12H');
+  return d.isValid && d.toMillis() > 0 && d.toMillis() <= MAX_WINDOW_MS;
+}, 'must be a positive ISO-8601 duration such as P30D or PT12H, at most P100Y');
 
 const windowSpec = z.union([
   isoDuration,
   z.strictObject({
     /** Multiples of the customer's average time between orders. */
-    cycles: z.number().positive().finite(),
+    cycles: z.number().positive().max(100),
     /** Used while the customer has fewer than two orders (no cycle yet). */
     fallback: isoDuration,
     /** Never shorter than this, however fast the customer buys. */

@@ -127,6 +127,13 @@ describe('evaluateSegment: the examples segments must express', () => {
       member: false,
     },
     {
+      // `facts.events.constructor` is Object; counting it threw a TypeError (a 500 on preview).
+      title: 'an event named constructor, never seen, is counted as never seen',
+      rule: { event: 'constructor', within: 'P30D' },
+      facts: customer(),
+      member: false,
+    },
+    {
       title: 'locale is ja (ja-JP matches by prefix)',
       rule: { field: 'locale', op: 'startsWith', value: 'ja' },
       facts: customer(),

@@ -75,13 +75,14 @@ function number(...args: unknown[]): string {
   return decimalFormat(`${frameOf(options).locale}|${decimals ?? ''}`).format(value);
 }
 
-const DATE_PRESETS: Record<string, Intl.DateTimeFormatOptions> = {
-  short: DateTime.DATE_SHORT,
-  medium: DateTime.DATE_MED,
-  long: DateTime.DATE_FULL,
-  datetime: DateTime.DATETIME_MED,
-  time: DateTime.TIME_SIMPLE,
-};
+/** A Map: the preset name is the template author's string (`{{date d "constructor"}}`). */
+const DATE_PRESETS: ReadonlyMap<string, Intl.DateTimeFormatOptions> = new Map([
+  ['short', DateTime.DATE_SHORT],
+  ['medium', DateTime.DATE_MED],
+  ['long', DateTime.DATE_FULL],
+  ['datetime', DateTime.DATETIME_MED],
+  ['time', DateTime.TIME_SIMPLE],
+]);
 
 function toDateTime(value: unknown): DateTime | undefined {
   let dt: DateTime | undefined;
@@ -108,7 +109,7 @@ function date(...args: unknown[]): string {
   const frame = frameOf(options);
   const local = dt.setZone(frame.timeZone).setLocale(frame.locale);
   const format = typeof params[1] === 'string' ? params[1] : 'medium';
-  const preset = DATE_PRESETS[format];
+  const preset = DATE_PRESETS.get(format);
   return preset ? local.toLocaleString(preset) : local.toFormat(format);
 }
 
@@ -123,7 +124,10 @@ function plural(...args: unknown[]): string {
   const hash = hashOf(options);
   const locale = frameOf(options).locale;
   const category = pluralRules(locale).select(count);
-  const form = (count === 0 && typeof hash.zero === 'string' ? hash.zero : undefined) ?? hash[category] ?? hash.other;
+  const form =
+    (count === 0 && typeof hash.zero === 'string' ? hash.zero : undefined) ??
+    (Object.hasOwn(hash, category) ? hash[category] : undefined) ??
+    hash.other;
   return typeof form === 'string' ? form.replace(/#/g, decimalFormat(`${locale}|`).format(count)) : '';
 }
 

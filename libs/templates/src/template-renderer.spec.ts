@@ -66,6 +66,9 @@ describe('TemplateRenderer', () => {
       '2026-11-21 11:30|Nov 21, 2026',
     );
     expect(render({ html: '{{date nope}}' }, { nope: 'not a date' }).html).toBe('');
+    // A format that names an Object.prototype member is a luxon format, not a preset: the preset
+    // lookup once found Object itself and formatted with no options at all (11/21/2026).
+    expect(render({ html: '{{date at "constructor"}}' }, { at: '2026-11-21T09:30:00Z' }).html).not.toBe('11/21/2026');
   });
 
   it('picks plural forms by the locale rules, with an optional zero form', () => {

@@ -5,7 +5,7 @@ import { parseOrThrow } from '@kizuna/common';
 import { CustomersService, type CustomerProfile } from '@kizuna/customers';
 import { z } from 'zod';
 
-const pageQuery = z.object({
+const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.string().min(1).optional(),
 });

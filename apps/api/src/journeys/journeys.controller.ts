@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
-import { parseOrThrow } from '@kizuna/common';
+import { findUntrustedValueIssues, invalidRequest, parseOrThrow } from '@kizuna/common';
 import {
   journeyDefinitionSchema,
   JourneysService,
@@ -12,15 +12,31 @@ import {
 } from '@kizuna/journeys';
 import { z } from 'zod';
 import { openApiSchema } from '../http/openapi-schema';
+import { Consumes, YAML_MEDIA_TYPES } from '../http/request-body.decorators';
 
 const publishSchema = z.strictObject({
   /** Old step id -> new step id, for in-flight instances of the previous active version. */
   migrate: z.record(z.string(), z.string()).optional(),
 });
 
-/** A definition arrives as JSON, or as YAML text (Content-Type: application/yaml). */
+/** Lifecycle actions take no options: an empty body, or none. */
+const noOptions = z.strictObject({});
+
+/**
+ * A definition arrives as JSON, or as YAML text (Content-Type: application/yaml). The edge
+ * check saw only the text; what the YAML parser made of it (escapes such as "\0", nesting)
+ * passes the same check as a JSON body.
+ */
 function definitionOf(body: unknown): unknown {
-  return typeof body === 'string' ? parseDefinitionText(body, 'yaml') : body;
+  if (typeof body !== 'string') {
+    return body;
+  }
+  const parsed = parseDefinitionText(body, 'yaml');
+  const issues = findUntrustedValueIssues(parsed);
+  if (issues.length > 0) {
+    throw invalidRequest(issues);
+  }
+  return parsed;
 }
 
 const summary = (j: JourneyRow) => ({
@@ -63,7 +79,7 @@ export class JourneysController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Check a definition without saving it; 400 names every problem by its path' })
-  @ApiConsumes('application/json', 'application/yaml')
+  @Consumes('application/json', ...YAML_MEDIA_TYPES)
   @ApiBody(definitionBody)
   async validate(@Body() body: unknown) {
     const { definition } = await this.journeys.validate(definitionOf(body));
@@ -78,7 +94,7 @@ export class JourneysController {
 
   @Post()
   @ApiOperation({ summary: 'Create a journey (version 1, draft)' })
-  @ApiConsumes('application/json', 'application/yaml')
+  @Consumes('application/json', ...YAML_MEDIA_TYPES)
   @ApiBody(definitionBody)
   async create(@Body() body: unknown) {
     return details(await this.journeys.create(definitionOf(body)));
@@ -92,7 +108,7 @@ export class JourneysController {
 
   @Put(':id')
   @ApiOperation({ summary: 'Save a new draft version (published versions never change)' })
-  @ApiConsumes('application/json', 'application/yaml')
+  @Consumes('application/json', ...YAML_MEDIA_TYPES)
   @ApiBody(definitionBody)
   async update(@Param('id') id: string, @Body() body: unknown) {
     return details(await this.journeys.update(id, definitionOf(body)));
@@ -110,21 +126,24 @@ export class JourneysController {
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Hold every instance where it is; timers due meanwhile fire on resume' })
-  async pause(@Param('id') id: string) {
+  async pause(@Param('id') id: string, @Body() body: unknown) {
+    parseOrThrow(noOptions, body ?? {});
     return details(await this.journeys.pause(id));
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused journey' })
-  async resume(@Param('id') id: string) {
+  async resume(@Param('id') id: string, @Body() body: unknown) {
+    parseOrThrow(noOptions, body ?? {});
     return details(await this.journeys.resume(id));
   }
 
   @Post(':id/archive')
   @HttpCode(200)
   @ApiOperation({ summary: 'End the journey: active instances exit (reason archived)' })
-  async archive(@Param('id') id: string) {
+  async archive(@Param('id') id: string, @Body() body: unknown) {
+    parseOrThrow(noOptions, body ?? {});
     return details(await this.journeys.archive(id));
   }
 

@@ -4,6 +4,7 @@ import { SignedRoute } from '@kizuna/auth';
 import { EngagementService, type LinkPurpose } from '@kizuna/messaging';
 import { NpsSurvey } from '@kizuna/templates';
 import type { Response } from 'express';
+import { Consumes } from '../http/request-body.decorators';
 import { LINK_PURPOSE, LinkTokenGuard, type LinkRequest } from './link-token.guard';
 import { preferencePage } from './preference-page';
 
@@ -23,6 +24,9 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
  * page, the open pixel, click redirects, and NPS answers. No API key; each link carries a signed token.
  */
 @ApiExcludeController()
+// Mail clients post the one-click unsubscribe as a form (RFC 8058), some as multipart; the
+// token in the path is all the route reads, so the body's type is not checked.
+@Consumes('*')
 @Controller()
 export class LinksController {
   constructor(

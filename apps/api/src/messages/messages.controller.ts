@@ -14,7 +14,7 @@ import { z } from 'zod';
 const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'failed', 'suppressed', 'skipped'] as const;
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone' });
 
-const listQuery = z.object({
+const listQuery = z.strictObject({
   customerId: z.string().min(1).max(255).optional(),
   journeyId: z.uuid().optional(),
   templateKey: z.string().min(1).max(100).optional(),
@@ -25,6 +25,9 @@ const listQuery = z.object({
   before: z.string().min(1).optional(),
 });
 
+/** Actions without options take an empty body, or none. */
+const noOptions = z.strictObject({});
+
 const pauseSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
 const suppressionSchema = z
@@ -34,11 +37,11 @@ const suppressionSchema = z
     note: z.string().max(1000).optional(),
   })
   .strict();
-const suppressionQuery = z.object({
+const suppressionQuery = z.strictObject({
   email: z.string().min(1).max(320).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-const removeQuery = z.object({ reason: z.enum(SUPPRESSION_REASONS).optional() });
+const removeQuery = z.strictObject({ reason: z.enum(SUPPRESSION_REASONS).optional() });
 
 const suppressionView = (s: Suppression) => ({ ...s, createdAt: s.createdAt.toISOString() });
 
@@ -95,7 +98,8 @@ export class MessagesController {
   @Post('messages/:id/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue a failed message again (rendered afresh)' })
-  async retry(@Param('id', new ParseUUIDPipe()) id: string) {
+  async retry(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown) {
+    parseOrThrow(noOptions, body ?? {});
     return detail(await this.messages.retry(id));
   }
 
@@ -116,7 +120,8 @@ export class MessagesController {
   @Post('sending/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume sending' })
-  resume(@Req() req: AuthenticatedRequest) {
+  resume(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
+    parseOrThrow(noOptions, body ?? {});
     return this.messages.setSending(false, null, req.principal?.keyId ?? 'unknown');
   }
 

@@ -9,6 +9,7 @@ import {
   segmentMessageSchema,
   type SkippedMessage,
 } from '@kizuna/events';
+import { ReplaceInvalidText } from '../http/request-body.decorators';
 
 export interface SegmentResponse {
   success: true;
@@ -24,6 +25,7 @@ export interface SegmentResponse {
 @ApiBasicAuth()
 @Controller('v1')
 @RequireRoles(Role.Ingest)
+@ReplaceInvalidText()
 export class SegmentController {
   constructor(private readonly ingest: EventIngestService) {}
 

@@ -29,7 +29,7 @@ const view = (s: Segment) => ({
   updatedAt: s.updatedAt.toISOString(),
 });
 
-const pageQuery = z.object({
+const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

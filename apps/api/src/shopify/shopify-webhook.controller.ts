@@ -4,10 +4,12 @@ import { SignedRoute } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow, RequestErrorCode, RequestException } from '@kizuna/common';
 import { EventIngestService, mapShopifyWebhook, SHOPIFY_TOPICS } from '@kizuna/events';
 import { z } from 'zod';
+import { ReplaceInvalidText } from '../http/request-body.decorators';
 import { ShopifyHmacGuard } from './shopify-hmac.guard';
 
 @ApiTags('webhooks')
 @Controller('v1/webhooks/shopify')
+@ReplaceInvalidText()
 export class ShopifyWebhookController {
   constructor(private readonly ingest: EventIngestService) {}
 

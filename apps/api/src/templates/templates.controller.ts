@@ -49,11 +49,11 @@ const previewSchema = z
 
 const testSendSchema = previewSchema.extend({ to: z.string().min(1).max(320) });
 
-const listQuery = z.object({
+const listQuery = z.strictObject({
   kind: z.enum(['email', 'layout', 'partial']).optional(),
   archived: z.enum(['true', 'false']).default('false'),
 });
-const getQuery = z.object({ version: z.coerce.number().int().positive().optional() });
+const getQuery = z.strictObject({ version: z.coerce.number().int().positive().max(2_147_483_647).optional() });
 
 function toDraft(body: z.output<typeof draftSchema>) {
   return {

@@ -49,18 +49,18 @@ export interface SegmentMapping {
   skipped: SkippedMessage[];
 }
 
-/** E-commerce spec v2 event names mapped to the native vocabulary. */
-const ECOMMERCE_EVENTS: Record<string, string> = {
-  'Checkout Started': 'checkout.started',
-  'Cart Viewed': 'cart.updated',
-  'Product Added': 'cart.item_added',
-  'Product Removed': 'cart.item_removed',
-  'Order Completed': 'order.placed',
-  'Order Updated': 'order.updated',
-  'Order Refunded': 'order.refunded',
-  'Order Cancelled': 'order.cancelled',
-  'Product Viewed': 'product.viewed',
-};
+/** E-commerce spec v2 event names mapped to the native vocabulary (a Map: names are the sender's). */
+const ECOMMERCE_EVENTS: ReadonlyMap<string, string> = new Map([
+  ['Checkout Started', 'checkout.started'],
+  ['Cart Viewed', 'cart.updated'],
+  ['Product Added', 'cart.item_added'],
+  ['Product Removed', 'cart.item_removed'],
+  ['Order Completed', 'order.placed'],
+  ['Order Updated', 'order.updated'],
+  ['Order Refunded', 'order.refunded'],
+  ['Order Cancelled', 'order.cancelled'],
+  ['Product Viewed', 'product.viewed'],
+]);
 
 export function mapSegmentMessages(messages: unknown[], pathOf: (index: number) => string): SegmentMapping {
   const candidates: EventCandidate[] = [];
@@ -99,7 +99,7 @@ export function mapSegmentMessages(messages: unknown[], pathOf: (index: number) 
         name:
           message.type === 'identify'
             ? 'customer.identified'
-            : (ECOMMERCE_EVENTS[message.event ?? ''] ?? message.event ?? ''),
+            : (ECOMMERCE_EVENTS.get(message.event ?? '') ?? message.event ?? ''),
         ...(customerId !== undefined ? { customerId } : {}),
         ...(email !== undefined ? { email } : {}),
         ...(message.messageId !== undefined ? { messageId: message.messageId } : {}),
@@ -131,7 +131,7 @@ function mapProperties(event: string, props: Record<string, unknown>): Record<st
   const mapped: Record<string, unknown> = { ...props };
   const products = Array.isArray(props.products) ? props.products.map(mapProduct) : undefined;
   const cartId = props.cart_id ?? props.checkout_id ?? props.order_id;
-  switch (ECOMMERCE_EVENTS[event]) {
+  switch (ECOMMERCE_EVENTS.get(event)) {
     case 'checkout.started':
     case 'cart.updated':
       assign(mapped, {

@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseOrThrow } from '@kizuna/common';
+import { z } from 'zod';
 import type { EventCandidate } from '../event-ingest.service';
 import { EventsErrorCode, EventsException } from '../events.exception';
 
@@ -31,43 +33,51 @@ export function isShopifyTopic(topic: string | undefined): topic is ShopifyTopic
   return (SHOPIFY_TOPICS as readonly string[]).includes(topic ?? '');
 }
 
-interface ShopifyLineItem {
+/**
+ * The fields Kizuna reads, checked before they are read: a payload with a valid HMAC can still
+ * carry `line_items: 1.5` (a proxy, a test tool, a bug). Anything else Shopify sends is left as
+ * it is (Shopify adds fields without notice).
+ */
+const shopifyId = z.union([z.string(), z.number()]);
+const shopifyText = z.string().nullish();
+const shopifyLineItemSchema = z.looseObject({
   /** The line's own id (orders) or key (checkouts): all a custom item without a product has. */
-  id?: number | string | null;
-  key?: string | null;
-  product_id?: number | string | null;
-  variant_id?: number | string | null;
-  sku?: string | null;
-  title?: string;
-  name?: string;
-  price?: string | number;
-  quantity?: number;
-}
-
-interface ShopifyPayload {
-  id?: number | string;
-  token?: string;
-  checkout_token?: string | null;
-  email?: string | null;
-  contact_email?: string | null;
-  customer?: {
-    id?: number | string | null;
-    email?: string | null;
-    first_name?: string | null;
-    last_name?: string | null;
-  } | null;
-  line_items?: ShopifyLineItem[];
-  total_price?: string | number;
-  currency?: string;
-  presentment_currency?: string;
-  abandoned_checkout_url?: string | null;
-  order_status_url?: string | null;
-  created_at?: string;
-  updated_at?: string;
-  cancelled_at?: string | null;
-  cancel_reason?: string | null;
-  customer_locale?: string | null;
-}
+  id: shopifyId.nullish(),
+  key: shopifyText,
+  product_id: shopifyId.nullish(),
+  variant_id: shopifyId.nullish(),
+  sku: shopifyText,
+  title: z.string().optional(),
+  name: z.string().optional(),
+  price: z.union([z.string(), z.number()]).optional(),
+  quantity: z.number().optional(),
+});
+const shopifyPayloadSchema = z.looseObject({
+  id: shopifyId.optional(),
+  token: z.string().optional(),
+  checkout_token: shopifyText,
+  email: shopifyText,
+  contact_email: shopifyText,
+  customer: z
+    .looseObject({
+      id: shopifyId.nullish(),
+      email: shopifyText,
+      first_name: shopifyText,
+      last_name: shopifyText,
+    })
+    .nullish(),
+  line_items: z.array(shopifyLineItemSchema).optional(),
+  total_price: z.union([z.string(), z.number()]).optional(),
+  currency: z.string().optional(),
+  presentment_currency: z.string().optional(),
+  abandoned_checkout_url: shopifyText,
+  order_status_url: shopifyText,
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  cancelled_at: shopifyText,
+  cancel_reason: shopifyText,
+  customer_locale: shopifyText,
+});
 
 /** The candidate for one webhook, or a reason to acknowledge it without storing anything. */
 export function mapShopifyWebhook(
@@ -81,7 +91,7 @@ export function mapShopifyWebhook(
       `Unsupported X-Shopify-Topic "${topic ?? ''}"; supported: ${SHOPIFY_TOPICS.join(', ')}`,
     );
   }
-  const p = (payload ?? {}) as ShopifyPayload;
+  const p = parseOrThrow(shopifyPayloadSchema, payload);
   const customerId = p.customer?.id === undefined || p.customer?.id === null ? undefined : String(p.customer.id);
   const email = p.email || p.contact_email || p.customer?.email || undefined;
   if (customerId === undefined && !email) {
