@@ -99,7 +99,14 @@ describe('SmtpPool', () => {
     const s = await server();
     const { port } = s;
     await s.close();
-    const pool = new SmtpPool({ host: '127.0.0.1', port, size: 1, maxMessages: 100, connectionTimeout: 2000, sendTimeoutMs: 10_000 });
+    const pool = new SmtpPool({
+      host: '127.0.0.1',
+      port,
+      size: 1,
+      maxMessages: 100,
+      connectionTimeout: 2000,
+      sendTimeoutMs: 10_000,
+    });
     // With one slot, a failed connection still counted would make the next send wait forever.
     for (const to of ['a@x.test', 'b@x.test', 'c@x.test']) {
       const error = await pool.send(envelope(to), message(to)).catch((e: unknown) => e);

@@ -115,8 +115,9 @@ describe('loadConfig', () => {
         'a call whose lease ran out while it was being made would be made again by another worker (got "5")',
     ]);
     expect(loadConfig({ DELIVERY_LEASE_SECONDS: '121' }).delivery.leaseSeconds).toBe(121);
-    expect(loadConfig({ DELIVERY_LEASE_SECONDS: '2', SMTP_SEND_TIMEOUT_MS: '1500', WEBHOOK_TIMEOUT_MS: '1000' }).mail)
-      .toMatchObject({ smtpSendTimeoutMs: 1500 });
+    expect(
+      loadConfig({ DELIVERY_LEASE_SECONDS: '2', SMTP_SEND_TIMEOUT_MS: '1500', WEBHOOK_TIMEOUT_MS: '1000' }).mail,
+    ).toMatchObject({ smtpSendTimeoutMs: 1500 });
   });
 
   it('takes the three DKIM variables together, with \\n escapes in the key', () => {

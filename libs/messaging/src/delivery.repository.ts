@@ -259,11 +259,7 @@ export class DeliveryRepository {
    * Ends a claimed message without an SMTP attempt (policy, bad data, template error). False when
    * the lease is no longer this claim's: then nothing changed.
    */
-  async finish(
-    message: LeasedMessage,
-    status: 'suppressed' | 'skipped' | 'failed',
-    reason: string,
-  ): Promise<boolean> {
+  async finish(message: LeasedMessage, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<boolean> {
     const rows = await this.dataSource.query<Array<{ id: string }>>(
       `WITH finished AS (
          UPDATE outbox_messages SET status = $3, status_reason = $4, lease_until = NULL, lease_owner = NULL,
