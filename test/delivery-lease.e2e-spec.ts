@@ -115,6 +115,9 @@ describe('delivery leases with two workers and a slow receiver (e2e)', () => {
         await db.query(`SELECT outcome, count(*)::int AS n FROM message_attempts GROUP BY outcome ORDER BY outcome`),
       ).toEqual([{ outcome: 'sent', n: MESSAGES }]);
       expect(await db.query(`SELECT DISTINCT attempts FROM outbox_messages`)).toEqual([{ attempts: 1 }]);
+      // Leases were renewed while messages waited: no worker had one taken over (fencing is the
+      // safety net; it should not have been needed).
+      expect(workers.map((w) => w.log).join('')).not.toContain('lease lost');
     } finally {
       await sink.close();
     }
@@ -148,6 +151,7 @@ describe('delivery leases with two workers and a slow receiver (e2e)', () => {
       expect(
         await db.query(`SELECT outcome, count(*)::int AS n FROM message_attempts GROUP BY outcome ORDER BY outcome`),
       ).toEqual([{ outcome: 'sent', n: MESSAGES }]);
+      expect(workers.map((w) => w.log).join('')).not.toContain('lease lost');
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
