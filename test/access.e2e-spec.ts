@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/templates/:id/preview': 'marketer',
   'POST /v1/templates/:id/test-send': 'marketer',
   'GET /v1/messages': 'ops',
+  'GET /v1/messages/stats': 'ops',
   'GET /v1/messages/:id': 'ops',
   'POST /v1/messages/:id/retry': 'ops',
   'GET /v1/sending': 'ops',

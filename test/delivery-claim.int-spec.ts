@@ -1,5 +1,11 @@
 import { dataSourceOptions } from '@kizuna/database';
-import { DeliveryRepository, MessageLogRepository, OutboxRepository, SendingPolicy } from '@kizuna/messaging';
+import {
+  DeliveryRepository,
+  MessageLogRepository,
+  OutboxRepository,
+  SendingPolicy,
+  type OpenedAttempt,
+} from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -88,7 +94,7 @@ describe('delivery claim', () => {
       a!.applySendingPolicy(one!, policy.lookbackMs, decide),
       b!.applySendingPolicy(two!, policy.lookbackMs, decide),
     ]);
-    expect(decisions.map((d) => d.action).sort()).toEqual(['defer', 'send']);
+    expect(decisions.map((d) => d!.action).sort()).toEqual(['defer', 'send']);
     expect(
       await db.query(`SELECT status, count(*)::int AS n FROM outbox_messages GROUP BY status ORDER BY status`),
     ).toEqual([
@@ -96,8 +102,10 @@ describe('delivery claim', () => {
       { status: 'sending', n: 1 },
     ]);
     // Given back (a temporary SMTP failure), the cleared message no longer counts.
-    const cleared = decisions[0].action === 'send' ? one! : two!;
-    await a!.recordAttempt(cleared.id, (await a!.startAttempt(cleared.id, undefined))!, {
+    const cleared = decisions[0]!.action === 'send' ? one! : two!;
+    const start = await a!.startAttempt(cleared, undefined, 60);
+    expect(start).toMatchObject({ attempt: 1 });
+    await a!.recordAttempt(cleared, (start as OpenedAttempt).attempt, {
       outcome: 'deferred',
       code: 451,
       response: '451 try later',
@@ -154,7 +162,7 @@ describe('delivery claim', () => {
     await enqueue(1);
     const repo = new DeliveryRepository(dataSources[0]!);
     const [first] = await repo.claim(10, 60);
-    await repo.startAttempt(first!.id, undefined);
+    await repo.startAttempt(first!, undefined, 60);
     expect(await repo.claim(10, 60)).toEqual([]); // leased
     await db.query(`UPDATE outbox_messages SET lease_until = now() - interval '1 second'`);
     const [again] = await repo.claim(10, 60);
@@ -162,6 +170,102 @@ describe('delivery claim', () => {
     expect(await db.query('SELECT attempt, outcome FROM message_attempts')).toEqual([
       { attempt: 1, outcome: 'unknown' },
     ]);
+  });
+
+  const expireLeases = () => db.query(`UPDATE outbox_messages SET lease_until = now() - interval '1 second'`);
+  const sent = { outcome: 'sent' as const, response: '250 OK' };
+
+  it('fences a worker whose lease was taken over: it can neither open an attempt nor write the message', async () => {
+    await enqueue(1);
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    // A claims and then stalls (waiting for a free SMTP slot) past its lease; B takes the message.
+    const [stale] = await a!.claim(10, 60);
+    await expireLeases();
+    const [fresh] = await b!.claim(10, 60);
+    expect(fresh!.id).toBe(stale!.id);
+    expect(fresh!.leaseOwner).not.toBe(stale!.leaseOwner);
+    expect(fresh!.interruptedAttempt).toBeUndefined(); // A had not opened one
+
+    expect(await a!.extendLeases([stale!.id], stale!.leaseOwner, 60)).toEqual(new Set());
+    expect(await a!.startAttempt(stale!, undefined, 60)).toBe('lost');
+    expect(await a!.finish(stale!, 'failed', 'template failed')).toBe(false);
+    const policy = new SendingPolicy({ frequencyCaps: [], quietHours: undefined, defaultTimeZone: 'UTC' });
+    expect(await a!.applySendingPolicy(stale!, policy.lookbackMs, () => ({ action: 'send' }))).toBeUndefined();
+    expect(await db.query('SELECT attempt FROM message_attempts')).toEqual([]);
+
+    // B, the owner, opens attempt 1; A can record nothing over it, not even for that number.
+    expect(await b!.startAttempt(fresh!, undefined, 60)).toMatchObject({ attempt: 1 });
+    expect(await a!.recordAttempt(stale!, 1, sent)).toBe(false);
+    expect(await db.query('SELECT attempt, outcome FROM message_attempts')).toEqual([{ attempt: 1, outcome: null }]);
+    expect(await db.query('SELECT status, attempts, lease_owner FROM outbox_messages')).toEqual([
+      { status: 'sending', attempts: 1, lease_owner: fresh!.leaseOwner },
+    ]);
+    // B cannot open a second attempt while its first is open, and records its own.
+    expect(await b!.startAttempt(fresh!, undefined, 60)).toBe('lost');
+    expect(await b!.recordAttempt(fresh!, 1, sent)).toBe(true);
+    expect(await db.query('SELECT status, attempts, lease_owner FROM outbox_messages')).toEqual([
+      { status: 'sent', attempts: 1, lease_owner: null },
+    ]);
+    expect(await db.query('SELECT attempt, outcome FROM message_attempts')).toEqual([{ attempt: 1, outcome: 'sent' }]);
+  });
+
+  it('never overwrites an attempt closed as unknown, neither by its old worker nor by the new owner', async () => {
+    await enqueue(1);
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [stale] = await a!.claim(10, 60);
+    expect(await a!.startAttempt(stale!, undefined, 60)).toMatchObject({ attempt: 1 });
+    // A is mid-conversation when its lease runs out: B closes attempt 1 as unknown and takes over.
+    await expireLeases();
+    const [fresh] = await b!.claim(10, 60);
+    expect(fresh!.interruptedAttempt).toBe(1);
+    expect(await a!.recordAttempt(stale!, 1, sent)).toBe(false);
+    expect(await b!.recordAttempt(fresh!, 1, sent)).toBe(false);
+    expect(await b!.startAttempt(fresh!, undefined, 60)).toMatchObject({ attempt: 2 });
+    expect(await b!.recordAttempt(fresh!, 2, sent)).toBe(true);
+    expect(
+      await db.query(
+        'SELECT attempt, outcome, smtp_code, response LIKE $1 AS by_recovery FROM message_attempts ORDER BY attempt',
+        ['the worker stopped%'],
+      ),
+    ).toEqual([
+      { attempt: 1, outcome: 'unknown', smtp_code: null, by_recovery: true },
+      { attempt: 2, outcome: 'sent', smtp_code: 250, by_recovery: false },
+    ]);
+    expect(await db.query('SELECT status, attempts FROM outbox_messages')).toEqual([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('keeps a lease per message: renewed while a message waits, and again as its attempt opens', async () => {
+    await enqueue(2);
+    const repo = new DeliveryRepository(dataSources[0]!);
+    const [one, two] = await repo.claim(10, 60);
+    const leaseLeft = async () =>
+      db.query<{ id: string; secs: number }>(
+        `SELECT id, round(extract(epoch FROM lease_until - now()))::int AS secs FROM outbox_messages ORDER BY id`,
+      );
+    await db.query(`UPDATE outbox_messages SET lease_until = now() + interval '5 seconds'`);
+    expect(await repo.extendLeases([one!.id], one!.leaseOwner, 60)).toEqual(new Set([one!.id]));
+    await repo.startAttempt(two!, undefined, 120);
+    const left = new Map((await leaseLeft()).map((r) => [r.id, r.secs]));
+    expect(left.get(one!.id)).toBe(60);
+    expect(left.get(two!.id)).toBe(120);
+  });
+
+  it('counts give-up from the first attempt, kept across attempts and reset by an operator retry', async () => {
+    await enqueue(1);
+    const repo = new DeliveryRepository(dataSources[0]!);
+    await db.query(`UPDATE outbox_messages SET created_at = now() - interval '3 days'`);
+    const [m] = await repo.claim(10, 60);
+    const first = (await repo.startAttempt(m!, undefined, 60)) as OpenedAttempt;
+    const [{ now }] = (await db.query<{ now: Date }>('SELECT now() AS now')) as [{ now: Date }];
+    // Opened just now (a transaction's now(), so compare loosely), not when it was queued.
+    expect(Math.abs(first.firstAttemptAt.getTime() - now.getTime())).toBeLessThan(5_000);
+    await repo.recordAttempt(m!, 1, { outcome: 'deferred', code: 451, response: '451', retryAt: new Date() });
+    const [again] = await repo.claim(10, 60);
+    const second = (await repo.startAttempt(again!, undefined, 60)) as OpenedAttempt;
+    expect(second).toEqual({ attempt: 2, firstAttemptAt: first.firstAttemptAt });
+    await repo.recordAttempt(again!, 2, { outcome: 'failed', code: 451, response: '451', reason: 'gave up' });
+    expect(await new MessageLogRepository(dataSources[0]!).retry(m!.id)).toBe(true);
+    expect(await db.query('SELECT first_attempt_at FROM outbox_messages')).toEqual([{ first_attempt_at: null }]);
   });
 
   it('prunes rendered content of finished messages past the retention only', async () => {

@@ -244,6 +244,46 @@ describe('email delivery over SMTP (e2e)', () => {
     expect(sink.to('retry@example.test')[0]!.mail.messageId).toBe(`<${id}@kizuna-tea.example>`);
   });
 
+  it('counts DELIVERY_GIVE_UP_SECONDS (2 days) from the first attempt, not from queueing', async () => {
+    // Held 3 days before its first attempt (here by the kill switch; caps and quiet hours alike),
+    // then a 451: a first temporary failure, retried, not given up on.
+    const held = await f.customer('c-held', 'held@example.test');
+    const tried = await f.customer('c-tried', 'tried@example.test');
+    sink.scriptData('held@example.test', [451, 250]);
+    sink.scriptData('tried@example.test', [451]);
+    expect((await f.api('POST', '/v1/sending/pause', opsKey, { reason: 'give-up test' })).status).toBe(200);
+    const heldId = await f.enqueue(held, 'order-receipt', { orderId: 'o-held' }, 'transactional');
+    // Queued 3 days ago too, but first tried (and deferred) 3 days ago: past the give-up time.
+    const triedId = await f.enqueue(tried, 'order-receipt', { orderId: 'o-tried' }, 'transactional');
+    await t.db.query(`UPDATE outbox_messages SET created_at = now() - interval '3 days' WHERE id = ANY($1::uuid[])`, [
+      [heldId, triedId],
+    ]);
+    await t.db.query(
+      `UPDATE outbox_messages SET first_attempt_at = now() - interval '3 days', attempts = 1 WHERE id = $1`,
+      [triedId],
+    );
+    await t.db.query(
+      `INSERT INTO message_attempts (message_id, attempt, started_at, finished_at, outcome, smtp_code, response)
+       VALUES ($1, 1, now() - interval '3 days', now() - interval '3 days', 'deferred', 451, '451 busy')`,
+      [triedId],
+    );
+    expect((await f.api('POST', '/v1/sending/resume', opsKey)).status).toBe(200);
+
+    await f.settled(heldId, ['sent']);
+    expect((await f.attempts(heldId)).map((a) => [a.attempt, a.outcome, a.smtp_code])).toEqual([
+      [1, 'deferred', 451],
+      [2, 'sent', 250],
+    ]);
+    const failed = await f.settled(triedId, ['failed']);
+    expect(failed.status_reason).toMatch(/^gave up after 172800 s of temporary failures; last: 451/);
+    expect((await f.attempts(triedId)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'deferred'],
+      [2, 'failed'],
+    ]);
+    expect(sink.to('held@example.test')).toHaveLength(1);
+    expect(sink.to('tried@example.test')).toHaveLength(0);
+  });
+
   it('fails a 550 with the reason and does not retry it', async () => {
     const uuid = await f.customer('c-refused', 'refused@example.test');
     sink.scriptData('refused@example.test', [550, 250]);

@@ -38,7 +38,10 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
         MAIL_FROM: 'shop@example.test',
         DELIVERY_RETRY_BASE_MS: '100',
         DELIVERY_RETRY_MAX_MS: '400',
+        // Short, so the crash test below is quick; the exchange bounds must stay under it.
         DELIVERY_LEASE_SECONDS: '10',
+        SMTP_SEND_TIMEOUT_MS: '5000',
+        WEBHOOK_TIMEOUT_MS: '5000',
       },
     });
     marketer = await t.keyFor(Role.Marketer);
@@ -346,6 +349,104 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
       ).text();
       expect(metrics).toMatch(/^kizuna_email_possibly_duplicated_total [1-9]/m);
     });
+  });
+});
+
+describe('GET /v1/messages/stats: attempts closed as unknown (possibly delivered twice)', () => {
+  let t: TestApp;
+  let f: EmailFixtures;
+  let ops: string;
+
+  beforeAll(async () => {
+    // The api alone: no worker touches the hand-made rows.
+    t = await startTestApp({ processes: { api: true, worker: false } });
+    ops = await t.keyFor(Role.Ops);
+    f = new EmailFixtures(t, await t.keyFor(Role.Marketer), await t.keyFor(Role.Ingest));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('counts them per channel, in total and closed within the period', async () => {
+    const [{ id: customer }] = (await t.db.query<{ id: string }>(
+      `INSERT INTO customers (customer_id, email) VALUES ('c-stats', 'stats@example.test') RETURNING id`,
+    )) as [{ id: string }];
+    const message = async (channel: 'email' | 'webhook', key: string) =>
+      (
+        await t.db.query<{ id: string }>(
+          `INSERT INTO outbox_messages (effect_key, customer_uuid, channel, category, template_key, webhook_url)
+           VALUES ($1, $2, $3, 'transactional', $4, $5) RETURNING id`,
+          [
+            key,
+            customer,
+            channel,
+            channel === 'email' ? 'welcome' : null,
+            channel === 'webhook' ? 'https://x.test/' : null,
+          ],
+        )
+      )[0]!.id;
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * 60_000);
+    const attempt = (id: string, n: number, outcome: string | null, finishedMinutesAgo: number | null) =>
+      t.db.query(
+        `INSERT INTO message_attempts (message_id, attempt, started_at, finished_at, outcome) VALUES ($1, $2, $3, $4, $5)`,
+        [
+          id,
+          n,
+          ago((finishedMinutesAgo ?? 0) + 1),
+          finishedMinutesAgo === null ? null : ago(finishedMinutesAgo),
+          outcome,
+        ],
+      );
+    const e1 = await message('email', 'stats:e1');
+    await attempt(e1, 1, 'unknown', 48 * 60); // two days ago
+    await attempt(e1, 2, 'sent', 48 * 60 - 1);
+    const e2 = await message('email', 'stats:e2');
+    await attempt(e2, 1, 'unknown', 60); // an hour ago
+    await attempt(e2, 2, 'unknown', 30); // half an hour ago
+    await attempt(e2, 3, 'deferred', 20);
+    const e3 = await message('email', 'stats:e3');
+    await attempt(e3, 1, null, null); // open: in progress, not (yet) unknown
+    await attempt(e3, 2, 'failed', 10);
+    const w1 = await message('webhook', 'stats:w1');
+    await attempt(w1, 1, 'unknown', 180); // three hours ago
+    await attempt(w1, 2, 'sent', 170);
+
+    // Three days ago to 45 minutes ago: email 2 days and 1 hour ago (not 30 minutes ago); webhook 3 hours ago.
+    const from = ago(72 * 60).toISOString();
+    const to = ago(45).toISOString();
+    const res = await f.api('GET', `/v1/messages/stats?from=${from}&to=${to}`, ops);
+    expect(res).toEqual({
+      status: 200,
+      body: {
+        period: { from, to },
+        unknownAttempts: { email: { total: 3, inPeriod: 2 }, webhook: { total: 1, inPeriod: 1 } },
+      },
+    });
+    // Default: the last 24 hours (email an hour and half an hour ago; webhook three hours ago).
+    const recent = await f.api<{ period: { from: string; to: string }; unknownAttempts: unknown }>(
+      'GET',
+      '/v1/messages/stats',
+      ops,
+    );
+    expect(recent.body.unknownAttempts).toEqual({
+      email: { total: 3, inPeriod: 2 },
+      webhook: { total: 1, inPeriod: 1 },
+    });
+    expect(Date.parse(recent.body.period.to) - Date.parse(recent.body.period.from)).toBe(86_400_000);
+  });
+
+  it('refuses a period that ends before it starts, or a date without a time zone, naming the field', async () => {
+    const backwards = await f.api<{ code: string; message: string }>(
+      'GET',
+      '/v1/messages/stats?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z',
+      ops,
+    );
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.message).toContain('from');
+    const local = await f.api<{ message: string }>('GET', '/v1/messages/stats?to=2026-01-01T00:00:00', ops);
+    expect(local.status).toBe(400);
+    expect(local.body.message).toContain('to');
   });
 });
 

@@ -52,7 +52,7 @@ const envelope = (to: string) => ({ from: 'a@kizuna.test', to: [to] });
 describe('SmtpPool', () => {
   it('sends over at most `size` connections, reused until maxMessages', async () => {
     const s = await server();
-    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 3, maxMessages: 10 });
+    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 3, maxMessages: 10, sendTimeoutMs: 10_000 });
     const replies = await Promise.all(
       Array.from({ length: 60 }, (_, i) => pool.send(envelope(`r${i}@x.test`), message(`r${i}@x.test`))),
     );
@@ -69,7 +69,7 @@ describe('SmtpPool', () => {
 
   it('fails a refused recipient with the reply, and goes on over the same connection', async () => {
     const s = await server();
-    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 1, maxMessages: 100 });
+    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 1, maxMessages: 100, sendTimeoutMs: 10_000 });
     await expect(pool.send(envelope('refused@x.test'), message('refused@x.test'))).rejects.toMatchObject({
       responseCode: 550,
       command: 'RCPT TO',
@@ -85,7 +85,7 @@ describe('SmtpPool', () => {
 
   it('replaces a connection the server closed while it was idle', async () => {
     const s = await server({ socketTimeout: 200 });
-    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 1, maxMessages: 100 });
+    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 1, maxMessages: 100, sendTimeoutMs: 10_000 });
     await pool.send(envelope('one@x.test'), message('one@x.test'));
     await new Promise((r) => setTimeout(r, 600));
     await pool.send(envelope('two@x.test'), message('two@x.test'));
@@ -99,7 +99,14 @@ describe('SmtpPool', () => {
     const s = await server();
     const { port } = s;
     await s.close();
-    const pool = new SmtpPool({ host: '127.0.0.1', port, size: 1, maxMessages: 100, connectionTimeout: 2000 });
+    const pool = new SmtpPool({
+      host: '127.0.0.1',
+      port,
+      size: 1,
+      maxMessages: 100,
+      connectionTimeout: 2000,
+      sendTimeoutMs: 10_000,
+    });
     // With one slot, a failed connection still counted would make the next send wait forever.
     for (const to of ['a@x.test', 'b@x.test', 'c@x.test']) {
       const error = await pool.send(envelope(to), message(to)).catch((e: unknown) => e);
@@ -107,5 +114,35 @@ describe('SmtpPool', () => {
       expect((error as { responseCode?: number }).responseCode).toBeUndefined();
     }
     pool.close();
+  });
+
+  it('fails a send whose exchange outlasts sendTimeoutMs (however slowly the server trickles), and goes on', async () => {
+    // The first DATA is answered after 1.5 s: within nodemailer's idle timeouts, past the deadline.
+    let first = true;
+    const s = await server({
+      onData: (stream, session, callback) => {
+        stream.resume();
+        stream.on('end', () => {
+          const delay = first ? 1500 : 0;
+          first = false;
+          setTimeout(() => {
+            s.received.push(session.envelope.rcptTo[0]!.address);
+            callback();
+          }, delay);
+        });
+      },
+    });
+    const pool = new SmtpPool({ host: '127.0.0.1', port: s.port, size: 1, maxMessages: 100, sendTimeoutMs: 500 });
+    const started = Date.now();
+    const slow = await pool.send(envelope('slow@x.test'), message('slow@x.test')).catch((e: unknown) => e);
+    expect(slow).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    // The dropped connection freed the only slot: the next send gets a fresh one.
+    await expect(pool.send(envelope('next@x.test'), message('next@x.test'))).resolves.toMatchObject({
+      accepted: ['next@x.test'],
+    });
+    expect(s.connections()).toBe(2);
+    pool.close();
+    await s.close();
   });
 });

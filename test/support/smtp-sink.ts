@@ -19,6 +19,8 @@ export class SmtpSink {
   readonly received: ReceivedMail[] = [];
   /** Every DATA the server answered, accepted or not, per recipient. */
   readonly dataReplies: Array<{ to: string; code: number }> = [];
+  /** How long the server takes to answer each DATA (a slow relay). */
+  replyDelayMs = 0;
   private readonly server: SMTPServer;
   private readonly dataScript = new Map<string, number[]>();
   private readonly rcptRefusals = new Map<string, Reply>();
@@ -35,7 +37,8 @@ export class SmtpSink {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
+        stream.on('end', () => setTimeout(answer, this.replyDelayMs));
+        const answer = () => {
           const envelopeTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
           const code = envelopeTo.map((to) => this.dataScript.get(to)?.shift()).find((c) => c !== undefined) ?? 250;
           for (const to of envelopeTo) {
@@ -53,7 +56,7 @@ export class SmtpSink {
               callback(null, 'Queued as test');
             })
             .catch((error: Error) => callback(error));
-        });
+        };
       },
     });
   }

@@ -92,6 +92,7 @@ export const envSchema = z
       .regex(/^[^\r\n"<>]*$/, 'may not contain line breaks, quotes or angle brackets')
       .default('Kizuna'),
     MAIL_DIR: z.string().min(1).default('./var/mail'),
+    SMTP_SEND_TIMEOUT_MS: positiveInt.min(100).max(600_000).default(120_000),
     UNSUBSCRIBE_MAILTO: optionalString.pipe(z.email().max(254).optional()),
     DKIM_DOMAIN: optionalString.pipe(
       z
@@ -118,7 +119,8 @@ export const envSchema = z
     DELIVERY_RETRY_BASE_MS: positiveInt.default(60_000),
     DELIVERY_RETRY_MAX_MS: positiveInt.default(3_600_000),
     DELIVERY_GIVE_UP_SECONDS: positiveInt.default(172_800),
-    DELIVERY_LEASE_SECONDS: positiveInt.min(10).default(300),
+    // Checked against the SMTP and webhook timeouts below.
+    DELIVERY_LEASE_SECONDS: positiveInt.default(300),
     MESSAGE_CONTENT_RETENTION_DAYS: positiveInt.default(90),
 
     FREQUENCY_CAP_RULES: parsedText(parseFrequencyCapRules, '1/PT16H,3/P7D'),
@@ -158,6 +160,27 @@ export const envSchema = z
           });
         }
       }
+    }
+    // A lease that can end while a message is still being handed over lets a second worker take
+    // it and send it again (decision 0013): it must outlast the longest exchange the timeouts allow.
+    const leaseMs = env.DELIVERY_LEASE_SECONDS * 1000;
+    if (leaseMs <= env.SMTP_SEND_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DELIVERY_LEASE_SECONDS'],
+        message:
+          `must exceed the longest SMTP exchange SMTP_SEND_TIMEOUT_MS allows (${env.SMTP_SEND_TIMEOUT_MS / 1000} s): ` +
+          'a message whose lease ran out while it was being sent would be sent again by another worker',
+      });
+    }
+    if (leaseMs <= env.WEBHOOK_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DELIVERY_LEASE_SECONDS'],
+        message:
+          `must exceed WEBHOOK_TIMEOUT_MS (${env.WEBHOOK_TIMEOUT_MS / 1000} s): ` +
+          'a call whose lease ran out while it was being made would be made again by another worker',
+      });
     }
     // Unsubscribe and tracking links are built from it; RFC 8058 one-click needs HTTPS.
     if (env.NODE_ENV === 'production' && !env.PUBLIC_URL.startsWith('https://')) {

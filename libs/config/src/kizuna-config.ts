@@ -45,6 +45,8 @@ export class KizunaConfig {
     from: { address: string; name: string };
     dir: string;
     unsubscribeMailto: string | undefined;
+    /** The longest one message's SMTP exchange may take (connecting included); the lease outlasts it. */
+    smtpSendTimeoutMs: number;
     /** Set: every message is DKIM-signed (RFC 8058 asks for a signature covering List-Unsubscribe*). */
     dkim: { domain: string; selector: string; privateKey: string } | undefined;
   };
@@ -118,6 +120,7 @@ export class KizunaConfig {
       from: { address: env.MAIL_FROM, name: env.MAIL_FROM_NAME },
       dir: path.resolve(env.MAIL_DIR),
       unsubscribeMailto: env.UNSUBSCRIBE_MAILTO,
+      smtpSendTimeoutMs: env.SMTP_SEND_TIMEOUT_MS,
       dkim:
         env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
           ? { domain: env.DKIM_DOMAIN, selector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY }

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       from: { address: 'no-reply@kizuna.invalid', name: 'Kizuna' },
       dir: path.resolve('./var/mail'),
       unsubscribeMailto: undefined,
+      smtpSendTimeoutMs: 120_000,
       dkim: undefined,
     });
     expect(config.tokens).toEqual({
@@ -99,6 +100,28 @@ describe('loadConfig', () => {
       leaseSeconds: 300,
       contentRetentionDays: 90,
     });
+  });
+
+  it('refuses a delivery lease that does not outlast the longest SMTP exchange or webhook call', () => {
+    // The default SMTP_SEND_TIMEOUT_MS is 120 s: a 10 s lease (accepted before) could run out mid-send.
+    expect(configError({ DELIVERY_LEASE_SECONDS: '10' }).problems).toEqual([
+      'DELIVERY_LEASE_SECONDS: must exceed the longest SMTP exchange SMTP_SEND_TIMEOUT_MS allows (120 s): ' +
+        'a message whose lease ran out while it was being sent would be sent again by another worker (got "10")',
+      // and the default WEBHOOK_TIMEOUT_MS is 10 s: not less than the lease either.
+      'DELIVERY_LEASE_SECONDS: must exceed WEBHOOK_TIMEOUT_MS (10 s): ' +
+        'a call whose lease ran out while it was being made would be made again by another worker (got "10")',
+    ]);
+    expect(configError({ DELIVERY_LEASE_SECONDS: '120' }).problems).toHaveLength(1); // equal is not more
+    expect(
+      configError({ DELIVERY_LEASE_SECONDS: '5', SMTP_SEND_TIMEOUT_MS: '4000', WEBHOOK_TIMEOUT_MS: '5000' }).problems,
+    ).toEqual([
+      'DELIVERY_LEASE_SECONDS: must exceed WEBHOOK_TIMEOUT_MS (5 s): ' +
+        'a call whose lease ran out while it was being made would be made again by another worker (got "5")',
+    ]);
+    expect(loadConfig({ DELIVERY_LEASE_SECONDS: '121' }).delivery.leaseSeconds).toBe(121);
+    expect(
+      loadConfig({ DELIVERY_LEASE_SECONDS: '2', SMTP_SEND_TIMEOUT_MS: '1500', WEBHOOK_TIMEOUT_MS: '1000' }).mail,
+    ).toMatchObject({ smtpSendTimeoutMs: 1500 });
   });
 
   it('takes the three DKIM variables together, with \\n escapes in the key', () => {

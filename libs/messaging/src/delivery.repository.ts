@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -7,9 +8,19 @@ import type { PolicyDecision } from './sending-policy';
 
 type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 
-/** An outbox email claimed for sending, with the profile it is personalised from. */
-export interface ClaimedMessage {
+/**
+ * A claimed row and the claim holding its lease. Every write a worker makes to a `sending` row
+ * names the owner and changes nothing once another claim has taken the row over (its lease ran
+ * out): a worker that lost its lease can neither open an attempt nor record one.
+ */
+export interface LeasedMessage {
   id: string;
+  /** The claim that holds the lease (a fresh id per claim). */
+  leaseOwner: string;
+}
+
+/** An outbox email claimed for sending, with the profile it is personalised from. */
+export interface ClaimedMessage extends LeasedMessage {
   customerUuid: string;
   category: MessageCategory;
   whenCapped: WhenCapped;
@@ -25,8 +36,7 @@ export interface ClaimedMessage {
 }
 
 /** An outbox webhook call claimed for delivery. */
-export interface ClaimedWebhook {
-  id: string;
+export interface ClaimedWebhook extends LeasedMessage {
   /** Sent as X-Kizuna-Effect-Key: the receiver's key for dropping a repeated call. */
   effectKey: string;
   url: string;
@@ -45,6 +55,18 @@ export interface StoredContent {
   messageId: string;
 }
 
+/** An attempt opened: its number, and when the message's first attempt began (give-up counts from it). */
+export interface OpenedAttempt {
+  attempt: number;
+  firstAttemptAt: Date;
+}
+
+/**
+ * What opening an attempt gave: the attempt, or nothing because sending was paused (the message
+ * went back to the queue) or because the lease is no longer this worker's (`lost`).
+ */
+export type AttemptStart = OpenedAttempt | 'paused' | 'lost';
+
 export type AttemptOutcome =
   | { outcome: 'sent'; response: string; code?: number }
   | { outcome: 'deferred'; code: number | null; response: string; retryAt: Date }
@@ -52,6 +74,7 @@ export type AttemptOutcome =
 
 interface ClaimRow {
   id: string;
+  lease_owner: string;
   effect_key: string;
   webhook_url: string | null;
   customer_uuid: string;
@@ -98,6 +121,7 @@ export class DeliveryRepository {
     const { rows, interrupted } = await this.claimChannel('email', limit, leaseSeconds);
     return rows.map((r) => ({
       id: r.id,
+      leaseOwner: r.lease_owner,
       customerUuid: r.customer_uuid,
       category: r.category,
       whenCapped: r.when_capped,
@@ -126,6 +150,7 @@ export class DeliveryRepository {
     const { rows, interrupted } = await this.claimChannel('webhook', limit, leaseSeconds);
     return rows.map((r) => ({
       id: r.id,
+      leaseOwner: r.lease_owner,
       effectKey: r.effect_key,
       url: r.webhook_url!,
       payload: r.payload,
@@ -135,6 +160,9 @@ export class DeliveryRepository {
   }
 
   /*
+   * Every claim takes its rows under an owner id of its own; the lease is per message from then
+   * on (extendLeases while it waits, renewed as its attempt opens).
+   *
    * Two branches, each walking its own partial index in claim order (due rows by priority, then
    * rows whose lease ran out), so a claim reads about `limit` rows however long the queue is; one
    * WHERE with an OR read and sorted the whole backlog on every claim. Rows a branch locked
@@ -170,16 +198,17 @@ export class DeliveryRepository {
             LIMIT $1),
          claimed AS (
          UPDATE outbox_messages o
-            SET status = 'sending', lease_until = now() + make_interval(secs => $2), updated_at = now()
+            SET status = 'sending', lease_until = now() + make_interval(secs => $2), lease_owner = $5,
+                updated_at = now()
            FROM customers c
           WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
-         RETURNING o.id, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
+         RETURNING o.id, o.lease_owner, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
                    o.template_key, o.webhook_url, o.payload, o.created_at,
                    o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
          SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
           ORDER BY claimed.priority DESC, claimed.not_before`,
-        [limit, leaseSeconds, SENDING_SETTING, channel],
+        [limit, leaseSeconds, SENDING_SETTING, channel, randomUUID()],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
       const interrupted = new Map<string, number>();
@@ -209,14 +238,38 @@ export class DeliveryRepository {
     return row?.paused ?? false;
   }
 
-  /** Ends a claimed message without an SMTP attempt (policy, bad data, template error). */
-  async finish(id: string, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE outbox_messages SET status = $2, status_reason = $3, lease_until = NULL, policy_cleared_at = NULL,
-              updated_at = now()
-        WHERE id = $1 AND status = 'sending'`,
-      [id, status, reason.slice(0, 2000)],
+  /**
+   * Extends the lease of claimed messages still waiting or in flight, so a batch longer than the
+   * lease keeps its rows. Returns the ids still held by `leaseOwner`; the others were taken over
+   * by another claim (this worker stalled past its lease) or are finished.
+   */
+  async extendLeases(ids: string[], leaseOwner: string, leaseSeconds: number): Promise<Set<string>> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `WITH extended AS (
+         UPDATE outbox_messages SET lease_until = now() + make_interval(secs => $3)
+          WHERE id = ANY ($1::uuid[]) AND status = 'sending' AND lease_owner = $2
+         RETURNING id)
+       SELECT id FROM extended`,
+      [ids, leaseOwner, leaseSeconds],
     );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Ends a claimed message without an SMTP attempt (policy, bad data, template error). False when
+   * the lease is no longer this claim's: then nothing changed.
+   */
+  async finish(message: LeasedMessage, status: 'suppressed' | 'skipped' | 'failed', reason: string): Promise<boolean> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `WITH finished AS (
+         UPDATE outbox_messages SET status = $3, status_reason = $4, lease_until = NULL, lease_owner = NULL,
+                policy_cleared_at = NULL, updated_at = now()
+          WHERE id = $1 AND status = 'sending' AND lease_owner = $2
+         RETURNING id)
+       SELECT id FROM finished`,
+      [message.id, message.leaseOwner, status, reason.slice(0, 2000)],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -225,18 +278,27 @@ export class DeliveryRepository {
    * out within `lookbackMs` (sent, or cleared by the policy and being sent now: those count too,
    * else two workers could both pass the cap), asks `decide` with the database clock's now, and
    * records the answer before the lock is released: cleared (counts against the cap from now on),
-   * deferred until a time, or skipped.
+   * deferred until a time, or skipped. Undefined (nothing decided, nothing written) when the
+   * lease is no longer this claim's.
    */
   async applySendingPolicy(
-    message: Pick<ClaimedMessage, 'id' | 'customerUuid' | 'priority'>,
+    message: Pick<ClaimedMessage, 'id' | 'leaseOwner' | 'customerUuid' | 'priority'>,
     lookbackMs: number,
     decide: (recentMarketing: Date[], higherPriorityDue: number, now: Date) => PolicyDecision,
-  ): Promise<PolicyDecision> {
+  ): Promise<PolicyDecision | undefined> {
     return this.dataSource.transaction(async (tx) => {
       // A key of its own (not the inbox's), so sends never wait for an inbox batch.
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
         message.customerUuid,
       ]);
+      // Still ours? Locked until the decision is written, so no claim can take it meanwhile.
+      const held = await tx.query<unknown[]>(
+        `SELECT 1 FROM outbox_messages WHERE id = $1 AND status = 'sending' AND lease_owner = $2 FOR UPDATE`,
+        [message.id, message.leaseOwner],
+      );
+      if (held.length === 0) {
+        return undefined;
+      }
       const [{ now }] = (await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
       const recent = await tx.query<Array<{ at: Date }>>(
         `SELECT sent_at AS at FROM outbox_messages
@@ -269,7 +331,7 @@ export class DeliveryRepository {
         case 'defer':
           await tx.query(
             `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
-                    policy_cleared_at = NULL, updated_at = now()
+                    lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
               WHERE id = $1 AND status = 'sending'`,
             [message.id, decision.reason.slice(0, 2000), decision.until],
           );
@@ -277,7 +339,7 @@ export class DeliveryRepository {
         case 'skip':
           await tx.query(
             `UPDATE outbox_messages SET status = 'skipped', status_reason = $2, lease_until = NULL,
-                    policy_cleared_at = NULL, updated_at = now()
+                    lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
               WHERE id = $1 AND status = 'sending'`,
             [message.id, decision.reason.slice(0, 2000)],
           );
@@ -290,49 +352,67 @@ export class DeliveryRepository {
   /**
    * Stores what is about to be sent (when newly rendered) and opens an attempt, committed
    * before the SMTP conversation starts: after a crash, the open attempt is how recovery knows
-   * to say "possibly sent". Unless sending is paused (the kill switch holds even for a batch
-   * claimed just before it was thrown): then the message is given back untouched instead, and
-   * the answer is undefined. Otherwise the attempt number.
+   * to say "possibly sent". Only while `leaseOwner` holds the lease, and only when no attempt is
+   * open; the lease is renewed for the conversation to come. Unless sending is paused (the kill
+   * switch holds even for a batch claimed just before it was thrown): then the message is given
+   * back untouched instead.
    */
-  async startAttempt(id: string, content: StoredContent | undefined): Promise<number | undefined> {
-    const [attempt] = await this.startAttempts([{ id, content }]);
-    return attempt;
+  async startAttempt(
+    message: LeasedMessage,
+    content: StoredContent | undefined,
+    leaseSeconds: number,
+  ): Promise<AttemptStart> {
+    const [start] = await this.startAttempts([{ ...message, content }], leaseSeconds);
+    return start!;
   }
 
   /**
-   * startAttempt for several messages in one statement (GroupCommit): the attempt numbers in the
-   * order given, each undefined when sending is paused. A data-modifying CTE runs whether or not
-   * it is read; `paused` makes the two updates exclusive. The `= ANY` conditions let the planner
-   * find the rows by primary key instead of hashing the table.
+   * startAttempt for several messages in one statement (GroupCommit), answers in the order given.
+   * A data-modifying CTE runs whether or not it is read; `paused` makes the two updates exclusive.
+   * The `= ANY` conditions let the planner find the rows by primary key instead of hashing the
+   * table.
    */
   async startAttempts(
-    messages: Array<{ id: string; content: StoredContent | undefined }>,
-  ): Promise<Array<number | undefined>> {
+    messages: Array<LeasedMessage & { content: StoredContent | undefined }>,
+    leaseSeconds: number,
+  ): Promise<AttemptStart[]> {
     const ids = messages.map((m) => m.id);
     const column = <K extends keyof StoredContent>(key: K) => messages.map((m) => m.content?.[key] ?? null);
-    const rows = await this.dataSource.query<Array<{ id: string; attempt: number }>>(
+    const rows = await this.dataSource.query<
+      Array<{ id: string; attempt: number | null; first_attempt_at: Date | null; released: boolean }>
+    >(
       `WITH paused AS (
          SELECT EXISTS (SELECT 1 FROM settings WHERE key = $9 AND (value->>'paused')::boolean) AS paused),
        input AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
-           AS i(id, recipient, locale, template_version, subject, html, text, smtp_message_id)),
+         SELECT * FROM unnest($1::uuid[], $10::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
+                              $7::text[], $8::text[])
+           AS i(id, lease_owner, recipient, locale, template_version, subject, html, text, smtp_message_id)),
        released AS (
-         UPDATE outbox_messages SET status = 'queued', lease_until = NULL, policy_cleared_at = NULL, updated_at = now()
-          WHERE id = ANY ($1::uuid[]) AND status = 'sending' AND (SELECT paused FROM paused)
-         RETURNING id),
+         UPDATE outbox_messages o
+            SET status = 'queued', lease_until = NULL, lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
+           FROM input i
+          WHERE o.id = i.id AND o.id = ANY ($1::uuid[]) AND o.status = 'sending' AND o.lease_owner = i.lease_owner
+            AND (SELECT paused FROM paused)
+         RETURNING o.id),
        started AS (
          UPDATE outbox_messages o
-            SET attempts = o.attempts + 1, updated_at = now(),
+            SET attempts = o.attempts + 1, updated_at = now(), lease_until = now() + make_interval(secs => $11),
+                first_attempt_at = COALESCE(o.first_attempt_at, now()),
                 recipient = COALESCE(i.recipient, o.recipient), locale = COALESCE(i.locale, o.locale),
                 template_version = COALESCE(i.template_version, o.template_version),
                 subject = COALESCE(i.subject, o.subject), html = COALESCE(i.html, o.html), text = COALESCE(i.text, o.text),
                 smtp_message_id = COALESCE(i.smtp_message_id, o.smtp_message_id)
            FROM input i
-          WHERE o.id = i.id AND o.id = ANY ($1::uuid[]) AND NOT (SELECT paused FROM paused)
-         RETURNING o.id, o.attempts),
+          WHERE o.id = i.id AND o.id = ANY ($1::uuid[]) AND o.status = 'sending' AND o.lease_owner = i.lease_owner
+            AND NOT (SELECT paused FROM paused)
+            AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = o.id AND a.outcome IS NULL)
+         RETURNING o.id, o.attempts, o.first_attempt_at),
        opened AS (
          INSERT INTO message_attempts (message_id, attempt) SELECT id, attempts FROM started RETURNING message_id, attempt)
-       SELECT message_id AS id, attempt FROM opened`,
+       SELECT o.message_id AS id, o.attempt, s.first_attempt_at, false AS released
+         FROM opened o JOIN started s ON s.id = o.message_id
+       UNION ALL
+       SELECT id, NULL, NULL, true FROM released`,
       [
         ids,
         column('recipient'),
@@ -343,41 +423,68 @@ export class DeliveryRepository {
         column('text'),
         column('messageId'),
         SENDING_SETTING,
+        messages.map((m) => m.leaseOwner),
+        leaseSeconds,
       ],
     );
-    const opened = new Map(rows.map((r) => [r.id, r.attempt]));
-    return ids.map((id) => opened.get(id));
-  }
-
-  /** Closes the attempt and moves the message on. */
-  async recordAttempt(id: string, attempt: number, result: AttemptOutcome): Promise<void> {
-    await this.recordAttempts([{ id, attempt, result }]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id): AttemptStart => {
+      const row = byId.get(id);
+      if (!row) {
+        return 'lost';
+      }
+      return row.released ? 'paused' : { attempt: row.attempt!, firstAttemptAt: row.first_attempt_at! };
+    });
   }
 
   /**
-   * recordAttempt for several messages in one statement (GroupCommit). The outcome names the
-   * message's next status: sent, deferred (until retryAt) or failed.
+   * Closes the attempt and moves the message on, if `leaseOwner` still holds the lease and the
+   * attempt is still open. False otherwise: nothing is written, so an attempt another worker
+   * closed (as `unknown`, say) keeps its record.
    */
-  async recordAttempts(attempts: Array<{ id: string; attempt: number; result: AttemptOutcome }>): Promise<void> {
+  async recordAttempt(message: LeasedMessage, attempt: number, result: AttemptOutcome): Promise<boolean> {
+    const [recorded] = await this.recordAttempts([{ ...message, attempt, result }]);
+    return recorded!;
+  }
+
+  /**
+   * recordAttempt for several messages in one statement (GroupCommit), answers in the order
+   * given. The outcome names the message's next status: sent, deferred (until retryAt) or failed.
+   * The rows are locked while ownership is checked, so a claim cannot take one over between the
+   * check and the write.
+   */
+  async recordAttempts(
+    attempts: Array<LeasedMessage & { attempt: number; result: AttemptOutcome }>,
+  ): Promise<boolean[]> {
     const ids = attempts.map((a) => a.id);
-    await this.dataSource.query(
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
-           AS i(id, attempt, outcome, smtp_code, response, reason, retry_at)),
+         SELECT * FROM unnest($1::uuid[], $8::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[],
+                              $7::timestamptz[])
+           AS i(id, lease_owner, attempt, outcome, smtp_code, response, reason, retry_at)),
+       owned AS (
+         SELECT o.id FROM outbox_messages o JOIN input i ON i.id = o.id
+          WHERE o.id = ANY ($1::uuid[]) AND o.status = 'sending' AND o.lease_owner = i.lease_owner
+            FOR UPDATE OF o),
        closed AS (
          UPDATE message_attempts a SET outcome = i.outcome, smtp_code = i.smtp_code, response = i.response, finished_at = now()
            FROM input i
-          WHERE a.message_id = i.id AND a.attempt = i.attempt AND a.message_id = ANY ($1::uuid[]))
-       UPDATE outbox_messages o
-          SET status = i.outcome,
-              status_reason = CASE i.outcome WHEN 'sent' THEN NULL WHEN 'deferred' THEN i.response ELSE i.reason END,
-              sent_at = CASE WHEN i.outcome = 'sent' THEN now() ELSE o.sent_at END,
-              not_before = CASE WHEN i.outcome = 'deferred' THEN i.retry_at ELSE o.not_before END,
-              lease_until = NULL,
-              policy_cleared_at = CASE WHEN i.outcome = 'sent' THEN o.policy_cleared_at END,
-              updated_at = now()
-         FROM input i
-        WHERE o.id = i.id AND o.id = ANY ($1::uuid[])`,
+          WHERE a.message_id = i.id AND a.attempt = i.attempt AND a.outcome IS NULL
+            AND a.message_id = ANY (ARRAY(SELECT id FROM owned))
+         RETURNING a.message_id),
+       moved AS (
+         UPDATE outbox_messages o
+            SET status = i.outcome,
+                status_reason = CASE i.outcome WHEN 'sent' THEN NULL WHEN 'deferred' THEN i.response ELSE i.reason END,
+                sent_at = CASE WHEN i.outcome = 'sent' THEN now() ELSE o.sent_at END,
+                not_before = CASE WHEN i.outcome = 'deferred' THEN i.retry_at ELSE o.not_before END,
+                lease_until = NULL, lease_owner = NULL,
+                policy_cleared_at = CASE WHEN i.outcome = 'sent' THEN o.policy_cleared_at END,
+                updated_at = now()
+           FROM input i
+          WHERE o.id = i.id AND o.id = ANY (ARRAY(SELECT message_id FROM closed))
+         RETURNING o.id)
+       SELECT id FROM moved`,
       [
         ids,
         attempts.map((a) => a.attempt),
@@ -387,7 +494,10 @@ export class DeliveryRepository {
         attempts.map((a) => a.result.response.slice(0, 2000)),
         attempts.map((a) => (a.result.outcome === 'failed' ? a.result.reason.slice(0, 2000) : null)),
         attempts.map((a) => (a.result.outcome === 'deferred' ? a.result.retryAt.toISOString() : null)),
+        attempts.map((a) => a.leaseOwner),
       ],
     );
+    const recorded = new Set(rows.map((r) => r.id));
+    return ids.map((id) => recorded.has(id));
   }
 }

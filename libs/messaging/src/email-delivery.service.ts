@@ -5,11 +5,15 @@ import { isDatabaseUnreachable } from '@kizuna/database';
 import {
   DeliveryRepository,
   type AttemptOutcome,
+  type AttemptStart,
   type ClaimedMessage,
+  type LeasedMessage,
+  type OpenedAttempt,
   type StoredContent,
 } from './delivery.repository';
 import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
 import { GroupCommit } from './group-commit';
+import { LeaseKeeper } from './lease-keeper';
 import { MailTransport, type OutgoingMail } from './mail-transport';
 import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
@@ -27,17 +31,23 @@ import { addOpenPixel, rewriteLinks } from './tracking-html.util';
  * the reply are one statement each, shared by the messages in flight at that moment (GroupCommit);
  * templates and suppressions are read once per batch.
  *
+ * The lease is per message (decision 0013): a LeaseKeeper renews the batch's unfinished rows
+ * while they wait for a slot, opening an attempt renews it for the conversation, and every write
+ * names the claim that holds the lease, so a worker that lost a message to another one neither
+ * sends it nor overwrites the other's record.
+ *
  * SMTP replies decide what happens next (RFC 5321): 2xx sent; 4xx and connection errors
- * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after queueing;
- * 5xx failed for good (a 5xx refusing the recipient also suppresses the address as a hard bounce).
+ * deferred with exponential backoff and jitter until DELIVERY_GIVE_UP_SECONDS after the first
+ * attempt; 5xx failed for good (a 5xx refusing the recipient also suppresses the address as a
+ * hard bounce).
  */
 @Injectable()
 export class EmailDeliveryService {
   private readonly logger = new Logger(EmailDeliveryService.name);
   private readonly fromDomain: string;
   /** Attempts are opened, and replies recorded, a group of concurrent messages per statement. */
-  private readonly opening: GroupCommit<{ id: string; content: StoredContent | undefined }, number | undefined>;
-  private readonly recording: GroupCommit<{ id: string; attempt: number; result: AttemptOutcome }, undefined>;
+  private readonly opening: GroupCommit<LeasedMessage & { content: StoredContent | undefined }, AttemptStart>;
+  private readonly recording: GroupCommit<LeasedMessage & { attempt: number; result: AttemptOutcome }, boolean>;
 
   constructor(
     private readonly repository: DeliveryRepository,
@@ -50,11 +60,8 @@ export class EmailDeliveryService {
     private readonly policy: SendingPolicy,
   ) {
     this.fromDomain = config.mail.from.address.split('@')[1]!;
-    this.opening = new GroupCommit((messages) => repository.startAttempts(messages));
-    this.recording = new GroupCommit(async (attempts) => {
-      await repository.recordAttempts(attempts);
-      return attempts.map(() => undefined);
-    });
+    this.opening = new GroupCommit((messages) => repository.startAttempts(messages, config.delivery.leaseSeconds));
+    this.recording = new GroupCommit((attempts) => repository.recordAttempts(attempts));
   }
 
   /** Claims and delivers one batch; returns how many messages it claimed. */
@@ -75,6 +82,7 @@ export class EmailDeliveryService {
       ),
       bounced: new Set(),
       renderer: this.renderer.forBatch(),
+      lease: new LeaseKeeper(this.repository, claimed, leaseSeconds, this.logger),
     };
     // One customer's messages go one after the other, in claim order (priority first), so the
     // sending policy sees the higher-priority message sent before it decides on the next.
@@ -89,7 +97,11 @@ export class EmailDeliveryService {
       while (next < byCustomer.length) {
         for (const message of byCustomer[next++]!) {
           try {
-            await this.deliver(message, batch);
+            if (batch.lease.holds(message.id)) {
+              await this.deliver(message, batch);
+            } else {
+              this.leaseLost(message, 'before it was sent');
+            }
           } catch (error) {
             // Only the database can fail here; the lease brings the message back later.
             if (isDatabaseUnreachable(error)) {
@@ -97,11 +109,17 @@ export class EmailDeliveryService {
             } else {
               this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
             }
+          } finally {
+            batch.lease.release(message.id);
           }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, byCustomer.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, byCustomer.length) }, worker));
+    } finally {
+      await batch.lease.stop();
+    }
     if (unreachable !== undefined) {
       throw unreachable;
     }
@@ -150,6 +168,9 @@ export class EmailDeliveryService {
             now,
           }),
       );
+      if (decision === undefined) {
+        return this.leaseLost(message, 'before the sending policy decided');
+      }
       if (decision.action !== 'send') {
         const status = decision.action === 'defer' ? 'deferred' : 'skipped';
         emailsDelivered.inc({ outcome: status });
@@ -196,8 +217,9 @@ export class EmailDeliveryService {
       }
     }
     // Newly rendered content is stored with this first attempt; a retry sends what is stored.
-    const attempt = await this.opening.submit({
+    const start = await this.opening.submit({
       id: message.id,
+      leaseOwner: message.leaseOwner,
       content: stored && {
         ...stored,
         recipient: mail.to,
@@ -207,12 +229,26 @@ export class EmailDeliveryService {
         messageId: mail.messageId,
       },
     });
-    if (attempt === undefined) {
+    if (start === 'paused') {
       return; // the kill switch was thrown after this batch was claimed: given back to the queue
     }
-    const { outcome, hardBounce } = await this.send(message, mail, attempt);
-    await this.recording.submit({ id: message.id, attempt, result: outcome });
-    emailsDelivered.inc({ outcome: outcome.outcome });
+    if (start === 'lost') {
+      return this.leaseLost(message, 'before its attempt opened; not sent from here');
+    }
+    const { outcome, hardBounce } = await this.send(mail, start);
+    const recorded = await this.recording.submit({
+      id: message.id,
+      leaseOwner: message.leaseOwner,
+      attempt: start.attempt,
+      result: outcome,
+    });
+    if (recorded) {
+      emailsDelivered.inc({ outcome: outcome.outcome });
+    } else {
+      // Only if this worker stalled longer than the lease mid-attempt (it outlasts the longest SMTP
+      // exchange): the other worker closed this attempt as unknown, and that record stands.
+      this.leaseLost(message, `during attempt ${start.attempt}; its reply was not recorded: ${outcome.response}`);
+    }
     if (hardBounce) {
       await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
       batch.bounced.add(mail.to);
@@ -249,9 +285,8 @@ export class EmailDeliveryService {
   }
 
   private async send(
-    message: ClaimedMessage,
     mail: OutgoingMail,
-    attempt: number,
+    { attempt, firstAttemptAt }: OpenedAttempt,
   ): Promise<{ outcome: AttemptOutcome; hardBounce: boolean }> {
     try {
       const receipt = await this.transport.send(mail);
@@ -267,7 +302,9 @@ export class EmailDeliveryService {
       }
       const { retryBaseMs, retryMaxMs } = this.config.delivery;
       const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
-      const giveUpAt = message.createdAt.getTime() + this.config.delivery.giveUpAfterSeconds * 1000;
+      // Counted from the first attempt: time held by caps, quiet hours or the kill switch before
+      // it is not time spent failing.
+      const giveUpAt = firstAttemptAt.getTime() + this.config.delivery.giveUpAfterSeconds * 1000;
       if (retryAt.getTime() > giveUpAt) {
         const reason = `gave up after ${this.config.delivery.giveUpAfterSeconds} s of temporary failures; last: ${response}`;
         return { outcome: { outcome: 'failed', code, response, reason }, hardBounce: false };
@@ -277,9 +314,16 @@ export class EmailDeliveryService {
   }
 
   private async end(message: ClaimedMessage, status: 'suppressed' | 'skipped' | 'failed', reason: string) {
-    await this.repository.finish(message.id, status, reason);
+    if (!(await this.repository.finish(message, status, reason))) {
+      return this.leaseLost(message, `before it could be marked ${status}`);
+    }
     emailsDelivered.inc({ outcome: status });
     this.logger.log({ msg: `message ${status}`, messageId: message.id, reason });
+  }
+
+  /** Another worker took the message over (this one held it past its lease): it is theirs now. */
+  private leaseLost(message: ClaimedMessage, when: string): void {
+    this.logger.warn({ msg: `lease lost to another worker ${when}`, messageId: message.id });
   }
 }
 
@@ -290,6 +334,8 @@ interface Batch {
   /** Addresses that hard-bounced since (stopping the rest of the batch's mail to them). */
   bounced: Set<string>;
   renderer: MessageRenderer;
+  /** Keeps the batch's leases while it waits for delivery slots. */
+  lease: LeaseKeeper;
 }
 
 /** Where a message goes: the address stored with an earlier attempt, else the profile's. */

@@ -1,4 +1,11 @@
-export { DeliveryRepository, type ClaimedMessage, type ClaimedWebhook } from './delivery.repository';
+export {
+  DeliveryRepository,
+  type AttemptStart,
+  type ClaimedMessage,
+  type ClaimedWebhook,
+  type LeasedMessage,
+  type OpenedAttempt,
+} from './delivery.repository';
 export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
 export { EmailModule } from './email.module';
 export { EngagementService, type PreferencePage } from './engagement.service';
@@ -18,6 +25,7 @@ export {
   type MessageFilter,
   type MessageSummary,
   type SendingState,
+  type UnknownAttemptCounts,
 } from './message-log.repository';
 export { MessageRenderError, MessageRenderer, type RecipientProfile, type RenderedMessage } from './message-renderer';
 export { MessagesService, type MessagePage } from './messages.service';

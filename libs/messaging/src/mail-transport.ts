@@ -48,7 +48,7 @@ export class SmtpMailTransport extends MailTransport {
   private readonly pool: SmtpPool;
   private readonly dkim: DKIM | undefined;
 
-  constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim']) {
+  constructor(url: string, maxConnections: number, dkim: KizunaConfig['mail']['dkim'], sendTimeoutMs = 120_000) {
     super();
     // As nodemailer reads SMTP_URL: smtp:// (STARTTLS when offered) or smtps://, user:password,
     // and query options such as ?requireTLS=true or ?tls.rejectUnauthorized=false.
@@ -64,9 +64,11 @@ export class SmtpMailTransport extends MailTransport {
       size: maxConnections,
       // nodemailer's pool default: a long-lived connection is renewed now and then.
       maxMessages: 100,
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
+      sendTimeoutMs,
+      // Per step, idle-based; the whole exchange is bounded by sendTimeoutMs.
+      connectionTimeout: Math.min(30_000, sendTimeoutMs),
+      greetingTimeout: Math.min(30_000, sendTimeoutMs),
+      socketTimeout: Math.min(60_000, sendTimeoutMs),
     });
     this.dkim =
       dkim &&
@@ -119,6 +121,11 @@ export class FileMailTransport extends MailTransport {
 
 export function mailTransportFor(config: KizunaConfig): MailTransport {
   return config.mail.smtpUrl
-    ? new SmtpMailTransport(config.mail.smtpUrl, config.delivery.concurrency, config.mail.dkim)
+    ? new SmtpMailTransport(
+        config.mail.smtpUrl,
+        config.delivery.concurrency,
+        config.mail.dkim,
+        config.mail.smtpSendTimeoutMs,
+      )
     : new FileMailTransport(config.mail.dir);
 }

@@ -60,6 +60,12 @@ export interface MessageDetail extends MessageSummary {
   attemptLog: MessageAttempt[];
 }
 
+/** Attempts closed as `unknown`, per channel: the messages that may have been delivered twice. */
+export interface UnknownAttemptCounts {
+  email: { total: number; inPeriod: number };
+  webhook: { total: number; inPeriod: number };
+}
+
 export interface SendingState {
   paused: boolean;
   reason: string | null;
@@ -198,9 +204,30 @@ export class MessageLogRepository {
   }
 
   /**
+   * Attempts closed as `unknown` (a worker stopped, or lost its lease, between handing the message
+   * over and recording the answer; the message was then sent again), all of them and those closed
+   * in [from, to). Computed from message_attempts, so it covers every worker process.
+   */
+  async unknownAttempts(from: Date, to: Date): Promise<UnknownAttemptCounts> {
+    const rows = await this.dataSource.query<Array<{ channel: 'email' | 'webhook'; total: number; in_period: number }>>(
+      `SELECT o.channel, count(*)::int AS total,
+              (count(*) FILTER (WHERE a.finished_at >= $1 AND a.finished_at < $2))::int AS in_period
+         FROM message_attempts a JOIN outbox_messages o ON o.id = a.message_id
+        WHERE a.outcome = 'unknown'
+        GROUP BY o.channel`,
+      [from, to],
+    );
+    const counts: UnknownAttemptCounts = { email: { total: 0, inPeriod: 0 }, webhook: { total: 0, inPeriod: 0 } };
+    for (const r of rows) {
+      counts[r.channel] = { total: r.total, inPeriod: r.in_period };
+    }
+    return counts;
+  }
+
+  /**
    * Queues a failed message again, to be sent now. Its stored content is dropped so it is
-   * rendered afresh (a fixed template applies); the Message-ID is kept. Returns false unless the
-   * message exists and failed.
+   * rendered afresh (a fixed template applies); the Message-ID is kept, and the give-up time
+   * counts from its next attempt. Returns false unless the message exists and failed.
    */
   async retry(id: string): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
@@ -208,7 +235,7 @@ export class MessageLogRepository {
         `WITH requeued AS (
            UPDATE outbox_messages
               SET status = 'queued', status_reason = NULL, not_before = now(), updated_at = now(),
-                  subject = NULL, html = NULL, text = NULL, recipient = NULL
+                  subject = NULL, html = NULL, text = NULL, recipient = NULL, first_attempt_at = NULL
             WHERE id = $1 AND status = 'failed' RETURNING id)
          SELECT id FROM requeued`,
         [id],

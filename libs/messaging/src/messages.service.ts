@@ -7,6 +7,7 @@ import {
   type MessageFilter,
   type MessageSummary,
   type SendingState,
+  type UnknownAttemptCounts,
 } from './message-log.repository';
 import type { RenderedMessage } from './message-renderer';
 import { MessagingErrorCode, MessagingException } from './messaging.exception';
@@ -76,6 +77,11 @@ export class MessagesService {
       }
     }
     return pruned;
+  }
+
+  /** Attempts closed as unknown (possibly delivered twice): all, and those closed in [from, to). */
+  unknownAttempts(from: Date, to: Date): Promise<UnknownAttemptCounts> {
+    return this.log.unknownAttempts(from, to);
   }
 
   sendingState(): Promise<SendingState> {

@@ -6,6 +6,13 @@ export interface SmtpPoolOptions extends SMTPConnection.Options {
   size: number;
   /** A connection is closed (and replaced when needed) after this many messages. */
   maxMessages: number;
+  /**
+   * The longest one send may take, from asking for a connection (opening one included) to the
+   * server's reply; then the connection is dropped and the send fails (ETIMEDOUT). nodemailer's
+   * own timeouts are per step and idle-based, so they bound no exchange as a whole; this does, and
+   * the delivery lease is checked against it.
+   */
+  sendTimeoutMs: number;
   auth?: { user?: string; pass?: string };
 }
 
@@ -19,6 +26,12 @@ interface Pooled {
 }
 
 type Waiter = { resolve: (pooled: Pooled) => void; reject: (error: Error) => void };
+
+/** One send: whether its deadline passed, and the connection it holds meanwhile. */
+interface Exchange {
+  timedOut: boolean;
+  pooled: Pooled | undefined;
+}
 
 /**
  * A pool of SMTP connections (nodemailer's SMTPConnection) for messages that are already
@@ -40,15 +53,56 @@ export class SmtpPool {
   constructor(private readonly options: SmtpPoolOptions) {}
 
   async send(envelope: SMTPConnection.Envelope, message: string | Readable): Promise<SMTPConnection.SentMessageInfo> {
+    const exchange: Exchange = { timedOut: false, pooled: undefined };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        exchange.timedOut = true;
+        // The connection is in an unknown state mid-conversation: drop it (a waiting send gets a
+        // new one). Its late callback, if any, finds the exchange timed out and leaves it alone.
+        if (exchange.pooled) {
+          exchange.pooled.broken = true;
+          this.release(exchange.pooled);
+        }
+        reject(
+          Object.assign(new Error(`the SMTP exchange took longer than ${this.options.sendTimeoutMs} ms`), {
+            code: 'ETIMEDOUT',
+          }),
+        );
+      }, this.options.sendTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.exchange(exchange, envelope, message), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async exchange(
+    exchange: Exchange,
+    envelope: SMTPConnection.Envelope,
+    message: string | Readable,
+  ): Promise<SMTPConnection.SentMessageInfo> {
     const pooled = await this.acquire();
+    if (exchange.timedOut) {
+      this.release(pooled); // came too late for this send; fine for the next
+      throw new Error('the SMTP exchange timed out');
+    }
+    exchange.pooled = pooled;
     try {
       const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
         pooled.connection.send(envelope, message, (error, sent) => (error ? reject(error) : resolve(sent))),
       );
+      if (exchange.timedOut) {
+        return info; // already released, and the caller has its answer
+      }
       pooled.messages++;
       this.release(pooled);
       return info;
     } catch (error) {
+      if (exchange.timedOut) {
+        throw error;
+      }
       pooled.messages++;
       const { code, responseCode } = error as { code?: string; responseCode?: number };
       if (!pooled.broken && (code === 'EENVELOPE' || code === 'EMESSAGE') && responseCode !== 421) {

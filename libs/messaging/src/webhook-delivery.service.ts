@@ -2,18 +2,26 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { isDatabaseUnreachable } from '@kizuna/database';
-import { DeliveryRepository, type AttemptOutcome, type ClaimedWebhook } from './delivery.repository';
+import {
+  DeliveryRepository,
+  type AttemptOutcome,
+  type ClaimedWebhook,
+  type OpenedAttempt,
+} from './delivery.repository';
 import { webhooksDelivered } from './delivery.metrics';
 import { retryDelayMs } from './email-delivery.service';
+import { LeaseKeeper } from './lease-keeper';
 import { singleLine } from './recipient.util';
 import { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
 
 /**
  * Delivers claimed outbox webhook calls: a JSON POST of the payload, signed (X-Kizuna-Signature),
  * with the effect key (X-Kizuna-Effect-Key) so the receiver can drop a repeated call. Claimed,
- * leased, attempted and retried exactly like email (same statuses, attempts and backoff):
+ * leased, attempted and retried exactly like email (same statuses, attempts, backoff, and the
+ * same per-message lease fenced by its owner: a call another worker took over is not made from
+ * here, nor its record overwritten):
  * 2xx sent; 408, 429, 5xx, a timeout or a connection error deferred with backoff until
- * DELIVERY_GIVE_UP_SECONDS after queueing; any other answer failed (redirects are not followed:
+ * DELIVERY_GIVE_UP_SECONDS after the first attempt; any other answer failed (redirects are not followed:
  * their target was never allow-listed). The host is checked against WEBHOOK_ALLOWED_HOSTS again
  * at send time, so removing a host stops calls already queued.
  */
@@ -32,13 +40,21 @@ export class WebhookDeliveryService {
   async processBatch(): Promise<number> {
     const { batchSize, concurrency, leaseSeconds } = this.config.delivery;
     const claimed = await this.repository.claimWebhooks(batchSize, leaseSeconds);
+    if (claimed.length === 0) {
+      return 0;
+    }
+    const lease = new LeaseKeeper(this.repository, claimed, leaseSeconds, this.logger);
     let next = 0;
     let unreachable: Error | undefined;
     const worker = async () => {
       while (next < claimed.length) {
         const call = claimed[next++]!;
         try {
-          await this.deliver(call);
+          if (lease.holds(call.id)) {
+            await this.deliver(call);
+          } else {
+            this.leaseLost(call, 'before it was made');
+          }
         } catch (error) {
           // Only the database can fail here; the lease brings the call back later.
           if (isDatabaseUnreachable(error)) {
@@ -46,10 +62,16 @@ export class WebhookDeliveryService {
           } else {
             this.logger.error({ msg: 'webhook bookkeeping failed', messageId: call.id, err: String(error) });
           }
+        } finally {
+          lease.release(call.id);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    } finally {
+      await lease.stop();
+    }
     if (unreachable !== undefined) {
       throw unreachable;
     }
@@ -67,21 +89,34 @@ export class WebhookDeliveryService {
     const host = hostOf(call.url);
     if (host === undefined || !this.config.journeys.webhookAllowedHosts.includes(host)) {
       const reason = `host "${host ?? call.url}" is not on WEBHOOK_ALLOWED_HOSTS; not called`;
-      await this.repository.finish(call.id, 'failed', reason);
+      if (!(await this.repository.finish(call, 'failed', reason))) {
+        return this.leaseLost(call, 'before it could be marked failed');
+      }
       webhooksDelivered.inc({ outcome: 'failed' });
       this.logger.warn({ msg: 'webhook refused', messageId: call.id, reason });
       return;
     }
-    const attempt = await this.repository.startAttempt(call.id, undefined);
-    if (attempt === undefined) {
+    const start = await this.repository.startAttempt(call, undefined, this.config.delivery.leaseSeconds);
+    if (start === 'paused') {
       return; // sending was paused meanwhile: given back to the queue
     }
-    const outcome = await this.post(call, attempt);
-    await this.repository.recordAttempt(call.id, attempt, outcome);
-    webhooksDelivered.inc({ outcome: outcome.outcome });
+    if (start === 'lost') {
+      return this.leaseLost(call, 'before its attempt opened; not called from here');
+    }
+    const outcome = await this.post(call, start);
+    if (await this.repository.recordAttempt(call, start.attempt, outcome)) {
+      webhooksDelivered.inc({ outcome: outcome.outcome });
+    } else {
+      this.leaseLost(call, `during attempt ${start.attempt}; its answer was not recorded: ${outcome.response}`);
+    }
   }
 
-  private async post(call: ClaimedWebhook, attempt: number): Promise<AttemptOutcome> {
+  /** Another worker took the call over (this one held it past its lease): it is theirs now. */
+  private leaseLost(call: ClaimedWebhook, when: string): void {
+    this.logger.warn({ msg: `lease lost to another worker ${when}`, messageId: call.id });
+  }
+
+  private async post(call: ClaimedWebhook, { attempt, firstAttemptAt }: OpenedAttempt): Promise<AttemptOutcome> {
     const body = JSON.stringify(call.payload);
     let status: number | null = null;
     let response: string;
@@ -121,7 +156,8 @@ export class WebhookDeliveryService {
     }
     const { retryBaseMs, retryMaxMs, giveUpAfterSeconds } = this.config.delivery;
     const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
-    if (retryAt.getTime() > call.createdAt.getTime() + giveUpAfterSeconds * 1000) {
+    // Counted from the first attempt, as for email.
+    if (retryAt.getTime() > firstAttemptAt.getTime() + giveUpAfterSeconds * 1000) {
       const reason = `gave up after ${giveUpAfterSeconds} s of temporary failures; last: ${response}`;
       return { outcome: 'failed', code: status, response, reason };
     }

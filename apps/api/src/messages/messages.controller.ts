@@ -27,6 +27,14 @@ const listQuery = z.strictObject({
 
 /** Actions without options take an empty body, or none. */
 const noOptions = z.strictObject({});
+const DAY_MS = 86_400_000;
+const statsQuery = z
+  .strictObject({ from: instant.optional(), to: instant.optional() })
+  .transform(({ from, to }) => {
+    const end = to === undefined ? new Date() : new Date(to);
+    return { from: from === undefined ? new Date(end.getTime() - DAY_MS) : new Date(from), to: end };
+  })
+  .refine(({ from, to }) => from < to, { path: ['from'], message: 'must be before "to"' });
 
 const pauseSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
@@ -87,6 +95,25 @@ export class MessagesController {
       before,
     );
     return { messages: page.messages.map(summary), nextCursor: page.nextCursor };
+  }
+
+  // Declared before messages/:id, which would otherwise take "stats" for an id.
+  @Get('messages/stats')
+  @ApiOperation({
+    summary: 'Attempts closed as unknown (messages possibly delivered twice), per channel: all, and in a period',
+    description:
+      'An attempt is closed as unknown when its worker stopped (or lost its lease) between handing the message ' +
+      'over and recording the answer; the message was then sent again. `inPeriod` counts those closed in ' +
+      '[from, to); the period defaults to the 24 hours before `to` (default: now).',
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO-8601; default: 24 h before `to`' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive; default: now' })
+  async stats(@Query() query: unknown) {
+    const { from, to } = parseOrThrow(statsQuery, query);
+    return {
+      period: { from: from.toISOString(), to: to.toISOString() },
+      unknownAttempts: await this.messages.unknownAttempts(from, to),
+    };
   }
 
   @Get('messages/:id')

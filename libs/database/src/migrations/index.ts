@@ -5,6 +5,7 @@ import { Email1764000000000 } from './1764000000000-email';
 import { Segments1764100000000 } from './1764100000000-segments';
 import { SendingPolicy1764200000000 } from './1764200000000-sending-policy';
 import { TimersByJourney1764300000000 } from './1764300000000-timers-by-journey';
+import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-owner';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Segments1764100000000,
   SendingPolicy1764200000000,
   TimersByJourney1764300000000,
+  DeliveryLeaseOwner1764400100000,
 ];
