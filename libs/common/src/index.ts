@@ -14,3 +14,4 @@ export {
   journeyTimersFired,
   metricsRegistry,
 } from './metrics';
+export { decodePageCursor, encodePageCursor, exactInstantSql, type PagePosition } from './page-cursor';

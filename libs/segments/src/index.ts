@@ -4,7 +4,13 @@ export type { SegmentFacts } from './segment-facts';
 export { SegmentMembershipService, type MembershipChange } from './segment-membership.service';
 export { isoDuration, segmentRuleSchema, type SegmentRule } from './segment-rule.schema';
 export { Segment } from './segment.entity';
-export { SegmentRepository } from './segment.repository';
+export { SegmentRepository, type SegmentMember } from './segment.repository';
 export { SegmentsErrorCode, SegmentsException } from './segments.exception';
 export { SegmentsModule } from './segments.module';
-export { createSegmentSchema, SegmentsService, updateSegmentSchema, type SegmentPreview } from './segments.service';
+export {
+  createSegmentSchema,
+  SegmentsService,
+  updateSegmentSchema,
+  type MemberPage,
+  type SegmentPreview,
+} from './segments.service';
