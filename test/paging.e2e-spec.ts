@@ -25,10 +25,11 @@ describe('keyset paging (e2e)', () => {
     t = await startTestApp({ processes: { api: true, worker: false } });
     ops = await t.keyFor(Role.Ops);
     marketer = await t.keyFor(Role.Marketer);
-    [{ id: customerUuid }] = await t.db.query<{ id: string }>(
+    const [customer] = await t.db.query<{ id: string }>(
       `INSERT INTO customers (customer_id, email, email_normalized) VALUES ('c-many', 'many@example.test', 'many@example.test')
        RETURNING id`,
     );
+    customerUuid = customer!.id;
   });
   afterAll(() => t.close());
 
@@ -127,9 +128,10 @@ describe('keyset paging (e2e)', () => {
   }, 120_000);
 
   it("a segment's members: 3,000 entries in one millisecond, each listed once", async () => {
-    const [{ id: segmentId }] = await t.db.query<{ id: string }>(
+    const [segment] = await t.db.query<{ id: string }>(
       `INSERT INTO segments (key, name, rule, ready) VALUES ('many', 'Many', '{"all": []}'::jsonb, true) RETURNING id`,
     );
+    const segmentId = segment!.id;
     const entries = await t.db.query<{ customer_uuid: string }>(
       `WITH c AS (
          INSERT INTO customers (customer_id)
