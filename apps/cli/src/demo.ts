@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { createRootLogger, PinoNestLogger } from '@kizuna/common';
 import { loadConfig, type KizunaConfig } from '@kizuna/config';
-import { runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
+import { databaseBeside, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { DEFAULT_DEMO, ReferenceModule, ShopDemo, type DemoSummary } from '@kizuna/reference';
 import { KizunaModule } from '../../kizuna/src/kizuna.module';
 
@@ -12,7 +12,13 @@ import { KizunaModule } from '../../kizuna/src/kizuna.module';
  * the reference journeys installed with a day lasting a quarter of a second, and a simulated tea
  * shop trading for five months, then three quiet ones. Email goes to ./var/mail as .eml files
  * (unless SMTP_URL is set). Prints what happened.
+ *
+ * It runs in a database of its own (`kizuna_demo`, beside the app's on the same server), emptied
+ * at the start of each run: the app's data is never touched, and a second run does not add to the
+ * first. The sending policy runs on the demo's clock (ShopDemo.sendingPolicyEnv).
  */
+const DEMO_DATABASE = 'kizuna_demo';
+
 @Module({})
 class DemoModule {
   static forRoot(config: KizunaConfig, databaseUrl: string): DynamicModule {
@@ -24,21 +30,25 @@ class DemoModule {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const options = { ...DEFAULT_DEMO };
+  const env = { LOG_LEVEL: 'warn', ...process.env };
+  const config = loadConfig({ ...env, ...ShopDemo.sendingPolicyEnv(loadConfig(env), options.dayMs) });
   const logger = createRootLogger(config.log.level);
   let database: RunningDatabase | undefined;
   try {
     database = await startDatabase(config, () => undefined);
-    await runMigrations(database.url);
-    const app = await NestFactory.createApplicationContext(DemoModule.forRoot(config, database.url), {
+    const demoUrl = await databaseBeside(database.url, DEMO_DATABASE);
+    await runMigrations(demoUrl);
+    const app = await NestFactory.createApplicationContext(DemoModule.forRoot(config, demoUrl), {
       logger: new PinoNestLogger(logger),
     });
     await app.init();
-    const options = { ...DEFAULT_DEMO };
     const totalDays = options.days + options.quietDays;
     console.log(
       `Kizuna demo: ${options.customers} customers, ${options.days} days of trading and ${options.quietDays} quiet days; ` +
-        `a day lasts ${options.dayMs} ms (about ${Math.round((totalDays * options.dayMs) / 1000)} s).`,
+        `a day lasts ${options.dayMs} ms (about ${Math.round((totalDays * options.dayMs) / 1000)} s).\n` +
+        `Sending policy on the demo's clock: caps ${config.sendingPolicy.frequencyCaps.length > 0 ? config.sendingPolicy.frequencyCaps.map((c) => `${c.limit} per ${c.windowMs} ms`).join(', ') : 'none'}; no quiet hours.\n` +
+        `Database: ${DEMO_DATABASE} (emptied first; the app's own database is left alone).`,
     );
     const summary = await app.get(ShopDemo).run({
       ...options,

@@ -20,3 +20,4 @@ export {
   replaceInvalidText,
   type UntrustedValueOptions,
 } from './untrusted-json.util';
+export { decodePageCursor, encodePageCursor, exactInstantSql, type PagePosition } from './page-cursor';

@@ -29,7 +29,8 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: port.default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    // Unset: http://localhost:<PORT> (see KizunaConfig), so a changed PORT is not announced wrongly.
+    PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     DATABASE_URL: optionalString.pipe(
@@ -183,7 +184,7 @@ export const envSchema = z
       });
     }
     // Unsubscribe and tracking links are built from it; RFC 8058 one-click needs HTTPS.
-    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL.startsWith('https://')) {
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL?.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must be an https:// URL in production' });
     }
   });

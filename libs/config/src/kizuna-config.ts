@@ -86,7 +86,7 @@ export class KizunaConfig {
     this.http = {
       port: env.PORT,
       host: env.HOST,
-      publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+      publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
     };
     this.log = { level: env.LOG_LEVEL };

@@ -141,6 +141,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the public URL from PORT unless PUBLIC_URL is set', () => {
+    // The docs were announced at localhost:3000 while the api listened on PORT=4150.
+    expect(loadConfig({ PORT: '4150' }).http.publicUrl).toBe('http://localhost:4150');
+    expect(loadConfig({ PORT: '4150', PUBLIC_URL: '' }).http.publicUrl).toBe('http://localhost:4150');
+    expect(loadConfig({ PORT: '4150', PUBLIC_URL: 'https://k.example.com/' }).http.publicUrl).toBe(
+      'https://k.example.com',
+    );
+    expect(
+      configError({
+        NODE_ENV: 'production',
+        TOKEN_SIGNING_SECRET: 's'.repeat(32),
+        WEBHOOK_SIGNING_SECRET: 'w'.repeat(32),
+      }).problems,
+    ).toEqual(['PUBLIC_URL: must be an https:// URL in production']);
+  });
+
   it('requires TOKEN_SIGNING_SECRET and WEBHOOK_SIGNING_SECRET in production, and never echoes them', () => {
     expect(configError({ NODE_ENV: 'production', PUBLIC_URL: 'https://k.example.com' }).problems).toEqual([
       'TOKEN_SIGNING_SECRET: is required in production',

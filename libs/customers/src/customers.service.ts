@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { decodePageCursor, encodePageCursor, type PagePosition } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import type { Customer } from './customer.entity';
@@ -67,10 +68,8 @@ export class CustomersService {
   async listEvents(customerId: string, limit: number, before: string | undefined): Promise<EventPage> {
     const customer = await this.require(customerId);
     const cursor = before === undefined ? undefined : decodeCursor(before);
-    const events = await this.events.listForCustomer(customer.id, limit + 1, cursor);
-    const page = events.slice(0, limit);
-    const last = page[page.length - 1];
-    return { events: page, nextCursor: events.length > limit && last ? encodeCursor(last) : null };
+    const page = await this.events.listForCustomer(customer.id, limit, cursor);
+    return { events: page.events, nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 
   private async require(customerId: string): Promise<Customer> {
@@ -82,26 +81,14 @@ export class CustomersService {
   }
 }
 
-function encodeCursor(event: StoredEvent): string {
-  return Buffer.from(`${event.occurredAt.toISOString()}|${event.seq}`).toString('base64url');
-}
-
-/** What encodeCursor writes: a 4-digit-year ISO instant and a seq within PostgreSQL's bigint. */
-const CURSOR_AT = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A seq within PostgreSQL's bigint. */
+const SEQ = /^\d{1,19}$/;
 const MAX_SEQ = 9223372036854775807n;
 
-function decodeCursor(cursor: string): { occurredAt: Date; seq: string } {
-  const [at, seq] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const occurredAt = new Date(at ?? '');
-  if (
-    !at ||
-    !CURSOR_AT.test(at) ||
-    !seq ||
-    !/^\d{1,19}$/.test(seq) ||
-    BigInt(seq) > MAX_SEQ ||
-    Number.isNaN(occurredAt.getTime())
-  ) {
+function decodeCursor(cursor: string): PagePosition {
+  const position = decodePageCursor(cursor, SEQ);
+  if (!position || BigInt(position.after) > MAX_SEQ) {
     throw new CustomersException(CustomersErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
   }
-  return { occurredAt, seq };
+  return position;
 }

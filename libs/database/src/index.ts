@@ -8,5 +8,5 @@ export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
 export { runMigrations } from './migrate';
 export { MIGRATIONS } from './migrations';
 export { PgNotificationListener } from './pg-notification.listener';
-export { startDatabase, type RunningDatabase } from './start-database';
+export { databaseBeside, startDatabase, type RunningDatabase } from './start-database';
 export { UnitOfWork } from './unit-of-work';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import { EventsErrorCode, EventsException } from './events.exception';
 import type { EventSource, IngestResult, NewEvent } from './new-event';
 import type { StoredEvent } from './stored-event';
@@ -196,21 +197,29 @@ export class EventInboxRepository {
     );
   }
 
-  /** A customer's events, newest first, resuming after `before` (an opaque cursor). */
+  /**
+   * A customer's events, newest first, resuming after `before`; `next` is where the following
+   * page starts (occurred_at to the microsecond, as text, then seq), undefined on the last page.
+   */
   async listForCustomer(
     customerUuid: string,
     limit: number,
-    before: { occurredAt: Date; seq: string } | undefined,
-  ): Promise<StoredEvent[]> {
-    const rows: StoredEventRow[] = await this.dataSource.query(
-      `SELECT * FROM events
+    before: PagePosition | undefined,
+  ): Promise<{ events: StoredEvent[]; next: PagePosition | undefined }> {
+    const rows: Array<StoredEventRow & { position_at: string }> = await this.dataSource.query(
+      `SELECT *, ${exactInstantSql('occurred_at')} AS position_at FROM events
         WHERE customer_uuid = $1
           AND ($2::timestamptz IS NULL OR (occurred_at, seq) < ($2::timestamptz, $3::bigint))
         ORDER BY occurred_at DESC, seq DESC
         LIMIT $4`,
-      [customerUuid, before?.occurredAt.toISOString() ?? null, before?.seq ?? null, limit],
+      [customerUuid, before?.at ?? null, before?.after ?? null, limit + 1],
     );
-    return rows.map(toStoredEvent);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      events: page.map(toStoredEvent),
+      next: rows.length > limit && last ? { at: last.position_at, after: String(last.seq) } : undefined,
+    };
   }
 
   /** Per customer, the newest `limit` times it had an event of this name since `since`, newest first. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import type { DataSource } from 'typeorm';
 import { SENDING_SETTING } from './delivery.repository';
 import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from './outbox-message';
@@ -13,8 +14,14 @@ export interface MessageFilter {
   from?: Date;
   to?: Date;
   limit: number;
-  /** Keyset: messages created before this (createdAt, id). */
-  before?: { createdAt: Date; id: string };
+  /** Keyset: messages created before this (created_at exactly, then id). */
+  before?: PagePosition;
+}
+
+export interface MessageLogPage {
+  messages: MessageSummary[];
+  /** Where the next (older) page starts; undefined on the last page. */
+  next: PagePosition | undefined;
 }
 
 export interface MessageSummary {
@@ -126,9 +133,10 @@ const toSummary = (r: SummaryRow): MessageSummary => ({
 export class MessageLogRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async list(f: MessageFilter): Promise<MessageSummary[]> {
-    const rows = await this.dataSource.query<SummaryRow[]>(
-      `SELECT ${SUMMARY_COLUMNS}
+  /** One page, newest first; the position comes from the database as text (microseconds). */
+  async list(f: MessageFilter): Promise<MessageLogPage> {
+    const rows = await this.dataSource.query<Array<SummaryRow & { position_at: string }>>(
+      `SELECT ${SUMMARY_COLUMNS}, ${exactInstantSql('o.created_at')} AS position_at
          FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid
         WHERE ($1::text IS NULL OR c.customer_id = $1)
           AND ($2::uuid IS NULL OR o.journey_id = $2)
@@ -136,7 +144,7 @@ export class MessageLogRepository {
           AND ($4::text IS NULL OR o.status = $4)
           AND ($5::timestamptz IS NULL OR o.created_at >= $5)
           AND ($6::timestamptz IS NULL OR o.created_at < $6)
-          AND ($7::timestamptz IS NULL OR (o.created_at, o.id) < ($7, $8::uuid))
+          AND ($7::timestamptz IS NULL OR (o.created_at, o.id) < ($7::timestamptz, $8::uuid))
         ORDER BY o.created_at DESC, o.id DESC
         LIMIT $9`,
       [
@@ -146,12 +154,17 @@ export class MessageLogRepository {
         f.status ?? null,
         f.from ?? null,
         f.to ?? null,
-        f.before?.createdAt ?? null,
-        f.before?.id ?? null,
-        f.limit,
+        f.before?.at ?? null,
+        f.before?.after ?? null,
+        f.limit + 1,
       ],
     );
-    return rows.map(toSummary);
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    return {
+      messages: page.map(toSummary),
+      next: rows.length > f.limit && last ? { at: last.position_at, after: last.id } : undefined,
+    };
   }
 
   async detail(id: string): Promise<MessageDetail | undefined> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { decodePageCursor, encodePageCursor, type PagePosition } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { MailTransport } from './mail-transport';
 import {
@@ -31,20 +32,8 @@ export class MessagesService {
   ) {}
 
   async list(filter: Omit<MessageFilter, 'before'>, before: string | undefined): Promise<MessagePage> {
-    const messages = await this.log.list({
-      ...filter,
-      limit: filter.limit + 1,
-      before: before === undefined ? undefined : decodeCursor(before),
-    });
-    const page = messages.slice(0, filter.limit);
-    const last = page[page.length - 1];
-    return {
-      messages: page,
-      nextCursor:
-        messages.length > filter.limit && last
-          ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url')
-          : null,
-    };
+    const page = await this.log.list({ ...filter, before: before === undefined ? undefined : decodeCursor(before) });
+    return { messages: page.messages, nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 
   async detail(id: string): Promise<MessageDetail> {
@@ -156,12 +145,12 @@ export class MessagesService {
   }
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
+const MESSAGE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+function decodeCursor(cursor: string): PagePosition {
+  const position = decodePageCursor(cursor, MESSAGE_ID);
+  if (!position) {
     throw new MessagingException(MessagingErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
   }
-  return { createdAt: new Date(match[1]!), id: match[2]! };
+  return position;
 }

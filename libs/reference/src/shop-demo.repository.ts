@@ -9,6 +9,12 @@ export interface ReviewRequest {
   instanceKey: string;
 }
 
+/** What one run sent: the summary's counts, read from the database, must match it. */
+export interface DemoRunCounts {
+  checkouts: number;
+  orders: number;
+}
+
 export interface DemoSummary {
   journeys: Array<{ name: string; entered: number; active: number; completed: number; exited: number }>;
   emails: Array<{ templateKey: string; status: string; count: number }>;
@@ -16,12 +22,46 @@ export interface DemoSummary {
   segments: Array<{ key: string; members: number }>;
   customers: number;
   orders: number;
+  /** What this run sent (set by ShopDemo.run). */
+  sent: DemoRunCounts;
 }
+
+/** The settings row that marks a database as the demo's own, so a run may empty it. */
+const DEMO_MARK = 'demo';
+
+/** Every table but TypeORM's migration log: what a fresh demo database has empty. */
+const KEEP = ['typeorm_migrations'];
 
 /** The demo's reads: review emails to answer, and the numbers of its closing summary. */
 @Injectable()
 export class ShopDemoRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Empties the database for a new run, so a second run does not add to the first one's
+   * customers, orders and journeys. Only a database the demo marked as its own (or one without
+   * customers yet) is emptied; anything else is refused, never truncated.
+   */
+  async reset(): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const [state] = await tx.query<Array<{ marked: boolean; customers: boolean }>>(
+        `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked, EXISTS (SELECT 1 FROM customers) AS customers`,
+        [DEMO_MARK],
+      );
+      if (!state!.marked && state!.customers) {
+        throw new Error(
+          'This database has customers the demo did not create; the demo runs only in a database of its own',
+        );
+      }
+      const tables = await tx.query<Array<{ name: string }>>(
+        `SELECT quote_ident(tablename) AS name FROM pg_tables
+          WHERE schemaname = current_schema() AND tablename <> ALL($1::text[]) ORDER BY tablename`,
+        [KEEP],
+      );
+      await tx.query(`TRUNCATE ${tables.map((t) => t.name).join(', ')} RESTART IDENTITY CASCADE`);
+      await tx.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, 'true'::jsonb, now())`, [DEMO_MARK]);
+    });
+  }
 
   /** Review requests sent (or written to file) whose NPS the demo has not answered yet. */
   async reviewRequestsSent(answered: ReadonlySet<string>): Promise<ReviewRequest[]> {
@@ -42,7 +82,7 @@ export class ShopDemoRepository {
       }));
   }
 
-  async summary(): Promise<DemoSummary> {
+  async summary(): Promise<Omit<DemoSummary, 'sent'>> {
     const journeys = await this.dataSource.query<
       Array<{ name: string; entered: number; active: number; completed: number; exited: number }>
     >(

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { KizunaConfig } from '@kizuna/config';
 import { EventIngestService } from '@kizuna/events';
 import { NpsSurvey } from '@kizuna/templates';
 import { ReferenceInstaller } from './reference-installer.service';
-import { ShopDemoRepository, type DemoSummary } from './shop-demo.repository';
+import { ShopDemoRepository, type DemoRunCounts, type DemoSummary } from './shop-demo.repository';
 
 /**
  * The demo: a small tea shop lives through a few simulated months while the real engine runs.
@@ -10,6 +11,13 @@ import { ShopDemoRepository, type DemoSummary } from './shop-demo.repository';
  * the shop's events are sent as their simulated moment comes (with the real timestamp), so the
  * engine, its timers and the segments' due times all run on the real clock, only faster
  * journeys. Customers answer some NPS requests the way a click on the email's link does.
+ *
+ * The sending policy is kept on the demo's clock too (`sendingPolicyEnv`): caps shrink with the
+ * day, and quiet hours are off, since a simulated day has no real night. On the real clock, a run
+ * in the evening held every marketing email until the morning (issue #10).
+ *
+ * Each run starts from an empty database (`ShopDemoRepository.reset`), so its summary counts that
+ * run alone.
  */
 export interface ShopDemoOptions {
   customers: number;
@@ -79,15 +87,30 @@ export class ShopDemo {
     return dayMs / 86_400_000;
   }
 
+  /**
+   * Environment overrides that put the sending policy on the demo's clock: each frequency cap's
+   * window scaled like every journey duration (1/PT16H with 250 ms days: 1 per 167 ms), no quiet
+   * hours. Apply them before loading the configuration the demo runs with.
+   */
+  static sendingPolicyEnv(config: KizunaConfig, dayMs: number): { FREQUENCY_CAP_RULES: string; QUIET_HOURS: string } {
+    const scale = ShopDemo.scaleFor(dayMs);
+    const caps = config.sendingPolicy.frequencyCaps.map(
+      (cap) => `${cap.limit}/PT${Math.max(0.001, (cap.windowMs * scale) / 1000).toFixed(3)}S`,
+    );
+    return { FREQUENCY_CAP_RULES: caps.join(','), QUIET_HOURS: '' };
+  }
+
   async run(options: ShopDemoOptions): Promise<DemoSummary> {
     const random = mulberry32(options.seed);
+    await this.repository.reset();
     await this.installer.install({ durationScale: ShopDemo.scaleFor(options.dayMs) });
     const customers = makeCustomers(options.customers, random);
     const start = Date.now();
-    // Order and cart ids unique to this run: a second demo on the same database adds to the first.
+    // Ids unique to this run, so no idempotency key or order id of an earlier run can match.
     const runId = start.toString(36);
     const dayOf = (at: number) => (at - start) / options.dayMs;
     const queue: Planned[] = [];
+    const sent = { checkouts: 0, orders: 0 };
     const answered = new Set<string>();
     let seq = 0;
     const totalDays = options.days + options.quietDays;
@@ -114,7 +137,7 @@ export class ShopDemo {
         const due = queue.filter((p) => p.at <= Date.now());
         if (due.length > 0) {
           queue.splice(0, due.length);
-          await this.send(due, start);
+          await this.send(due, start, sent);
         }
         await sleep(Math.min(25, Math.max(0, dayEnd - Date.now())));
       }
@@ -122,17 +145,19 @@ export class ShopDemo {
       options.onDay?.(day + 1, totalDays);
       this.logger.debug({ msg: 'demo day', day: Math.floor(dayOf(Date.now())) });
     }
-    await this.send(queue.splice(0), start);
+    await this.send(queue.splice(0), start, sent);
     // Let the workers apply the last events and deliver what is due before counting.
     const deadline = Date.now() + 30_000;
     while ((await this.repository.pendingWork()) > 0 && Date.now() < deadline) {
       await sleep(100);
     }
-    return this.repository.summary();
+    return { ...(await this.repository.summary()), sent };
   }
 
   /** `run` tells this demo run's events from an earlier run's on the same database. */
-  private async send(events: Planned[], run: number): Promise<void> {
+  private async send(events: Planned[], run: number, sent: DemoRunCounts): Promise<void> {
+    sent.checkouts += events.filter((e) => e.name === 'checkout.started').length;
+    sent.orders += events.filter((e) => e.name === 'order.placed').length;
     for (let i = 0; i < events.length; i += 500) {
       await this.ingest.ingest(
         'api',

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import { Segment } from './segment.entity';
 import type { Rule } from '@kizuna/rules';
+
+export interface SegmentMember {
+  customerId: string | null;
+  email: string | null;
+  enteredAt: Date;
+}
 
 export interface DueRecheck {
   customerUuid: string;
@@ -173,22 +180,36 @@ export class SegmentRepository {
     return row?.n ?? 0;
   }
 
-  /** Members, most recent entries first, with the customer's ids. */
+  /**
+   * Members, most recent entries first, with the customer's ids: one keyset page (entered_at to
+   * the microsecond, then the customer's uuid); `next` is undefined on the last page.
+   */
   async members(
     segmentId: string,
     limit: number,
-    offset: number,
-  ): Promise<Array<{ customerId: string | null; email: string | null; enteredAt: Date }>> {
-    const rows: Array<{ customer_id: string | null; email: string | null; entered_at: Date }> =
-      await this.segments.query(
-        `SELECT c.customer_id, c.email, m.entered_at
+    before: PagePosition | undefined,
+  ): Promise<{ members: SegmentMember[]; next: PagePosition | undefined }> {
+    const rows: Array<{
+      customer_uuid: string;
+      customer_id: string | null;
+      email: string | null;
+      entered_at: Date;
+      position_at: string;
+    }> = await this.segments.query(
+      `SELECT m.customer_uuid, c.customer_id, c.email, m.entered_at, ${exactInstantSql('m.entered_at')} AS position_at
          FROM segment_memberships m JOIN customers c ON c.id = m.customer_uuid
         WHERE m.segment_id = $1
-        ORDER BY m.entered_at DESC, m.customer_uuid
-        LIMIT $2 OFFSET $3`,
-        [segmentId, limit, offset],
-      );
-    return rows.map((r) => ({ customerId: r.customer_id, email: r.email, enteredAt: r.entered_at }));
+          AND ($2::timestamptz IS NULL OR (m.entered_at, m.customer_uuid) < ($2::timestamptz, $3::uuid))
+        ORDER BY m.entered_at DESC, m.customer_uuid DESC
+        LIMIT $4`,
+      [segmentId, before?.at ?? null, before?.after ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      members: page.map((r) => ({ customerId: r.customer_id, email: r.email, enteredAt: r.entered_at })),
+      next: rows.length > limit && last ? { at: last.position_at, after: last.customer_uuid } : undefined,
+    };
   }
 
   /** Customer ids in pages, for evaluating a segment against everyone (create, rule change). */

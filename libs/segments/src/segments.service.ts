@@ -1,13 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Clock, parseOrThrow } from '@kizuna/common';
+import { Clock, decodePageCursor, encodePageCursor, parseOrThrow } from '@kizuna/common';
 import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
 import type { DataSource } from 'typeorm';
 import { matchesRule, segmentRuleSchema } from '@kizuna/rules';
 import { z } from 'zod';
 import type { Segment } from './segment.entity';
-import { SegmentRepository } from './segment.repository';
+import { SegmentRepository, type SegmentMember } from './segment.repository';
 import { SegmentsErrorCode, SegmentsException } from './segments.exception';
+
+export interface MemberPage {
+  members: SegmentMember[];
+  /** Pass as `before` for the next (earlier entries) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const CUSTOMER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const createSegmentSchema = z
   .object({
@@ -86,9 +94,14 @@ export class SegmentsService {
     return { count: await this.segments.countMembers(id), ready: segment.ready };
   }
 
-  async members(id: string, limit: number, offset: number) {
+  async members(id: string, limit: number, before: string | undefined): Promise<MemberPage> {
     await this.get(id);
-    return this.segments.members(id, limit, offset);
+    const position = before === undefined ? undefined : decodePageCursor(before, CUSTOMER_UUID);
+    if (before !== undefined && !position) {
+      throw new SegmentsException(SegmentsErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
+    }
+    const page = await this.segments.members(id, limit, position);
+    return { members: page.members, nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 
   /** Evaluates an unsaved rule against existing customers (the first PREVIEW_LIMIT of them). */

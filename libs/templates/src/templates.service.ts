@@ -304,7 +304,9 @@ export class TemplatesService extends MessageRenderer {
         try {
           this.renderer.check(source);
         } catch (error) {
-          problems.push(`${at}.${part}: ${messageOf(error).split('\n')[0]}`);
+          // All of it: the first line alone ("Parse error on line 1:") says nothing; the rest
+          // shows the excerpt with a caret under the spot and what Handlebars expected there.
+          problems.push(`${at}.${part}: ${messageOf(error)}`);
         }
       }
       if (kind === 'email' && !variant.subject) {

@@ -30,6 +30,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case JourneysErrorCode.InvalidDefinition:
     case JourneysErrorCode.InvalidMigration:
     case MessagingErrorCode.InvalidCursor:
+    case SegmentsErrorCode.InvalidCursor:
     case MessagingErrorCode.InvalidRecipient:
       return HttpStatus.BAD_REQUEST;
     case TemplatesErrorCode.TemplateInvalid:

@@ -11,7 +11,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { createSegmentSchema, SegmentsService, type Segment, type SegmentPreview } from '@kizuna/segments';
@@ -31,7 +31,10 @@ const view = (s: Segment) => ({
 
 const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  before: z.string().min(1).optional(),
+  // Offset paging skipped and repeated members while entries changed; ignoring the parameter
+  // would hand an old client page one forever.
+  offset: z.undefined({ error: 'offset paging was replaced by before=<nextCursor of the previous page>' }).optional(),
 });
 
 @ApiTags('segments')
@@ -89,9 +92,14 @@ export class SegmentsController {
 
   @Get(':id/members')
   @ApiOperation({ summary: 'Members, most recent entries first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiQuery({ name: 'before', required: false, description: 'nextCursor from the previous page' })
   async members(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: unknown) {
-    const { limit, offset } = parseOrThrow(pageQuery, query);
-    const members = await this.segments.members(id, limit, offset);
-    return { members: members.map((m) => ({ ...m, enteredAt: m.enteredAt.toISOString() })) };
+    const { limit, before } = parseOrThrow(pageQuery, query);
+    const page = await this.segments.members(id, limit, before);
+    return {
+      members: page.members.map((m) => ({ ...m, enteredAt: m.enteredAt.toISOString() })),
+      nextCursor: page.nextCursor,
+    };
   }
 }

