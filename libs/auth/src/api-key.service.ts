@@ -52,9 +52,10 @@ export class ApiKeyService {
     private readonly clock: Clock,
   ) {
     this.adminKeyHash = config.auth.adminApiKey ? sha256(config.auth.adminApiKey) : undefined;
+    // TTLs on Kizuna's clock (a virtual one in tests), read at every check: no cached "now".
     const perf = { now: () => clock.now().getTime() };
-    this.known = new LRUCache({ max: KNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, perf });
-    this.unknown = new LRUCache({ max: UNKNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, perf });
+    this.known = new LRUCache({ max: KNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, ttlResolution: 0, perf });
+    this.unknown = new LRUCache({ max: UNKNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, ttlResolution: 0, perf });
   }
 
   async create(name: string, role: Role): Promise<CreatedApiKey> {
