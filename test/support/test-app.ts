@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ApiKeyService, type Role } from '@kizuna/auth';
 import { createRootLogger, PinoNestLogger, type Clock } from '@kizuna/common';
 import { loadConfig, type KizunaConfig } from '@kizuna/config';
-import { configureHttp, expressErrorHandler } from '../../apps/api/src/http/configure-http';
+import { configureHttp, expressErrorHandler, HTTP_APPLICATION_OPTIONS } from '../../apps/api/src/http/configure-http';
 import { KizunaModule, type KizunaProcesses } from '../../apps/kizuna/src/kizuna.module';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -59,7 +59,7 @@ export async function startTestApp(
   const logger = createRootLogger(config.log.level);
   const app = await NestFactory.create<NestExpressApplication>(
     KizunaModule.forRoot(config, appUrl, options.processes ?? { api: true, worker: true }, options.clock),
-    { rawBody: true, logger: new PinoNestLogger(logger) },
+    { ...HTTP_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
   );
   configureHttp(app, config, logger);
   await app.init();

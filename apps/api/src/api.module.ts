@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { ApiKeyGuard, AuthModule } from '@kizuna/auth';
+import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -15,6 +15,7 @@ import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { DatabaseHealthIndicator } from './health/database.health';
 import { MigrationsHealthIndicator } from './health/migrations.health';
+import { BodyParsingInterceptor } from './http/body-parsing.interceptor';
 import { ErrorFilter } from './http/error.filter';
 import { UntrustedInputInterceptor } from './http/untrusted-input.interceptor';
 import { CustomerJourneysController } from './journeys/customer-journeys.controller';
@@ -32,7 +33,9 @@ import { TemplatesController } from './templates/templates.controller';
 
 /**
  * The HTTP surface. Every route passes the global ApiKeyGuard, which refuses any route that
- * does not declare who may call it. Expects ConfigModule, ClockModule and DatabaseModule from
+ * does not declare who may call it, then the per-key rate limit (it needs the principal the
+ * first guard sets: keep this order); bodies are parsed only after all guards
+ * (BodyParsingInterceptor). Expects ConfigModule, ClockModule and DatabaseModule from
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
  */
 @Module({
@@ -69,6 +72,8 @@ import { TemplatesController } from './templates/templates.controller';
     ShopifyHmacGuard,
     LinkTokenGuard,
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
+    { provide: APP_GUARD, useExisting: ApiKeyThrottlerGuard },
+    { provide: APP_INTERCEPTOR, useClass: BodyParsingInterceptor },
     { provide: APP_FILTER, useClass: ErrorFilter },
     // After the guards (who may call), before any pipe or handler (what they may send).
     { provide: APP_INTERCEPTOR, useClass: UntrustedInputInterceptor },

@@ -18,7 +18,12 @@ class CliModule {
     const config = loadConfig();
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }), AuthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
+        AuthModule,
+      ],
     };
   }
 }

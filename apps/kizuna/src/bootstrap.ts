@@ -4,7 +4,7 @@ import { createRootLogger, PinoNestLogger } from '@kizuna/common';
 import { InvalidConfigError, loadConfig, type KizunaConfig } from '@kizuna/config';
 import { runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import type { INestApplicationContext } from '@nestjs/common';
-import { configureHttp, expressErrorHandler } from '../../api/src/http/configure-http';
+import { configureHttp, expressErrorHandler, HTTP_APPLICATION_OPTIONS } from '../../api/src/http/configure-http';
 import { WorkerMetricsServer } from '../../worker/src/worker-metrics.server';
 import { KizunaModule, type KizunaProcesses } from './kizuna.module';
 
@@ -48,7 +48,10 @@ export async function startKizuna(processes: KizunaProcesses): Promise<void> {
     const module = KizunaModule.forRoot(config, database.url, processes);
     let app: INestApplicationContext;
     if (processes.api) {
-      const http = await NestFactory.create<NestExpressApplication>(module, { rawBody: true, logger: nestLogger });
+      const http = await NestFactory.create<NestExpressApplication>(module, {
+        ...HTTP_APPLICATION_OPTIONS,
+        logger: nestLogger,
+      });
       configureHttp(http, config, logger);
       await http.init();
       http.use(expressErrorHandler);

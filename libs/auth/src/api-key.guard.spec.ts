@@ -2,7 +2,7 @@ import { presentedKey } from './api-key.guard';
 
 const basic = (credentials: string): string => `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 
-describe('presentedKey', () => {
+describe('presentedKey (on a route that accepts HTTP Basic)', () => {
   const cases: Array<{ title: string; header: string | undefined; expected: string | undefined }> = [
     { title: 'Bearer token', header: 'Bearer kz_abc123', expected: 'kz_abc123' },
     { title: 'scheme in any case', header: 'bEaReR kz_abc123', expected: 'kz_abc123' },
@@ -36,6 +36,12 @@ describe('presentedKey', () => {
   ];
 
   it.each(cases)('$title', ({ header, expected }) => {
-    expect(presentedKey(header)).toBe(expected);
+    expect(presentedKey(header, { basic: true })).toBe(expected);
+  });
+
+  it('takes Basic only where the route accepts it; Bearer everywhere', () => {
+    expect(presentedKey(basic('kz_write:'), { basic: false })).toBeUndefined();
+    expect(presentedKey(`basic ${Buffer.from('kz_write:').toString('base64')}`, { basic: false })).toBeUndefined();
+    expect(presentedKey('Bearer kz_abc123', { basic: false })).toBe('kz_abc123');
   });
 });

@@ -1,29 +1,32 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
-import { ACCESS_METADATA, type RouteAccess } from './access.decorator';
+import { normalizeIp } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { ACCESS_METADATA, BASIC_AUTH_METADATA, type RouteAccess } from './access.decorator';
 import { ApiKeyService, type Principal } from './api-key.service';
 import { AuthErrorCode, AuthException } from './auth.exception';
+import { FailedAuthLimiter } from './failed-auth.limiter';
+import { rateLimited } from './rate-limited';
 import { Role } from './role';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
 /**
  * The global guard. Fails closed: a route without an access declaration is refused, whatever
- * the caller presents.
+ * the caller presents. Guards run before the request body is read (see the api's
+ * BodyParsingInterceptor), so a request without a valid key costs no parsing.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyService,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ACCESS_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const targets = [context.getHandler(), context.getClass()];
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ACCESS_METADATA, targets);
     if (!access) {
       throw new AuthException(
         AuthErrorCode.RouteAccessUndeclared,
@@ -33,22 +36,40 @@ export class ApiKeyGuard implements CanActivate {
     if (access.kind !== 'roles') {
       return true; // public, or verified by the route's own signature guard
     }
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const secret = presentedKey(request.headers.authorization);
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const acceptBasic = this.reflector.getAllAndOverride<boolean | undefined>(BASIC_AUTH_METADATA, targets) === true;
+    const header = request.headers.authorization;
+    const secret = presentedKey(header, { basic: acceptBasic });
     if (!secret) {
       throw new AuthException(
         AuthErrorCode.Unauthenticated,
-        'An API key is required: send "Authorization: Bearer <key>"',
+        !acceptBasic && presentedKey(header, { basic: true })
+          ? 'HTTP Basic is accepted only by the Segment routes (/v1/track, /v1/identify, /v1/batch): send "Authorization: Bearer <key>"'
+          : 'An API key is required: send "Authorization: Bearer <key>"',
       );
+    }
+    const address = clientAddress(request);
+    const blockedFor = this.failures.retryAfterSeconds(address);
+    if (blockedFor > 0) {
+      throw rateLimited(http.getResponse<Response>(), 'authentication-failures', blockedFor);
     }
     const principal = await this.apiKeys.verify(secret);
     if (!principal) {
+      const refusedFor = this.failures.recordFailure(address);
+      if (refusedFor > 0) {
+        throw rateLimited(http.getResponse<Response>(), 'authentication-failures', refusedFor);
+      }
       throw new AuthException(AuthErrorCode.Unauthenticated, 'The API key is unknown or revoked');
     }
     if (principal.role !== Role.Admin && !access.roles.includes(principal.role)) {
+      const needed = [...new Set([...access.roles, Role.Admin])];
       throw new AuthException(
         AuthErrorCode.Forbidden,
-        `This route needs one of the roles ${[...access.roles, Role.Admin].join(', ')}; the key has "${principal.role}"`,
+        `This route needs ${needed.length === 1 ? 'the role' : 'one of the roles'} ${needed
+          .map((role) => `"${role}"`)
+          .join(', ')}; this key has the role "${principal.role}"`,
+        { keyRole: principal.role, requiredRoles: needed },
       );
     }
     request.principal = principal;
@@ -57,9 +78,18 @@ export class ApiKeyGuard implements CanActivate {
 }
 
 /**
- * `Bearer <key>`, or `Basic base64(<key>:)` as the Segment libraries send their write key.
+ * The address failed authentications are counted under: the client as `trust proxy` (TRUST_PROXY)
+ * resolves it, IPv6 grouped by /64 (one host usually holds a whole /64).
  */
-export function presentedKey(header: string | undefined): string | undefined {
+export function clientAddress(request: Request): string {
+  return normalizeIp(request.ip ?? request.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * `Bearer <key>`; with `basic`, also `Basic base64(<key>:)` as the Segment libraries send their
+ * write key.
+ */
+export function presentedKey(header: string | undefined, accept: { basic: boolean }): string | undefined {
   if (!header) {
     return undefined;
   }
@@ -70,7 +100,7 @@ export function presentedKey(header: string | undefined): string | undefined {
   if (scheme?.toLowerCase() === 'bearer') {
     return value;
   }
-  if (scheme?.toLowerCase() === 'basic') {
+  if (accept.basic && scheme?.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const user = decoded.split(':', 1)[0];
     return user || undefined;

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { LRUCache } from 'lru-cache';
 import type { ApiKey } from './api-key.entity';
 import { ApiKeyRepository } from './api-key.repository';
 import { AuthErrorCode, AuthException } from './auth.exception';
@@ -19,6 +21,10 @@ export interface CreatedApiKey {
 }
 
 const CACHE_TTL_MS = 10_000;
+/** Keys in use at once; far more than a shop has. */
+const KNOWN_KEYS_CACHED = 10_000;
+/** Wrong keys remembered, so a client retrying one bad key does not query per request. */
+const UNKNOWN_KEYS_CACHED = 10_000;
 const TOUCH_INTERVAL_MS = 60_000;
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -27,19 +33,29 @@ const sha256 = (value: string): Buffer => createHash('sha256').update(value).dig
  * Issues, verifies and revokes API keys. Verification results are cached for a few seconds so
  * the ingest hot path does not hit the database per request; a revocation made through this
  * process applies at once, one made elsewhere within CACHE_TTL_MS.
+ *
+ * Valid and unknown keys are cached apart, each in a bounded LRU: a stream of made-up keys
+ * fills only the unknown side, so it cannot push a shop's key out and send its traffic to the
+ * database (the failed-authentication limit bounds that stream too).
  */
 @Injectable()
 export class ApiKeyService {
   private readonly logger = new Logger(ApiKeyService.name);
-  private readonly cache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+  private readonly known: LRUCache<string, Principal>;
+  private readonly unknown: LRUCache<string, true>;
   private readonly lastTouched = new Map<string, number>();
   private readonly adminKeyHash: Buffer | undefined;
 
   constructor(
     private readonly keys: ApiKeyRepository,
     config: KizunaConfig,
+    private readonly clock: Clock,
   ) {
     this.adminKeyHash = config.auth.adminApiKey ? sha256(config.auth.adminApiKey) : undefined;
+    // TTLs on Kizuna's clock (a virtual one in tests), read at every check: no cached "now".
+    const perf = { now: () => clock.now().getTime() };
+    this.known = new LRUCache({ max: KNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, ttlResolution: 0, perf });
+    this.unknown = new LRUCache({ max: UNKNOWN_KEYS_CACHED, ttl: CACHE_TTL_MS, ttlResolution: 0, perf });
   }
 
   async create(name: string, role: Role): Promise<CreatedApiKey> {
@@ -62,7 +78,7 @@ export class ApiKeyService {
     if (!revoked) {
       throw new AuthException(AuthErrorCode.ApiKeyNotFound, `No API key with id ${id}`);
     }
-    this.cache.clear();
+    this.known.clear();
     return revoked;
   }
 
@@ -73,20 +89,21 @@ export class ApiKeyService {
       return { keyId: 'bootstrap-admin', role: Role.Admin };
     }
     const cacheKey = hash.toString('base64');
-    const now = Date.now();
-    const cached = this.cache.get(cacheKey);
-    if (cached && cached.expiresAt > now) {
-      return cached.principal;
+    const cached = this.known.get(cacheKey);
+    if (cached) {
+      return cached;
+    }
+    if (this.unknown.has(cacheKey)) {
+      return null;
     }
     const key = await this.keys.findActiveByHash(hash);
-    const principal = key ? { keyId: key.id, role: key.role } : null;
-    if (this.cache.size > 10_000) {
-      this.cache.clear();
+    if (!key) {
+      this.unknown.set(cacheKey, true);
+      return null;
     }
-    this.cache.set(cacheKey, { principal, expiresAt: now + CACHE_TTL_MS });
-    if (principal) {
-      this.touchLater(principal.keyId, now);
-    }
+    const principal: Principal = { keyId: key.id, role: key.role };
+    this.known.set(cacheKey, principal);
+    this.touchLater(principal.keyId, this.clock.now().getTime());
     return principal;
   }
 

@@ -7,6 +7,7 @@ export enum AuthErrorCode {
   SignatureNotConfigured = 'SIGNATURE_NOT_CONFIGURED',
   RouteAccessUndeclared = 'ROUTE_ACCESS_UNDECLARED',
   ApiKeyNotFound = 'API_KEY_NOT_FOUND',
+  RateLimited = 'RATE_LIMITED',
 }
 
 export class AuthException extends DomainException<AuthErrorCode> {}

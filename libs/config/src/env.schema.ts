@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEntryMaxAge } from './journeys.config';
 import { isTimeZone, parseFrequencyCapRules, parseQuietHours, type Parsed } from './sending-policy.config';
+import { parseTrustProxy } from './trust-proxy.config';
 
 /**
  * Every environment variable Kizuna reads, with its default. config/.env.example documents the
@@ -47,6 +48,11 @@ export const envSchema = z
     SHOPIFY_WEBHOOK_SECRET: optionalString,
 
     BODY_LIMIT_BYTES: positiveInt.default(2 * 1024 * 1024),
+    TRUST_PROXY: parsedText(parseTrustProxy, 'loopback'),
+    RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30),
+    RATE_LIMIT_AUTH_WINDOW_SECONDS: positiveInt.max(86_400).default(60),
+    RATE_LIMIT_KEY_REQUESTS: z.coerce.number().int().min(0).default(1000),
+    RATE_LIMIT_KEY_WINDOW_SECONDS: positiveInt.max(3600).default(1),
     EVENT_DEDUP_WINDOW_HOURS: positiveInt.min(24, 'must be at least 24 (hours)').default(72),
     EVENT_MAX_FUTURE_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
     EVENT_RETENTION_DAYS: positiveInt.default(400),

@@ -8,3 +8,4 @@ export {
   type FrequencyCapRule,
   type QuietHours,
 } from './sending-policy.config';
+export { parseTrustProxy, type TrustProxy } from './trust-proxy.config';

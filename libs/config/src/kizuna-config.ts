@@ -8,11 +8,29 @@ import {
   type Parsed,
   type QuietHours,
 } from './sending-policy.config';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.config';
 
 /** The typed, nested configuration every part of Kizuna is given. Built once at boot. */
 export class KizunaConfig {
   readonly env: Env['NODE_ENV'];
-  readonly http: { port: number; host: string; publicUrl: string; bodyLimitBytes: number };
+  readonly http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    bodyLimitBytes: number;
+    /** Express's `trust proxy`: which peers' X-Forwarded-For names the client (see trust-proxy.config). */
+    trustProxy: TrustProxy;
+  };
+  /**
+   * Abuse limits, counted in each api process's memory (docs/decisions/0016): with N api
+   * processes behind a load balancer a client gets up to N times these.
+   */
+  readonly rateLimits: {
+    /** Unknown or revoked API keys one client address may present per window before it gets 429s. */
+    authFailures: { limit: number; windowMs: number };
+    /** Requests one API key may make per window; `limit` 0: no per-key limit. */
+    perKey: { limit: number; windowMs: number };
+  };
   readonly log: { level: Env['LOG_LEVEL'] };
   readonly database: {
     /** Set: use that server. Unset: start the embedded PostgreSQL described below. */
@@ -88,6 +106,11 @@ export class KizunaConfig {
       host: env.HOST,
       publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      trustProxy: parsed(parseTrustProxy(env.TRUST_PROXY)),
+    };
+    this.rateLimits = {
+      authFailures: { limit: env.RATE_LIMIT_AUTH_FAILURES, windowMs: env.RATE_LIMIT_AUTH_WINDOW_SECONDS * 1000 },
+      perKey: { limit: env.RATE_LIMIT_KEY_REQUESTS, windowMs: env.RATE_LIMIT_KEY_WINDOW_SECONDS * 1000 },
     };
     this.log = { level: env.LOG_LEVEL };
     this.database = {

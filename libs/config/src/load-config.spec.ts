@@ -23,6 +23,11 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       publicUrl: 'http://localhost:3000',
       bodyLimitBytes: 2 * 1024 * 1024,
+      trustProxy: ['loopback'],
+    });
+    expect(config.rateLimits).toEqual({
+      authFailures: { limit: 30, windowMs: 60_000 },
+      perKey: { limit: 1000, windowMs: 1000 },
     });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.database).toEqual({
@@ -223,6 +228,41 @@ describe('loadConfig', () => {
         `WORKER_METRICS_PORT: must be a port (0-65535; 0: one the OS picks) or off (got "${bad}")`,
       ]);
     }
+  });
+
+  it('reads TRUST_PROXY as Express takes it, and refuses to trust every peer', () => {
+    const trustProxy = (value: string) => loadConfig({ TRUST_PROXY: value }).http.trustProxy;
+    expect(trustProxy('false')).toBe(false);
+    expect(trustProxy('1')).toBe(1);
+    expect(trustProxy('loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7')).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.7',
+    ]);
+    expect(configError({ TRUST_PROXY: 'true' }).problems).toEqual([
+      'TRUST_PROXY: true would trust any client to name its own address; give the proxy addresses or a hop count (got "true")',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/2', 'loopback,']) {
+      expect(configError({ TRUST_PROXY: bad }).problems[0]).toMatch(/^TRUST_PROXY: ".*" is not an address/);
+    }
+  });
+
+  it('reads the rate limits; a per-key limit of 0 switches it off', () => {
+    const config = loadConfig({
+      RATE_LIMIT_AUTH_FAILURES: '5',
+      RATE_LIMIT_AUTH_WINDOW_SECONDS: '600',
+      RATE_LIMIT_KEY_REQUESTS: '0',
+      RATE_LIMIT_KEY_WINDOW_SECONDS: '10',
+    });
+    expect(config.rateLimits).toEqual({
+      authFailures: { limit: 5, windowMs: 600_000 },
+      perKey: { limit: 0, windowMs: 10_000 },
+    });
+    const names = configError({ RATE_LIMIT_AUTH_FAILURES: '0', RATE_LIMIT_KEY_REQUESTS: '-1' })
+      .problems.map((p) => p.slice(0, p.indexOf(':')))
+      .sort();
+    expect(names).toEqual(['RATE_LIMIT_AUTH_FAILURES', 'RATE_LIMIT_KEY_REQUESTS']);
   });
 
   it('treats blank optional variables as unset', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { httpRequestDuration } from '@kizuna/common';
@@ -7,16 +8,26 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { sendError, toErrorBody } from './error.filter';
+import { applySecurityHeaders } from './security-headers';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
+ * How every process that serves HTTP creates its Nest application (and the e2e tests theirs).
+ * Nest's own body parsers are off: BodyParsingInterceptor reads bodies after the guards, so an
+ * unauthenticated request is refused before its body is parsed.
+ */
+export const HTTP_APPLICATION_OPTIONS = { bodyParser: false } as const satisfies NestApplicationOptions;
+
+/**
  * Express-level setup shared by every process that serves HTTP (and by the e2e tests):
- * request ids and access logs, metrics, body limits, OpenAPI docs at /docs.
+ * the client address (TRUST_PROXY), security headers, request ids and access logs, metrics,
+ * OpenAPI docs at /docs.
  */
 export function configureHttp(app: NestExpressApplication, config: KizunaConfig, logger: Logger): void {
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', config.http.trustProxy);
+  applySecurityHeaders(app, config);
   app.use(
     pinoHttp({
       logger,
@@ -35,6 +46,7 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
       },
     }),
   );
+  app.use(warnOfUntrustedForwarding(logger));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
@@ -42,12 +54,6 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
       end({ route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) });
     });
     next();
-  });
-  app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
-  // Journey definitions may be posted as YAML; the body arrives as text and is parsed by the route.
-  app.useBodyParser('text', {
-    type: ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    limit: config.http.bodyLimitBytes,
   });
 
   const document = SwaggerModule.createDocument(
@@ -64,6 +70,25 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
   );
   // Public on purpose: the API's shape is no secret, and every route it lists checks its own access.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+/**
+ * X-Forwarded-For from a peer TRUST_PROXY does not trust is ignored, rightly; but if it is the
+ * operator's own load balancer, every client now shares its address and one client's failed
+ * keys block them all. Said once per process, with the peer, so the fix is obvious.
+ */
+function warnOfUntrustedForwarding(logger: Logger): (req: Request, res: Response, next: NextFunction) => void {
+  let warned = false;
+  return (req, _res, next) => {
+    if (!warned && req.headers['x-forwarded-for'] !== undefined && req.ips.length === 0) {
+      warned = true;
+      logger.warn(
+        { peer: req.socket.remoteAddress },
+        'X-Forwarded-For from a peer TRUST_PROXY does not trust: ignored; if it is your proxy, set TRUST_PROXY',
+      );
+    }
+    next();
+  };
 }
 
 /** Errors raised by Express itself (body parser) before Nest's filter can see them. */

@@ -62,6 +62,8 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case TemplatesErrorCode.TemplateKeyTaken:
     case MessagingErrorCode.MessageNotRetryable:
       return HttpStatus.CONFLICT;
+    case AuthErrorCode.RateLimited:
+      return HttpStatus.TOO_MANY_REQUESTS;
     case MessagingErrorCode.SendFailed:
       return HttpStatus.BAD_GATEWAY;
     case AuthErrorCode.SignatureNotConfigured:

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRoles, Role } from '@kizuna/auth';
+import { AcceptBasicAuth, RequireRoles, Role } from '@kizuna/auth';
 import { eventsIngested, parseOrThrow } from '@kizuna/common';
 import {
   EventIngestService,
@@ -26,6 +26,7 @@ export interface SegmentResponse {
 @Controller('v1')
 @RequireRoles(Role.Ingest)
 @ReplaceInvalidText()
+@AcceptBasicAuth()
 export class SegmentController {
   constructor(private readonly ingest: EventIngestService) {}
 
