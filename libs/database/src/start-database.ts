@@ -1,5 +1,5 @@
+import { ensureDatabase } from './ensure-database';
 import type { KizunaConfig } from '@kizuna/config';
-import { Client } from 'pg';
 import { EmbeddedDatabase } from './embedded/embedded-database';
 
 export interface RunningDatabase {
@@ -27,16 +27,7 @@ export async function startDatabase(config: KizunaConfig, onLog: (line: string) 
  * demo runs in a database of its own beside the app's, never in the app's).
  */
 export async function databaseBeside(url: string, name: string): Promise<string> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-    }
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(url, name);
   const beside = new URL(url);
   beside.pathname = `/${encodeURIComponent(name)}`;
   return beside.toString();

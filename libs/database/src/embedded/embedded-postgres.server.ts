@@ -1,3 +1,4 @@
+import { ensureDatabase } from '../ensure-database';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -5,7 +6,6 @@ import { createRequire, register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -108,17 +108,8 @@ export class EmbeddedPostgresServer {
     return this.url;
   }
 
-  async ensureDatabase(name: string): Promise<void> {
-    const client = new Client({ connectionString: this.urlFor('postgres') });
-    await client.connect();
-    try {
-      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (found.rowCount === 0) {
-        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-      }
-    } finally {
-      await client.end();
-    }
+  ensureDatabase(name: string): Promise<void> {
+    return ensureDatabase(this.urlFor('postgres'), name);
   }
 
   async stop(): Promise<void> {
