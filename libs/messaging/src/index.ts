@@ -5,19 +5,19 @@ export {
   type ClaimedWebhook,
   type LeasedMessage,
   type OpenedAttempt,
-} from './delivery.repository';
-export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
-export { EmailModule } from './email.module';
-export { EngagementService, type PreferencePage } from './engagement.service';
-export { LinkTokenSigner, type LinkPurpose } from './link-token.signer';
+} from './delivery/delivery.repository';
+export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './delivery/email/email-delivery.service';
+export { EmailModule } from './delivery/email/email-delivery.module';
+export { EngagementService, type PreferencePage } from './engagement/engagement.service';
+export { LinkTokenSigner, type LinkPurpose } from './engagement/link-token.signer';
 export {
   FileMailTransport,
   MailTransport,
   SmtpMailTransport,
   type MailReceipt,
   type OutgoingMail,
-} from './mail-transport';
-export { MessageLinks } from './message-links';
+} from './delivery/email/mail-transport';
+export { MessageLinks } from './engagement/message-links';
 export {
   MessageLogRepository,
   type MessageAttempt,
@@ -26,11 +26,16 @@ export {
   type MessageSummary,
   type SendingState,
   type UnknownAttemptCounts,
-} from './message-log.repository';
-export { MessageRenderError, MessageRenderer, type RecipientProfile, type RenderedMessage } from './message-renderer';
-export { MessagesService, type MessagePage } from './messages.service';
+} from './message-log/message-log.repository';
+export {
+  MessageRenderError,
+  MessageRenderer,
+  type RecipientProfile,
+  type RenderedMessage,
+} from './delivery/email/message-renderer';
+export { MessagesService, type MessagePage } from './message-log/messages.service';
 export { MessagingErrorCode, MessagingException } from './messaging.exception';
-export { MessagingModule } from './messaging.module';
+export { MessagingModule } from './outbox/outbox.module';
 export type {
   Channel,
   EffectOrigin,
@@ -38,12 +43,17 @@ export type {
   NewOutboxMessage,
   OutboxStatus,
   WhenCapped,
-} from './outbox-message';
-export { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
-export { SendingPolicy, type PolicyDecision, type PolicyInput, type SendingPolicySettings } from './sending-policy';
-export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
-export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
-export { TemplateCatalog } from './template-catalog';
-export { WebhookDeliveryService } from './webhook-delivery.service';
-export { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
-export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';
+} from './outbox/outbox-message';
+export { OUTBOX_CHANNEL, OutboxRepository } from './outbox/outbox.repository';
+export {
+  SendingPolicy,
+  type PolicyDecision,
+  type PolicyInput,
+  type SendingPolicySettings,
+} from './policy/sending-policy';
+export { checkRecipient, singleLine, type RecipientCheck } from './delivery/email/recipient.util';
+export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './policy/suppression.repository';
+export { TemplateCatalog } from './outbox/template-catalog';
+export { WebhookDeliveryService } from './delivery/webhook/webhook-delivery.service';
+export { SIGNATURE_HEADER, WebhookSigner } from './delivery/webhook/webhook.signer';
+export { addOpenPixel, decodeEntities, rewriteLinks } from './engagement/tracking-html.util';

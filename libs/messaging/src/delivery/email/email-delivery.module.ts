@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { EventsModule } from '@kizuna/events';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRepository } from '../delivery.repository';
 import { EmailDeliveryService } from './email-delivery.service';
-import { EngagementService } from './engagement.service';
-import { LinkTokenSigner } from './link-token.signer';
+import { EngagementService } from '../../engagement/engagement.service';
+import { LinkTokenSigner } from '../../engagement/link-token.signer';
 import { MailTransport, mailTransportFor } from './mail-transport';
-import { MessageLinks } from './message-links';
-import { MessageLogRepository } from './message-log.repository';
-import { MessagesService } from './messages.service';
-import { SendingPolicy } from './sending-policy';
-import { SubscriptionRepository } from './subscription.repository';
-import { SuppressionRepository } from './suppression.repository';
-import { WebhookDeliveryService } from './webhook-delivery.service';
-import { WebhookSigner } from './webhook.signer';
+import { MessageLinks } from '../../engagement/message-links';
+import { MessageLogRepository } from '../../message-log/message-log.repository';
+import { MessagesService } from '../../message-log/messages.service';
+import { SendingPolicy } from '../../policy/sending-policy';
+import { SubscriptionRepository } from '../../engagement/subscription.repository';
+import { SuppressionRepository } from '../../policy/suppression.repository';
+import { WebhookDeliveryService } from '../webhook/webhook-delivery.service';
+import { WebhookSigner } from '../webhook/webhook.signer';
 
 /**
  * Email delivery and everything around it: the delivery worker's service, the SMTP or file

@@ -10,17 +10,17 @@ import {
   type LeasedMessage,
   type OpenedAttempt,
   type StoredContent,
-} from './delivery.repository';
-import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
-import { GroupCommit } from './group-commit';
-import { LeaseKeeper } from './lease-keeper';
+} from '../delivery.repository';
+import { emailsDelivered, possiblyDuplicated } from '../delivery.metrics';
+import { GroupCommit } from '../group-commit';
+import { LeaseKeeper } from '../lease-keeper';
 import { MailTransport, type OutgoingMail } from './mail-transport';
-import { MessageLinks } from './message-links';
+import { MessageLinks } from '../../engagement/message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
 import { checkRecipient, singleLine } from './recipient.util';
-import { SendingPolicy } from './sending-policy';
-import { SuppressionRepository, type SuppressionReason } from './suppression.repository';
-import { addOpenPixel, rewriteLinks } from './tracking-html.util';
+import { SendingPolicy } from '../../policy/sending-policy';
+import { SuppressionRepository, type SuppressionReason } from '../../policy/suppression.repository';
+import { addOpenPixel, rewriteLinks } from '../../engagement/tracking-html.util';
 
 /**
  * Delivers claimed outbox email: checks at send time (the kill switch; the suppression list,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { MessageRenderer } from './message-renderer';
-import type { Channel, MessageCategory, WhenCapped } from './outbox-message';
-import type { PolicyDecision } from './sending-policy';
+import type { MessageRenderer } from './email/message-renderer';
+import type { Channel, MessageCategory, WhenCapped } from '../outbox/outbox-message';
+import type { PolicyDecision } from '../policy/sending-policy';
 
 type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 

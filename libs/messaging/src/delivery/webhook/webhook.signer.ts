@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { developmentSecret } from './link-token.signer';
+import { developmentSecret } from '../../engagement/link-token.signer';
 
 export const SIGNATURE_HEADER = 'X-Kizuna-Signature';
 

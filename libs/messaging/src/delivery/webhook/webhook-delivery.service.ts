@@ -7,11 +7,11 @@ import {
   type AttemptOutcome,
   type ClaimedWebhook,
   type OpenedAttempt,
-} from './delivery.repository';
-import { webhooksDelivered } from './delivery.metrics';
-import { retryDelayMs } from './email-delivery.service';
-import { LeaseKeeper } from './lease-keeper';
-import { singleLine } from './recipient.util';
+} from '../delivery.repository';
+import { webhooksDelivered } from '../delivery.metrics';
+import { retryDelayMs } from '../email/email-delivery.service';
+import { LeaseKeeper } from '../lease-keeper';
+import { singleLine } from '../email/recipient.util';
 import { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
 
 /**
