@@ -1,55 +1,19 @@
 import { Module } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { EventsModule } from '@kizuna/events';
-import { DeliveryRepository } from '../delivery.repository';
+import { EngagementModule } from '../../engagement/engagement.module';
+import { SendingPolicyModule } from '../../policy/sending-policy.module';
+import { DeliveryModule } from '../delivery.module';
 import { EmailDeliveryService } from './email-delivery.service';
-import { EngagementService } from '../../engagement/engagement.service';
-import { LinkTokenSigner } from '../../engagement/link-token.signer';
 import { MailTransport, mailTransportFor } from './mail-transport';
-import { MessageLinks } from '../../engagement/message-links';
-import { MessageLogRepository } from '../../message-log/message-log.repository';
-import { MessagesService } from '../../message-log/messages.service';
-import { SendingPolicy } from '../../policy/sending-policy';
-import { SubscriptionRepository } from '../../engagement/subscription.repository';
-import { SuppressionRepository } from '../../policy/suppression.repository';
-import { WebhookDeliveryService } from '../webhook/webhook-delivery.service';
-import { WebhookSigner } from '../webhook/webhook.signer';
 
 /**
- * Email delivery and everything around it: the delivery worker's service, the SMTP or file
- * transport, the sending policy, signed links, engagement (opens, clicks, unsubscribe) and the
- * message log; and the delivery of webhook calls, claimed from the same outbox the same way.
- * Needs a MessageRenderer from the host (TemplatesModule provides it). MessagingModule alone
- * (the outbox) stays free of these, so the journey engine can enqueue without them.
+ * Email delivery: the delivery worker's service and the SMTP or file transport. Asks the
+ * sending policy before each send and puts engagement's signed links into each message. Needs a
+ * MessageRenderer from the host (TemplatesModule provides it).
  */
 @Module({
-  imports: [EventsModule],
-  providers: [
-    DeliveryRepository,
-    EmailDeliveryService,
-    EngagementService,
-    LinkTokenSigner,
-    MessageLinks,
-    MessageLogRepository,
-    MessagesService,
-    SubscriptionRepository,
-    SuppressionRepository,
-    WebhookDeliveryService,
-    WebhookSigner,
-    { provide: MailTransport, useFactory: mailTransportFor, inject: [KizunaConfig] },
-    {
-      provide: SendingPolicy,
-      useFactory: (config: KizunaConfig) => new SendingPolicy(config.sendingPolicy),
-      inject: [KizunaConfig],
-    },
-  ],
-  exports: [
-    EmailDeliveryService,
-    WebhookDeliveryService,
-    EngagementService,
-    LinkTokenSigner,
-    MessageLinks,
-    MessagesService,
-  ],
+  imports: [DeliveryModule, SendingPolicyModule, EngagementModule],
+  providers: [EmailDeliveryService, { provide: MailTransport, useFactory: mailTransportFor, inject: [KizunaConfig] }],
+  exports: [EmailDeliveryService, MailTransport],
 })
-export class EmailModule {}
+export class EmailDeliveryModule {}
