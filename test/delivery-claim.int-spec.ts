@@ -1,12 +1,11 @@
-import { dataSourceOptions } from '@kizuna/database';
-import {
-  DeliveryRepository,
-  MessageLogRepository,
-  OutboxRepository,
-  SendingPolicy,
-  type OpenedAttempt,
-} from '@kizuna/messaging';
+import { dataSourceOptions, UnitOfWork } from '@kizuna/database';
+import { OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
+import { DeliveryRepository, type OpenedAttempt } from '../libs/messaging/src/delivery/delivery.repository';
+import { MessageLogRepository } from '../libs/messaging/src/message-log/message-log.repository';
+import { SendingPolicy } from '../libs/messaging/src/policy/sending-policy';
+import { SendingPolicyService } from '../libs/messaging/src/policy/sending-policy.service';
+import { SuppressionRepository } from '../libs/messaging/src/policy/suppression.repository';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /** The delivery claim against a real PostgreSQL: what any number of workers may rely on. */
@@ -48,6 +47,15 @@ describe('delivery claim', () => {
       ),
     );
 
+  /** A worker's sending policy, on its own connection pool. */
+  const policyOn = (dataSource: DataSource, rules: SendingPolicy) =>
+    new SendingPolicyService(
+      rules,
+      new SuppressionRepository(dataSource),
+      new DeliveryRepository(dataSource),
+      new UnitOfWork(dataSource),
+    );
+
   it('never hands one message to two workers claiming at the same time', async () => {
     await enqueue(40);
     const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
@@ -79,21 +87,11 @@ describe('delivery claim', () => {
       defaultTimeZone: 'UTC',
     });
     await enqueue(2);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
-    const [one, two] = await a!.claim(10, 60);
-    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
-      policy.decide({
-        category: 'marketing',
-        whenCapped: 'defer',
-        timeZone: null,
-        recentMarketing: recent,
-        higherPriorityDue,
-        now,
-      });
-    const decisions = await Promise.all([
-      a!.applySendingPolicy(one!, policy.lookbackMs, decide),
-      b!.applySendingPolicy(two!, policy.lookbackMs, decide),
-    ]);
+    const a = new DeliveryRepository(dataSources[0]!);
+    const [policyA, policyB] = dataSources.map((d) => policyOn(d, policy));
+    const [one, two] = await a.claim(10, 60);
+    expect([one!.whenCapped, one!.customer.timezone]).toEqual(['defer', null]);
+    const decisions = await Promise.all([policyA!.decide(one!), policyB!.decide(two!)]);
     expect(decisions.map((d) => d!.action).sort()).toEqual(['defer', 'send']);
     expect(
       await db.query(`SELECT status, count(*)::int AS n FROM outbox_messages GROUP BY status ORDER BY status`),
@@ -103,16 +101,16 @@ describe('delivery claim', () => {
     ]);
     // Given back (a temporary SMTP failure), the cleared message no longer counts.
     const cleared = decisions[0]!.action === 'send' ? one! : two!;
-    const start = await a!.startAttempt(cleared, undefined, 60);
+    const start = await a.startAttempt(cleared, undefined, 60);
     expect(start).toMatchObject({ attempt: 1 });
-    await a!.recordAttempt(cleared, (start as OpenedAttempt).attempt, {
+    await a.recordAttempt(cleared, (start as OpenedAttempt).attempt, {
       outcome: 'deferred',
       code: 451,
       response: '451 try later',
       retryAt: new Date(),
     });
-    const [again] = await a!.claim(10, 60);
-    expect(await a!.applySendingPolicy(again!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
+    const [again] = await a.claim(10, 60);
+    expect(await policyA!.decide(again!)).toEqual({ action: 'send' });
   });
 
   it('makes a lower-priority message wait while a higher-priority one of the customer is due and undecided', async () => {
@@ -121,15 +119,7 @@ describe('delivery claim', () => {
       quietHours: undefined,
       defaultTimeZone: 'UTC',
     });
-    const decide = (recent: Date[], higherPriorityDue: number, now: Date) =>
-      policy.decide({
-        category: 'marketing',
-        whenCapped: 'defer',
-        timeZone: null,
-        recentMarketing: recent,
-        higherPriorityDue,
-        now,
-      });
+    const [policyA, policyB] = dataSources.map((d) => policyOn(d, policy));
     const outbox = new OutboxRepository();
     await dataSources[0]!.transaction((tx) =>
       outbox.enqueue(tx, [
@@ -150,12 +140,12 @@ describe('delivery claim', () => {
     const [high] = await a!.claim(1, 60);
     const [low] = await b!.claim(1, 60);
     expect([high!.priority, low!.priority]).toEqual([5, 0]);
-    const waiting = await b!.applySendingPolicy(low!, policy.lookbackMs, decide);
+    const waiting = await policyB!.decide(low!);
     expect(waiting).toMatchObject({
       action: 'defer',
       reason: expect.stringMatching(/^frequency cap: 1 higher-priority message\(s\) for this customer go first;/),
     });
-    expect(await a!.applySendingPolicy(high!, policy.lookbackMs, decide)).toEqual({ action: 'send' });
+    expect(await policyA!.decide(high!)).toEqual({ action: 'send' });
   });
 
   it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {
@@ -190,7 +180,9 @@ describe('delivery claim', () => {
     expect(await a!.startAttempt(stale!, undefined, 60)).toBe('lost');
     expect(await a!.finish(stale!, 'failed', 'template failed')).toBe(false);
     const policy = new SendingPolicy({ frequencyCaps: [], quietHours: undefined, defaultTimeZone: 'UTC' });
-    expect(await a!.applySendingPolicy(stale!, policy.lookbackMs, () => ({ action: 'send' }))).toBeUndefined();
+    expect(
+      await new UnitOfWork(dataSources[0]!).run((tx) => a!.policyFacts(tx, stale!, policy.lookbackMs)),
+    ).toBeUndefined();
     expect(await db.query('SELECT attempt FROM message_attempts')).toEqual([]);
 
     // B, the owner, opens attempt 1; A can record nothing over it, not even for that number.

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { SmtpPool } from '../libs/messaging/src/smtp-pool';
+import { SmtpPool } from '../libs/messaging/src/delivery/email/smtp-pool';
 
 /** A real SMTP server that counts connections and can refuse a recipient or drop idle clients. */
 async function server(options: Partial<SMTPServerOptions> = {}) {

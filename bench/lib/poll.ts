@@ -1,3 +1,6 @@
+// The bounded pool the delivery workers use (a relative path: benches run without the @kizuna paths).
+export { inParallel } from '../../libs/common/src/in-parallel.util';
+
 /** Polls `check` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
 export async function until(
   check: () => Promise<boolean>,
@@ -12,15 +15,4 @@ export async function until(
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-}
-
-/** Runs `task` over `items` with at most `concurrency` in flight, in order of `items`. */
-export async function inParallel<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      await task(items[next++]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }

@@ -6,7 +6,7 @@ import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
-import { EmailModule } from '@kizuna/messaging';
+import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -45,7 +45,8 @@ import { TemplatesController } from './templates/templates.controller';
     EventsModule,
     CustomersModule,
     TemplatesModule,
-    EmailModule,
+    EngagementModule,
+    MessageLogModule,
     JourneysModule,
     SegmentsModule,
     ReferenceModule,

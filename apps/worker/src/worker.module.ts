@@ -4,7 +4,7 @@ import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
-import { EmailModule } from '@kizuna/messaging';
+import { EmailDeliveryModule, MessageLogModule, WebhookDeliveryModule } from '@kizuna/messaging';
 import { TemplatesModule } from '@kizuna/templates';
 import { DeliveryPoller } from './delivery.poller';
 import { EmailMaintenanceJobs } from './email-maintenance.jobs';
@@ -27,7 +27,9 @@ import { WebhookPoller } from './webhook.poller';
     EventsModule,
     CustomersModule,
     TemplatesModule,
-    EmailModule,
+    EmailDeliveryModule,
+    WebhookDeliveryModule,
+    MessageLogModule,
     JourneysModule,
     SegmentsModule,
   ],

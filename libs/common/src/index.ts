@@ -21,3 +21,7 @@ export {
   type UntrustedValueOptions,
 } from './untrusted-json.util';
 export { decodePageCursor, encodePageCursor, exactInstantSql, type PagePosition } from './page-cursor';
+export { errorMessage } from './error-message.util';
+export { checkHostAllowed, type HostCheck } from './host-allow-list.util';
+export { inParallel } from './in-parallel.util';
+export { singleLine } from './single-line.util';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomersModule } from '@kizuna/customers';
-import { MessagingModule } from '@kizuna/messaging';
+import { OutboxModule } from '@kizuna/messaging';
 import { SegmentsModule } from '@kizuna/segments';
 import { DatabaseClock, EngineClock } from './engine-clock';
 import { JourneyInstanceRepository } from './journey-instance.repository';
@@ -9,7 +9,7 @@ import { JourneyRuntime } from './journey.runtime';
 import { JourneysService } from './journeys.service';
 
 @Module({
-  imports: [CustomersModule, MessagingModule, SegmentsModule],
+  imports: [CustomersModule, OutboxModule, SegmentsModule],
   providers: [
     JourneyRepository,
     JourneyInstanceRepository,

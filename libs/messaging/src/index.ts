@@ -1,36 +1,14 @@
-export {
-  DeliveryRepository,
-  type AttemptStart,
-  type ClaimedMessage,
-  type ClaimedWebhook,
-  type LeasedMessage,
-  type OpenedAttempt,
-} from './delivery.repository';
-export { EmailDeliveryService, retryDelayMs, smtpErrorOf } from './email-delivery.service';
-export { EmailModule } from './email.module';
-export { EngagementService, type PreferencePage } from './engagement.service';
-export { LinkTokenSigner, type LinkPurpose } from './link-token.signer';
-export {
-  FileMailTransport,
-  MailTransport,
-  SmtpMailTransport,
-  type MailReceipt,
-  type OutgoingMail,
-} from './mail-transport';
-export { MessageLinks } from './message-links';
-export {
-  MessageLogRepository,
-  type MessageAttempt,
-  type MessageDetail,
-  type MessageFilter,
-  type MessageSummary,
-  type SendingState,
-  type UnknownAttemptCounts,
-} from './message-log.repository';
-export { MessageRenderError, MessageRenderer, type RecipientProfile, type RenderedMessage } from './message-renderer';
-export { MessagesService, type MessagePage } from './messages.service';
-export { MessagingErrorCode, MessagingException } from './messaging.exception';
-export { MessagingModule } from './messaging.module';
+/*
+ * The public surface of messaging, by concern: the outbox (what the journey engine enqueues),
+ * email and webhook delivery (worker), engagement (signed links and what they do), the message
+ * log and its operations, and the contracts other libs implement (TemplateCatalog,
+ * MessageRenderer). Everything else (delivery bookkeeping, the sending policy's internals,
+ * transports) is the lib's own.
+ */
+
+// Outbox
+export { OutboxModule } from './outbox/outbox.module';
+export { OUTBOX_CHANNEL, OutboxRepository } from './outbox/outbox.repository';
 export type {
   Channel,
   EffectOrigin,
@@ -38,12 +16,37 @@ export type {
   NewOutboxMessage,
   OutboxStatus,
   WhenCapped,
-} from './outbox-message';
-export { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository';
-export { SendingPolicy, type PolicyDecision, type PolicyInput, type SendingPolicySettings } from './sending-policy';
-export { checkRecipient, singleLine, type RecipientCheck } from './recipient.util';
-export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './suppression.repository';
-export { TemplateCatalog } from './template-catalog';
-export { WebhookDeliveryService } from './webhook-delivery.service';
-export { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
-export { addOpenPixel, decodeEntities, rewriteLinks } from './tracking-html.util';
+} from './outbox/outbox-message';
+export { TemplateCatalog } from './outbox/template-catalog';
+
+// Delivery
+export { EmailDeliveryModule } from './delivery/email/email-delivery.module';
+export { EmailDeliveryService } from './delivery/email/email-delivery.service';
+export {
+  MessageRenderError,
+  MessageRenderer,
+  type RecipientProfile,
+  type RenderedMessage,
+} from './delivery/email/message-renderer';
+export { WebhookDeliveryModule } from './delivery/webhook/webhook-delivery.module';
+export { WebhookDeliveryService } from './delivery/webhook/webhook-delivery.service';
+
+// Engagement
+export { EngagementModule } from './engagement/engagement.module';
+export { EngagementService, type PreferencePage } from './engagement/engagement.service';
+export { LinkTokenSigner, type LinkPurpose } from './engagement/link-token.signer';
+
+// Message log and operations
+export { MessageLogModule } from './message-log/message-log.module';
+export type {
+  MessageAttempt,
+  MessageDetail,
+  MessageFilter,
+  MessageSummary,
+  SendingState,
+  UnknownAttemptCounts,
+} from './message-log/message-log.repository';
+export { MessagesService, type MessagePage } from './message-log/messages.service';
+export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './policy/suppression.repository';
+
+export { MessagingErrorCode, MessagingException } from './messaging.exception';

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
-import { EmailModule, MessageRenderer, TemplateCatalog } from '@kizuna/messaging';
+import { EngagementModule, MessageLogModule, MessageRenderer, TemplateCatalog } from '@kizuna/messaging';
 import { NpsSurvey } from './nps-survey';
 import { StoredTemplateCatalog } from './template-catalog.service';
 import { TemplateRepository } from './template.repository';
@@ -13,7 +13,7 @@ import { TemplatesService } from './templates.service';
  */
 @Global()
 @Module({
-  imports: [CustomersModule, EventsModule, EmailModule],
+  imports: [CustomersModule, EventsModule, EngagementModule, MessageLogModule],
   providers: [
     TemplateRepository,
     TemplatesService,

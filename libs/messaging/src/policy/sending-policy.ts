@@ -1,6 +1,6 @@
 import type { FrequencyCapRule, QuietHours } from '@kizuna/config';
 import { DateTime, IANAZone } from 'luxon';
-import type { MessageCategory } from './outbox-message';
+import type { MessageCategory } from '../outbox/outbox-message';
 
 /**
  * The sending policy for marketing email, decided at send time (after suppression and consent,

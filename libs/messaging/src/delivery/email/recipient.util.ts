@@ -41,8 +41,3 @@ export function checkRecipient(input: unknown): RecipientCheck {
   }
   return { ok: true, address: `${local}@${domain.toLowerCase()}` };
 }
-
-/** For header values built from data: one line, however the data was written. */
-export function singleLine(value: string): string {
-  return value.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
-}

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import { singleLine } from '@kizuna/common';
 import type { OutgoingMail } from './mail-transport';
 
 const CRLF = '\r\n';
@@ -33,12 +34,12 @@ export function composeMessage(mail: OutgoingMail, date: Date = new Date()): str
     header('From', mailbox(mail.from.name, mail.from.address)),
     header('To', asciiAddress(mail.to)),
     header('Subject', text(mail.subject)),
-    header('Message-ID', oneLine(mail.messageId)),
+    header('Message-ID', singleLine(mail.messageId)),
     header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
     'MIME-Version: 1.0',
     // Structured values (List-Unsubscribe: URLs in angle brackets) are never encoded when ASCII.
     ...Object.entries(mail.headers).map(([name, value]) => {
-      const single = oneLine(value);
+      const single = singleLine(value);
       return header(name, PRINTABLE_ASCII.test(single) ? single : encodedWords(single));
     }),
     `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
@@ -120,11 +121,9 @@ function header(name: string, value: string): string {
   return lines.join(CRLF);
 }
 
-const oneLine = (value: string): string => value.replace(/[\r\n]+/g, ' ');
-
 /** Unstructured text (a subject): as it is when plain ASCII, else encoded words. */
 function text(value: string): string {
-  const single = oneLine(value);
+  const single = singleLine(value);
   return PRINTABLE_ASCII.test(single) && !single.includes('=?') && !/\S{77,}/.test(single)
     ? single
     : encodedWords(single);
@@ -158,7 +157,7 @@ const encodedWord = (value: string): string => `=?UTF-8?B?${Buffer.from(value, '
 
 /** `Name <address>`, the name as it is, quoted, or encoded, whichever it needs. */
 function mailbox(name: string, address: string): string {
-  const display = oneLine(name).trim();
+  const display = singleLine(name);
   const addr = asciiAddress(address);
   if (display === '') {
     return addr;
@@ -174,7 +173,7 @@ function mailbox(name: string, address: string): string {
 
 /** Addresses reach here checked (ASCII); an internationalised domain of the sender goes out as punycode. */
 function asciiAddress(address: string): string {
-  const single = oneLine(address).trim();
+  const single = singleLine(address);
   if (PRINTABLE_ASCII.test(single)) {
     return single;
   }

@@ -1,8 +1,5 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '@kizuna/config';
-import { developmentSecret, LinkTokenSigner } from './link-token.signer';
+import { LinkTokenSigner } from './link-token.signer';
 
 const signerWith = (secret: string) => new LinkTokenSigner(loadConfig({ TOKEN_SIGNING_SECRET: secret }));
 
@@ -33,16 +30,5 @@ describe('LinkTokenSigner', () => {
     const [, mac] = token.split('.') as [string, string];
     const evil = Buffer.from(JSON.stringify({ m: 'm1', u: 'https://evil.test/' })).toString('base64url');
     expect(signer.verify('click', `${evil}.${mac}`)).toBeUndefined();
-  });
-});
-
-describe('developmentSecret', () => {
-  it('creates a private secret once and then keeps returning it', () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kizuna-secret-')), 'nested', 'token.secret');
-    const first = developmentSecret(file);
-    expect(first.length).toBe(48);
-    expect(developmentSecret(file).equals(first)).toBe(true);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'utf8').trim()).toBe(first.toString('base64url'));
   });
 });

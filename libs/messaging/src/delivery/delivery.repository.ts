@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import type { MessageRenderer } from './message-renderer';
-import type { Channel, MessageCategory, WhenCapped } from './outbox-message';
-import type { PolicyDecision } from './sending-policy';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { MessageRenderer } from './email/message-renderer';
+import type { Channel, MessageCategory, WhenCapped } from '../outbox/outbox-message';
+import type { PolicyDecision } from '../policy/sending-policy';
 
 type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 
@@ -66,6 +66,18 @@ export interface OpenedAttempt {
  * went back to the queue) or because the lease is no longer this worker's (`lost`).
  */
 export type AttemptStart = OpenedAttempt | 'paused' | 'lost';
+
+/** What the sending policy decides a message on (DeliveryRepository.policyFacts). */
+export interface PolicyFacts {
+  /** The message, held by its claim and locked by the transaction that read these facts. */
+  messageId: string;
+  /** The database clock's now: the clock `sent_at` is written with. */
+  now: Date;
+  /** When the customer's other marketing email went out (or is going out now), any order. */
+  recentMarketing: Date[];
+  /** The customer's due marketing messages of a higher priority that no worker has decided on yet. */
+  higherPriorityDue: number;
+}
 
 export type AttemptOutcome =
   | { outcome: 'sent'; response: string; code?: number }
@@ -273,80 +285,84 @@ export class DeliveryRepository {
   }
 
   /**
-   * Applies the sending policy to a claimed marketing message, serialised per customer: under a
-   * transaction-scoped advisory lock on the customer, reads when their other marketing email went
-   * out within `lookbackMs` (sent, or cleared by the policy and being sent now: those count too,
-   * else two workers could both pass the cap), asks `decide` with the database clock's now, and
-   * records the answer before the lock is released: cleared (counts against the cap from now on),
-   * deferred until a time, or skipped. Undefined (nothing decided, nothing written) when the
-   * lease is no longer this claim's.
+   * What the sending policy decides a claimed marketing message on, read in the caller's
+   * transaction `tx` under a transaction-scoped advisory lock on the customer (held until `tx`
+   * ends, so decisions on one customer's mail are serialised): the database clock's now, when
+   * their other marketing email went out within `lookbackMs` (sent, or cleared by the policy and
+   * being sent now: those count too, else two workers could both pass the cap), and how many of
+   * their due marketing messages with a higher priority no worker has decided on yet. The
+   * message's row stays locked until `tx` ends: no claim can take it over before the decision is
+   * recorded. Undefined when the lease is no longer this claim's: nothing may be decided then.
    */
-  async applySendingPolicy(
+  async policyFacts(
+    tx: EntityManager,
     message: Pick<ClaimedMessage, 'id' | 'leaseOwner' | 'customerUuid' | 'priority'>,
     lookbackMs: number,
-    decide: (recentMarketing: Date[], higherPriorityDue: number, now: Date) => PolicyDecision,
-  ): Promise<PolicyDecision | undefined> {
-    return this.dataSource.transaction(async (tx) => {
-      // A key of its own (not the inbox's), so sends never wait for an inbox batch.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
-        message.customerUuid,
-      ]);
-      // Still ours? Locked until the decision is written, so no claim can take it meanwhile.
-      const held = await tx.query<unknown[]>(
-        `SELECT 1 FROM outbox_messages WHERE id = $1 AND status = 'sending' AND lease_owner = $2 FOR UPDATE`,
-        [message.id, message.leaseOwner],
-      );
-      if (held.length === 0) {
-        return undefined;
-      }
-      const [{ now }] = (await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
-      const recent = await tx.query<Array<{ at: Date }>>(
-        `SELECT sent_at AS at FROM outbox_messages
-          WHERE customer_uuid = $1 AND status = 'sent' AND channel = 'email' AND category = 'marketing'
-            AND sent_at > $3::timestamptz - make_interval(secs => $4::double precision / 1000)
-         UNION ALL
-         SELECT policy_cleared_at FROM outbox_messages
-          WHERE customer_uuid = $1 AND status = 'sending' AND channel = 'email' AND category = 'marketing'
-            AND policy_cleared_at IS NOT NULL AND id <> $2`,
-        [message.customerUuid, message.id, now, lookbackMs],
-      );
-      // Due marketing email of this customer with a higher priority that no worker has decided on
-      // yet (another worker may hold it in a batch of its own): it is owed the cap's slots first.
-      const [{ n: higherPriorityDue }] = (await tx.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM outbox_messages
-          WHERE customer_uuid = $1 AND channel = 'email' AND category = 'marketing' AND id <> $2 AND priority > $3
-            AND ((status IN ('queued', 'deferred') AND not_before <= $4)
-                 OR (status = 'sending' AND policy_cleared_at IS NULL AND lease_until > $4))`,
-        [message.customerUuid, message.id, message.priority, now],
-      )) as [{ n: number }];
-      const decision = decide(
-        recent.map((r) => r.at),
-        higherPriorityDue,
-        now,
-      );
-      switch (decision.action) {
-        case 'send':
-          await tx.query(`UPDATE outbox_messages SET policy_cleared_at = $2 WHERE id = $1`, [message.id, now]);
-          break;
-        case 'defer':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
-                    lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
-              WHERE id = $1 AND status = 'sending'`,
-            [message.id, decision.reason.slice(0, 2000), decision.until],
-          );
-          break;
-        case 'skip':
-          await tx.query(
-            `UPDATE outbox_messages SET status = 'skipped', status_reason = $2, lease_until = NULL,
-                    lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
-              WHERE id = $1 AND status = 'sending'`,
-            [message.id, decision.reason.slice(0, 2000)],
-          );
-          break;
-      }
-      return decision;
-    });
+  ): Promise<PolicyFacts | undefined> {
+    // A key of its own (not the inbox's), so sends never wait for an inbox batch.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
+      message.customerUuid,
+    ]);
+    // Still ours? Locked until the decision is written, so no claim can take it meanwhile.
+    const held = await tx.query<unknown[]>(
+      `SELECT 1 FROM outbox_messages WHERE id = $1 AND status = 'sending' AND lease_owner = $2 FOR UPDATE`,
+      [message.id, message.leaseOwner],
+    );
+    if (held.length === 0) {
+      return undefined;
+    }
+    const [{ now }] = (await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
+    const recent = await tx.query<Array<{ at: Date }>>(
+      `SELECT sent_at AS at FROM outbox_messages
+        WHERE customer_uuid = $1 AND status = 'sent' AND channel = 'email' AND category = 'marketing'
+          AND sent_at > $3::timestamptz - make_interval(secs => $4::double precision / 1000)
+       UNION ALL
+       SELECT policy_cleared_at FROM outbox_messages
+        WHERE customer_uuid = $1 AND status = 'sending' AND channel = 'email' AND category = 'marketing'
+          AND policy_cleared_at IS NOT NULL AND id <> $2`,
+      [message.customerUuid, message.id, now, lookbackMs],
+    );
+    // Due marketing email of this customer with a higher priority that no worker has decided on
+    // yet (another worker may hold it in a batch of its own): it is owed the cap's slots first.
+    const [{ n: higherPriorityDue }] = (await tx.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM outbox_messages
+        WHERE customer_uuid = $1 AND channel = 'email' AND category = 'marketing' AND id <> $2 AND priority > $3
+          AND ((status IN ('queued', 'deferred') AND not_before <= $4)
+               OR (status = 'sending' AND policy_cleared_at IS NULL AND lease_until > $4))`,
+      [message.customerUuid, message.id, message.priority, now],
+    )) as [{ n: number }];
+    return { messageId: message.id, now, recentMarketing: recent.map((r) => r.at), higherPriorityDue };
+  }
+
+  /**
+   * Records the sending policy's decision on the message `facts` were read for, in the same
+   * transaction (that read locked the row: the fence for this write), before the customer's lock
+   * is released: cleared at the facts' now (counts against the cap from now on), deferred until a
+   * time, or skipped.
+   */
+  async recordPolicyDecision(tx: EntityManager, facts: PolicyFacts, decision: PolicyDecision): Promise<void> {
+    const { messageId, now } = facts;
+    switch (decision.action) {
+      case 'send':
+        await tx.query(`UPDATE outbox_messages SET policy_cleared_at = $2 WHERE id = $1`, [messageId, now]);
+        break;
+      case 'defer':
+        await tx.query(
+          `UPDATE outbox_messages SET status = 'deferred', status_reason = $2, not_before = $3, lease_until = NULL,
+                  lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
+            WHERE id = $1 AND status = 'sending'`,
+          [messageId, decision.reason.slice(0, 2000), decision.until],
+        );
+        break;
+      case 'skip':
+        await tx.query(
+          `UPDATE outbox_messages SET status = 'skipped', status_reason = $2, lease_until = NULL,
+                  lease_owner = NULL, policy_cleared_at = NULL, updated_at = now()
+            WHERE id = $1 AND status = 'sending'`,
+          [messageId, decision.reason.slice(0, 2000)],
+        );
+        break;
+    }
   }
 
   /**

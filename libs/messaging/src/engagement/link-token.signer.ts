@@ -1,8 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
+import { signingSecret } from '../signing-secret';
 
 export type LinkPurpose = 'unsubscribe' | 'open' | 'click' | 'nps';
 
@@ -21,15 +20,7 @@ export class LinkTokenSigner {
   private readonly secret: Buffer;
 
   constructor(config: KizunaConfig) {
-    if (config.tokens.signingSecret) {
-      this.secret = Buffer.from(config.tokens.signingSecret, 'utf8');
-    } else {
-      this.secret = developmentSecret(config.tokens.developmentSecretFile);
-      this.logger.warn({
-        msg: 'TOKEN_SIGNING_SECRET is not set: signing links with a generated development secret',
-        file: config.tokens.developmentSecretFile,
-      });
-    }
+    this.secret = signingSecret(config.tokens, 'TOKEN_SIGNING_SECRET', 'links', this.logger);
   }
 
   sign(purpose: LinkPurpose, payload: Record<string, string>): string {
@@ -65,30 +56,4 @@ export class LinkTokenSigner {
   private mac(purpose: LinkPurpose, body: string): Buffer {
     return createHmac('sha256', this.secret).update(`${purpose}.${body}`).digest();
   }
-}
-
-/** Reads the development secret, creating it first if needed. */
-export function developmentSecret(file: string): Buffer {
-  try {
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw error;
-    }
-  }
-  mkdirSync(path.dirname(file), { recursive: true });
-  // Written whole under a temporary name, then linked into place: link() fails if the file
-  // exists, so a racing process never reads a half-written secret and all end up with one.
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(temporary, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw error;
-    }
-  } finally {
-    unlinkSync(temporary);
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
 }

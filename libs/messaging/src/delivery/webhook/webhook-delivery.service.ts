@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@kizuna/common';
+import { checkHostAllowed, Clock, singleLine } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { isDatabaseUnreachable } from '@kizuna/database';
 import {
   DeliveryRepository,
   type AttemptOutcome,
   type ClaimedWebhook,
   type OpenedAttempt,
-} from './delivery.repository';
-import { webhooksDelivered } from './delivery.metrics';
-import { retryDelayMs } from './email-delivery.service';
-import { LeaseKeeper } from './lease-keeper';
-import { singleLine } from './recipient.util';
+} from '../delivery.repository';
+import { deliverInLanes } from '../delivery-lanes';
+import { webhooksDelivered } from '../delivery.metrics';
+import { afterTemporaryFailure } from '../retry-schedule';
 import { SIGNATURE_HEADER, WebhookSigner } from './webhook.signer';
 
 /**
@@ -43,38 +41,15 @@ export class WebhookDeliveryService {
     if (claimed.length === 0) {
       return 0;
     }
-    const lease = new LeaseKeeper(this.repository, claimed, leaseSeconds, this.logger);
-    let next = 0;
-    let unreachable: Error | undefined;
-    const worker = async () => {
-      while (next < claimed.length) {
-        const call = claimed[next++]!;
-        try {
-          if (lease.holds(call.id)) {
-            await this.deliver(call);
-          } else {
-            this.leaseLost(call, 'before it was made');
-          }
-        } catch (error) {
-          // Only the database can fail here; the lease brings the call back later.
-          if (isDatabaseUnreachable(error)) {
-            unreachable = error as Error; // one report for the batch, by the caller, not one per call
-          } else {
-            this.logger.error({ msg: 'webhook bookkeeping failed', messageId: call.id, err: String(error) });
-          }
-        } finally {
-          lease.release(call.id);
-        }
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
-    } finally {
-      await lease.stop();
-    }
-    if (unreachable !== undefined) {
-      throw unreachable;
-    }
+    await deliverInLanes(this.repository, {
+      claimed,
+      concurrency,
+      leaseSeconds,
+      deliver: (call) => this.deliver(call),
+      leaseLost: (call) => this.leaseLost(call, 'before it was made'),
+      failure: 'webhook bookkeeping failed',
+      logger: this.logger,
+    });
     return claimed.length;
   }
 
@@ -86,8 +61,8 @@ export class WebhookDeliveryService {
         attempt: call.interruptedAttempt,
       });
     }
-    const host = hostOf(call.url);
-    if (host === undefined || !this.config.journeys.webhookAllowedHosts.includes(host)) {
+    const { host, allowed } = checkHostAllowed(call.url, this.config.journeys.webhookAllowedHosts);
+    if (!allowed) {
       const reason = `host "${host ?? call.url}" is not on WEBHOOK_ALLOWED_HOSTS; not called`;
       if (!(await this.repository.finish(call, 'failed', reason))) {
         return this.leaseLost(call, 'before it could be marked failed');
@@ -116,7 +91,7 @@ export class WebhookDeliveryService {
     this.logger.warn({ msg: `lease lost to another worker ${when}`, messageId: call.id });
   }
 
-  private async post(call: ClaimedWebhook, { attempt, firstAttemptAt }: OpenedAttempt): Promise<AttemptOutcome> {
+  private async post(call: ClaimedWebhook, opened: OpenedAttempt): Promise<AttemptOutcome> {
     const body = JSON.stringify(call.payload);
     let status: number | null = null;
     let response: string;
@@ -154,26 +129,11 @@ export class WebhookDeliveryService {
           : `refused by the receiver: ${response}`;
       return { outcome: 'failed', code: status, response, reason };
     }
-    const { retryBaseMs, retryMaxMs, giveUpAfterSeconds } = this.config.delivery;
-    const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
-    // Counted from the first attempt, as for email.
-    if (retryAt.getTime() > firstAttemptAt.getTime() + giveUpAfterSeconds * 1000) {
-      const reason = `gave up after ${giveUpAfterSeconds} s of temporary failures; last: ${response}`;
-      return { outcome: 'failed', code: status, response, reason };
-    }
-    return { outcome: 'deferred', code: status, response, retryAt };
+    return afterTemporaryFailure(this.clock.now(), opened, { code: status, response }, this.config.delivery);
   }
 }
 
 /** 408 and 429 ask to come back later; 5xx is the receiver's trouble, not the request's. */
 function isTemporary(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
-import { developmentSecret } from './link-token.signer';
+import { signingSecret } from '../../signing-secret';
 
 export const SIGNATURE_HEADER = 'X-Kizuna-Signature';
 
@@ -20,15 +20,7 @@ export class WebhookSigner {
   private readonly secret: Buffer;
 
   constructor(config: KizunaConfig) {
-    if (config.webhooks.signingSecret) {
-      this.secret = Buffer.from(config.webhooks.signingSecret, 'utf8');
-    } else {
-      this.secret = developmentSecret(config.webhooks.developmentSecretFile);
-      this.logger.warn({
-        msg: 'WEBHOOK_SIGNING_SECRET is not set: signing webhooks with a generated development secret',
-        file: config.webhooks.developmentSecretFile,
-      });
-    }
+    this.secret = signingSecret(config.webhooks, 'WEBHOOK_SIGNING_SECRET', 'webhooks', this.logger);
   }
 
   /** The header value for this exact body. */

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import type { DataSource } from 'typeorm';
-import { SENDING_SETTING } from './delivery.repository';
-import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from './outbox-message';
-import { OUTBOX_CHANNEL } from './outbox.repository';
+import { SENDING_SETTING } from '../delivery/delivery.repository';
+import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from '../outbox/outbox-message';
+import { OUTBOX_CHANNEL } from '../outbox/outbox.repository';
 
 export interface MessageFilter {
   customerId?: string;

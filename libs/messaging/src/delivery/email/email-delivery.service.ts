@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@kizuna/common';
+import { Clock, singleLine } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { isDatabaseUnreachable } from '@kizuna/database';
+import { MessageLinks } from '../../engagement/message-links';
+import { addOpenPixel, rewriteLinks } from '../../engagement/tracking-html.util';
+import { SendingPolicyService, type BatchScreen } from '../../policy/sending-policy.service';
 import {
   DeliveryRepository,
   type AttemptOutcome,
@@ -10,23 +12,20 @@ import {
   type LeasedMessage,
   type OpenedAttempt,
   type StoredContent,
-} from './delivery.repository';
-import { emailsDelivered, possiblyDuplicated } from './delivery.metrics';
-import { GroupCommit } from './group-commit';
-import { LeaseKeeper } from './lease-keeper';
+} from '../delivery.repository';
+import { deliverInLanes } from '../delivery-lanes';
+import { emailsDelivered, possiblyDuplicated } from '../delivery.metrics';
+import { GroupCommit } from '../group-commit';
+import { afterTemporaryFailure } from '../retry-schedule';
 import { MailTransport, type OutgoingMail } from './mail-transport';
-import { MessageLinks } from './message-links';
 import { MessageRenderError, MessageRenderer } from './message-renderer';
-import { checkRecipient, singleLine } from './recipient.util';
-import { SendingPolicy } from './sending-policy';
-import { SuppressionRepository, type SuppressionReason } from './suppression.repository';
-import { addOpenPixel, rewriteLinks } from './tracking-html.util';
+import { checkRecipient } from './recipient.util';
 
 /**
- * Delivers claimed outbox email: checks at send time (the kill switch; the suppression list,
- * read once per claimed batch like the consent: `suppressed`; marketing consent: `skipped`; the
- * sending policy for marketing: `deferred` or `skipped`, see SendingPolicy), then render, send,
- * record. Every outcome belongs to its message: a template or address problem fails that message
+ * Delivers claimed outbox email: checks at send time (the kill switch; the sending policy,
+ * SendingPolicyService: the suppression list, read once per claimed batch like the consent:
+ * `suppressed`; marketing consent: `skipped`; caps and quiet hours for marketing: `deferred` or
+ * `skipped`), then render, send, record. Every outcome belongs to its message: a template or address problem fails that message
  * with a stored reason and the batch goes on. Opening an attempt (with the content) and recording
  * the reply are one statement each, shared by the messages in flight at that moment (GroupCommit);
  * templates and suppressions are read once per batch.
@@ -51,13 +50,12 @@ export class EmailDeliveryService {
 
   constructor(
     private readonly repository: DeliveryRepository,
-    private readonly suppressions: SuppressionRepository,
+    private readonly policy: SendingPolicyService,
     private readonly renderer: MessageRenderer,
     private readonly transport: MailTransport,
     private readonly links: MessageLinks,
     private readonly config: KizunaConfig,
     private readonly clock: Clock,
-    private readonly policy: SendingPolicy,
   ) {
     this.fromDomain = config.mail.from.address.split('@')[1]!;
     this.opening = new GroupCommit((messages) => repository.startAttempts(messages, config.delivery.leaseSeconds));
@@ -74,55 +72,26 @@ export class EmailDeliveryService {
     // Looked up once for the batch rather than per message: the suppression entries of its
     // recipients (read, like their consent, as the batch is claimed) and its templates.
     const batch: Batch = {
-      suppressed: await this.suppressions.blockingAny(
+      screen: await this.policy.forBatch(
         claimed.flatMap((m) => {
           const checked = checkRecipient(recipientOf(m));
           return checked.ok ? [checked.address] : [];
         }),
       ),
-      bounced: new Set(),
       renderer: this.renderer.forBatch(),
-      lease: new LeaseKeeper(this.repository, claimed, leaseSeconds, this.logger),
     };
     // One customer's messages go one after the other, in claim order (priority first), so the
     // sending policy sees the higher-priority message sent before it decides on the next.
-    const groups = new Map<string, ClaimedMessage[]>();
-    for (const message of claimed) {
-      groups.set(message.customerUuid, [...(groups.get(message.customerUuid) ?? []), message]);
-    }
-    const byCustomer = [...groups.values()];
-    let next = 0;
-    let unreachable: Error | undefined;
-    const worker = async () => {
-      while (next < byCustomer.length) {
-        for (const message of byCustomer[next++]!) {
-          try {
-            if (batch.lease.holds(message.id)) {
-              await this.deliver(message, batch);
-            } else {
-              this.leaseLost(message, 'before it was sent');
-            }
-          } catch (error) {
-            // Only the database can fail here; the lease brings the message back later.
-            if (isDatabaseUnreachable(error)) {
-              unreachable = error as Error; // one report for the batch, by the caller, not one per message
-            } else {
-              this.logger.error({ msg: 'delivery bookkeeping failed', messageId: message.id, err: String(error) });
-            }
-          } finally {
-            batch.lease.release(message.id);
-          }
-        }
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, byCustomer.length) }, worker));
-    } finally {
-      await batch.lease.stop();
-    }
-    if (unreachable !== undefined) {
-      throw unreachable;
-    }
+    await deliverInLanes(this.repository, {
+      claimed,
+      oneAfterAnother: (message) => message.customerUuid,
+      concurrency,
+      leaseSeconds,
+      deliver: (message) => this.deliver(message, batch),
+      leaseLost: (message) => this.leaseLost(message, 'before it was sent'),
+      failure: 'delivery bookkeeping failed',
+      logger: this.logger,
+    });
     return claimed.length;
   }
 
@@ -143,44 +112,24 @@ export class EmailDeliveryService {
     if (!recipient.ok) {
       return this.end(message, 'failed', `invalid recipient address: ${recipient.reason}`);
     }
-    const suppression = batch.bounced.has(recipient.address)
-      ? 'hard_bounce'
-      : batch.suppressed(recipient.address, message.category);
-    if (suppression) {
-      return this.end(message, 'suppressed', `the address is on the suppression list (${suppression})`);
-    }
-    // Policy (not the suppression list): the profile's marketing consent.
-    if (message.category === 'marketing' && message.customer.consent === 'unsubscribed') {
-      return this.end(message, 'skipped', 'no marketing consent: the customer unsubscribed');
+    const refusal = this.policy.refusal(batch.screen, recipient.address, message);
+    if (refusal) {
+      return this.end(message, refusal.status, refusal.reason);
     }
     // Frequency caps and quiet hours (marketing only), decided now with the customer locked.
-    if (message.category === 'marketing' && this.policy.active) {
-      const decision = await this.repository.applySendingPolicy(
-        message,
-        this.policy.lookbackMs,
-        (recent, higherPriorityDue, now) =>
-          this.policy.decide({
-            category: message.category,
-            whenCapped: message.whenCapped,
-            timeZone: message.customer.timezone,
-            recentMarketing: recent,
-            higherPriorityDue,
-            now,
-          }),
-      );
-      if (decision === undefined) {
-        return this.leaseLost(message, 'before the sending policy decided');
-      }
-      if (decision.action !== 'send') {
-        const status = decision.action === 'defer' ? 'deferred' : 'skipped';
-        emailsDelivered.inc({ outcome: status });
-        this.logger.log({
-          msg: `message ${status} by the sending policy`,
-          messageId: message.id,
-          reason: decision.reason,
-        });
-        return;
-      }
+    const decision = await this.policy.decide(message);
+    if (decision === undefined) {
+      return this.leaseLost(message, 'before the sending policy decided');
+    }
+    if (decision.action !== 'send') {
+      const status = decision.action === 'defer' ? 'deferred' : 'skipped';
+      emailsDelivered.inc({ outcome: status });
+      this.logger.log({
+        msg: `message ${status} by the sending policy`,
+        messageId: message.id,
+        reason: decision.reason,
+      });
+      return;
     }
     // Signed once: the same link goes into the body and the List-Unsubscribe header.
     const unsubscribeUrl = this.links.unsubscribe(message.id);
@@ -250,8 +199,7 @@ export class EmailDeliveryService {
       this.leaseLost(message, `during attempt ${start.attempt}; its reply was not recorded: ${outcome.response}`);
     }
     if (hardBounce) {
-      await this.suppressions.add(mail.to, 'hard_bounce', 'smtp', outcome.response);
-      batch.bounced.add(mail.to);
+      await this.policy.hardBounced(batch.screen, mail.to, outcome.response);
     }
   }
 
@@ -286,7 +234,7 @@ export class EmailDeliveryService {
 
   private async send(
     mail: OutgoingMail,
-    { attempt, firstAttemptAt }: OpenedAttempt,
+    opened: OpenedAttempt,
   ): Promise<{ outcome: AttemptOutcome; hardBounce: boolean }> {
     try {
       const receipt = await this.transport.send(mail);
@@ -300,16 +248,10 @@ export class EmailDeliveryService {
           hardBounce: isRecipientRefusal(smtp),
         };
       }
-      const { retryBaseMs, retryMaxMs } = this.config.delivery;
-      const retryAt = new Date(this.clock.now().getTime() + retryDelayMs(attempt, retryBaseMs, retryMaxMs));
-      // Counted from the first attempt: time held by caps, quiet hours or the kill switch before
-      // it is not time spent failing.
-      const giveUpAt = firstAttemptAt.getTime() + this.config.delivery.giveUpAfterSeconds * 1000;
-      if (retryAt.getTime() > giveUpAt) {
-        const reason = `gave up after ${this.config.delivery.giveUpAfterSeconds} s of temporary failures; last: ${response}`;
-        return { outcome: { outcome: 'failed', code, response, reason }, hardBounce: false };
-      }
-      return { outcome: { outcome: 'deferred', code, response, retryAt }, hardBounce: false };
+      return {
+        outcome: afterTemporaryFailure(this.clock.now(), opened, { code, response }, this.config.delivery),
+        hardBounce: false,
+      };
     }
   }
 
@@ -329,27 +271,14 @@ export class EmailDeliveryService {
 
 /** What delivering one claimed batch shares between its messages. */
 interface Batch {
-  /** The suppression list as the batch was claimed. */
-  suppressed: (address: string, category: ClaimedMessage['category']) => SuppressionReason | undefined;
-  /** Addresses that hard-bounced since (stopping the rest of the batch's mail to them). */
-  bounced: Set<string>;
+  /** The suppression list as the batch was claimed, and its hard bounces since. */
+  screen: BatchScreen;
   renderer: MessageRenderer;
-  /** Keeps the batch's leases while it waits for delivery slots. */
-  lease: LeaseKeeper;
 }
 
 /** Where a message goes: the address stored with an earlier attempt, else the profile's. */
 function recipientOf(message: ClaimedMessage): string | null {
   return message.content?.recipient ?? message.customer.email;
-}
-
-/**
- * The wait before retry `attempt + 1`: exponential from the base, capped, with "equal jitter"
- * (half fixed, half random) so messages deferred together do not come back together.
- */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random()): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return delay / 2 + random * (delay / 2);
 }
 
 interface SmtpError {

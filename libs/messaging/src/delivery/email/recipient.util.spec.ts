@@ -1,4 +1,4 @@
-import { checkRecipient, singleLine } from './recipient.util';
+import { checkRecipient } from './recipient.util';
 
 describe('checkRecipient', () => {
   it.each(['aiko@example.com', 'a.b+tag@mail.example.co.jp', "o'brien@example.org", 'x@xn--r8jz45g.xn--zckzah'])(
@@ -38,11 +38,5 @@ describe('checkRecipient', () => {
 
   it('refuses what is not a string', () => {
     expect(checkRecipient(['a@example.com'])).toEqual({ ok: false, reason: 'not a string' });
-  });
-});
-
-describe('singleLine', () => {
-  it('flattens line breaks of every kind', () => {
-    expect(singleLine('a\r\nb\rc\nd\u2028e\tf')).toBe('a b c d e f');
   });
 });

@@ -1,13 +1,4 @@
-import { retryDelayMs, smtpErrorOf } from './email-delivery.service';
-
-describe('retryDelayMs', () => {
-  it('doubles from the base per attempt, capped, with half of it jittered', () => {
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 1000, 60_000, 0))).toEqual([500, 1000, 2000, 4000]);
-    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 1000, 60_000, 1))).toEqual([1000, 2000, 4000, 8000]);
-    expect(retryDelayMs(30, 1000, 60_000, 0.5)).toBe(45_000);
-    expect(retryDelayMs(1_000, 1000, 60_000, 1)).toBe(60_000);
-  });
-});
+import { smtpErrorOf } from './email-delivery.service';
 
 describe('smtpErrorOf', () => {
   it('takes the reply code and text of an SMTP refusal', () => {

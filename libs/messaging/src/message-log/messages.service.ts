@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { decodePageCursor, encodePageCursor, type PagePosition } from '@kizuna/common';
+import { decodePageCursor, encodePageCursor, errorMessage, singleLine, type PagePosition } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { MailTransport } from './mail-transport';
+import { MailTransport } from '../delivery/email/mail-transport';
 import {
   MessageLogRepository,
   type MessageDetail,
@@ -10,10 +10,10 @@ import {
   type SendingState,
   type UnknownAttemptCounts,
 } from './message-log.repository';
-import type { RenderedMessage } from './message-renderer';
-import { MessagingErrorCode, MessagingException } from './messaging.exception';
-import { checkRecipient, singleLine } from './recipient.util';
-import { SuppressionRepository, type Suppression, type SuppressionReason } from './suppression.repository';
+import type { RenderedMessage } from '../delivery/email/message-renderer';
+import { MessagingErrorCode, MessagingException } from '../messaging.exception';
+import { checkRecipient } from '../delivery/email/recipient.util';
+import { SuppressionRepository, type Suppression, type SuppressionReason } from '../policy/suppression.repository';
 
 export interface MessagePage {
   messages: MessageSummary[];
@@ -139,7 +139,7 @@ export class MessagesService {
     } catch (error) {
       throw new MessagingException(
         MessagingErrorCode.SendFailed,
-        `The mail server refused the test message: ${error instanceof Error ? error.message : String(error)}`,
+        `The mail server refused the test message: ${errorMessage(error)}`,
       );
     }
   }

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { EmailDeliveryModule } from '../delivery/email/email-delivery.module';
+import { SendingPolicyModule } from '../policy/sending-policy.module';
+import { MessageLogRepository } from './message-log.repository';
+import { MessagesService } from './messages.service';
+
+/**
+ * The message log and its operations: browse, inspect, retry, the sending kill switch, the
+ * suppression list's entries, and template test-sends (through the mail transport).
+ */
+@Module({
+  imports: [EmailDeliveryModule, SendingPolicyModule],
+  providers: [MessageLogRepository, MessagesService],
+  exports: [MessagesService],
+})
+export class MessageLogModule {}

@@ -1,8 +1,0 @@
-import { Module } from '@nestjs/common';
-import { OutboxRepository } from './outbox.repository';
-
-@Module({
-  providers: [OutboxRepository],
-  exports: [OutboxRepository],
-})
-export class MessagingModule {}
