@@ -1,4 +1,3 @@
-import { dataSourceOptions } from '@kizuna/database';
 import {
   DeliveryRepository,
   MessageLogRepository,
@@ -7,6 +6,7 @@ import {
   type OpenedAttempt,
 } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /** The delivery claim against a real PostgreSQL: what any number of workers may rely on. */
