@@ -1,10 +1,8 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule } from '@kizuna/common';
-import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule } from '@kizuna/database';
+import type { TestingModule } from '@nestjs/testing';
 import { EmailDeliveryService, OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
 import { TemplatesModule, TemplatesService } from '@kizuna/templates';
 import { DataSource } from 'typeorm';
+import { compileLibs } from './support/lib-module';
 import { SmtpSink } from './support/smtp-sink';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -24,23 +22,12 @@ describe('email delivery on real PostgreSQL and SMTP', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     sink = await SmtpSink.start();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
+    module = await compileLibs(db, [TemplatesModule], {
       SMTP_URL: sink.url,
       MAIL_FROM: 'shop@kizuna-tea.example',
       DELIVERY_RETRY_BASE_MS: '60000',
       DELIVERY_RETRY_MAX_MS: '60000',
     });
-    module = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule,
-        DatabaseModule.forRoot({ url: db.url, poolSize: 4 }),
-        TemplatesModule,
-      ],
-    }).compile();
     delivery = module.get(EmailDeliveryService);
     dataSource = module.get(DataSource);
     await module.get(TemplatesService).create('order-thank-you', 'email', {

@@ -1,11 +1,9 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule } from '@kizuna/common';
-import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule } from '@kizuna/database';
+import type { TestingModule } from '@nestjs/testing';
 import { EventInboxRepository } from '@kizuna/events';
 import { JourneyInstanceRepository, JourneyRuntime, JourneysModule } from '@kizuna/journeys';
 import { TemplatesModule } from '@kizuna/templates';
 import { DataSource } from 'typeorm';
+import { compileLibs } from './support/lib-module';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { insertEvents, publishJourney } from './support/worker-process';
 
@@ -31,16 +29,7 @@ describe('journey batch: begin, apply, write', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url });
-    module = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule,
-        DatabaseModule.forRoot({ url: db.url, poolSize: 2 }),
-        TemplatesModule,
-        JourneysModule,
-      ],
-    }).compile();
+    module = await compileLibs(db, [TemplatesModule, JourneysModule]);
     dataSource = module.get(DataSource);
     runtime = module.get(JourneyRuntime);
     instances = module.get(JourneyInstanceRepository);

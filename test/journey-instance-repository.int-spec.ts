@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { JourneyInstanceRepository } from '@kizuna/journeys';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
-import type { InstanceOutcome, InstanceRecord } from '../libs/journeys/src/instance-transitions';
+import { emptyOutcome, type InstanceOutcome, type InstanceRecord } from '../libs/journeys/src/instance-transitions';
 import type { TimerRequest } from '../libs/journeys/src/journey-machine.types';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { publishJourney } from './support/worker-process';
@@ -59,14 +59,7 @@ describe('journey instances: saveAll', () => {
     ...changes,
   });
   const outcome = (instance: InstanceRecord, changes: Partial<InstanceOutcome> = {}): InstanceOutcome => ({
-    instance,
-    entered: false,
-    triggerUpdated: false,
-    history: [],
-    effects: [],
-    timersToSet: [],
-    timersToCancel: [],
-    cancelAllTimers: false,
+    ...emptyOutcome(instance),
     ...changes,
   });
   const timer = (timerId: string, dueAt: number): TimerRequest => ({
