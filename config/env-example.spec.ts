@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envSchema } from '@kizuna/config';
+import { envSchema } from '../libs/config/src/env.schema';
 
 /** config/.env.example is the operator's reference: it must list exactly the variables Kizuna reads. */
 describe('config/.env.example', () => {

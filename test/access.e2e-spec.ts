@@ -1,4 +1,5 @@
-import { Role, ROLES, type RouteAccess } from '@kizuna/auth';
+import { Role, ROLES } from '@kizuna/auth';
+import type { RouteAccess } from '../libs/auth/src/access.decorator';
 import { discoverRoutes, type Route } from './support/routes';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './support/test-app';
 

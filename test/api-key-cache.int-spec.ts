@@ -1,8 +1,9 @@
-import { ApiKey, ApiKeyRepository, ApiKeyService, Role } from '@kizuna/auth';
+import { ApiKey, ApiKeyService, Role } from '@kizuna/auth';
 import { VirtualClock } from '@kizuna/common';
 import { loadConfig } from '@kizuna/config';
-import { dataSourceOptions } from '@kizuna/database';
 import { DataSource } from 'typeorm';
+import { ApiKeyRepository } from '../libs/auth/src/api-key.repository';
+import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /**

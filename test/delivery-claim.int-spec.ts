@@ -1,4 +1,4 @@
-import { dataSourceOptions, UnitOfWork } from '@kizuna/database';
+import { UnitOfWork } from '@kizuna/database';
 import { OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { DeliveryRepository, type OpenedAttempt } from '../libs/messaging/src/delivery/delivery.repository';
@@ -6,6 +6,7 @@ import { MessageLogRepository } from '../libs/messaging/src/message-log/message-
 import { SendingPolicy } from '../libs/messaging/src/policy/sending-policy';
 import { SendingPolicyService } from '../libs/messaging/src/policy/sending-policy.service';
 import { SuppressionRepository } from '../libs/messaging/src/policy/suppression.repository';
+import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 /** The delivery claim against a real PostgreSQL: what any number of workers may rely on. */

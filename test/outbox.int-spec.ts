@@ -1,6 +1,6 @@
-import { dataSourceOptions } from '@kizuna/database';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 describe('outbox enqueue', () => {

@@ -1,4 +1,5 @@
-import { OutboxRepository, type MessageCategory, type NewOutboxMessage } from '@kizuna/messaging';
+import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
+import type { MessageCategory } from '../../libs/messaging/src/outbox/outbox-message';
 import { DataSource } from 'typeorm';
 import { waitFor, type TestApp } from './test-app';
 

@@ -1,7 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { ACCESS_METADATA, type RouteAccess } from '@kizuna/auth';
+import { ACCESS_METADATA, type RouteAccess } from '../../libs/auth/src/access.decorator';
 import type { TestApp } from './test-app';
 
 export interface Route {

@@ -1,7 +1,7 @@
 export { Clock, SystemClock, VirtualClock } from './clock';
 export { ClockModule } from './clock.module';
 export { DomainException } from './domain.exception';
-export { createRootLogger, PinoNestLogger, type LogLevel } from './logger';
+export { createRootLogger, PinoNestLogger } from './logger';
 export { RequestErrorCode, RequestException } from './request.exception';
 export { formatPath, invalidRequest, parseOrThrow, toValidationIssues, type ValidationIssue } from './validation.util';
 export {
@@ -14,14 +14,9 @@ export {
   journeyTimersFired,
   metricsRegistry,
 } from './metrics';
-export {
-  findUntrustedValueIssues,
-  MAX_JSON_DEPTH,
-  replaceInvalidText,
-  type UntrustedValueOptions,
-} from './untrusted-json.util';
+export { findUntrustedValueIssues, replaceInvalidText } from './untrusted-json.util';
 export { decodePageCursor, encodePageCursor, exactInstantSql, type PagePosition } from './page-cursor';
 export { errorMessage } from './error-message.util';
-export { checkHostAllowed, type HostCheck } from './host-allow-list.util';
+export { checkHostAllowed } from './host-allow-list.util';
 export { inParallel } from './in-parallel.util';
 export { singleLine } from './single-line.util';

@@ -1,12 +1,8 @@
-export { dataSourceOptions } from './data-source-options';
-export { DatabaseModule, type DatabaseModuleOptions } from './database.module';
-export { DatabaseOutage, OUTAGE_REMINDER_MS, type OutageLogger } from './database-outage.service';
+export { DatabaseModule } from './database.module';
+export { DatabaseOutage } from './database-outage.service';
 export { isDatabaseUnreachable } from './database-unreachable.util';
 export { DatabaseErrorCode, DatabaseException } from './database.exception';
-export { EmbeddedDatabase } from './embedded/embedded-database';
-export { EmbeddedPostgresServer } from './embedded/embedded-postgres.server';
 export { runMigrations } from './migrate';
-export { MIGRATIONS } from './migrations';
 export { PgNotificationListener } from './pg-notification.listener';
 export { databaseBeside, startDatabase, type RunningDatabase } from './start-database';
 export { UnitOfWork } from './unit-of-work';

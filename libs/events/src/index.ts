@@ -1,22 +1,15 @@
 export { canonicalJson, contentHash } from './canonical-json';
 export { EventInboxRepository, INBOX_CHANNEL } from './event-inbox.repository';
-export { EventIngestService, type EventCandidate } from './event-ingest.service';
-export {
-  KNOWN_EVENT_PROPERTIES,
-  MAX_BATCH_SIZE,
-  nativeBatchSchema,
-  nativeEventSchema,
-  traitsSchema,
-  type NativeEvent,
-} from './event.schema';
+export { EventIngestService } from './event-ingest.service';
+export { MAX_BATCH_SIZE, nativeBatchSchema, nativeEventSchema } from './event.schema';
 export { EventsErrorCode, EventsException } from './events.exception';
 export { EventsModule } from './events.module';
-export { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, type NewEvent } from './new-event';
+export { customerKeyOf, type IngestResult, type NewEvent } from './new-event';
 export {
   mapSegmentMessages,
   segmentBatchSchema,
   segmentMessageSchema,
   type SkippedMessage,
 } from './segment/segment-mapper';
-export { isShopifyTopic, mapShopifyWebhook, SHOPIFY_TOPICS, verifyShopifyHmac } from './shopify/shopify-webhook';
+export { mapShopifyWebhook, SHOPIFY_TOPICS, verifyShopifyHmac } from './shopify/shopify-webhook';
 export type { StoredEvent } from './stored-event';

@@ -1,47 +1,9 @@
-export { matchesEvent, stableFraction } from './condition.util';
-export {
-  compileJourney,
-  compileValidated,
-  parseDefinitionText,
-  type CompiledJourney,
-  type CompileOptions,
-} from './journey.compiler';
-export {
-  journeyDefinitionSchema,
-  parseIsoDuration,
-  type JourneyDefinition,
-  type JourneyDefinitionInput,
-} from './journey-definition.schema';
-export { advanceInstance, startInstance, type EngineStep, type PersistedSnapshot } from './journey.engine';
-export type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
-export {
-  effectPayload,
-  entryKey,
-  isHeldOut,
-  mayEnter,
-  onCustomerEvent,
-  onDueTimer,
-  type CustomerEvent,
-  type InstanceOutcome,
-  type InstanceRecord,
-} from './instance-transitions';
-export { JourneysErrorCode, JourneysException } from './journeys.exception';
-export { simulateJourney, type PathEntry, type SimulationInput } from './journey.simulator';
-export { DatabaseClock, EngineClock } from './engine-clock';
-export {
-  JourneyInstanceRepository,
-  type DueTimer,
-  type HistoryRow,
-  type InstanceChange,
-  type JourneyCounts,
-  type StoredInstance,
-} from './journey-instance.repository';
-export { JourneyRepository, type JourneyRow, type JourneyStatus, type RunnableJourney } from './journey.repository';
-export { JourneyBatch, JourneyRuntime, type JourneyBatchScope } from './journey.runtime';
+export { parseDefinitionText } from './journey.compiler';
+export { journeyDefinitionSchema } from './journey-definition.schema';
+export { JourneysErrorCode } from './journeys.exception';
+export { EngineClock } from './engine-clock';
+export { JourneyInstanceRepository, type DueTimer } from './journey-instance.repository';
+export type { JourneyRow, RunnableJourney } from './journey.repository';
+export { JourneyRuntime } from './journey.runtime';
 export { JourneysModule } from './journeys.module';
-export {
-  JourneysService,
-  simulationRequestSchema,
-  type JourneyDetails,
-  type SimulationRequest,
-} from './journeys.service';
+export { JourneysService, simulationRequestSchema, type JourneyDetails } from './journeys.service';

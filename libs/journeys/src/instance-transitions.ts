@@ -292,7 +292,7 @@ export function onDueTimer(args: {
   return outcome;
 }
 
-function emptyOutcome(instance: InstanceRecord): InstanceOutcome {
+export function emptyOutcome(instance: InstanceRecord): InstanceOutcome {
   return {
     instance: { ...instance },
     entered: false,

@@ -9,14 +9,7 @@
 // Outbox
 export { OutboxModule } from './outbox/outbox.module';
 export { OUTBOX_CHANNEL, OutboxRepository } from './outbox/outbox.repository';
-export type {
-  Channel,
-  EffectOrigin,
-  MessageCategory,
-  NewOutboxMessage,
-  OutboxStatus,
-  WhenCapped,
-} from './outbox/outbox-message';
+export type { NewOutboxMessage } from './outbox/outbox-message';
 export { TemplateCatalog } from './outbox/template-catalog';
 
 // Delivery
@@ -38,15 +31,8 @@ export { LinkTokenSigner, type LinkPurpose } from './engagement/link-token.signe
 
 // Message log and operations
 export { MessageLogModule } from './message-log/message-log.module';
-export type {
-  MessageAttempt,
-  MessageDetail,
-  MessageFilter,
-  MessageSummary,
-  SendingState,
-  UnknownAttemptCounts,
-} from './message-log/message-log.repository';
-export { MessagesService, type MessagePage } from './message-log/messages.service';
-export { SUPPRESSION_REASONS, type Suppression, type SuppressionReason } from './policy/suppression.repository';
+export type { MessageDetail, MessageSummary } from './message-log/message-log.repository';
+export { MessagesService } from './message-log/messages.service';
+export { SUPPRESSION_REASONS, type Suppression } from './policy/suppression.repository';
 
-export { MessagingErrorCode, MessagingException } from './messaging.exception';
+export { MessagingErrorCode } from './messaging.exception';
