@@ -1,6 +1,6 @@
 export { canonicalJson, contentHash } from './canonical-json';
 export { EventInboxRepository, INBOX_CHANNEL } from './event-inbox.repository';
-export { EventIngestService, type EventCandidate } from './event-ingest.service';
+export { EventIngestService, type EventCandidate, type ImportOutcome } from './event-ingest.service';
 export {
   KNOWN_EVENT_PROPERTIES,
   MAX_BATCH_SIZE,
@@ -20,3 +20,5 @@ export {
 } from './segment/segment-mapper';
 export { isShopifyTopic, mapShopifyWebhook, SHOPIFY_TOPICS, verifyShopifyHmac } from './shopify/shopify-webhook';
 export type { StoredEvent } from './stored-event';
+export { detectFormat, HISTORY_FORMATS, type HistoryFormat } from './import/history-file';
+export { HistoryImporter, type ImportProgress, type ImportSummary } from './import/history-importer';
