@@ -71,9 +71,7 @@ export class EventInboxRepository {
    * one changed row of a re-imported file does not stop the rest.
    */
   async insertImported(events: NewEvent[]): Promise<Array<IngestResult | { messageId: string; status: 'conflict' }>> {
-    return this.dataSource.transaction('READ COMMITTED', (tx) =>
-      this.insertKeyed(tx, events, null, 'report'),
-    );
+    return this.dataSource.transaction('READ COMMITTED', (tx) => this.insertKeyed(tx, events, null, 'report'));
   }
 
   private async insertKeyed(

@@ -11,6 +11,12 @@ import { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, typ
 export type ImportOutcome =
   { status: 'accepted' | 'duplicate' | 'conflict' } | { status: 'rejected'; issues: ValidationIssue[] };
 
+/** A chunk of imported rows checked and waiting to be stored (EventIngestService.storeImport). */
+export interface PreparedImport {
+  outcomes: ImportOutcome[];
+  unique: Array<{ index: number; event: NewEvent }>;
+}
+
 /** Year 0 and earlier parse in JavaScript but PostgreSQL cannot store them. */
 const EARLIEST_TIMESTAMP = Date.parse('0001-01-01T00:00:00Z');
 
@@ -82,8 +88,9 @@ export class EventIngestService {
   /**
    * Imported history (`kizuna import`): each row stands alone. Valid rows are stored even when
    * others are not; every row gets its own outcome, so the import can report line numbers.
+   * Two steps, so an importer can check the next chunk while this one is being stored.
    */
-  async importHistory(candidates: EventCandidate[]): Promise<ImportOutcome[]> {
+  prepareImport(candidates: EventCandidate[]): PreparedImport {
     const now = this.clock.now().getTime();
     const outcomes: ImportOutcome[] = new Array<ImportOutcome>(candidates.length);
     const firstOfKey = new Map<string, { index: number; event: NewEvent }>();
@@ -101,7 +108,11 @@ export class EventIngestService {
         outcomes[index] = { status: first.event.bodyHash.equals(event.bodyHash) ? 'duplicate' : 'conflict' };
       }
     });
-    const unique = [...firstOfKey.values()];
+    return { outcomes, unique: [...firstOfKey.values()] };
+  }
+
+  async storeImport(prepared: PreparedImport): Promise<ImportOutcome[]> {
+    const { outcomes, unique } = prepared;
     const stored = await this.inbox.insertImported(unique.map((u) => u.event));
     unique.forEach(({ index }, i) => {
       outcomes[index] = { status: stored[i]!.status };

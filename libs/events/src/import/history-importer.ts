@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import type { ValidationIssue } from '@kizuna/common';
-import { EventIngestService, type EventCandidate } from '../event-ingest.service';
+import { EventIngestService, type EventCandidate, type ImportOutcome } from '../event-ingest.service';
 import { readHistory, type HistoryFormat } from './history-file';
 
 /** What an import did, row by row (a row may stand for several events: an order and its refund). */
@@ -69,13 +69,24 @@ export class HistoryImporter {
     let bytes = 0;
     let chunk: Array<{ line: number; candidates: EventCandidate[] }> = [];
     let size = 0;
+    // One chunk is stored while the next is read and checked; chunks commit in file order.
+    let storing: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) {
         return;
       }
-      const outcomes = await this.ingest.importHistory(chunk.flatMap((row) => row.candidates));
+      const rows = chunk;
+      const prepared = this.ingest.prepareImport(rows.flatMap((row) => row.candidates));
+      chunk = [];
+      size = 0;
+      await storing;
+      storing = this.ingest.storeImport(prepared).then((outcomes) => tally(rows, outcomes));
+      // Awaited at the next chunk or at the end; until then a failure must not count as unhandled.
+      storing.catch(() => undefined);
+    };
+    const tally = (rows: Array<{ line: number; candidates: EventCandidate[] }>, outcomes: ImportOutcome[]): void => {
       let at = 0;
-      for (const row of chunk) {
+      for (const row of rows) {
         const mine = outcomes.slice(at, at + row.candidates.length);
         at += row.candidates.length;
         const issues = mine.flatMap((o): ValidationIssue[] => (o.status === 'rejected' ? o.issues : []));
@@ -92,8 +103,6 @@ export class HistoryImporter {
         }
         summary.events += mine.filter((o) => o.status === 'accepted').length;
       }
-      chunk = [];
-      size = 0;
       options.onProgress?.({ rows: summary.rows, bytes, totalBytes });
     };
     for await (const row of readHistory(path, format, (read) => (bytes = read))) {
@@ -106,6 +115,7 @@ export class HistoryImporter {
     }
     bytes = totalBytes;
     await flush();
+    await storing;
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   }
