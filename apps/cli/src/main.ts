@@ -4,7 +4,9 @@ import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
 import { ClockModule } from '@kizuna/common';
 import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
 import { DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
+import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
+import { printImportSummary, ProgressLine } from './import-report';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Command } from 'commander';
 
@@ -102,6 +104,22 @@ apiKeys
     }),
   );
 
+/** Host for `import`: ingest and its database, nothing else. */
+@Module({})
+class CliImportModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: CliImportModule,
+      imports: [
+        ConfigModule.forRoot(loadConfig()),
+        ClockModule,
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
+        EventsModule,
+      ],
+    };
+  }
+}
+
 /** Host for commands that use the domain services (no api, no workers). */
 @Module({})
 class CliContentModule {
@@ -149,6 +167,38 @@ program
       }
     });
   });
+
+program
+  .command('import <file>')
+  .description(
+    "load shop history: NDJSON of native events, or CSV of customers, of orders, or Shopify's order export " +
+      '(docs/import.md); safe to run again. Updates profiles, stats and segments; starts no journey',
+  )
+  .option('--format <format>', `one of ${HISTORY_FORMATS.join(', ')} (default: told from the file)`)
+  .action((file: string, options: { format?: string }) =>
+    withDatabase(async (url) => {
+      const format = options.format ?? (await detectFormat(file));
+      if (!HISTORY_FORMATS.includes(format as HistoryFormat)) {
+        throw new Error(
+          options.format === undefined
+            ? `cannot tell the format of ${file}: pass --format (${HISTORY_FORMATS.join(', ')}); docs/import.md lists the columns`
+            : `--format must be one of ${HISTORY_FORMATS.join(', ')}`,
+        );
+      }
+      await runMigrations(url);
+      const app = await NestFactory.createApplicationContext(CliImportModule.forRoot(url), { logger: ['error'] });
+      const bar = new ProgressLine(process.stderr);
+      try {
+        const summary = await app.get(HistoryImporter).import(file, format as HistoryFormat, {
+          onProgress: (p) => bar.show(p.bytes / p.totalBytes, `${p.rows.toLocaleString('en')} rows`),
+        });
+        bar.done();
+        printImportSummary(summary, file);
+      } finally {
+        await app.close();
+      }
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof InvalidConfigError || error instanceof Error ? error.message : String(error));

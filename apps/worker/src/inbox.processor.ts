@@ -128,7 +128,15 @@ export class InboxProcessor {
       for (const event of events) {
         justApplied.set(uuidOf(event), [...(justApplied.get(uuidOf(event)) ?? []), event]);
       }
-      await this.memberships.refresh(tx, [...justApplied.keys()], batch.now, { segments: batch.segments, justApplied });
+      // Imported history moves memberships silently: it must start no journey (docs/import.md).
+      const silent = new Set(
+        [...justApplied].filter(([, applied]) => applied.every((e) => e.source === 'import')).map(([uuid]) => uuid),
+      );
+      await this.memberships.refresh(tx, [...justApplied.keys()], batch.now, {
+        segments: batch.segments,
+        justApplied,
+        silent,
+      });
     }
     inboxProcessed.inc({ outcome: 'ok' }, events.length);
     return events.map((e) => ({ seq: e.seq, customerUuid: uuidOf(e) }));

@@ -62,6 +62,37 @@ export class EventInboxRepository {
 
   /** The same as insert(), inside a transaction the caller owns (e.g. a worker emitting events). */
   async insertWithin(tx: EntityManager, events: NewEvent[], dedupWindowHours: number): Promise<IngestResult[]> {
+    return this.insertKeyed(tx, events, dedupWindowHours, 'refuse');
+  }
+
+  /**
+   * Imported history (source `import`): stored with keys that never expire, and a key reused
+   * for other content is reported on that event (`conflict`) instead of refusing the chunk, so
+   * one changed row of a re-imported file does not stop the rest.
+   */
+  async insertImported(events: NewEvent[]): Promise<Array<IngestResult | { messageId: string; status: 'conflict' }>> {
+    return this.dataSource.transaction('READ COMMITTED', (tx) => this.insertKeyed(tx, events, null, 'report'));
+  }
+
+  private async insertKeyed(
+    tx: EntityManager,
+    events: NewEvent[],
+    dedupWindowHours: number | null,
+    conflicts: 'refuse',
+  ): Promise<IngestResult[]>;
+  private async insertKeyed(
+    tx: EntityManager,
+    events: NewEvent[],
+    dedupWindowHours: number | null,
+    conflicts: 'report',
+  ): Promise<Array<IngestResult | { messageId: string; status: 'conflict' }>>;
+  private async insertKeyed(
+    tx: EntityManager,
+    events: NewEvent[],
+    /** null: keys never expire (imports). */
+    dedupWindowHours: number | null,
+    conflicts: 'refuse' | 'report',
+  ): Promise<Array<IngestResult | { messageId: string; status: 'conflict' }>> {
     if (events.length === 0) {
       return [];
     }
@@ -79,12 +110,12 @@ export class EventInboxRepository {
         ORDER BY k.message_id
        ON CONFLICT (source, message_id) DO UPDATE
          SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
-         WHERE event_idempotency_keys.created_at < now() - make_interval(hours => $5)
+         WHERE $5::int IS NOT NULL AND event_idempotency_keys.created_at < now() - make_interval(hours => $5::int)
        RETURNING message_id`,
       [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours],
     );
     const fresh = new Set(claimed.map((r) => r.message_id));
-    const results = new Map<string, IngestResult>();
+    const results = new Map<string, IngestResult | { messageId: string; status: 'conflict' }>();
     const toInsert: Array<{ event: NewEvent; id: string }> = [];
     events.forEach((event, i) => {
       if (fresh.has(event.messageId)) {
@@ -103,6 +134,10 @@ export class EventInboxRepository {
       const byId = new Map(existing.map((r) => [r.message_id, r]));
       for (const event of seen) {
         const prior = byId.get(event.messageId);
+        if ((!prior || !prior.body_hash.equals(event.bodyHash)) && conflicts === 'report') {
+          results.set(event.messageId, { messageId: event.messageId, status: 'conflict' });
+          continue;
+        }
         if (!prior || !prior.body_hash.equals(event.bodyHash)) {
           throw new EventsException(
             EventsErrorCode.IdempotencyConflict,
@@ -256,10 +291,13 @@ export class EventInboxRepository {
     return rows[0] && toStoredEvent(rows[0]);
   }
 
-  /** Forgets idempotency keys older than the dedup window. Returns how many were removed. */
+  /**
+   * Forgets idempotency keys older than the dedup window, but never an import's: importing the
+   * same file again must add nothing, however long after. Returns how many were removed.
+   */
   async pruneIdempotencyKeys(dedupWindowHours: number): Promise<number> {
     const [, count]: [unknown, number] = await this.dataSource.query(
-      `DELETE FROM event_idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
+      `DELETE FROM event_idempotency_keys WHERE created_at < now() - make_interval(hours => $1) AND source <> 'import'`,
       [dedupWindowHours],
     );
     return count;

@@ -7,6 +7,16 @@ import { MAX_BATCH_SIZE, nativeEventSchema } from './event.schema';
 import { EventsErrorCode, EventsException } from './events.exception';
 import { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, type NewEvent } from './new-event';
 
+/** What became of one imported row. */
+export type ImportOutcome =
+  { status: 'accepted' | 'duplicate' | 'conflict' } | { status: 'rejected'; issues: ValidationIssue[] };
+
+/** A chunk of imported rows checked and waiting to be stored (EventIngestService.storeImport). */
+export interface PreparedImport {
+  outcomes: ImportOutcome[];
+  unique: Array<{ index: number; event: NewEvent }>;
+}
+
 /** Year 0 and earlier parse in JavaScript but PostgreSQL cannot store them. */
 const EARLIEST_TIMESTAMP = Date.parse('0001-01-01T00:00:00Z');
 
@@ -73,6 +83,41 @@ export class EventIngestService {
       answered.add(event.messageId);
       return result;
     });
+  }
+
+  /**
+   * Imported history (`kizuna import`): each row stands alone. Valid rows are stored even when
+   * others are not; every row gets its own outcome, so the import can report line numbers.
+   * Two steps, so an importer can check the next chunk while this one is being stored.
+   */
+  prepareImport(candidates: EventCandidate[]): PreparedImport {
+    const now = this.clock.now().getTime();
+    const outcomes: ImportOutcome[] = new Array<ImportOutcome>(candidates.length);
+    const firstOfKey = new Map<string, { index: number; event: NewEvent }>();
+    candidates.forEach((candidate, index) => {
+      const issues: ValidationIssue[] = [];
+      const event = this.validate('import', candidate, now, issues);
+      if (!event) {
+        outcomes[index] = { status: 'rejected', issues };
+        return;
+      }
+      const first = firstOfKey.get(event.messageId);
+      if (!first) {
+        firstOfKey.set(event.messageId, { index, event });
+      } else {
+        outcomes[index] = { status: first.event.bodyHash.equals(event.bodyHash) ? 'duplicate' : 'conflict' };
+      }
+    });
+    return { outcomes, unique: [...firstOfKey.values()] };
+  }
+
+  async storeImport(prepared: PreparedImport): Promise<ImportOutcome[]> {
+    const { outcomes, unique } = prepared;
+    const stored = await this.inbox.insertImported(unique.map((u) => u.event));
+    unique.forEach(({ index }, i) => {
+      outcomes[index] = { status: stored[i]!.status };
+    });
+    return outcomes;
   }
 
   private validate(

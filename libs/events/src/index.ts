@@ -13,3 +13,5 @@ export {
 } from './segment/segment-mapper';
 export { mapShopifyWebhook, SHOPIFY_TOPICS, verifyShopifyHmac } from './shopify/shopify-webhook';
 export type { StoredEvent } from './stored-event';
+export { detectFormat, HISTORY_FORMATS, type HistoryFormat } from './import/history-file';
+export { HistoryImporter, type ImportSummary } from './import/history-importer';

@@ -1,4 +1,5 @@
-export type EventSource = 'api' | 'segment' | 'shopify' | 'system';
+/** `import`: history loaded by `kizuna import`; its keys are kept for good (an import is idempotent). */
+export type EventSource = 'api' | 'segment' | 'shopify' | 'system' | 'import';
 
 /** An event validated and normalised at the edge, ready to be stored in the inbox. */
 export interface NewEvent {

@@ -42,6 +42,8 @@ export interface CustomerEvent {
    * Waits that start from it count from here, so an inbox backlog does not make them late.
    */
   at: number;
+  /** Imported history (`kizuna import`): stale whatever its age, so it enters no journey. */
+  imported?: boolean;
 }
 
 export interface JourneyVersion {
@@ -139,7 +141,8 @@ export function mayEnter(definition: JourneyDefinition, prior: InstanceRecord | 
  * Time: the machine sees the event's own time (`event.at`), so a wait started by it counts from
  * when the customer acted, not from when a backlogged worker got to it; history, exits and
  * message times are stamped with the engine's `now`. An event older than `entryMaxAgeMs` is
- * stale: it starts nothing and moves no instance forward, except to its end without effects
+ * stale, and so is imported history whatever its age (`kizuna import`): it starts nothing and
+ * moves no instance forward, except to its end without effects
  * (the order for that cart, however late, still ends the cart journey). Goals are facts, so a
  * stale event still reaches one, if it happened inside the goal's window.
  */
@@ -161,7 +164,7 @@ export function onCustomerEvent(args: {
   const { journey, event, facts, now } = args;
   const outcomes: InstanceOutcome[] = [];
   const definition = journey.compiled.definition;
-  const fresh = now - event.at <= args.entryMaxAgeMs;
+  const fresh = !event.imported && now - event.at <= args.entryMaxAgeMs;
   for (const instance of args.instances) {
     const compiled = args.versions(instance.version);
     const outcome = emptyOutcome(instance);

@@ -284,6 +284,7 @@ export class JourneyBatch {
       name: event.name,
       properties: event.properties,
       at: Math.min(event.occurredAt.getTime(), now.getTime()),
+      imported: event.source === 'import',
     };
     // Behaviour conditions count this event too (the loader saw only events of earlier batches).
     this.state.facts.set(customerUuid, withEvent(await this.factsOf(customerUuid), customerEvent));

@@ -19,7 +19,8 @@ export interface MembershipChange {
  * events are applied (inbox worker), when a recheck comes due (time passing), and when a
  * segment is first evaluated. Entering and leaving are recorded as `segment.entered` and
  * `segment.exited` events in the inbox, so journeys use them like any other event; a segment
- * still on its first evaluation changes memberships silently.
+ * still on its first evaluation changes memberships silently, and so does imported history
+ * (`kizuna import`): loading last year's orders must not start today's journeys.
  */
 @Injectable()
 export class SegmentMembershipService {
@@ -40,7 +41,12 @@ export class SegmentMembershipService {
     tx: EntityManager,
     customerUuids: string[],
     now: Date,
-    options: { segments?: Segment[]; justApplied?: Map<string, StoredEvent[]> } = {},
+    options: {
+      segments?: Segment[];
+      justApplied?: Map<string, StoredEvent[]>;
+      /** Customers whose changes come from imported history only: memberships move silently. */
+      silent?: ReadonlySet<string>;
+    } = {},
   ): Promise<MembershipChange[]> {
     const segments = options.segments ?? (await this.segments.active(tx));
     if (segments.length === 0 || customerUuids.length === 0) {
@@ -90,7 +96,7 @@ export class SegmentMembershipService {
     const ready = new Set(segments.filter((s) => s.ready).map((s) => s.id));
     const byId = new Map(customers.map((c) => [c.id, c]));
     const events: NewEvent[] = changes
-      .filter((c) => ready.has(c.segmentId))
+      .filter((c) => ready.has(c.segmentId) && !options.silent?.has(c.customerUuid))
       .map((c) => {
         const customer = byId.get(c.customerUuid)!;
         const customerId = customer.customerId ?? undefined;

@@ -1,0 +1,62 @@
+import type { ImportSummary } from '@kizuna/events';
+
+/**
+ * A one-line progress bar on a terminal (redrawn in place, at most ten times a second), or a line
+ * per tenth of the way when the output is a file or a pipe. Written here rather than taken from a
+ * package: it is a dozen lines, and the import needs nothing else of one.
+ */
+export class ProgressLine {
+  private lastDraw = 0;
+  private lastTenth = -1;
+  private readonly started = Date.now();
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  show(fraction: number, detail: string): void {
+    const now = Date.now();
+    const share = Math.min(1, Math.max(0, fraction));
+    if (this.out.isTTY) {
+      if (now - this.lastDraw < 100 && share < 1) {
+        return;
+      }
+      this.lastDraw = now;
+      const width = 30;
+      const filled = Math.round(share * width);
+      this.out.write(
+        `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${detail}  ${this.elapsed()}   `,
+      );
+    } else if (Math.floor(share * 10) > this.lastTenth) {
+      this.lastTenth = Math.floor(share * 10);
+      this.out.write(`${(share * 100).toFixed(0)}%  ${detail}  ${this.elapsed()}\n`);
+    }
+  }
+
+  done(): void {
+    if (this.out.isTTY) {
+      this.out.write('\n');
+    }
+  }
+
+  private elapsed(): string {
+    return `${((Date.now() - this.started) / 1000).toFixed(1)} s`;
+  }
+}
+
+export function printImportSummary(summary: ImportSummary, file: string): void {
+  const rate = summary.seconds > 0 ? Math.round(summary.rows / summary.seconds) : summary.rows;
+  const n = (value: number): string => value.toLocaleString('en');
+  console.log(`Imported ${file} (${summary.format}) in ${summary.seconds.toFixed(1)} s, ${n(rate)} rows/s`);
+  console.log(`  rows        ${n(summary.rows)}`);
+  console.log(`  imported    ${n(summary.imported)}  (${n(summary.events)} events)`);
+  console.log(`  duplicates  ${n(summary.duplicates)}  (imported before: nothing added)`);
+  console.log(`  changed     ${n(summary.changed)}  (imported before with other content: left as it was)`);
+  console.log(`  rejected    ${n(summary.rejected)}`);
+  for (const problem of summary.problems) {
+    console.log(`    line ${problem.line}: ${problem.kind === 'changed' ? 'changed: ' : ''}${problem.why}`);
+  }
+  const shown = summary.problems.length;
+  if (summary.rejected + summary.changed > shown) {
+    console.log(`    and ${n(summary.rejected + summary.changed - shown)} more`);
+  }
+  console.log('The engine applies the imported events (profiles, stats, segments); no journey acts on them.');
+}
