@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
 import { ClockModule } from '@kizuna/common';
 import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
-import { DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
+import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Command } from 'commander';
@@ -20,7 +20,7 @@ class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.using(DatabaseClock),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
         AuthModule,
       ],
@@ -111,7 +111,7 @@ class CliContentModule {
       module: CliContentModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.using(DatabaseClock),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
         ReferenceModule,
       ],

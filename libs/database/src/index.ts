@@ -1,4 +1,5 @@
 export { dataSourceOptions } from './data-source-options';
+export { DatabaseClock } from './database-clock';
 export { DatabaseModule, type DatabaseModuleOptions } from './database.module';
 export { DatabaseOutage, OUTAGE_REMINDER_MS, type OutageLogger } from './database-outage.service';
 export { isDatabaseUnreachable } from './database-unreachable.util';

@@ -27,7 +27,6 @@ export {
 } from './instance-transitions';
 export { JourneysErrorCode, JourneysException } from './journeys.exception';
 export { simulateJourney, type PathEntry, type SimulationInput } from './journey.simulator';
-export { DatabaseClock, EngineClock } from './engine-clock';
 export {
   JourneyInstanceRepository,
   type DueTimer,
