@@ -1,11 +1,6 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule, VirtualClock } from '@kizuna/common';
-import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule } from '@kizuna/database';
-import { InboxProcessor } from '../apps/worker/src/inbox.processor';
-import { TimerProcessor } from '../apps/worker/src/timer.processor';
-import { WorkerModule } from '../apps/worker/src/worker.module';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { VirtualClock } from '@kizuna/common';
+import type { TestDatabase } from './support/test-database';
+import { startVirtualWorker, type VirtualWorker } from './support/virtual-worker';
 import { insertEvents, publishJourney } from './support/worker-process';
 
 const H = 3_600_000;
@@ -17,40 +12,16 @@ const DAY = 24 * H;
  */
 describe('journey engine on a virtual clock', () => {
   let db: TestDatabase;
-  let module: TestingModule;
+  let worker: VirtualWorker;
   const clock = new VirtualClock(new Date('2026-03-02T09:00:00Z')); // a Monday
-  let inbox: InboxProcessor;
-  let timers: TimerProcessor;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
-      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com',
-    });
-    module = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule.using(clock),
-        DatabaseModule.forRoot({ url: db.url, poolSize: 2 }),
-        WorkerModule,
-      ],
-    }).compile();
-    inbox = module.get(InboxProcessor);
-    timers = module.get(TimerProcessor);
+    worker = await startVirtualWorker(clock, { WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com' });
+    db = worker.db;
   });
-  afterAll(async () => {
-    await module.close();
-    await db.drop();
-  });
+  afterAll(() => worker.close());
 
-  const drain = async (): Promise<void> => {
-    while ((await inbox.processBatch()) > 0 || (await timers.processBatch()) > 0) {
-      // until neither has work at the current virtual time
-    }
-  };
+  const drain = () => worker.drain();
   const sent = (journeyId: string) =>
     db.query<{ customer_id: string; step_id: string }>(
       `SELECT c.customer_id, o.step_id FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid

@@ -1,14 +1,11 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule, VirtualClock } from '@kizuna/common';
-import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule, UnitOfWork } from '@kizuna/database';
+import { VirtualClock } from '@kizuna/common';
+import { UnitOfWork } from '@kizuna/database';
 import { EventIngestService, type IngestResult } from '@kizuna/events';
 import { DeliveryRepository, OutboxRepository } from '@kizuna/messaging';
 import { SegmentEvaluationJobs } from '@kizuna/segments';
-import { InboxProcessor } from '../apps/worker/src/inbox.processor';
-import { TimerProcessor } from '../apps/worker/src/timer.processor';
-import { WorkerModule } from '../apps/worker/src/worker.module';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import type { TestingModule } from '@nestjs/testing';
+import type { TestDatabase } from './support/test-database';
+import { startVirtualWorker, type VirtualWorker } from './support/virtual-worker';
 import { publishJourney } from './support/worker-process';
 
 const S = 1000;
@@ -26,46 +23,27 @@ const DAY = 24 * H;
 describe('one clock', () => {
   let db: TestDatabase;
   let module: TestingModule;
+  let worker: VirtualWorker;
   const clock = new VirtualClock(new Date('2031-06-02T09:00:00Z'));
   let ingest: EventIngestService;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
+    worker = await startVirtualWorker(clock, {
       EVENT_MAX_FUTURE_SKEW_SECONDS: '300',
       EVENT_DEDUP_WINDOW_HOURS: '72',
       FREQUENCY_CAP_RULES: '',
       QUIET_HOURS: '',
     });
-    module = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule.using(clock),
-        DatabaseModule.forRoot({ url: db.url, poolSize: 2 }),
-        WorkerModule,
-      ],
-    }).compile();
+    ({ db, module } = worker);
     ingest = module.get(EventIngestService);
   });
-  afterAll(async () => {
-    await module.close();
-    await db.drop();
-  });
+  afterAll(() => worker.close());
 
   const post = (messageId: string, name: string, customerId: string, at: Date, properties = {}) =>
     ingest.ingest('api', [
       { path: '(body)', input: { messageId, name, customerId, timestamp: at.toISOString(), properties } },
     ]);
-  const drain = async (): Promise<void> => {
-    const inbox = module.get(InboxProcessor);
-    const timers = module.get(TimerProcessor);
-    while ((await inbox.processBatch()) > 0 || (await timers.processBatch()) > 0) {
-      // until neither has work at the current virtual time
-    }
-  };
+  const drain = () => worker.drain();
 
   it('ingest: the future-skew limit and the dedup window follow the clock', async () => {
     const t0 = clock.now().getTime();
