@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { databaseClockOffset } from './database.metrics';
 
 /** How often the clock is measured against PostgreSQL again (the host's oscillator drifts). */
-export const CLOCK_RESYNC_MS = 30_000;
+const CLOCK_RESYNC_MS = 30_000;
 /** Round trips per measurement; the fastest one is kept (the least queueing, the tightest bound). */
 const SAMPLES_PER_SYNC = 3;
 /** A host clock further off than this is worth a warning: other tools on the host disagree with Kizuna. */
@@ -52,13 +52,15 @@ export function anchorFrom(samples: ClockSample[]): ClockAnchor {
  * of the process's monotonic clock); now() is that anchor plus monotonic time elapsed. The
  * monotonic clock is immune to the host's wall clock being stepped; a re-measurement never
  * moves now() backwards (it holds until time catches up). Until the first measurement succeeds
- * (the database unreachable at start), it answers the host's time.
+ * (the database unreachable at start), it answers the host's time; the first measurement
+ * replaces that guess outright, backwards too.
  */
 @Injectable()
 export class DatabaseClock extends Clock implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DatabaseClock.name);
   private anchor: ClockAnchor = { databaseMs: Date.now(), monotonicMs: performance.now(), roundTripMs: 0 };
   private latest = 0;
+  private measured = false;
   private resync: NodeJS.Timeout | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -109,6 +111,10 @@ export class DatabaseClock extends Clock implements OnModuleInit, OnModuleDestro
         samples.push({ sentAt, receivedAt: performance.now(), databaseMs: row!.ms });
       }
       this.anchor = anchorFrom(samples);
+      if (!this.measured) {
+        this.measured = true;
+        this.latest = 0;
+      }
       databaseClockOffset.set(this.offsetMs() / 1000);
     } finally {
       await runner.release().catch(() => undefined);
