@@ -1,4 +1,4 @@
-import { UnitOfWork } from '@kizuna/database';
+import { DatabaseClock, UnitOfWork } from '@kizuna/database';
 import { OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
 import { DeliveryRepository, type OpenedAttempt } from '../libs/messaging/src/delivery/delivery.repository';
@@ -13,11 +13,14 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
 describe('delivery claim', () => {
   let db: TestDatabase;
   let dataSources: DataSource[];
+  let clock: DatabaseClock;
   let customerUuid: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     dataSources = await Promise.all([1, 2].map(() => new DataSource(dataSourceOptions(db.url, 4)).initialize()));
+    clock = new DatabaseClock(dataSources[0]!);
+    await clock.sync();
     const [customer] = await db.query<{ id: string }>(
       `INSERT INTO customers (customer_id, email) VALUES ('c-1', 'c1@example.test') RETURNING id`,
     );
@@ -53,13 +56,13 @@ describe('delivery claim', () => {
     new SendingPolicyService(
       rules,
       new SuppressionRepository(dataSource),
-      new DeliveryRepository(dataSource),
+      new DeliveryRepository(dataSource, clock),
       new UnitOfWork(dataSource),
     );
 
   it('never hands one message to two workers claiming at the same time', async () => {
     await enqueue(40);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
     const claims = await Promise.all([a!.claim(30, 60), b!.claim(30, 60), a!.claim(30, 60)]);
     const ids = claims.flat().map((m) => m.id);
     expect(ids).toHaveLength(40);
@@ -71,7 +74,7 @@ describe('delivery claim', () => {
 
   it('claims nothing while sending is paused, and nothing not yet due', async () => {
     await enqueue(3, new Date(Date.now() + 60_000));
-    const repo = new DeliveryRepository(dataSources[0]!);
+    const repo = new DeliveryRepository(dataSources[0]!, clock);
     expect(await repo.claim(10, 60)).toEqual([]);
     await enqueue(2);
     await db.query(`INSERT INTO settings (key, value) VALUES ('sending', '{"paused": true}')`);
@@ -88,7 +91,7 @@ describe('delivery claim', () => {
       defaultTimeZone: 'UTC',
     });
     await enqueue(2);
-    const a = new DeliveryRepository(dataSources[0]!);
+    const a = new DeliveryRepository(dataSources[0]!, clock);
     const [policyA, policyB] = dataSources.map((d) => policyOn(d, policy));
     const [one, two] = await a.claim(10, 60);
     expect([one!.whenCapped, one!.customer.timezone]).toEqual(['defer', null]);
@@ -137,7 +140,7 @@ describe('delivery claim', () => {
       ]),
     );
     // Two workers: one holds the high-priority message, the other the low one, and decides first.
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
     const [high] = await a!.claim(1, 60);
     const [low] = await b!.claim(1, 60);
     expect([high!.priority, low!.priority]).toEqual([5, 0]);
@@ -151,7 +154,7 @@ describe('delivery claim', () => {
 
   it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {
     await enqueue(1);
-    const repo = new DeliveryRepository(dataSources[0]!);
+    const repo = new DeliveryRepository(dataSources[0]!, clock);
     const [first] = await repo.claim(10, 60);
     await repo.startAttempt(first!, undefined, 60);
     expect(await repo.claim(10, 60)).toEqual([]); // leased
@@ -168,7 +171,7 @@ describe('delivery claim', () => {
 
   it('fences a worker whose lease was taken over: it can neither open an attempt nor write the message', async () => {
     await enqueue(1);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
     // A claims and then stalls (waiting for a free SMTP slot) past its lease; B takes the message.
     const [stale] = await a!.claim(10, 60);
     await expireLeases();
@@ -204,7 +207,7 @@ describe('delivery claim', () => {
 
   it('never overwrites an attempt closed as unknown, neither by its old worker nor by the new owner', async () => {
     await enqueue(1);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d));
+    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
     const [stale] = await a!.claim(10, 60);
     expect(await a!.startAttempt(stale!, undefined, 60)).toMatchObject({ attempt: 1 });
     // A is mid-conversation when its lease runs out: B closes attempt 1 as unknown and takes over.
@@ -229,7 +232,7 @@ describe('delivery claim', () => {
 
   it('keeps a lease per message: renewed while a message waits, and again as its attempt opens', async () => {
     await enqueue(2);
-    const repo = new DeliveryRepository(dataSources[0]!);
+    const repo = new DeliveryRepository(dataSources[0]!, clock);
     const [one, two] = await repo.claim(10, 60);
     const leaseLeft = async () =>
       db.query<{ id: string; secs: number }>(
@@ -245,7 +248,7 @@ describe('delivery claim', () => {
 
   it('counts give-up from the first attempt, kept across attempts and reset by an operator retry', async () => {
     await enqueue(1);
-    const repo = new DeliveryRepository(dataSources[0]!);
+    const repo = new DeliveryRepository(dataSources[0]!, clock);
     await db.query(`UPDATE outbox_messages SET created_at = now() - interval '3 days'`);
     const [m] = await repo.claim(10, 60);
     const first = (await repo.startAttempt(m!, undefined, 60)) as OpenedAttempt;
@@ -257,7 +260,7 @@ describe('delivery claim', () => {
     const second = (await repo.startAttempt(again!, undefined, 60)) as OpenedAttempt;
     expect(second).toEqual({ attempt: 2, firstAttemptAt: first.firstAttemptAt });
     await repo.recordAttempt(again!, 2, { outcome: 'failed', code: 451, response: '451', reason: 'gave up' });
-    expect(await new MessageLogRepository(dataSources[0]!).retry(m!.id)).toBe(true);
+    expect(await new MessageLogRepository(dataSources[0]!, clock).retry(m!.id)).toBe(true);
     expect(await db.query('SELECT first_attempt_at FROM outbox_messages')).toEqual([{ first_attempt_at: null }]);
   });
 
@@ -273,7 +276,7 @@ describe('delivery claim', () => {
       old!.id,
     ]);
     await db.query(`UPDATE outbox_messages SET updated_at = now() - interval '10 days' WHERE id = $1`, [waiting!.id]);
-    expect(await new MessageLogRepository(dataSources[0]!).pruneContent(7)).toBe(1);
+    expect(await new MessageLogRepository(dataSources[0]!, clock).pruneContent(7)).toBe(1);
     expect(await db.query('SELECT id, html, text, subject FROM outbox_messages ORDER BY id')).toEqual([
       { id: done!.id, html: null, text: null, subject: 's' },
       { id: old!.id, html: '<p>x</p>', text: 'x', subject: 's' },

@@ -1,74 +1,27 @@
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule } from '@kizuna/common';
-import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule } from '@kizuna/database';
-import { EngineClock } from '@kizuna/journeys';
-import type { EntityManager } from 'typeorm';
-import { InboxProcessor } from '../apps/worker/src/inbox.processor';
-import { TimerProcessor } from '../apps/worker/src/timer.processor';
-import { WorkerModule } from '../apps/worker/src/worker.module';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { VirtualClock } from '@kizuna/common';
+import type { TestDatabase } from './support/test-database';
+import { startVirtualWorker, type VirtualWorker } from './support/virtual-worker';
 import { insertEvents, publishJourney } from './support/worker-process';
-
-/** A clock the test moves by hand: days pass in no time, and nothing fires early. */
-class VirtualClock extends EngineClock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(_tx: EntityManager): Promise<Date> {
-    return Promise.resolve(this.current);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 const H = 3_600_000;
 const DAY = 24 * H;
 
 /**
  * The worker's inbox and timer processors, as production wires them, on real PostgreSQL but on
- * a virtual engine clock, driven batch by batch (no pollers running).
+ * a virtual clock, driven batch by batch (no pollers running).
  */
 describe('journey engine on a virtual clock', () => {
   let db: TestDatabase;
-  let module: TestingModule;
+  let worker: VirtualWorker;
   const clock = new VirtualClock(new Date('2026-03-02T09:00:00Z')); // a Monday
-  let inbox: InboxProcessor;
-  let timers: TimerProcessor;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
-      WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com',
-    });
-    module = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule,
-        DatabaseModule.forRoot({ url: db.url, poolSize: 2 }),
-        WorkerModule,
-      ],
-    })
-      .overrideProvider(EngineClock)
-      .useValue(clock)
-      .compile();
-    inbox = module.get(InboxProcessor);
-    timers = module.get(TimerProcessor);
+    worker = await startVirtualWorker(clock, { WEBHOOK_ALLOWED_HOSTS: 'hooks.example.com' });
+    db = worker.db;
   });
-  afterAll(async () => {
-    await module.close();
-    await db.drop();
-  });
+  afterAll(() => worker.close());
 
-  const drain = async (): Promise<void> => {
-    while ((await inbox.processBatch()) > 0 || (await timers.processBatch()) > 0) {
-      // until neither has work at the current virtual time
-    }
-  };
+  const drain = () => worker.drain();
   const sent = (journeyId: string) =>
     db.query<{ customer_id: string; step_id: string }>(
       `SELECT c.customer_id, o.step_id FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid
@@ -105,7 +58,7 @@ describe('journey engine on a virtual clock', () => {
     ]);
     expect(timer!.due_at.toISOString()).toBe('2026-03-06T01:00:00.000Z');
 
-    clock.current = new Date('2026-03-06T01:00:00Z');
+    clock.set(new Date('2026-03-06T01:00:00Z'));
     await drain();
     expect((await sent(journeyId)).map((s) => s.step_id)).toEqual(['tips', 'review']);
   });
@@ -164,7 +117,7 @@ describe('journey engine on a virtual clock', () => {
     const at = (iso: string) => new Date(iso);
 
     it('an event older than JOURNEY_ENTRY_MAX_AGE updates profile, stats and segments, but enters no journey', async () => {
-      clock.current = at('2026-04-01T09:00:00Z');
+      clock.set(at('2026-04-01T09:00:00Z'));
       const thankYou = await publishJourney(db, {
         name: 'thank-you',
         entry: { event: 'order.placed', key: 'orderId' },
@@ -187,11 +140,11 @@ describe('journey engine on a virtual clock', () => {
       });
       // An import of history: an order 120 days old, one a second past the 24 h default, and
       // today's order of another customer an hour ago (an inbox backlog, not history).
-      const old = new Date(clock.current.getTime() - 120 * DAY);
+      const old = new Date(clock.now().getTime() - 120 * DAY);
       await insertEvents(db, [
         order('imported', 'o-old', old),
-        order('imported', 'o-day', new Date(clock.current.getTime() - DAY - 1000)),
-        order('today', 'o-new', new Date(clock.current.getTime() - H)),
+        order('imported', 'o-day', new Date(clock.now().getTime() - DAY - 1000)),
+        order('today', 'o-new', new Date(clock.now().getTime() - H)),
       ]);
       await drain();
 
@@ -206,7 +159,7 @@ describe('journey engine on a virtual clock', () => {
       );
       expect(stats).toEqual([
         { customer_id: 'imported', orders_count: 2, first_order_at: old },
-        { customer_id: 'today', orders_count: 1, first_order_at: new Date(clock.current.getTime() - H) },
+        { customer_id: 'today', orders_count: 1, first_order_at: new Date(clock.now().getTime() - H) },
       ]);
       const members = await db.query<{ customer_id: string }>(
         `SELECT c.customer_id FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
@@ -233,7 +186,7 @@ describe('journey engine on a virtual clock', () => {
           { id: 'remind', type: 'send', template: 'remind', category: 'marketing' },
         ],
       });
-      clock.current = at('2026-04-02T10:20:00Z');
+      clock.set(at('2026-04-02T10:20:00Z'));
       await insertEvents(db, [
         {
           customerId: 'b-ten',
@@ -256,10 +209,10 @@ describe('journey engine on a virtual clock', () => {
       ]);
       expect(timers.map((t) => t.due_at.toISOString())).toEqual(['2026-04-02T11:00:00.000Z']);
 
-      clock.current = at('2026-04-02T10:59:59Z');
+      clock.set(at('2026-04-02T10:59:59Z'));
       await drain();
       expect(await sent(journeyId)).toHaveLength(1);
-      clock.current = at('2026-04-02T11:00:00Z');
+      clock.set(at('2026-04-02T11:00:00Z'));
       await drain();
       expect(await sent(journeyId)).toEqual([
         { customer_id: 'b-nine', step_id: 'remind' },
@@ -289,11 +242,11 @@ describe('journey engine on a virtual clock', () => {
         );
         return rows.map((r) => r.payload.trigger.properties.items.map((i) => i.name));
       };
-      clock.current = at('2026-04-03T10:00:00Z');
-      await insertEvents(db, [cart('checkout.started', ['Tea cup'], clock.current)]);
+      clock.set(at('2026-04-03T10:00:00Z'));
+      await insertEvents(db, [cart('checkout.started', ['Tea cup'], clock.now())]);
       await drain();
-      clock.current = at('2026-04-03T10:30:00Z');
-      await insertEvents(db, [cart('cart.updated', ['Tea pot'], clock.current)]);
+      clock.set(at('2026-04-03T10:30:00Z'));
+      await insertEvents(db, [cart('cart.updated', ['Tea pot'], clock.now())]);
       await drain();
       // The update neither starts a second instance nor restarts the wait.
       const timers = await db.query<{ due_at: Date }>('SELECT due_at FROM journey_timers WHERE journey_id = $1', [
@@ -301,16 +254,16 @@ describe('journey engine on a virtual clock', () => {
       ]);
       expect(timers.map((t) => t.due_at.toISOString())).toEqual(['2026-04-03T11:00:00.000Z']);
 
-      clock.current = at('2026-04-03T11:00:00Z');
+      clock.set(at('2026-04-03T11:00:00Z'));
       await drain();
       expect(await queuedItems()).toEqual([['Tea pot']]);
 
       // Queued, not yet delivered (say, held by quiet hours): the cart changes again, and an
       // older update arrives late; the message will list the newest cart.
-      clock.current = new Date(clock.current.getTime() + 10 * MIN);
+      clock.set(new Date(clock.now().getTime() + 10 * MIN));
       await insertEvents(db, [
-        cart('cart.updated', ['Tea pot', 'Kettle'], new Date(clock.current.getTime() - MIN)),
-        cart('cart.updated', ['Mug'], new Date(clock.current.getTime() - 20 * MIN)),
+        cart('cart.updated', ['Tea pot', 'Kettle'], new Date(clock.now().getTime() - MIN)),
+        cart('cart.updated', ['Mug'], new Date(clock.now().getTime() - 20 * MIN)),
       ]);
       await drain();
       expect(await queuedItems()).toEqual([['Tea pot', 'Kettle']]);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
 import { ClockModule } from '@kizuna/common';
 import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
-import { DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
+import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
 import { printImportSummary, ProgressLine } from './import-report';
@@ -22,7 +22,7 @@ class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.using(DatabaseClock),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
         AuthModule,
       ],
@@ -129,7 +129,7 @@ class CliContentModule {
       module: CliContentModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClockModule,
+        ClockModule.using(DatabaseClock),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
         ReferenceModule,
       ],

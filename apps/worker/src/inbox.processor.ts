@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { inboxLag, inboxProcessed } from '@kizuna/common';
+import { Clock, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater } from '@kizuna/customers';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
-import { EngineClock, JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
+import { JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
 import { SegmentMembershipService, SegmentRepository, type Segment } from '@kizuna/segments';
 import type { EntityManager } from 'typeorm';
 
-/** Read once per batch: the journeys to run, the active segments and the engine's now. */
+/** Read once per batch: the journeys to run, the active segments and the clock's now. */
 interface Batch {
   journeys: RunnableJourney[];
   segments: Segment[];
@@ -42,7 +42,7 @@ export class InboxProcessor {
     private readonly journeys: JourneyRuntime,
     private readonly segments: SegmentRepository,
     private readonly memberships: SegmentMembershipService,
-    private readonly clock: EngineClock,
+    private readonly clock: Clock,
     private readonly config: KizunaConfig,
   ) {}
 
@@ -56,13 +56,13 @@ export class InboxProcessor {
       const batch: Batch = {
         journeys: await this.journeys.runnable(tx),
         segments: await this.segments.active(tx),
-        now: await this.clock.now(tx),
+        now: this.clock.now(),
       };
       const outcomes = await this.applyIsolated(tx, batch, events);
       await this.inbox.markProcessed(tx, outcomes);
       return events;
     });
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     for (const event of claimed) {
       inboxLag.observe((now - event.receivedAt.getTime()) / 1000);
     }

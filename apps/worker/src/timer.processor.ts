@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { journeyTimerLag, journeyTimersFired } from '@kizuna/common';
+import { Clock, journeyTimerLag, journeyTimersFired } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
-import { EngineClock, JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizuna/journeys';
+import { JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizuna/journeys';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -20,14 +20,14 @@ export class TimerProcessor {
     private readonly uow: UnitOfWork,
     private readonly instances: JourneyInstanceRepository,
     private readonly runtime: JourneyRuntime,
-    private readonly clock: EngineClock,
+    private readonly clock: Clock,
     private readonly config: KizunaConfig,
   ) {}
 
   /** Processes one batch; returns how many timers it claimed. */
   processBatch(): Promise<number> {
     return this.uow.run(async (tx) => {
-      const now = await this.clock.now(tx);
+      const now = this.clock.now();
       const timers = await this.instances.claimDue(tx, now, this.config.worker.batchSize);
       if (timers.length === 0) {
         return 0;

@@ -1,4 +1,4 @@
-export { Clock, SystemClock, VirtualClock } from './clock';
+export { Clock, VirtualClock } from './clock';
 export { ClockModule } from './clock.module';
 export { DomainException } from './domain.exception';
 export { createRootLogger, PinoNestLogger } from './logger';

@@ -12,3 +12,9 @@ export const databaseUnreachableFailures = new Counter({
   help: 'Background attempts (worker batches, LISTEN reconnects) that failed because PostgreSQL was unreachable',
   registers: [metricsRegistry],
 });
+
+export const databaseClockOffset = new Gauge({
+  name: 'kizuna_database_clock_offset_seconds',
+  help: "PostgreSQL's clock minus this host's, as last measured; Kizuna runs on PostgreSQL's (decisions/0019)",
+  registers: [metricsRegistry],
+});

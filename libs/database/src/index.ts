@@ -1,3 +1,4 @@
+export { DatabaseClock } from './database-clock';
 export { DatabaseModule } from './database.module';
 export { DatabaseOutage } from './database-outage.service';
 export { isDatabaseUnreachable } from './database-unreachable.util';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { exactInstantSql, type PagePosition } from '@kizuna/common';
+import { Clock, exactInstantSql, type PagePosition } from '@kizuna/common';
 import { EventsErrorCode, EventsException } from './events.exception';
 import type { EventSource, IngestResult, NewEvent } from './new-event';
 import type { StoredEvent } from './stored-event';
@@ -48,7 +48,10 @@ const toStoredEvent = (row: StoredEventRow): StoredEvent => ({
 /** The event inbox: idempotent insert at the edge, ordered claims for the workers. */
 @Injectable()
 export class EventInboxRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Stores new events and their idempotency keys in one transaction. A key already seen within
@@ -102,17 +105,18 @@ export class EventInboxRepository {
     }
     const ids = events.map(() => randomUUID());
     // Claims each key, or takes over one that has outlived the dedup window. Keys are locked
-    // in one global order, so concurrent requests sharing keys cannot deadlock.
+    // in one global order, so concurrent requests sharing keys cannot deadlock. A key's age
+    // decides, so it is stamped by the clock, not by the database's now().
     const claimed: Array<{ message_id: string }> = await tx.query(
-      `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id)
-       SELECT $1, k.message_id, k.body_hash, k.event_id
+      `INSERT INTO event_idempotency_keys (source, message_id, body_hash, event_id, created_at)
+       SELECT $1, k.message_id, k.body_hash, k.event_id, $6::timestamptz
          FROM unnest($2::text[], $3::bytea[], $4::uuid[]) AS k(message_id, body_hash, event_id)
         ORDER BY k.message_id
        ON CONFLICT (source, message_id) DO UPDATE
-         SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = now()
-         WHERE $5::int IS NOT NULL AND event_idempotency_keys.created_at < now() - make_interval(hours => $5::int)
+         SET body_hash = EXCLUDED.body_hash, event_id = EXCLUDED.event_id, created_at = EXCLUDED.created_at
+         WHERE $5::int IS NOT NULL AND event_idempotency_keys.created_at < EXCLUDED.created_at - make_interval(hours => $5::int)
        RETURNING message_id`,
-      [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours],
+      [source, events.map((e) => e.messageId), events.map((e) => e.bodyHash), ids, dedupWindowHours, this.clock.now()],
     );
     const fresh = new Set(claimed.map((r) => r.message_id));
     const results = new Map<string, IngestResult | { messageId: string; status: 'conflict' }>();
@@ -297,8 +301,8 @@ export class EventInboxRepository {
    */
   async pruneIdempotencyKeys(dedupWindowHours: number): Promise<number> {
     const [, count]: [unknown, number] = await this.dataSource.query(
-      `DELETE FROM event_idempotency_keys WHERE created_at < now() - make_interval(hours => $1) AND source <> 'import'`,
-      [dedupWindowHours],
+      `DELETE FROM event_idempotency_keys WHERE created_at < $2::timestamptz - make_interval(hours => $1) AND source <> 'import'`,
+      [dedupWindowHours, this.clock.now()],
     );
     return count;
   }
@@ -308,9 +312,9 @@ export class EventInboxRepository {
     const [, count]: [unknown, number] = await this.dataSource.query(
       `DELETE FROM events WHERE seq IN (
          SELECT seq FROM events
-          WHERE processed_at IS NOT NULL AND received_at < now() - make_interval(days => $1)
+          WHERE processed_at IS NOT NULL AND received_at < $3::timestamptz - make_interval(days => $1)
           LIMIT $2)`,
-      [retentionDays, chunk],
+      [retentionDays, chunk, this.clock.now()],
     );
     return count;
   }

@@ -1,7 +1,6 @@
 export { parseDefinitionText } from './journey.compiler';
 export { journeyDefinitionSchema } from './journey-definition.schema';
 export { JourneysErrorCode } from './journeys.exception';
-export { EngineClock } from './engine-clock';
 export { JourneyInstanceRepository, type DueTimer } from './journey-instance.repository';
 export type { JourneyRow, RunnableJourney } from './journey.repository';
 export { JourneyRuntime } from './journey.runtime';

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { CustomersModule } from '@kizuna/customers';
 import { OutboxModule } from '@kizuna/messaging';
 import { SegmentsModule } from '@kizuna/segments';
-import { DatabaseClock, EngineClock } from './engine-clock';
 import { JourneyInstanceRepository } from './journey-instance.repository';
 import { JourneyRepository } from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
@@ -10,13 +9,7 @@ import { JourneysService } from './journeys.service';
 
 @Module({
   imports: [CustomersModule, OutboxModule, SegmentsModule],
-  providers: [
-    JourneyRepository,
-    JourneyInstanceRepository,
-    JourneyRuntime,
-    JourneysService,
-    { provide: EngineClock, useClass: DatabaseClock },
-  ],
-  exports: [JourneyRuntime, JourneyInstanceRepository, JourneysService, EngineClock],
+  providers: [JourneyRepository, JourneyInstanceRepository, JourneyRuntime, JourneysService],
+  exports: [JourneyRuntime, JourneyInstanceRepository, JourneysService],
 })
 export class JourneysModule {}

@@ -1,4 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
@@ -7,7 +8,6 @@ import { z } from 'zod';
 import { UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
 import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from './journey.compiler';
 import { journeyDefinitionSchema } from './journey-definition.schema';
-import { EngineClock } from './engine-clock';
 import type { JourneyContext } from './journey-machine.types';
 import {
   JourneyInstanceRepository,
@@ -66,7 +66,7 @@ export class JourneysService {
     private readonly instances: JourneyInstanceRepository,
     private readonly customers: CustomerRepository,
     private readonly runtime: JourneyRuntime,
-    private readonly clock: EngineClock,
+    private readonly clock: Clock,
     private readonly config: KizunaConfig,
     // Provided by the (global) templates module; a host without it cannot check template names.
     @Optional() private readonly templates?: TemplateCatalog,
@@ -221,7 +221,7 @@ export class JourneysService {
       }
       await this.journeys.setStatus(tx, journeyId, to);
       if (to === 'archived') {
-        await this.instances.exitAll(tx, journeyId, 'archived', await this.clock.now(tx));
+        await this.instances.exitAll(tx, journeyId, 'archived', this.clock.now());
       }
     });
     return this.get(journeyId);
@@ -261,7 +261,7 @@ export class JourneysService {
         { issues },
       );
     }
-    const now = (await this.clock.now(tx)).getTime();
+    const now = this.clock.now().getTime();
     // Timers on entry read only the profile (time zone, date attributes): no conditions to count for.
     const facts = await this.runtime.facts(tx, [...new Set(instances.map((i) => i.customerUuid))], [], new Date(now));
     const changes = instances.map((instance) => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@kizuna/common';
 import type { DataSource } from 'typeorm';
 
 export interface ReviewRequest {
@@ -35,7 +36,10 @@ const KEEP = ['typeorm_migrations'];
 /** The demo's reads: review emails to answer, and the numbers of its closing summary. */
 @Injectable()
 export class ShopDemoRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Empties the database for a new run, so a second run does not add to the first one's
@@ -126,7 +130,8 @@ export class ShopDemoRepository {
     const [row] = await this.dataSource.query<Array<{ n: number }>>(
       `SELECT ((SELECT count(*) FROM events WHERE processed_at IS NULL)
              + (SELECT count(*) FROM outbox_messages
-                 WHERE status IN ('queued', 'sending') AND not_before <= now()))::int AS n`,
+                 WHERE status IN ('queued', 'sending') AND not_before <= $1))::int AS n`,
+      [this.clock.now()],
     );
     return row!.n;
   }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
 import type { KizunaConfig } from '@kizuna/config';
 import { EventIngestService } from '@kizuna/events';
 import { NpsSurvey } from '@kizuna/templates';
@@ -80,6 +81,7 @@ export class ShopDemo {
     private readonly ingest: EventIngestService,
     private readonly nps: NpsSurvey,
     private readonly repository: ShopDemoRepository,
+    private readonly clock: Clock,
   ) {}
 
   /** The durationScale that makes a simulated day last `dayMs`. */
@@ -168,7 +170,7 @@ export class ShopDemo {
             customerId: e.customer.id,
             email: e.customer.email,
             messageId: `demo:${run}:${e.name}:${String(e.properties.orderId ?? e.properties.cartId)}`,
-            timestamp: new Date().toISOString(),
+            timestamp: this.clock.now().toISOString(),
             traits: { locale: e.customer.locale, firstName: e.customer.firstName },
             properties: e.properties,
           },

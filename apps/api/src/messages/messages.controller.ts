@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
-import { parseOrThrow } from '@kizuna/common';
+import { Clock, parseOrThrow } from '@kizuna/common';
 import {
   MessagesService,
   SUPPRESSION_REASONS,
@@ -28,13 +28,15 @@ const listQuery = z.strictObject({
 /** Actions without options take an empty body, or none. */
 const noOptions = z.strictObject({});
 const DAY_MS = 86_400_000;
-const statsQuery = z
-  .strictObject({ from: instant.optional(), to: instant.optional() })
-  .transform(({ from, to }) => {
-    const end = to === undefined ? new Date() : new Date(to);
-    return { from: from === undefined ? new Date(end.getTime() - DAY_MS) : new Date(from), to: end };
-  })
-  .refine(({ from, to }) => from < to, { path: ['from'], message: 'must be before "to"' });
+/** The period defaults to the day before `now` (the clock's, read per request). */
+const statsQuery = (now: Date) =>
+  z
+    .strictObject({ from: instant.optional(), to: instant.optional() })
+    .transform(({ from, to }) => {
+      const end = to === undefined ? now : new Date(to);
+      return { from: from === undefined ? new Date(end.getTime() - DAY_MS) : new Date(from), to: end };
+    })
+    .refine(({ from, to }) => from < to, { path: ['from'], message: 'must be before "to"' });
 
 const pauseSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
@@ -72,7 +74,10 @@ const detail = (m: MessageDetail) => ({
 @Controller('v1')
 @RequireRoles(Role.Ops)
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get('messages')
   @ApiOperation({ summary: 'Messages, newest first, filtered' })
@@ -109,7 +114,7 @@ export class MessagesController {
   @ApiQuery({ name: 'from', required: false, description: 'ISO-8601; default: 24 h before `to`' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive; default: now' })
   async stats(@Query() query: unknown) {
-    const { from, to } = parseOrThrow(statsQuery, query);
+    const { from, to } = parseOrThrow(statsQuery(this.clock.now()), query);
     return {
       period: { from: from.toISOString(), to: to.toISOString() },
       unknownAttempts: await this.messages.unknownAttempts(from, to),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Clock } from '@kizuna/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { MessageRenderer } from './email/message-renderer';
 import type { Channel, MessageCategory, WhenCapped } from '../outbox/outbox-message';
@@ -71,7 +72,7 @@ export type AttemptStart = OpenedAttempt | 'paused' | 'lost';
 export interface PolicyFacts {
   /** The message, held by its claim and locked by the transaction that read these facts. */
   messageId: string;
-  /** The database clock's now: the clock `sent_at` is written with. */
+  /** The clock's now: the clock `sent_at` is written with. */
   now: Date;
   /** When the customer's other marketing email went out (or is going out now), any order. */
   recentMarketing: Date[];
@@ -123,7 +124,10 @@ export const SENDING_SETTING = 'sending';
  */
 @Injectable()
 export class DeliveryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Claims due email (and rows whose lease ran out: their worker died), unless sending is
@@ -186,20 +190,21 @@ export class DeliveryRepository {
     limit: number,
     leaseSeconds: number,
   ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
+    const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
         `WITH paused AS (
            SELECT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean) AS paused),
          due AS (
            SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
-            WHERE channel = $4 AND status IN ('queued', 'deferred') AND not_before <= now()
+            WHERE channel = $4 AND status IN ('queued', 'deferred') AND not_before <= $6
               AND NOT (SELECT paused FROM paused)
             ORDER BY priority DESC, not_before
             LIMIT $1
               FOR UPDATE SKIP LOCKED),
          expired AS (
            SELECT id, status AS previous_status, priority, not_before FROM outbox_messages
-            WHERE channel = $4 AND status = 'sending' AND lease_until < now()
+            WHERE channel = $4 AND status = 'sending' AND lease_until < $6
               AND NOT (SELECT paused FROM paused)
             ORDER BY priority DESC, not_before
             LIMIT $1
@@ -210,7 +215,7 @@ export class DeliveryRepository {
             LIMIT $1),
          claimed AS (
          UPDATE outbox_messages o
-            SET status = 'sending', lease_until = now() + make_interval(secs => $2), lease_owner = $5,
+            SET status = 'sending', lease_until = $6::timestamptz + make_interval(secs => $2), lease_owner = $5,
                 updated_at = now()
            FROM customers c
           WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
@@ -220,19 +225,19 @@ export class DeliveryRepository {
                    c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
          SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
           ORDER BY claimed.priority DESC, claimed.not_before`,
-        [limit, leaseSeconds, SENDING_SETTING, channel, randomUUID()],
+        [limit, leaseSeconds, SENDING_SETTING, channel, randomUUID(), now],
       );
       const recovered = rows.filter((r) => r.previous_status === 'sending').map((r) => r.id);
       const interrupted = new Map<string, number>();
       if (recovered.length > 0) {
         const open = await tx.query<Array<{ message_id: string; attempt: number }>>(
           `WITH closed AS (
-             UPDATE message_attempts SET outcome = 'unknown', finished_at = now(),
+             UPDATE message_attempts SET outcome = 'unknown', finished_at = $2,
                     response = 'the worker stopped during this attempt; the receiver may have accepted it'
               WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL
              RETURNING message_id, attempt)
            SELECT * FROM closed`,
-          [recovered],
+          [recovered, now],
         );
         for (const a of open) {
           interrupted.set(a.message_id, a.attempt);
@@ -258,11 +263,11 @@ export class DeliveryRepository {
   async extendLeases(ids: string[], leaseOwner: string, leaseSeconds: number): Promise<Set<string>> {
     const rows = await this.dataSource.query<Array<{ id: string }>>(
       `WITH extended AS (
-         UPDATE outbox_messages SET lease_until = now() + make_interval(secs => $3)
+         UPDATE outbox_messages SET lease_until = $4::timestamptz + make_interval(secs => $3)
           WHERE id = ANY ($1::uuid[]) AND status = 'sending' AND lease_owner = $2
          RETURNING id)
        SELECT id FROM extended`,
-      [ids, leaseOwner, leaseSeconds],
+      [ids, leaseOwner, leaseSeconds, this.clock.now()],
     );
     return new Set(rows.map((r) => r.id));
   }
@@ -287,7 +292,7 @@ export class DeliveryRepository {
   /**
    * What the sending policy decides a claimed marketing message on, read in the caller's
    * transaction `tx` under a transaction-scoped advisory lock on the customer (held until `tx`
-   * ends, so decisions on one customer's mail are serialised): the database clock's now, when
+   * ends, so decisions on one customer's mail are serialised): the clock's now, when
    * their other marketing email went out within `lookbackMs` (sent, or cleared by the policy and
    * being sent now: those count too, else two workers could both pass the cap), and how many of
    * their due marketing messages with a higher priority no worker has decided on yet. The
@@ -311,7 +316,7 @@ export class DeliveryRepository {
     if (held.length === 0) {
       return undefined;
     }
-    const [{ now }] = (await tx.query<Array<{ now: Date }>>('SELECT clock_timestamp() AS now')) as [{ now: Date }];
+    const now = this.clock.now();
     const recent = await tx.query<Array<{ at: Date }>>(
       `SELECT sent_at AS at FROM outbox_messages
         WHERE customer_uuid = $1 AND status = 'sent' AND channel = 'email' AND category = 'marketing'
@@ -412,8 +417,8 @@ export class DeliveryRepository {
          RETURNING o.id),
        started AS (
          UPDATE outbox_messages o
-            SET attempts = o.attempts + 1, updated_at = now(), lease_until = now() + make_interval(secs => $11),
-                first_attempt_at = COALESCE(o.first_attempt_at, now()),
+            SET attempts = o.attempts + 1, updated_at = now(), lease_until = $12::timestamptz + make_interval(secs => $11),
+                first_attempt_at = COALESCE(o.first_attempt_at, $12),
                 recipient = COALESCE(i.recipient, o.recipient), locale = COALESCE(i.locale, o.locale),
                 template_version = COALESCE(i.template_version, o.template_version),
                 subject = COALESCE(i.subject, o.subject), html = COALESCE(i.html, o.html), text = COALESCE(i.text, o.text),
@@ -441,6 +446,7 @@ export class DeliveryRepository {
         SENDING_SETTING,
         messages.map((m) => m.leaseOwner),
         leaseSeconds,
+        this.clock.now(),
       ],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -483,7 +489,7 @@ export class DeliveryRepository {
           WHERE o.id = ANY ($1::uuid[]) AND o.status = 'sending' AND o.lease_owner = i.lease_owner
             FOR UPDATE OF o),
        closed AS (
-         UPDATE message_attempts a SET outcome = i.outcome, smtp_code = i.smtp_code, response = i.response, finished_at = now()
+         UPDATE message_attempts a SET outcome = i.outcome, smtp_code = i.smtp_code, response = i.response, finished_at = $9
            FROM input i
           WHERE a.message_id = i.id AND a.attempt = i.attempt AND a.outcome IS NULL
             AND a.message_id = ANY (ARRAY(SELECT id FROM owned))
@@ -492,7 +498,7 @@ export class DeliveryRepository {
          UPDATE outbox_messages o
             SET status = i.outcome,
                 status_reason = CASE i.outcome WHEN 'sent' THEN NULL WHEN 'deferred' THEN i.response ELSE i.reason END,
-                sent_at = CASE WHEN i.outcome = 'sent' THEN now() ELSE o.sent_at END,
+                sent_at = CASE WHEN i.outcome = 'sent' THEN $9::timestamptz ELSE o.sent_at END,
                 not_before = CASE WHEN i.outcome = 'deferred' THEN i.retry_at ELSE o.not_before END,
                 lease_until = NULL, lease_owner = NULL,
                 policy_cleared_at = CASE WHEN i.outcome = 'sent' THEN o.policy_cleared_at END,
@@ -511,6 +517,7 @@ export class DeliveryRepository {
         attempts.map((a) => (a.result.outcome === 'failed' ? a.result.reason.slice(0, 2000) : null)),
         attempts.map((a) => (a.result.outcome === 'deferred' ? a.result.retryAt.toISOString() : null)),
         attempts.map((a) => a.leaseOwner),
+        this.clock.now(),
       ],
     );
     const recorded = new Set(rows.map((r) => r.id));

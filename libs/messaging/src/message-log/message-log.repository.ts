@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { exactInstantSql, type PagePosition } from '@kizuna/common';
+import { Clock, exactInstantSql, type PagePosition } from '@kizuna/common';
 import type { DataSource } from 'typeorm';
 import { SENDING_SETTING } from '../delivery/delivery.repository';
 import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from '../outbox/outbox-message';
@@ -131,7 +131,10 @@ const toSummary = (r: SummaryRow): MessageSummary => ({
 /** The message log for operators, retries, and the sending kill switch. */
 @Injectable()
 export class MessageLogRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** One page, newest first; the position comes from the database as text (microseconds). */
   async list(f: MessageFilter): Promise<MessageLogPage> {
@@ -247,11 +250,11 @@ export class MessageLogRepository {
       const rows = await tx.query<Array<{ id: string }>>(
         `WITH requeued AS (
            UPDATE outbox_messages
-              SET status = 'queued', status_reason = NULL, not_before = now(), updated_at = now(),
+              SET status = 'queued', status_reason = NULL, not_before = $2, updated_at = now(),
                   subject = NULL, html = NULL, text = NULL, recipient = NULL, first_attempt_at = NULL
             WHERE id = $1 AND status = 'failed' RETURNING id)
          SELECT id FROM requeued`,
-        [id],
+        [id, this.clock.now()],
       );
       if (rows.length > 0) {
         await tx.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
@@ -269,12 +272,12 @@ export class MessageLogRepository {
       `WITH old AS (
          SELECT id FROM outbox_messages
           WHERE status IN ('sent', 'failed', 'suppressed', 'skipped') AND html IS NOT NULL
-            AND updated_at < now() - make_interval(days => $1)
+            AND updated_at < $3::timestamptz - make_interval(days => $1)
           LIMIT $2 FOR UPDATE SKIP LOCKED),
        pruned AS (
          UPDATE outbox_messages o SET html = NULL, text = NULL FROM old WHERE o.id = old.id RETURNING o.id)
        SELECT id FROM pruned`,
-      [retentionDays, chunk],
+      [retentionDays, chunk, this.clock.now()],
     );
     return rows.length;
   }
@@ -293,7 +296,7 @@ export class MessageLogRepository {
   }
 
   async setSending(paused: boolean, reason: string | null, changedBy: string): Promise<SendingState> {
-    const value: SendingState = { paused, reason, changedAt: new Date().toISOString(), changedBy };
+    const value: SendingState = { paused, reason, changedAt: this.clock.now().toISOString(), changedBy };
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, now())
