@@ -1,5 +1,5 @@
 import { ApiKey, ApiKeyService, Role } from '@kizuna/auth';
-import { VirtualClock } from '@kizuna/common';
+import { VirtualClock } from '../libs/common/src/clock';
 import { loadConfig } from '@kizuna/config';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '../libs/auth/src/api-key.repository';

@@ -1,4 +1,4 @@
-import { VirtualClock } from '@kizuna/common';
+import { VirtualClock } from '../libs/common/src/clock';
 import type { TestDatabase } from './support/test-database';
 import { startVirtualWorker, type VirtualWorker } from './support/virtual-worker';
 import { insertEvents, publishJourney } from './support/worker-process';

@@ -1,4 +1,4 @@
-import { VirtualClock } from '@kizuna/common';
+import { VirtualClock } from '../libs/common/src/clock';
 import { UnitOfWork } from '@kizuna/database';
 import { EventIngestService, type IngestResult } from '@kizuna/events';
 import { OutboxRepository } from '@kizuna/messaging';

@@ -1,5 +1,5 @@
 import { Role } from '@kizuna/auth';
-import { VirtualClock } from '@kizuna/common';
+import { VirtualClock } from '../libs/common/src/clock';
 import { SegmentEvaluationJobs } from '@kizuna/segments';
 import { startTestApp, waitFor, type TestApp } from './support/test-app';
 

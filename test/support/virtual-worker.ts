@@ -1,5 +1,6 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { ClockModule, type VirtualClock } from '@kizuna/common';
+import { ClockModule } from '@kizuna/common';
+import type { VirtualClock } from '../../libs/common/src/clock';
 import { ConfigModule, loadConfig } from '@kizuna/config';
 import { DatabaseModule } from '@kizuna/database';
 import { InboxProcessor } from '../../apps/worker/src/inbox.processor';

@@ -112,7 +112,7 @@ class CliImportModule {
       module: CliImportModule,
       imports: [
         ConfigModule.forRoot(loadConfig()),
-        ClockModule,
+        ClockModule.using(DatabaseClock),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: 2 }),
         EventsModule,
       ],

@@ -1,4 +1,4 @@
-export { Clock, VirtualClock } from './clock';
+export { Clock } from './clock';
 export { ClockModule } from './clock.module';
 export { DomainException } from './domain.exception';
 export { createRootLogger, PinoNestLogger } from './logger';
