@@ -1,0 +1,25 @@
+export { normalCdf, normalQuantile } from './normal-distribution.util';
+export { ratio, type Ratio } from './ratio.util';
+export {
+  DEFAULT_LIFT_SETTINGS,
+  differenceInterval,
+  measureLift,
+  measureSplitTest,
+  minimumSampleSize,
+  moreEntrantsNeeded,
+  relativeLift,
+  revenuePerEntrantDifference,
+  twoProportionZTest,
+  wilsonInterval,
+  type Estimate,
+  type GroupOutcome,
+  type GroupSizes,
+  type Interval,
+  type LiftReport,
+  type LiftSettings,
+  type Proportion,
+  type RevenueSums,
+  type SampleSizeInput,
+  type SplitPath,
+  type SplitTestReport,
+} from './statistics.util';
