@@ -23,3 +23,33 @@ export {
   type SplitPath,
   type SplitTestReport,
 } from './statistics.util';
+export {
+  addMonths,
+  asOfInstant,
+  monthsAfter,
+  shiftShopDay,
+  shopDayOf,
+  shopMonthOf,
+  shopPeriod,
+  trailingDays,
+  type Instants,
+  type ShopDay,
+  type ShopMonth,
+} from './shop-calendar.util';
+export {
+  averageOrderValue,
+  churnRate,
+  churnWindows,
+  customerLifetimeValue,
+  DEFAULT_CHURN_DAYS,
+  MAX_LIFESPAN_YEARS,
+  netPromoterScore,
+  npsByMonth,
+  npsGroup,
+  purchaseFrequency,
+  repeatPurchaseRate,
+  type LifetimeValue,
+  type NetPromoterScore,
+  type NpsAnswer,
+  type NpsGroup,
+} from './kpis.util';
