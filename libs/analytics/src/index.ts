@@ -53,3 +53,15 @@ export {
   type NpsAnswer,
   type NpsGroup,
 } from './kpis.util';
+export {
+  classifyMessageEngagement,
+  DEFAULT_ENGAGEMENT_THRESHOLDS,
+  type Engaged,
+  type EngagementHit,
+  type EngagementThresholds,
+  type LinkClick,
+  type MachineReason,
+  type MessageActivity,
+  type MessageEngagement,
+  type Verdict,
+} from './engagement.util';
