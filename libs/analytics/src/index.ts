@@ -65,3 +65,13 @@ export {
   type MessageEngagement,
   type Verdict,
 } from './engagement.util';
+export {
+  attributeOrders,
+  creditFor,
+  DEFAULT_ATTRIBUTION,
+  type AttributionSettings,
+  type AttributionTouch,
+  type Credit,
+  type MessageTouch,
+  type OrderPlaced,
+} from './attribution.util';
