@@ -16,6 +16,7 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
+  analytics: [],
   auth: [],
   database: [],
   events: [],

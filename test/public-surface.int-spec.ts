@@ -12,6 +12,8 @@ const root = resolve(__dirname, '..');
 
 /** Wider than that until work in flight lands (issue #11); remove an entry when it does. */
 const pending: Record<string, string[] | 'all'> = {
+  // The measurement definitions land before the analytics API and rollups that will use them (#12).
+  analytics: 'all',
   // Only messaging's sending-policy spec imports these (its tables are in the env syntax).
   config: ['parseFrequencyCapRules', 'parseQuietHours'],
 };
