@@ -1,6 +1,6 @@
 export { canonicalJson, contentHash } from './canonical-json';
 export { EventInboxRepository, INBOX_CHANNEL } from './event-inbox.repository';
-export { EventIngestService, type EventCandidate } from './event-ingest.service';
+export { EventIngestService, type EventCandidate, type SystemEvent } from './event-ingest.service';
 export {
   KNOWN_EVENT_PROPERTIES,
   MAX_BATCH_SIZE,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { CustomerRepository, type Customer, type EmailConsent } from '@kizuna/customers';
 import type { DataSource } from 'typeorm';
 import type { MessageRenderer } from './message-renderer';
 import type { Channel, MessageCategory, WhenCapped } from './outbox-message';
 import type { PolicyDecision } from './sending-policy';
-
-type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 
 /**
  * A claimed row and the claim holding its lease. Every write a worker makes to a `sending` row
@@ -90,15 +89,21 @@ interface ClaimRow {
   html: string | null;
   text: string | null;
   smtp_message_id: string | null;
-  customer_id: string | null;
-  email: string | null;
-  locale: string | null;
-  timezone: string | null;
-  attributes: Record<string, unknown>;
-  email_consent: EmailConsent;
 }
 
 export const SENDING_SETTING = 'sending';
+
+/** What email is personalised from; a message whose profile is gone gets an empty one. */
+function profileOf(customer: Customer | undefined): ClaimedMessage['customer'] {
+  return {
+    customerId: customer?.customerId ?? null,
+    email: customer?.email ?? null,
+    locale: customer?.locale ?? null,
+    timezone: customer?.timezone ?? null,
+    attributes: customer?.attributes ?? {},
+    consent: customer?.emailConsent ?? 'unknown',
+  };
+}
 
 /*
  * A note on SQL here: TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount]
@@ -111,14 +116,17 @@ export const SENDING_SETTING = 'sending';
  */
 @Injectable()
 export class DeliveryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly customers: CustomerRepository,
+  ) {}
 
   /**
    * Claims due email (and rows whose lease ran out: their worker died), unless sending is
    * paused. Attempts a dead worker left open are closed as 'unknown' in the same transaction.
    */
   async claim(limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
-    const { rows, interrupted } = await this.claimChannel('email', limit, leaseSeconds);
+    const { rows, interrupted, customers } = await this.claimChannel('email', limit, leaseSeconds);
     return rows.map((r) => ({
       id: r.id,
       leaseOwner: r.lease_owner,
@@ -133,14 +141,7 @@ export class DeliveryRepository {
         r.recipient && r.subject !== null && r.html !== null && r.text !== null && r.smtp_message_id
           ? { recipient: r.recipient, subject: r.subject, html: r.html, text: r.text, messageId: r.smtp_message_id }
           : undefined,
-      customer: {
-        customerId: r.customer_id,
-        email: r.email,
-        locale: r.locale,
-        timezone: r.timezone,
-        attributes: r.attributes,
-        consent: r.email_consent,
-      },
+      customer: profileOf(customers.get(r.customer_uuid)),
       interruptedAttempt: interrupted.get(r.id),
     }));
   }
@@ -173,7 +174,7 @@ export class DeliveryRepository {
     channel: Channel,
     limit: number,
     leaseSeconds: number,
-  ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
+  ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number>; customers: Map<string, Customer> }> {
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
         `WITH paused AS (
@@ -200,12 +201,10 @@ export class DeliveryRepository {
          UPDATE outbox_messages o
             SET status = 'sending', lease_until = now() + make_interval(secs => $2), lease_owner = $5,
                 updated_at = now()
-           FROM customers c
-          WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
+          WHERE o.id = ANY (ARRAY(SELECT id FROM picked))
          RETURNING o.id, o.lease_owner, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
                    o.template_key, o.webhook_url, o.payload, o.created_at,
-                   o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
-                   c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
+                   o.recipient, o.subject, o.html, o.text, o.smtp_message_id)
          SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
           ORDER BY claimed.priority DESC, claimed.not_before`,
         [limit, leaseSeconds, SENDING_SETTING, channel, randomUUID()],
@@ -226,7 +225,10 @@ export class DeliveryRepository {
           interrupted.set(a.message_id, a.attempt);
         }
       }
-      return { rows, interrupted };
+      // Email is personalised from the profile as it is when the message is claimed.
+      const customers =
+        channel === 'email' ? await this.customers.findByUuids(tx, [...new Set(rows.map((r) => r.customer_uuid))]) : [];
+      return { rows, interrupted, customers: new Map(customers.map((c) => [c.id, c])) };
     });
   }
 
@@ -273,8 +275,8 @@ export class DeliveryRepository {
   }
 
   /**
-   * Applies the sending policy to a claimed marketing message, serialised per customer: under a
-   * transaction-scoped advisory lock on the customer, reads when their other marketing email went
+   * Applies the sending policy to a claimed marketing message, serialised per customer: under the
+   * customer lock, reads when their other marketing email went
    * out within `lookbackMs` (sent, or cleared by the policy and being sent now: those count too,
    * else two workers could both pass the cap), asks `decide` with the database clock's now, and
    * records the answer before the lock is released: cleared (counts against the cap from now on),
@@ -287,10 +289,9 @@ export class DeliveryRepository {
     decide: (recentMarketing: Date[], higherPriorityDue: number, now: Date) => PolicyDecision,
   ): Promise<PolicyDecision | undefined> {
     return this.dataSource.transaction(async (tx) => {
-      // A key of its own (not the inbox's), so sends never wait for an inbox batch.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
-        message.customerUuid,
-      ]);
+      // The customer lock, as everything per customer takes it (decision 0021): held for a few
+      // statements; a send may wait for an inbox batch of its customer, never the other way round.
+      await this.customers.lock(tx, [message.customerUuid]);
       // Still ours? Locked until the decision is written, so no claim can take it meanwhile.
       const held = await tx.query<unknown[]>(
         `SELECT 1 FROM outbox_messages WHERE id = $1 AND status = 'sending' AND lease_owner = $2 FOR UPDATE`,

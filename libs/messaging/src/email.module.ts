@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
+import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { DeliveryRepository } from './delivery.repository';
 import { EmailDeliveryService } from './email-delivery.service';
@@ -23,7 +24,7 @@ import { WebhookSigner } from './webhook.signer';
  * (the outbox) stays free of these, so the journey engine can enqueue without them.
  */
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, CustomersModule],
   providers: [
     DeliveryRepository,
     EmailDeliveryService,
