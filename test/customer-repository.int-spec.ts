@@ -1,4 +1,4 @@
-import { Customer, CustomerRepository } from '@kizuna/customers';
+import { Customer, CustomerRepository, type ConsentChange } from '@kizuna/customers';
 import { dataSourceOptions } from '@kizuna/database';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -104,69 +104,45 @@ describe('CustomerRepository', () => {
       )[0];
     it('applies a report only when it is at least as new as the consent on the profile', async () => {
       const uuid = await newCustomer('consent');
-      const record = (status: 'subscribed' | 'unsubscribed', source: string, when: string) =>
-        dataSource.transaction((tx) => customers.recordEmailConsent(tx, uuid, { status, source, at: at(when) }));
-
-      expect(await record('subscribed', 'event:api', '2026-03-02T10:00:00Z')).toBe(true);
-      expect(await consentOf(uuid)).toEqual({
-        email_consent: 'subscribed',
-        email_consent_source: 'event:api',
-        email_consent_at: at('2026-03-02T10:00:00Z'),
-      });
-
-      // An older report arriving late changes nothing.
-      expect(await record('unsubscribed', 'event:segment', '2026-03-01T10:00:00Z')).toBe(false);
-      expect((await consentOf(uuid))!.email_consent).toBe('subscribed');
-
-      // A newer report of the same status is recorded (source and time) but changes no status.
-      expect(await record('subscribed', 'event:shopify', '2026-03-03T10:00:00Z')).toBe(false);
-      expect(await consentOf(uuid)).toEqual({
-        email_consent: 'subscribed',
-        email_consent_source: 'event:shopify',
-        email_consent_at: at('2026-03-03T10:00:00Z'),
-      });
-
-      // So a report between the two is older than the latest and still changes nothing.
-      expect(await record('unsubscribed', 'event:api', '2026-03-02T12:00:00Z')).toBe(false);
-      expect((await consentOf(uuid))!.email_consent).toBe('subscribed');
-
-      expect(await record('unsubscribed', 'unsubscribe-link:one-click', '2026-03-04T10:00:00Z')).toBe(true);
-      expect(await consentOf(uuid)).toEqual({
-        email_consent: 'unsubscribed',
-        email_consent_source: 'unsubscribe-link:one-click',
-        email_consent_at: at('2026-03-04T10:00:00Z'),
-      });
+      type Status = ConsentChange['status'];
+      const hour = (h: number) => at(`2026-03-02T${String(h).padStart(2, '0')}:00:00Z`);
+      // In arrival order: the report (status, source, hour), what the write answers, then the
+      // profile's consent (status, source, hour).
+      const reports: Array<[Status, string, number, boolean, Status, string, number]> = [
+        ['subscribed', 'event:api', 10, true, 'subscribed', 'event:api', 10],
+        // An older report arriving late changes nothing.
+        ['unsubscribed', 'event:segment', 8, false, 'subscribed', 'event:api', 10],
+        // A newer report of the same status is recorded (source and time), no status changes...
+        ['subscribed', 'event:shopify', 12, false, 'subscribed', 'event:shopify', 12],
+        // ...so a report between the two is older than the latest, and changes nothing.
+        ['unsubscribed', 'event:api', 11, false, 'subscribed', 'event:shopify', 12],
+        ['unsubscribed', 'unsubscribe-link:one-click', 13, true, 'unsubscribed', 'unsubscribe-link:one-click', 13],
+      ];
+      for (const [status, source, reportedAt, changed, nowStatus, nowSource, nowAt] of reports) {
+        const report = { status, source, at: hour(reportedAt) };
+        const answer = await dataSource.transaction((tx) => customers.recordEmailConsent(tx, uuid, report));
+        expect({ report, answer, profile: await consentOf(uuid) }).toEqual({
+          report,
+          answer: changed,
+          profile: { email_consent: nowStatus, email_consent_source: nowSource, email_consent_at: hour(nowAt) },
+        });
+      }
     });
   });
 
   describe('recomputeStats and factsOf (the one computation of purchase stats)', () => {
     it('counts orders that stand, revenue net of refunds in the shop currency, and averages over those', async () => {
       const uuid = await newCustomer('stats');
+      const orders: Array<[orderId: string, total: number, currency: string, placedOn: string]> = [
+        ['o-1', 100, 'USD', '2026-01-10'],
+        ['o-2', 50, 'EUR', '2026-01-20'],
+        ['o-3', 30, 'USD', '2026-02-01'],
+        ['o-4', 60, 'USD', '2026-01-15'],
+      ];
       await dataSource.transaction(async (tx) => {
-        await customers.recordOrder(tx, uuid, {
-          orderId: 'o-1',
-          total: 100,
-          currency: 'USD',
-          placedAt: at('2026-01-10T00:00:00Z'),
-        });
-        await customers.recordOrder(tx, uuid, {
-          orderId: 'o-2',
-          total: 50,
-          currency: 'EUR',
-          placedAt: at('2026-01-20T00:00:00Z'),
-        });
-        await customers.recordOrder(tx, uuid, {
-          orderId: 'o-3',
-          total: 30,
-          currency: 'USD',
-          placedAt: at('2026-02-01T00:00:00Z'),
-        });
-        await customers.recordOrder(tx, uuid, {
-          orderId: 'o-4',
-          total: 60,
-          currency: 'USD',
-          placedAt: at('2026-01-15T00:00:00Z'),
-        });
+        for (const [orderId, total, currency, placedOn] of orders) {
+          await customers.recordOrder(tx, uuid, { orderId, total, currency, placedAt: at(`${placedOn}T00:00:00Z`) });
+        }
         await customers.recordCancellation(tx, uuid, 'o-3', at('2026-02-02T00:00:00Z'));
         await customers.recordRefund(tx, uuid, 'o-4', 20);
         await customers.recomputeStats(tx, uuid, 'USD');
