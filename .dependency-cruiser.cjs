@@ -21,11 +21,11 @@ const libGraph = {
   database: [],
   events: [],
   customers: ['events', 'rules'],
-  messaging: ['database', 'events'],
+  messaging: ['customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
   templates: ['customers', 'events', 'messaging'],
   journeys: ['customers', 'events', 'messaging', 'rules', 'segments'],
-  reference: ['events', 'journeys', 'rules', 'segments', 'templates'],
+  reference: ['customers', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 
 /** What each lib may import: its own graph entry, plus the base for all but `rules` and the base. */

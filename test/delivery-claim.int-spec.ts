@@ -1,3 +1,4 @@
+import { Customer, CustomerRepository } from '@kizuna/customers';
 import { DatabaseClock, UnitOfWork } from '@kizuna/database';
 import { OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
@@ -9,16 +10,24 @@ import { SuppressionRepository } from '../libs/messaging/src/policy/suppression.
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
+/** A worker's delivery repository on its own pool. */
+
 /** The delivery claim against a real PostgreSQL: what any number of workers may rely on. */
 describe('delivery claim', () => {
   let db: TestDatabase;
   let dataSources: DataSource[];
   let clock: DatabaseClock;
+  /** A worker's delivery repository, on its own connection pool. */
+  const deliveryOn = (d: DataSource) =>
+    new DeliveryRepository(d, clock, new CustomerRepository(d.getRepository(Customer)));
   let customerUuid: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    dataSources = await Promise.all([1, 2].map(() => new DataSource(dataSourceOptions(db.url, 4)).initialize()));
+    // The profile entity: a claim reads the profiles its email is personalised from.
+    dataSources = await Promise.all(
+      [1, 2].map(() => new DataSource({ ...dataSourceOptions(db.url, 4), entities: [Customer] }).initialize()),
+    );
     clock = new DatabaseClock(dataSources[0]!);
     await clock.sync();
     const [customer] = await db.query<{ id: string }>(
@@ -56,13 +65,13 @@ describe('delivery claim', () => {
     new SendingPolicyService(
       rules,
       new SuppressionRepository(dataSource),
-      new DeliveryRepository(dataSource, clock),
+      deliveryOn(dataSource),
       new UnitOfWork(dataSource),
     );
 
   it('never hands one message to two workers claiming at the same time', async () => {
     await enqueue(40);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
+    const [a, b] = dataSources.map(deliveryOn);
     const claims = await Promise.all([a!.claim(30, 60), b!.claim(30, 60), a!.claim(30, 60)]);
     const ids = claims.flat().map((m) => m.id);
     expect(ids).toHaveLength(40);
@@ -74,7 +83,7 @@ describe('delivery claim', () => {
 
   it('claims nothing while sending is paused, and nothing not yet due', async () => {
     await enqueue(3, new Date(Date.now() + 60_000));
-    const repo = new DeliveryRepository(dataSources[0]!, clock);
+    const repo = deliveryOn(dataSources[0]!);
     expect(await repo.claim(10, 60)).toEqual([]);
     await enqueue(2);
     await db.query(`INSERT INTO settings (key, value) VALUES ('sending', '{"paused": true}')`);
@@ -91,7 +100,7 @@ describe('delivery claim', () => {
       defaultTimeZone: 'UTC',
     });
     await enqueue(2);
-    const a = new DeliveryRepository(dataSources[0]!, clock);
+    const a = deliveryOn(dataSources[0]!);
     const [policyA, policyB] = dataSources.map((d) => policyOn(d, policy));
     const [one, two] = await a.claim(10, 60);
     expect([one!.whenCapped, one!.customer.timezone]).toEqual(['defer', null]);
@@ -140,7 +149,7 @@ describe('delivery claim', () => {
       ]),
     );
     // Two workers: one holds the high-priority message, the other the low one, and decides first.
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
+    const [a, b] = dataSources.map(deliveryOn);
     const [high] = await a!.claim(1, 60);
     const [low] = await b!.claim(1, 60);
     expect([high!.priority, low!.priority]).toEqual([5, 0]);
@@ -154,7 +163,7 @@ describe('delivery claim', () => {
 
   it('reclaims a message whose lease ran out, reporting the attempt its worker left open', async () => {
     await enqueue(1);
-    const repo = new DeliveryRepository(dataSources[0]!, clock);
+    const repo = deliveryOn(dataSources[0]!);
     const [first] = await repo.claim(10, 60);
     await repo.startAttempt(first!, undefined, 60);
     expect(await repo.claim(10, 60)).toEqual([]); // leased
@@ -171,7 +180,7 @@ describe('delivery claim', () => {
 
   it('fences a worker whose lease was taken over: it can neither open an attempt nor write the message', async () => {
     await enqueue(1);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
+    const [a, b] = dataSources.map(deliveryOn);
     // A claims and then stalls (waiting for a free SMTP slot) past its lease; B takes the message.
     const [stale] = await a!.claim(10, 60);
     await expireLeases();
@@ -207,7 +216,7 @@ describe('delivery claim', () => {
 
   it('never overwrites an attempt closed as unknown, neither by its old worker nor by the new owner', async () => {
     await enqueue(1);
-    const [a, b] = dataSources.map((d) => new DeliveryRepository(d, clock));
+    const [a, b] = dataSources.map(deliveryOn);
     const [stale] = await a!.claim(10, 60);
     expect(await a!.startAttempt(stale!, undefined, 60)).toMatchObject({ attempt: 1 });
     // A is mid-conversation when its lease runs out: B closes attempt 1 as unknown and takes over.
@@ -232,7 +241,7 @@ describe('delivery claim', () => {
 
   it('keeps a lease per message: renewed while a message waits, and again as its attempt opens', async () => {
     await enqueue(2);
-    const repo = new DeliveryRepository(dataSources[0]!, clock);
+    const repo = deliveryOn(dataSources[0]!);
     const [one, two] = await repo.claim(10, 60);
     const leaseLeft = async () =>
       db.query<{ id: string; secs: number }>(
@@ -248,7 +257,7 @@ describe('delivery claim', () => {
 
   it('counts give-up from the first attempt, kept across attempts and reset by an operator retry', async () => {
     await enqueue(1);
-    const repo = new DeliveryRepository(dataSources[0]!, clock);
+    const repo = deliveryOn(dataSources[0]!);
     await db.query(`UPDATE outbox_messages SET created_at = now() - interval '3 days'`);
     const [m] = await repo.claim(10, 60);
     const first = (await repo.startAttempt(m!, undefined, 60)) as OpenedAttempt;

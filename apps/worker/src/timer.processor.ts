@@ -6,8 +6,8 @@ import { JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizun
 import type { EntityManager } from 'typeorm';
 
 /**
- * Fires due journey timers in batches: claims them (SKIP LOCKED, and only customers whose row it
- * can lock at once), feeds each to its instance in one working set and commits snapshots, timers,
+ * Fires due journey timers in batches: claims them (SKIP LOCKED, and only customers it can lock
+ * at once), feeds each to its instance in one working set and commits snapshots, timers,
  * history and outbox together in a few statements. If the batch fails, each timer is retried
  * alone under a savepoint, and a failing one is postponed. A crash before commit leaves the
  * timers in place to be claimed again.
@@ -28,7 +28,7 @@ export class TimerProcessor {
   processBatch(): Promise<number> {
     return this.uow.run(async (tx) => {
       const now = this.clock.now();
-      const timers = await this.instances.claimDue(tx, now, this.config.worker.batchSize);
+      const timers = await this.runtime.claimDueTimers(tx, now, this.config.worker.batchSize);
       if (timers.length === 0) {
         return 0;
       }

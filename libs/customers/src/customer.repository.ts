@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type EntityManager, type Repository } from 'typeorm';
 import type { CustomerFacts } from '@kizuna/rules';
 import { Customer } from './customer.entity';
+import { averageOrderValue } from './purchase-stats.util';
 
 export interface CustomerIdentity {
   customerId: string | undefined;
@@ -10,12 +11,31 @@ export interface CustomerIdentity {
   email: string | undefined;
 }
 
+/** What a customer said about marketing email, where (`event:api`, `unsubscribe-link:one-click`, ...) and when. */
+export interface ConsentChange {
+  status: 'subscribed' | 'unsubscribed';
+  source: string;
+  at: Date;
+}
+
 export interface ProfileChanges {
   timezone?: string;
   locale?: string;
   /** Applied only when newer than the consent on the profile (events may arrive out of order). */
-  emailConsent?: { status: 'subscribed' | 'unsubscribed'; source: string; at: Date };
+  emailConsent?: ConsentChange;
   attributes?: Record<string, unknown>;
+}
+
+/**
+ * How the customer lock treats a customer another transaction holds: `wait` for it, or
+ * `skip-locked` (leave it out and take it next time: claims that must never wait).
+ */
+export type LockMode = 'wait' | 'skip-locked';
+
+/** A customer's contact identity, for showing who a message or a membership belongs to. */
+export interface CustomerContact {
+  customerId: string | null;
+  email: string | null;
 }
 
 /** A profile row locked by this transaction: its identity and contact email. */
@@ -48,12 +68,58 @@ export interface OrderFact {
 }
 
 /**
- * Customer profiles and their orders. The write methods take the worker's transaction; callers
- * hold the customer's advisory lock, and the row lock taken here covers the rest.
+ * The purchase stats of the customer `customer` (an SQL expression for its uuid; `$2` is the shop
+ * currency), from its order facts: THE one computation of stats (docs/conditions.md). Cancelled
+ * orders do not count; refunds reduce revenue; revenue sums the orders in the shop currency only
+ * (no exchange rates here), and `revenue_orders` counts those orders (the average's denominator).
+ */
+const purchaseStatsOf = (customer: string) => `
+  SELECT count(*)::int AS orders_count,
+         COALESCE(sum(total - refunded_total) FILTER (WHERE currency = $2), 0) AS revenue,
+         (count(*) FILTER (WHERE currency = $2))::int AS revenue_orders,
+         min(placed_at) AS first_order_at,
+         max(placed_at) AS last_order_at
+    FROM customer_orders
+   WHERE customer_uuid = ${customer} AND cancelled_at IS NULL`;
+
+/**
+ * The `customers` table and its `customer_orders`: nothing else reads or writes them. Profiles,
+ * identity resolution, order facts and the purchase stats computed from them, email consent, and
+ * the customer lock (`lock`), which every per-customer serialisation in Kizuna takes. The write
+ * methods take the caller's transaction; callers hold the customer lock.
  */
 @Injectable()
 export class CustomerRepository {
   constructor(@InjectRepository(Customer) private readonly customers: Repository<Customer>) {}
+
+  /**
+   * The customer lock: the profiles' rows, locked in id order (so two transactions locking
+   * overlapping sets cannot deadlock) until the transaction ends. The one serialisation point per
+   * customer: inbox batches, due timers, segment rechecks and evaluations, the sending policy and
+   * consent changes all take it. Returns the uuids now held, in id order (with `skip-locked`,
+   * those no other transaction held).
+   */
+  async lock(tx: EntityManager, customerUuids: string[], mode: LockMode = 'wait'): Promise<string[]> {
+    if (customerUuids.length === 0) {
+      return [];
+    }
+    const rows = await this.lockRows(tx, 'id = ANY($1::uuid[])', [customerUuids], mode);
+    return rows.map((r) => r.id);
+  }
+
+  /** Every row lock on `customers` is taken here, in one way: id order, FOR UPDATE. */
+  private lockRows(
+    tx: EntityManager,
+    where: string,
+    params: unknown[],
+    mode: LockMode = 'wait',
+  ): Promise<LockedCustomerRow[]> {
+    return tx.query<LockedCustomerRow[]>(
+      `SELECT id, customer_id, email, email_normalized FROM customers WHERE ${where}
+        ORDER BY id FOR UPDATE${mode === 'skip-locked' ? ' SKIP LOCKED' : ''}`,
+      params,
+    );
+  }
 
   findByCustomerId(customerId: string): Promise<Customer | null> {
     return this.customers.findOne({ where: { customerId } });
@@ -90,9 +156,7 @@ export class CustomerRepository {
 
   private async findForUpdate(tx: EntityManager, identity: CustomerIdentity): Promise<string | undefined> {
     if (identity.customerId !== undefined) {
-      const byId: Array<{ id: string }> = await tx.query('SELECT id FROM customers WHERE customer_id = $1 FOR UPDATE', [
-        identity.customerId,
-      ]);
+      const byId = await this.lockRows(tx, 'customer_id = $1', [identity.customerId]);
       if (byId[0]) {
         return byId[0].id;
       }
@@ -110,10 +174,7 @@ export class CustomerRepository {
       );
       return adopted[0]?.id;
     }
-    const byEmail: Array<{ id: string }> = await tx.query(
-      'SELECT id FROM customers WHERE email_normalized = $1 FOR UPDATE',
-      [identity.email],
-    );
+    const byEmail = await this.lockRows(tx, 'email_normalized = $1', [identity.email]);
     return byEmail[0]?.id;
   }
 
@@ -123,12 +184,10 @@ export class CustomerRepository {
    * resolveForUpdate, for a batch of events.
    */
   async lockMany(tx: EntityManager, customerIds: string[], emails: string[]): Promise<LockedCustomer[]> {
-    const rows = await tx.query<LockedCustomerRow[]>(
-      `SELECT id, customer_id, email, email_normalized FROM customers
-        WHERE customer_id = ANY($1::text[]) OR email_normalized = ANY($2::text[])
-        ORDER BY id FOR UPDATE`,
-      [customerIds, emails],
-    );
+    const rows = await this.lockRows(tx, 'customer_id = ANY($1::text[]) OR email_normalized = ANY($2::text[])', [
+      customerIds,
+      emails,
+    ]);
     return rows.map(toLockedCustomer);
   }
 
@@ -173,15 +232,29 @@ export class CustomerRepository {
         WHERE id = $1`,
       [customerUuid, changes.timezone ?? null, changes.locale ?? null, JSON.stringify(changes.attributes ?? {})],
     );
-    const consent = changes.emailConsent;
-    if (!consent) {
-      return;
+    if (changes.emailConsent) {
+      await this.recordEmailConsent(tx, customerUuid, changes.emailConsent);
     }
-    await tx.query(
-      `UPDATE customers SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
-        WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)`,
+  }
+
+  /**
+   * The one write of email consent, whoever reports it (a shop event's traits, an unsubscribe
+   * link, the preference page): applied only when at least as new as the consent on the profile,
+   * since reports arrive out of order. Takes the customer lock. True when the status changed.
+   */
+  async recordEmailConsent(tx: EntityManager, customerUuid: string, consent: ConsentChange): Promise<boolean> {
+    await this.lock(tx, [customerUuid]);
+    // Under the lock, the statement's snapshot of `prior` is the row as it stands.
+    const rows = await tx.query<Array<{ previous: string }>>(
+      `WITH prior AS (SELECT email_consent FROM customers WHERE id = $1),
+       changed AS (
+         UPDATE customers SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
+          WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)
+          RETURNING id)
+       SELECT prior.email_consent AS previous FROM changed, prior`,
       [customerUuid, consent.status, consent.source, consent.at],
     );
+    return rows.length > 0 && rows[0]!.previous !== consent.status;
   }
 
   /** Records an order once; the same order id again changes nothing. */
@@ -217,15 +290,40 @@ export class CustomerRepository {
     );
   }
 
-  findByUuids(tx: EntityManager, customerUuids: string[]): Promise<Customer[]> {
-    return tx.getRepository(Customer).findBy({ id: In(customerUuids) });
+  findByUuids(tx: EntityManager | undefined, customerUuids: string[]): Promise<Customer[]> {
+    return customerUuids.length === 0
+      ? Promise.resolve([])
+      : (tx ?? this.customers.manager).getRepository(Customer).findBy({ id: In(customerUuids) });
+  }
+
+  /** Who these customers are (shop id and email), by uuid; for lists of messages, members and the like. */
+  async contactsOf(tx: EntityManager | undefined, customerUuids: string[]): Promise<Map<string, CustomerContact>> {
+    const found = await this.findByUuids(tx, [...new Set(customerUuids)]);
+    return new Map(found.map((c) => [c.id, { customerId: c.customerId, email: c.email }]));
+  }
+
+  /** Customer uuids in id order after `afterUuid`, a page at a time (evaluating a segment against everyone). */
+  async uuidPage(tx: EntityManager | undefined, afterUuid: string | null, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await (tx ?? this.customers.manager).query(
+      `SELECT id FROM customers WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [afterUuid, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** How many profiles and order facts there are (the demo's summary; whether a database has customers). */
+  async count(tx?: EntityManager): Promise<{ customers: number; orders: number }> {
+    const [counts] = await (tx ?? this.customers.manager).query<Array<{ customers: number; orders: number }>>(
+      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM customer_orders)::int AS orders`,
+    );
+    return counts!;
   }
 
   /**
    * What rules decide on, per profile (docs/conditions.md): the profile and its purchase stats,
    * in one statement. Stats are the ones recomputeStats keeps on the row; the average order value
-   * is over the orders in the shop currency, as revenue is. Segment keys and counted events are
-   * added by the caller that needs them (CustomerFactsLoader).
+   * divides revenue by the orders revenue counts, taken from the same computation. Segment keys
+   * and counted events are added by the caller that needs them (CustomerFactsLoader).
    */
   async factsOf(
     tx: EntityManager | undefined,
@@ -253,8 +351,7 @@ export class CustomerRepository {
       `SELECT c.id, c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
               c.first_order_at, c.last_order_at,
               CASE WHEN c.orders_count = 0 THEN 0 ELSE
-                (SELECT count(*)::int FROM customer_orders o
-                  WHERE o.customer_uuid = c.id AND o.currency = $2 AND o.cancelled_at IS NULL) END AS revenue_orders
+                (SELECT s.revenue_orders FROM (${purchaseStatsOf('c.id')}) s) END AS revenue_orders
          FROM customers c WHERE c.id = ANY($1::uuid[])`,
       [customerUuids, shopCurrency],
     );
@@ -270,7 +367,7 @@ export class CustomerRepository {
         stats: {
           ordersCount: row.orders_count,
           revenue,
-          averageOrderValue: row.revenue_orders === 0 ? 0 : Math.round((revenue / row.revenue_orders) * 100) / 100,
+          averageOrderValue: averageOrderValue(revenue, row.revenue_orders),
           firstOrderAt: row.first_order_at?.getTime() ?? null,
           lastOrderAt: row.last_order_at?.getTime() ?? null,
         },
@@ -285,10 +382,7 @@ export class CustomerRepository {
     return facts;
   }
 
-  /**
-   * Purchase stats derived from the order facts: cancelled orders do not count; refunds reduce
-   * revenue; revenue sums orders in the shop currency only (no exchange rates here).
-   */
+  /** The one write of the stored purchase stats, from the order facts (purchaseStatsOf). */
   async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<void> {
     await tx.query(
       `UPDATE customers c
@@ -297,12 +391,7 @@ export class CustomerRepository {
               first_order_at = s.first_order_at,
               last_order_at = s.last_order_at,
               updated_at = now()
-         FROM (SELECT count(*)::int AS orders_count,
-                      COALESCE(sum(total - refunded_total) FILTER (WHERE currency = $2), 0) AS revenue,
-                      min(placed_at) AS first_order_at,
-                      max(placed_at) AS last_order_at
-                 FROM customer_orders
-                WHERE customer_uuid = $1 AND cancelled_at IS NULL) s
+         FROM (${purchaseStatsOf('$1')}) s
         WHERE c.id = $1`,
       [customerUuid, shopCurrency],
     );

@@ -1,7 +1,8 @@
 export { CustomerProfileUpdater } from './customer-profile.updater';
-export { Customer } from './customer.entity';
+export { Customer, type EmailConsent } from './customer.entity';
 export { CustomerFactsLoader } from './customer-facts.loader';
-export { CustomerRepository } from './customer.repository';
+export { CustomerRepository, type ConsentChange } from './customer.repository';
 export { CustomersErrorCode, CustomersException } from './customers.exception';
 export { CustomersModule } from './customers.module';
 export { CustomersService, type CustomerProfile } from './customers.service';
+export { averageOrderValue } from './purchase-stats.util';

@@ -187,6 +187,9 @@ export class EventInboxRepository {
    * rows are locked with SKIP LOCKED in seq order, each customer key is taken with a
    * transaction-scoped advisory lock, and for a key only the events before any pending event
    * held elsewhere are returned. Whatever is not returned stays pending for a later claim.
+   * The key lock is the inbox's claim on an event key (`id:…`/`email:…`, which may name no
+   * profile yet), not the customer lock: that one (CustomerRepository) is taken as the events
+   * are applied, and serialises two keys of one customer.
    */
   async claimPending(tx: EntityManager, limit: number): Promise<StoredEvent[]> {
     const rows: StoredEventRow[] = await tx.query(

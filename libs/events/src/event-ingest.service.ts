@@ -6,6 +6,8 @@ import { EventInboxRepository } from './event-inbox.repository';
 import { MAX_BATCH_SIZE, nativeEventSchema } from './event.schema';
 import { EventsErrorCode, EventsException } from './events.exception';
 import { customerKeyOf, normaliseEmail, type EventSource, type IngestResult, type NewEvent } from './new-event';
+import type { NativeEvent } from './event.schema';
+import type { EntityManager } from 'typeorm';
 
 /** What became of one imported row. */
 export type ImportOutcome =
@@ -29,6 +31,18 @@ export interface EventCandidate {
   messageId?: string;
   /** Problems an adapter already found while mapping; reported as they are. */
   issues?: ValidationIssue[];
+}
+
+/** An event Kizuna raises itself inside a transaction of its own (segment.entered, ...). */
+export interface SystemEvent {
+  name: string;
+  /** Its idempotency key: the same fact raised twice is stored once. */
+  messageId: string;
+  customerId: string | undefined;
+  email: string | undefined;
+  /** The engine's time of the fact. */
+  occurredAt: Date;
+  properties: Record<string, unknown>;
 }
 
 /**
@@ -120,6 +134,31 @@ export class EventIngestService {
     return outcomes;
   }
 
+  /**
+   * Events Kizuna raises itself while it works (segment entries and exits), stored inside the
+   * caller's transaction so they commit with the change they announce: the same schema, identity
+   * key, content hash, dedup and insert as ingest(), source `system`. They carry the engine's
+   * time, which no shop clock skewed, so there is no skew check; an invalid one is a bug, thrown.
+   */
+  async recordSystemEvents(tx: EntityManager, events: SystemEvent[]): Promise<void> {
+    const stored: NewEvent[] = [];
+    for (const event of events) {
+      const input = {
+        name: event.name,
+        ...(event.customerId === undefined ? {} : { customerId: event.customerId }),
+        ...(event.email === undefined ? {} : { email: event.email }),
+        timestamp: event.occurredAt.toISOString(),
+        properties: event.properties,
+      };
+      const parsed = nativeEventSchema.safeParse(input);
+      if (!parsed.success) {
+        throw new Error(`invalid system event ${event.name}: ${parsed.error.message}`);
+      }
+      stored.push(this.toNewEvent('system', event.messageId, parsed.data, event.occurredAt, input));
+    }
+    await this.inbox.insertWithin(tx, stored, this.config.ingest.dedupWindowHours);
+  }
+
   private validate(
     source: EventSource,
     candidate: EventCandidate,
@@ -161,8 +200,19 @@ export class EventIngestService {
       });
       return undefined;
     }
-    const email = event.email ?? event.traits?.email;
     const { messageId: _ignored, ...content } = candidate.input as Record<string, unknown>;
+    return this.toNewEvent(source, messageId, event, occurredAt, content);
+  }
+
+  /** `content`: the event as sent, without its idempotency key (what the body hash covers). */
+  private toNewEvent(
+    source: EventSource,
+    messageId: string,
+    event: NativeEvent,
+    occurredAt: Date,
+    content: Record<string, unknown>,
+  ): NewEvent {
+    const email = event.email ?? event.traits?.email;
     return {
       source,
       messageId,

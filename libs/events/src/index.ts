@@ -1,10 +1,10 @@
-export { canonicalJson, contentHash } from './canonical-json';
+export { canonicalJson } from './canonical-json';
 export { EventInboxRepository, INBOX_CHANNEL } from './event-inbox.repository';
-export { EventIngestService } from './event-ingest.service';
+export { EventIngestService, type SystemEvent } from './event-ingest.service';
 export { MAX_BATCH_SIZE, nativeBatchSchema, nativeEventSchema } from './event.schema';
 export { EventsErrorCode, EventsException } from './events.exception';
 export { EventsModule } from './events.module';
-export { customerKeyOf, type IngestResult, type NewEvent } from './new-event';
+export type { IngestResult } from './new-event';
 export {
   mapSegmentMessages,
   segmentBatchSchema,

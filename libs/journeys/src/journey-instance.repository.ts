@@ -284,10 +284,10 @@ export class JourneyInstanceRepository {
   /**
    * Claims due timers of running (active) journeys: the earliest due of each running journey
    * (per journey, so a paused journey's waiting timers are never walked past), locked with SKIP
-   * LOCKED, then only those whose customer row this transaction can lock at once (SKIP LOCKED
-   * again), so a timer never runs beside an inbox event of the same customer, and this claim
-   * never waits. With several journeys due at once, up to `limit` per journey stay locked until
-   * commit though not all are returned; other workers skip them and take them next time.
+   * LOCKED. The caller then keeps only those whose customer it can lock at once (the customer
+   * lock, `skip-locked`), so a timer never runs beside an inbox event of the same customer, and
+   * the claim never waits. With several journeys due at once, up to `limit` per journey stay
+   * locked until commit though not all are returned; other workers skip them and take them next time.
    */
   async claimDue(tx: EntityManager, now: Date, limit: number): Promise<DueTimer[]> {
     const rows = await tx.query<
@@ -313,25 +313,14 @@ export class JourneyInstanceRepository {
           FOR SHARE OF j`,
       [now, limit],
     );
-    if (rows.length === 0) {
-      return [];
-    }
-    const customers = [...new Set(rows.map((r) => r.customer_uuid))].sort();
-    const locked = await tx.query<Array<{ id: string }>>(
-      `SELECT id FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`,
-      [customers],
-    );
-    const mine = new Set(locked.map((r) => r.id));
-    return rows
-      .filter((r) => mine.has(r.customer_uuid))
-      .map((r) => ({
-        customerUuid: r.customer_uuid,
-        instanceId: r.instance_id,
-        timerId: r.timer_id,
-        journeyId: r.journey_id,
-        event: r.event,
-        dueAt: r.due_at,
-      }));
+    return rows.map((r) => ({
+      customerUuid: r.customer_uuid,
+      instanceId: r.instance_id,
+      timerId: r.timer_id,
+      journeyId: r.journey_id,
+      event: r.event,
+      dueAt: r.due_at,
+    }));
   }
 
   async postponeTimer(tx: EntityManager, timer: DueTimer, until: Date): Promise<void> {

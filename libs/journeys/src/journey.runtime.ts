@@ -29,7 +29,7 @@ import { JourneyRepository, type RunnableJourney } from './journey.repository';
 
 /** What a batch of inbox events or due timers works on. */
 export interface JourneyBatchScope {
-  /** The customers whose events or timers the batch applies; the caller holds their row locks. */
+  /** The customers whose events or timers the batch applies; the caller holds their customer locks. */
   customerUuids: string[];
   /** The engine's now for the whole batch. */
   now: Date;
@@ -69,6 +69,19 @@ export class JourneyRuntime {
   /** The journeys to consider for a batch; load once per batch, not per event. */
   runnable(tx: EntityManager): Promise<RunnableJourney[]> {
     return this.journeys.runnable(tx);
+  }
+
+  /**
+   * Claims due timers (JourneyInstanceRepository.claimDue) and keeps those whose customer this
+   * transaction can lock at once: a timer never runs beside an inbox batch of its customer, and
+   * the claim never waits. The others stay due for a later claim.
+   */
+  async claimDueTimers(tx: EntityManager, now: Date, limit: number): Promise<DueTimer[]> {
+    const timers = await this.instances.claimDue(tx, now, limit);
+    const locked = new Set(
+      await this.customers.lock(tx, [...new Set(timers.map((t) => t.customerUuid))], 'skip-locked'),
+    );
+    return timers.filter((t) => locked.has(t.customerUuid));
   }
 
   /** Loads the working set of a batch: instances, facts, and which events were applied before. */

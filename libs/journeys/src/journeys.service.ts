@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { CustomerRepository } from '@kizuna/customers';
+import { averageOrderValue, CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -174,8 +174,8 @@ export class JourneysService {
       stats: {
         ordersCount: c.ordersCount,
         revenue: c.revenue,
-        averageOrderValue:
-          c.averageOrderValue ?? (c.ordersCount === 0 ? 0 : Math.round((c.revenue / c.ordersCount) * 100) / 100),
+        // A simulated customer's revenue counts all its orders.
+        averageOrderValue: c.averageOrderValue ?? averageOrderValue(c.revenue, c.ordersCount),
         firstOrderAt: c.firstOrderAt === undefined ? null : Date.parse(c.firstOrderAt),
         lastOrderAt: c.lastOrderAt === undefined ? null : Date.parse(c.lastOrderAt),
       },

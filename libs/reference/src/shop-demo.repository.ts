@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
+import { CustomerRepository } from '@kizuna/customers';
 import type { DataSource } from 'typeorm';
 
 export interface ReviewRequest {
@@ -39,6 +40,7 @@ export class ShopDemoRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly customers: CustomerRepository,
   ) {}
 
   /**
@@ -48,11 +50,11 @@ export class ShopDemoRepository {
    */
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      const [state] = await tx.query<Array<{ marked: boolean; customers: boolean }>>(
-        `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked, EXISTS (SELECT 1 FROM customers) AS customers`,
+      const [state] = await tx.query<Array<{ marked: boolean }>>(
+        `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked`,
         [DEMO_MARK],
       );
-      if (!state!.marked && state!.customers) {
+      if (!state!.marked && (await this.customers.count(tx)).customers > 0) {
         throw new Error(
           'This database has customers the demo did not create; the demo runs only in a database of its own',
         );
@@ -70,20 +72,23 @@ export class ShopDemoRepository {
   /** Review requests sent (or written to file) whose NPS the demo has not answered yet. */
   async reviewRequestsSent(answered: ReadonlySet<string>): Promise<ReviewRequest[]> {
     const rows = await this.dataSource.query<
-      Array<{ id: string; customer_id: string; journey_id: string; instance_key: string | null }>
+      Array<{ id: string; customer_uuid: string; journey_id: string | null; instance_key: string | null }>
     >(
-      `SELECT m.id, c.customer_id, m.payload->>'journeyId' AS journey_id, m.payload->>'instanceKey' AS instance_key
-         FROM outbox_messages m JOIN customers c ON c.id = m.customer_uuid
-        WHERE m.template_key = 'review-request' AND m.status = 'sent' AND c.customer_id IS NOT NULL`,
+      `SELECT m.id, m.customer_uuid, m.payload->>'journeyId' AS journey_id, m.payload->>'instanceKey' AS instance_key
+         FROM outbox_messages m
+        WHERE m.template_key = 'review-request' AND m.status = 'sent'`,
     );
-    return rows
-      .filter((r) => !answered.has(r.id) && r.journey_id !== null)
-      .map((r) => ({
-        messageId: r.id,
-        customerId: r.customer_id,
-        journeyId: r.journey_id,
-        instanceKey: r.instance_key ?? '',
-      }));
+    const unanswered = rows.filter((r) => !answered.has(r.id) && r.journey_id !== null);
+    const contacts = await this.customers.contactsOf(
+      undefined,
+      unanswered.map((r) => r.customer_uuid),
+    );
+    return unanswered.flatMap((r) => {
+      const customerId = contacts.get(r.customer_uuid)?.customerId;
+      return customerId
+        ? [{ messageId: r.id, customerId, journeyId: r.journey_id!, instanceKey: r.instance_key ?? '' }]
+        : [];
+    });
   }
 
   async summary(): Promise<Omit<DemoSummary, 'sent'>> {
@@ -112,16 +117,14 @@ export class ShopDemoRepository {
          LEFT JOIN segment_memberships m ON m.segment_id = s.id
         WHERE s.archived_at IS NULL GROUP BY s.key ORDER BY s.key`,
     );
-    const [counts] = await this.dataSource.query<Array<{ customers: number; orders: number }>>(
-      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM customer_orders)::int AS orders`,
-    );
+    const counts = await this.customers.count();
     return {
       journeys,
       emails: emails.map((e) => ({ templateKey: e.template_key, status: e.status, count: e.count })),
       nps: nps!,
       segments,
-      customers: counts!.customers,
-      orders: counts!.orders,
+      customers: counts.customers,
+      orders: counts.orders,
     };
   }
 

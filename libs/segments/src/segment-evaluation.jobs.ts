@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
+import { CustomerRepository } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
 import { SegmentMembershipService } from './segment-membership.service';
 import { SegmentRepository } from './segment.repository';
@@ -7,7 +8,8 @@ import { SegmentRepository } from './segment.repository';
 /**
  * The time-driven side of segments, run by workers: rechecks that came due (a purchase ageing
  * past a window), and the first evaluation of a new or changed segment over every customer.
- * Safe with any number of workers: rows are claimed with SKIP LOCKED, customers locked by row.
+ * Safe with any number of workers: customers are taken with the customer lock (busy ones skipped
+ * by the recheck claim), recheck rows only under it.
  */
 @Injectable()
 export class SegmentEvaluationJobs {
@@ -16,6 +18,7 @@ export class SegmentEvaluationJobs {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly segments: SegmentRepository,
+    private readonly customers: CustomerRepository,
     private readonly membership: SegmentMembershipService,
     private readonly clock: Clock,
   ) {}
@@ -24,13 +27,15 @@ export class SegmentEvaluationJobs {
   async runDueRechecks(limit = 500): Promise<number> {
     const now = this.clock.now();
     return this.uow.run(async (tx) => {
-      const due = await this.segments.claimDueRechecks(tx, now, limit);
+      const candidates = await this.segments.customersWithDueRechecks(tx, now, limit);
+      const locked = await this.customers.lock(tx, candidates, 'skip-locked');
+      const due = await this.segments.claimRechecks(tx, locked, now);
       const byCustomer = new Map<string, Set<string>>();
       for (const d of due) {
         byCustomer.set(d.customerUuid, (byCustomer.get(d.customerUuid) ?? new Set()).add(d.segmentId));
       }
       const active = await this.segments.active(tx);
-      // The claim row-locked these customers already. Customers due for the same segments are
+      // These customers are locked already. Customers due for the same segments are
       // re-evaluated together (usually all of them).
       const bySegments = new Map<string, string[]>();
       for (const [customerUuid, ids] of byCustomer) {
@@ -51,7 +56,7 @@ export class SegmentEvaluationJobs {
       let after: string | null = null;
       let customers = 0;
       for (;;) {
-        const page = await this.segments.customerPage(after, 500);
+        const page = await this.customers.uuidPage(undefined, after, 500);
         if (page.length === 0) {
           break;
         }
@@ -59,7 +64,7 @@ export class SegmentEvaluationJobs {
         // deadlocked with inbox batches locking the same customers in another order.
         for (const uuid of page) {
           await this.uow.run(async (tx) => {
-            await tx.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [uuid]);
+            await this.customers.lock(tx, [uuid]);
             await this.membership.refresh(tx, [uuid], this.clock.now(), { segments: [segment] });
           });
         }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { KizunaConfig } from '@kizuna/config';
 import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
-import { contentHash, customerKeyOf, EventInboxRepository, type NewEvent, type StoredEvent } from '@kizuna/events';
+import { EventIngestService, type StoredEvent, type SystemEvent } from '@kizuna/events';
 import { evaluateRule } from '@kizuna/rules';
 import type { EntityManager } from 'typeorm';
 import type { Segment } from './segment.entity';
@@ -18,9 +17,10 @@ export interface MembershipChange {
  * Keeps memberships current. Called with the customer's row locked: after the customer's
  * events are applied (inbox worker), when a recheck comes due (time passing), and when a
  * segment is first evaluated. Entering and leaving are recorded as `segment.entered` and
- * `segment.exited` events in the inbox, so journeys use them like any other event; a segment
- * still on its first evaluation changes memberships silently, and so does imported history
- * (`kizuna import`): loading last year's orders must not start today's journeys.
+ * `segment.exited` events (system events, through ingest, in the caller's transaction), so
+ * journeys use them like any other event; a segment still on its first evaluation changes
+ * memberships silently, and so does imported history (`kizuna import`): loading last year's
+ * orders must not start today's journeys.
  */
 @Injectable()
 export class SegmentMembershipService {
@@ -28,8 +28,7 @@ export class SegmentMembershipService {
     private readonly segments: SegmentRepository,
     private readonly customers: CustomerRepository,
     private readonly facts: CustomerFactsLoader,
-    private readonly inbox: EventInboxRepository,
-    private readonly config: KizunaConfig,
+    private readonly ingest: EventIngestService,
   ) {}
 
   /**
@@ -95,28 +94,21 @@ export class SegmentMembershipService {
     await this.segments.setRechecks(tx, rechecks);
     const ready = new Set(segments.filter((s) => s.ready).map((s) => s.id));
     const byId = new Map(customers.map((c) => [c.id, c]));
-    const events: NewEvent[] = changes
+    const events: SystemEvent[] = changes
       .filter((c) => ready.has(c.segmentId) && !options.silent?.has(c.customerUuid))
       .map((c) => {
         const customer = byId.get(c.customerUuid)!;
-        const customerId = customer.customerId ?? undefined;
-        const email = customer.email ?? undefined;
-        // `segment` is the key journey definitions name; the id is there for joins.
-        const properties = { segment: c.segmentKey, segmentId: c.segmentId };
         return {
-          source: 'system',
           messageId: `segment:${c.segmentId}:${c.customerUuid}:${c.change}:${now.toISOString()}`,
           name: `segment.${c.change}`,
-          customerKey: customerKeyOf(customerId, email),
-          customerId,
-          email,
+          customerId: customer.customerId ?? undefined,
+          email: customer.email ?? undefined,
           occurredAt: now,
-          properties,
-          traits: undefined,
-          bodyHash: contentHash({ name: `segment.${c.change}`, properties, at: now.toISOString() }),
+          // `segment` is the key journey definitions name; the id is there for joins.
+          properties: { segment: c.segmentKey, segmentId: c.segmentId },
         };
       });
-    await this.inbox.insertWithin(tx, events, this.config.ingest.dedupWindowHours);
+    await this.ingest.recordSystemEvents(tx, events);
     return changes;
   }
 }

@@ -11,6 +11,12 @@ export interface SegmentMember {
   enteredAt: Date;
 }
 
+/** A membership as stored: who (by uuid) and since when. */
+export interface SegmentMembership {
+  customerUuid: string;
+  enteredAt: Date;
+}
+
 export interface DueRecheck {
   customerUuid: string;
   segmentId: string;
@@ -149,25 +155,33 @@ export class SegmentRepository {
   }
 
   /**
-   * Claims due rechecks for this transaction (removed; re-evaluation sets the next one), and
-   * row-locks their customers first. The lock order is the inbox's (customer, then its recheck
-   * rows), and busy customers are skipped, not waited for: claiming recheck rows before the
-   * customer deadlocked against an inbox batch or another worker re-evaluating the same customer.
+   * Customers with rechecks due, those due longest first: the candidates of a recheck claim. The
+   * claim locks them first (the customer lock, skipping busy ones) and only then takes their
+   * recheck rows (claimRechecks): the inbox's lock order. Claiming recheck rows before the customer
+   * deadlocked against an inbox batch or another worker re-evaluating the same customer.
    */
-  async claimDueRechecks(tx: EntityManager, now: Date, limit: number): Promise<DueRecheck[]> {
+  async customersWithDueRechecks(tx: EntityManager, now: Date, limit: number): Promise<string[]> {
+    const rows: Array<{ customer_uuid: string }> = await tx.query(
+      `SELECT customer_uuid FROM segment_rechecks WHERE due_at <= $1
+        GROUP BY customer_uuid ORDER BY min(due_at) LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => r.customer_uuid);
+  }
+
+  /** Claims the due rechecks of these (locked) customers: removed; re-evaluation sets the next one. */
+  async claimRechecks(tx: EntityManager, customerUuids: string[], now: Date): Promise<DueRecheck[]> {
+    if (customerUuids.length === 0) {
+      return [];
+    }
     // Wrapped in a CTE: TypeORM returns [rows, count] for a bare DELETE, rows for a SELECT.
     const rows: Array<{ customer_uuid: string; segment_id: string }> = await tx.query(
-      `WITH due AS (
-         SELECT customer_uuid FROM segment_rechecks WHERE due_at <= $1
-          GROUP BY customer_uuid ORDER BY min(due_at) LIMIT $2),
-       locked AS (
-         SELECT id FROM customers WHERE id IN (SELECT customer_uuid FROM due) ORDER BY id FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         DELETE FROM segment_rechecks r USING locked
-          WHERE r.customer_uuid = locked.id AND r.due_at <= $1
-          RETURNING r.customer_uuid, r.segment_id)
+      `WITH claimed AS (
+         DELETE FROM segment_rechecks
+          WHERE customer_uuid = ANY($1::uuid[]) AND due_at <= $2
+          RETURNING customer_uuid, segment_id)
        SELECT customer_uuid, segment_id FROM claimed`,
-      [now, limit],
+      [customerUuids, now],
     );
     return rows.map((r) => ({ customerUuid: r.customer_uuid, segmentId: r.segment_id }));
   }
@@ -181,23 +195,17 @@ export class SegmentRepository {
   }
 
   /**
-   * Members, most recent entries first, with the customer's ids: one keyset page (entered_at to
-   * the microsecond, then the customer's uuid); `next` is undefined on the last page.
+   * Members, most recent entries first: one keyset page (entered_at to the microsecond, then the
+   * customer's uuid); `next` is undefined on the last page.
    */
   async members(
     segmentId: string,
     limit: number,
     before: PagePosition | undefined,
-  ): Promise<{ members: SegmentMember[]; next: PagePosition | undefined }> {
-    const rows: Array<{
-      customer_uuid: string;
-      customer_id: string | null;
-      email: string | null;
-      entered_at: Date;
-      position_at: string;
-    }> = await this.segments.query(
-      `SELECT m.customer_uuid, c.customer_id, c.email, m.entered_at, ${exactInstantSql('m.entered_at')} AS position_at
-         FROM segment_memberships m JOIN customers c ON c.id = m.customer_uuid
+  ): Promise<{ members: SegmentMembership[]; next: PagePosition | undefined }> {
+    const rows: Array<{ customer_uuid: string; entered_at: Date; position_at: string }> = await this.segments.query(
+      `SELECT m.customer_uuid, m.entered_at, ${exactInstantSql('m.entered_at')} AS position_at
+         FROM segment_memberships m
         WHERE m.segment_id = $1
           AND ($2::timestamptz IS NULL OR (m.entered_at, m.customer_uuid) < ($2::timestamptz, $3::uuid))
         ORDER BY m.entered_at DESC, m.customer_uuid DESC
@@ -207,17 +215,8 @@ export class SegmentRepository {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      members: page.map((r) => ({ customerId: r.customer_id, email: r.email, enteredAt: r.entered_at })),
+      members: page.map((r) => ({ customerUuid: r.customer_uuid, enteredAt: r.entered_at })),
       next: rows.length > limit && last ? { at: last.position_at, after: last.customer_uuid } : undefined,
     };
-  }
-
-  /** Customer ids in pages, for evaluating a segment against everyone (create, rule change). */
-  async customerPage(afterUuid: string | null, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.segments.query(
-      `SELECT id FROM customers WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-      [afterUuid, limit],
-    );
-    return rows.map((r) => r.id);
   }
 }

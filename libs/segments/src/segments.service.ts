@@ -101,7 +101,17 @@ export class SegmentsService {
       throw new SegmentsException(SegmentsErrorCode.InvalidCursor, 'The "before" cursor is not one this API returned');
     }
     const page = await this.segments.members(id, limit, position);
-    return { members: page.members, nextCursor: page.next ? encodePageCursor(page.next) : null };
+    const contacts = await this.customers.contactsOf(
+      undefined,
+      page.members.map((m) => m.customerUuid),
+    );
+    return {
+      members: page.members.map((m) => ({
+        ...(contacts.get(m.customerUuid) ?? { customerId: null, email: null }),
+        enteredAt: m.enteredAt,
+      })),
+      nextCursor: page.next ? encodePageCursor(page.next) : null,
+    };
   }
 
   /** Evaluates an unsaved rule against existing customers (the first PREVIEW_LIMIT of them). */
@@ -114,7 +124,7 @@ export class SegmentsService {
       const sample: SegmentPreview['sample'] = [];
       let after: string | null = null;
       while (evaluated < PREVIEW_LIMIT) {
-        const page = await this.segments.customerPage(after, 500);
+        const page = await this.customers.uuidPage(tx, after, 500);
         if (page.length === 0) {
           break;
         }

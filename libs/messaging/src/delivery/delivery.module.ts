@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '@kizuna/customers';
 import { DeliveryRepository } from './delivery.repository';
 
 /**
@@ -6,6 +7,8 @@ import { DeliveryRepository } from './delivery.repository';
  * leases fenced by their owner, attempts; DeliveryRepository).
  */
 @Module({
+  // Claims read the profiles a message is personalised from, and the policy takes the customer lock.
+  imports: [CustomersModule],
   providers: [DeliveryRepository],
   exports: [DeliveryRepository],
 })

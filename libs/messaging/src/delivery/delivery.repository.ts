@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
+import { CustomerRepository, type Customer, type EmailConsent } from '@kizuna/customers';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { MessageRenderer } from './email/message-renderer';
 import type { Channel, MessageCategory, WhenCapped } from '../outbox/outbox-message';
 import type { PolicyDecision } from '../policy/sending-policy';
-
-type EmailConsent = 'subscribed' | 'unsubscribed' | 'unknown';
 
 /**
  * A claimed row and the claim holding its lease. Every write a worker makes to a `sending` row
@@ -103,15 +102,21 @@ interface ClaimRow {
   html: string | null;
   text: string | null;
   smtp_message_id: string | null;
-  customer_id: string | null;
-  email: string | null;
-  locale: string | null;
-  timezone: string | null;
-  attributes: Record<string, unknown>;
-  email_consent: EmailConsent;
 }
 
 export const SENDING_SETTING = 'sending';
+
+/** What email is personalised from; a message whose profile is gone gets an empty one. */
+function profileOf(customer: Customer | undefined): ClaimedMessage['customer'] {
+  return {
+    customerId: customer?.customerId ?? null,
+    email: customer?.email ?? null,
+    locale: customer?.locale ?? null,
+    timezone: customer?.timezone ?? null,
+    attributes: customer?.attributes ?? {},
+    consent: customer?.emailConsent ?? 'unknown',
+  };
+}
 
 /*
  * A note on SQL here: TypeORM's query() answers a bare UPDATE/DELETE with [rows, rowCount]
@@ -127,6 +132,7 @@ export class DeliveryRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly customers: CustomerRepository,
   ) {}
 
   /**
@@ -134,7 +140,7 @@ export class DeliveryRepository {
    * paused. Attempts a dead worker left open are closed as 'unknown' in the same transaction.
    */
   async claim(limit: number, leaseSeconds: number): Promise<ClaimedMessage[]> {
-    const { rows, interrupted } = await this.claimChannel('email', limit, leaseSeconds);
+    const { rows, interrupted, customers } = await this.claimChannel('email', limit, leaseSeconds);
     return rows.map((r) => ({
       id: r.id,
       leaseOwner: r.lease_owner,
@@ -149,14 +155,7 @@ export class DeliveryRepository {
         r.recipient && r.subject !== null && r.html !== null && r.text !== null && r.smtp_message_id
           ? { recipient: r.recipient, subject: r.subject, html: r.html, text: r.text, messageId: r.smtp_message_id }
           : undefined,
-      customer: {
-        customerId: r.customer_id,
-        email: r.email,
-        locale: r.locale,
-        timezone: r.timezone,
-        attributes: r.attributes,
-        consent: r.email_consent,
-      },
+      customer: profileOf(customers.get(r.customer_uuid)),
       interruptedAttempt: interrupted.get(r.id),
     }));
   }
@@ -189,7 +188,7 @@ export class DeliveryRepository {
     channel: Channel,
     limit: number,
     leaseSeconds: number,
-  ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number> }> {
+  ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number>; customers: Map<string, Customer> }> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
@@ -217,12 +216,10 @@ export class DeliveryRepository {
          UPDATE outbox_messages o
             SET status = 'sending', lease_until = $6::timestamptz + make_interval(secs => $2), lease_owner = $5,
                 updated_at = now()
-           FROM customers c
-          WHERE o.id = ANY (ARRAY(SELECT id FROM picked)) AND c.id = o.customer_uuid
+          WHERE o.id = ANY (ARRAY(SELECT id FROM picked))
          RETURNING o.id, o.lease_owner, o.effect_key, o.customer_uuid, o.category, o.when_capped, o.priority, o.not_before,
                    o.template_key, o.webhook_url, o.payload, o.created_at,
-                   o.recipient, o.subject, o.html, o.text, o.smtp_message_id,
-                   c.customer_id, c.email, c.locale, c.timezone, c.attributes, c.email_consent)
+                   o.recipient, o.subject, o.html, o.text, o.smtp_message_id)
          SELECT claimed.*, picked.previous_status FROM claimed JOIN picked USING (id)
           ORDER BY claimed.priority DESC, claimed.not_before`,
         [limit, leaseSeconds, SENDING_SETTING, channel, randomUUID(), now],
@@ -243,7 +240,10 @@ export class DeliveryRepository {
           interrupted.set(a.message_id, a.attempt);
         }
       }
-      return { rows, interrupted };
+      // Email is personalised from the profile as it is when the message is claimed.
+      const customers =
+        channel === 'email' ? await this.customers.findByUuids(tx, [...new Set(rows.map((r) => r.customer_uuid))]) : [];
+      return { rows, interrupted, customers: new Map(customers.map((c) => [c.id, c])) };
     });
   }
 
@@ -291,8 +291,8 @@ export class DeliveryRepository {
 
   /**
    * What the sending policy decides a claimed marketing message on, read in the caller's
-   * transaction `tx` under a transaction-scoped advisory lock on the customer (held until `tx`
-   * ends, so decisions on one customer's mail are serialised): the clock's now, when
+   * transaction `tx` under the customer lock (held until `tx` ends, so decisions on one
+   * customer's mail are serialised): the clock's now, when
    * their other marketing email went out within `lookbackMs` (sent, or cleared by the policy and
    * being sent now: those count too, else two workers could both pass the cap), and how many of
    * their due marketing messages with a higher priority no worker has decided on yet. The
@@ -304,10 +304,9 @@ export class DeliveryRepository {
     message: Pick<ClaimedMessage, 'id' | 'leaseOwner' | 'customerUuid' | 'priority'>,
     lookbackMs: number,
   ): Promise<PolicyFacts | undefined> {
-    // A key of its own (not the inbox's), so sends never wait for an inbox batch.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sending-policy:' || $1, 0))`, [
-      message.customerUuid,
-    ]);
+    // The customer lock, as everything per customer takes it (decision 0021): held for a few
+    // statements; a send may wait for an inbox batch of its customer, never the other way round.
+    await this.customers.lock(tx, [message.customerUuid]);
     // Still ours? Locked until the decision is written, so no claim can take it meanwhile.
     const held = await tx.query<unknown[]>(
       `SELECT 1 FROM outbox_messages WHERE id = $1 AND status = 'sending' AND lease_owner = $2 FOR UPDATE`,

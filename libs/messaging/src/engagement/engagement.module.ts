@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
+import { SendingPolicyModule } from '../policy/sending-policy.module';
 import { EngagementService } from './engagement.service';
 import { LinkTokenSigner } from './link-token.signer';
 import { MessageLinks } from './message-links';
@@ -10,7 +12,8 @@ import { SubscriptionRepository } from './subscription.repository';
  * and what they do once verified (consent changes, email.* events into the inbox).
  */
 @Module({
-  imports: [EventsModule],
+  // An unsubscribe writes the suppression list (the policy's) with the consent change.
+  imports: [EventsModule, CustomersModule, SendingPolicyModule],
   providers: [EngagementService, LinkTokenSigner, MessageLinks, SubscriptionRepository],
   exports: [EngagementService, LinkTokenSigner, MessageLinks],
 })

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@kizuna/common';
+import { CustomerRepository, type ConsentChange } from '@kizuna/customers';
+import { UnitOfWork } from '@kizuna/database';
 import { EventIngestService } from '@kizuna/events';
 import { SubscriptionRepository, type MessageTarget } from './subscription.repository';
+import { SuppressionRepository } from '../policy/suppression.repository';
 
 export interface PreferencePage {
   /** The address, partly masked: the page is reachable by anyone holding the link. */
@@ -12,7 +16,9 @@ export interface PreferencePage {
 /**
  * What the links in a message do once their token has been verified: opens and clicks become
  * events (`email.opened`, `email.clicked`, source `system`) for journeys and metrics; unsubscribe
- * changes consent at once and becomes `email.unsubscribed`.
+ * changes consent at once and becomes `email.unsubscribed`. Consent goes through the profile's one
+ * consent write and the address through the suppression list's, in one transaction with stopping
+ * the customer's queued marketing mail.
  *
  * Event idempotency keys make the first open of a message, and the first click of each link, the
  * recorded ones (within the dedup window): repeated pixel loads are not new facts.
@@ -23,18 +29,22 @@ export class EngagementService {
 
   constructor(
     private readonly subscriptions: SubscriptionRepository,
+    private readonly suppressions: SuppressionRepository,
+    private readonly customers: CustomerRepository,
+    private readonly uow: UnitOfWork,
     private readonly ingest: EventIngestService,
+    private readonly clock: Clock,
   ) {}
 
   async opened(messageId: string): Promise<void> {
-    const target = await this.subscriptions.target(messageId);
+    const target = await this.target(messageId);
     if (target) {
       await this.record(target, 'email.opened', `email.opened:${messageId}`, {});
     }
   }
 
   async clicked(messageId: string, url: string): Promise<void> {
-    const target = await this.subscriptions.target(messageId);
+    const target = await this.target(messageId);
     if (target) {
       const link = createHash('sha256').update(url).digest('hex').slice(0, 16);
       await this.record(target, 'email.clicked', `email.clicked:${messageId}:${link}`, { url });
@@ -42,31 +52,71 @@ export class EngagementService {
   }
 
   async preferences(messageId: string): Promise<PreferencePage | undefined> {
-    const target = await this.subscriptions.target(messageId);
+    const target = await this.target(messageId);
     return target
       ? { maskedEmail: mask(target.recipient ?? target.email ?? ''), unsubscribed: target.unsubscribed }
       : undefined;
   }
 
-  /** Returns false when the message no longer exists. */
+  /**
+   * Unsubscribes the profile from marketing email, suppresses the address (the one it went to and
+   * the profile's), and stops marketing mail already queued for the customer, all in one
+   * transaction. Returns false when the message no longer exists. A repeated click changes no
+   * status, so it records no second event.
+   */
   async unsubscribe(messageId: string, source: 'one-click' | 'preference-page'): Promise<boolean> {
-    const target = await this.subscriptions.target(messageId);
+    const target = await this.target(messageId);
     if (!target) {
       return false;
     }
-    if (await this.subscriptions.unsubscribe(target, `unsubscribe-link:${source}`)) {
+    const consent = this.consent('unsubscribed', `unsubscribe-link:${source}`);
+    const changed = await this.uow.run(async (tx) => {
+      const changed = await this.customers.recordEmailConsent(tx, target.customerUuid, consent);
+      for (const address of addressesOf(target)) {
+        await this.suppressions.add(address, 'unsubscribe', consent.source, null, tx);
+      }
+      await this.subscriptions.suppressQueuedMarketing(tx, target.customerUuid);
+      return changed;
+    });
+    if (changed) {
       await this.record(target, 'email.unsubscribed', `email.unsubscribed:${messageId}`, { via: source });
     }
     return true;
   }
 
+  /** Undoes an unsubscribe from the preference page: consent given, the unsubscribe entries removed. */
   async resubscribe(messageId: string): Promise<boolean> {
-    const target = await this.subscriptions.target(messageId);
+    const target = await this.target(messageId);
     if (!target) {
       return false;
     }
-    await this.subscriptions.resubscribe(target, 'unsubscribe-link:preference-page');
+    const consent = this.consent('subscribed', 'unsubscribe-link:preference-page');
+    await this.uow.run(async (tx) => {
+      await this.customers.recordEmailConsent(tx, target.customerUuid, consent);
+      for (const address of addressesOf(target)) {
+        await this.suppressions.remove(address, 'unsubscribe', tx);
+      }
+    });
     return true;
+  }
+
+  /** The message a link belongs to, with its customer as the profile is now. */
+  private async target(messageId: string): Promise<MessageTarget | undefined> {
+    const message = await this.subscriptions.target(messageId);
+    if (!message) {
+      return undefined;
+    }
+    const [customer] = await this.customers.findByUuids(undefined, [message.customerUuid]);
+    return {
+      ...message,
+      customerId: customer?.customerId ?? null,
+      email: customer?.email ?? null,
+      unsubscribed: customer?.emailConsent === 'unsubscribed',
+    };
+  }
+
+  private consent(status: ConsentChange['status'], source: string): ConsentChange {
+    return { status, source, at: this.clock.now() };
   }
 
   private async record(
@@ -111,6 +161,11 @@ export class EngagementService {
       });
     }
   }
+}
+
+/** The address the message went to and the profile's, once each. */
+function addressesOf(target: MessageTarget): string[] {
+  return [...new Set([target.recipient, target.email].filter((a): a is string => !!a).map((a) => a.toLowerCase()))];
 }
 
 function mask(email: string): string {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '@kizuna/customers';
 import { EmailDeliveryModule } from '../delivery/email/email-delivery.module';
 import { SendingPolicyModule } from '../policy/sending-policy.module';
 import { MessageLogRepository } from './message-log.repository';
@@ -9,7 +10,7 @@ import { MessagesService } from './messages.service';
  * suppression list's entries, and template test-sends (through the mail transport).
  */
 @Module({
-  imports: [EmailDeliveryModule, SendingPolicyModule],
+  imports: [EmailDeliveryModule, SendingPolicyModule, CustomersModule],
   providers: [MessageLogRepository, MessagesService],
   exports: [MessagesService],
 })

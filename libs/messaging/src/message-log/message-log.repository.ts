@@ -7,7 +7,8 @@ import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from '../outb
 import { OUTBOX_CHANNEL } from '../outbox/outbox.repository';
 
 export interface MessageFilter {
-  customerId?: string;
+  /** The customer's uuid (callers resolve the shop's id). */
+  customerUuid?: string;
   journeyId?: string;
   templateKey?: string;
   status?: OutboxStatus;
@@ -18,8 +19,11 @@ export interface MessageFilter {
   before?: PagePosition;
 }
 
+/** A message as the log stores it: its customer by uuid (MessagesService says who that is). */
+export type LoggedMessage<T extends MessageSummary = MessageSummary> = Omit<T, 'customerId'> & { customerUuid: string };
+
 export interface MessageLogPage {
-  messages: MessageSummary[];
+  messages: LoggedMessage[];
   /** Where the next (older) page starts; undefined on the last page. */
   next: PagePosition | undefined;
 }
@@ -80,14 +84,14 @@ export interface SendingState {
   changedBy: string | null;
 }
 
-const SUMMARY_COLUMNS = `o.id, o.effect_key, c.customer_id, o.channel, o.category, o.template_key, o.webhook_url,
+const SUMMARY_COLUMNS = `o.id, o.effect_key, o.customer_uuid, o.channel, o.category, o.template_key, o.webhook_url,
   o.priority, o.when_capped, o.journey_id, o.step_id, o.status,
   o.status_reason, o.recipient, o.subject, o.attempts, o.not_before, o.created_at, o.sent_at`;
 
 type SummaryRow = {
   id: string;
   effect_key: string;
-  customer_id: string | null;
+  customer_uuid: string;
   channel: Channel;
   category: MessageCategory;
   template_key: string | null;
@@ -106,10 +110,10 @@ type SummaryRow = {
   sent_at: Date | null;
 };
 
-const toSummary = (r: SummaryRow): MessageSummary => ({
+const toSummary = (r: SummaryRow): LoggedMessage => ({
   id: r.id,
   effectKey: r.effect_key,
-  customerId: r.customer_id,
+  customerUuid: r.customer_uuid,
   channel: r.channel,
   category: r.category,
   templateKey: r.template_key,
@@ -140,8 +144,8 @@ export class MessageLogRepository {
   async list(f: MessageFilter): Promise<MessageLogPage> {
     const rows = await this.dataSource.query<Array<SummaryRow & { position_at: string }>>(
       `SELECT ${SUMMARY_COLUMNS}, ${exactInstantSql('o.created_at')} AS position_at
-         FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid
-        WHERE ($1::text IS NULL OR c.customer_id = $1)
+         FROM outbox_messages o
+        WHERE ($1::uuid IS NULL OR o.customer_uuid = $1)
           AND ($2::uuid IS NULL OR o.journey_id = $2)
           AND ($3::text IS NULL OR o.template_key = $3)
           AND ($4::text IS NULL OR o.status = $4)
@@ -151,7 +155,7 @@ export class MessageLogRepository {
         ORDER BY o.created_at DESC, o.id DESC
         LIMIT $9`,
       [
-        f.customerId ?? null,
+        f.customerUuid ?? null,
         f.journeyId ?? null,
         f.templateKey ?? null,
         f.status ?? null,
@@ -170,7 +174,7 @@ export class MessageLogRepository {
     };
   }
 
-  async detail(id: string): Promise<MessageDetail | undefined> {
+  async detail(id: string): Promise<LoggedMessage<MessageDetail> | undefined> {
     const [row] = await this.dataSource.query<
       Array<
         SummaryRow & {
@@ -184,7 +188,7 @@ export class MessageLogRepository {
       >
     >(
       `SELECT ${SUMMARY_COLUMNS}, o.payload, o.locale, o.template_version, o.smtp_message_id, o.html, o.text
-         FROM outbox_messages o JOIN customers c ON c.id = o.customer_uuid WHERE o.id = $1`,
+         FROM outbox_messages o WHERE o.id = $1`,
       [id],
     );
     if (!row) {

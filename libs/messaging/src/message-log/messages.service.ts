@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { decodePageCursor, encodePageCursor, errorMessage, singleLine, type PagePosition } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
+import { CustomerRepository } from '@kizuna/customers';
 import { MailTransport } from '../delivery/email/mail-transport';
 import {
   MessageLogRepository,
+  type LoggedMessage,
   type MessageDetail,
   type MessageFilter,
   type MessageSummary,
@@ -26,14 +28,27 @@ export interface MessagePage {
 export class MessagesService {
   constructor(
     private readonly log: MessageLogRepository,
+    private readonly customers: CustomerRepository,
     private readonly suppressions: SuppressionRepository,
     private readonly transport: MailTransport,
     private readonly config: KizunaConfig,
   ) {}
 
-  async list(filter: Omit<MessageFilter, 'before'>, before: string | undefined): Promise<MessagePage> {
-    const page = await this.log.list({ ...filter, before: before === undefined ? undefined : decodeCursor(before) });
-    return { messages: page.messages, nextCursor: page.next ? encodePageCursor(page.next) : null };
+  async list(
+    { customerId, ...filter }: Omit<MessageFilter, 'before' | 'customerUuid'> & { customerId?: string },
+    before: string | undefined,
+  ): Promise<MessagePage> {
+    const position = before === undefined ? undefined : decodeCursor(before);
+    let customerUuid: string | undefined;
+    if (customerId !== undefined) {
+      const customer = await this.customers.findByCustomerId(customerId);
+      if (!customer) {
+        return { messages: [], nextCursor: null };
+      }
+      customerUuid = customer.id;
+    }
+    const page = await this.log.list({ ...filter, customerUuid, before: position });
+    return { messages: await this.named(page.messages), nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 
   async detail(id: string): Promise<MessageDetail> {
@@ -41,7 +56,21 @@ export class MessagesService {
     if (!message) {
       throw new MessagingException(MessagingErrorCode.MessageNotFound, `No message with id ${id}`);
     }
-    return message;
+    return (await this.named([message]))[0]!;
+  }
+
+  /** The log's messages with their customer's shop id in place of the profile's uuid. */
+  private async named<T extends MessageSummary>(
+    messages: Array<LoggedMessage<T>>,
+  ): Promise<Array<Omit<LoggedMessage<T>, 'customerUuid'> & Pick<MessageSummary, 'customerId'>>> {
+    const contacts = await this.customers.contactsOf(
+      undefined,
+      messages.map((m) => m.customerUuid),
+    );
+    return messages.map(({ customerUuid, ...message }) => ({
+      ...message,
+      customerId: contacts.get(customerUuid)?.customerId ?? null,
+    }));
   }
 
   async retry(id: string): Promise<MessageDetail> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { MessageCategory } from '../outbox/outbox-message';
 
 export const SUPPRESSION_REASONS = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
@@ -24,7 +24,11 @@ const BLOCKING: Record<MessageCategory, SuppressionReason[]> = {
   transactional: ['hard_bounce', 'manual'],
 };
 
-/** The suppression list: addresses (lower case) with the reasons mail to them is stopped. */
+/**
+ * The suppression list: addresses (lower case) with the reasons mail to them is stopped. `add` and
+ * `remove` are the only writes, whatever the reason (a bounce, a complaint, an unsubscribe link,
+ * an operator); `tx` when the entry belongs to a larger change.
+ */
 @Injectable()
 export class SuppressionRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -58,8 +62,14 @@ export class SuppressionRepository {
     };
   }
 
-  async add(email: string, reason: SuppressionReason, source: string, note?: string | null): Promise<void> {
-    await this.dataSource.query(
+  async add(
+    email: string,
+    reason: SuppressionReason,
+    source: string,
+    note?: string | null,
+    tx?: EntityManager,
+  ): Promise<void> {
+    await (tx ?? this.dataSource).query(
       `INSERT INTO suppressions (email, reason, source, note) VALUES ($1, $2, $3, $4)
        ON CONFLICT (email, reason) DO NOTHING`,
       [email.toLowerCase(), reason, source, note ?? null],
@@ -83,8 +93,8 @@ export class SuppressionRepository {
   }
 
   /** Removes entries for an address (one reason, or all); returns how many. */
-  async remove(email: string, reason: SuppressionReason | undefined): Promise<number> {
-    const rows = await this.dataSource.query<Array<{ email: string }>>(
+  async remove(email: string, reason: SuppressionReason | undefined, tx?: EntityManager): Promise<number> {
+    const rows = await (tx ?? this.dataSource).query<Array<{ email: string }>>(
       `WITH removed AS (
          DELETE FROM suppressions WHERE email = $1 AND ($2::text IS NULL OR reason = $2) RETURNING email)
        SELECT email FROM removed`,
