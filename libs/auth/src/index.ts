@@ -4,6 +4,7 @@ export {
   BASIC_AUTH_METADATA,
   PublicRoute,
   RequireRoles,
+  SessionRoute,
   SignedRoute,
   type RouteAccess,
 } from './access.decorator';
@@ -14,6 +15,18 @@ export { ApiKeyService, type CreatedApiKey, type Principal } from './api-key.ser
 export { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 export { AuthErrorCode, AuthException } from './auth.exception';
 export { AuthModule } from './auth.module';
+export {
+  ConsoleSessionService,
+  CSRF_HEADER,
+  SESSION_COOKIE,
+  SESSION_IDLE_MS,
+  SESSION_LIFETIME_MS,
+  type StartedSession,
+} from './console-session.service';
+export { ConsoleSignInService, type SignInOutcome } from './console-sign-in.service';
+export { CONSOLE_ROLES, type ConsoleLinkPurpose, type ConsoleRole, type ConsoleUser } from './console-user';
+export { ConsoleUserService, type ConsoleLink, type LinkDetails } from './console-user.service';
 export { FailedAuthLimiter } from './failed-auth.limiter';
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.util';
 export { rateLimited, type RateLimitReason } from './rate-limited';
 export { isRole, Role, ROLES } from './role';

@@ -6,6 +6,7 @@ import { Segments1764100000000 } from './1764100000000-segments';
 import { SendingPolicy1764200000000 } from './1764200000000-sending-policy';
 import { TimersByJourney1764300000000 } from './1764300000000-timers-by-journey';
 import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-owner';
+import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   SendingPolicy1764200000000,
   TimersByJourney1764300000000,
   DeliveryLeaseOwner1764400100000,
+  ConsoleUsers1764600000000,
 ];
