@@ -48,7 +48,10 @@ export class ApiKeyGuard implements CanActivate {
     if (sessionToken !== undefined) {
       request.principal = await this.sessionPrincipal(request, sessionToken);
     } else if (access.kind === 'session') {
-      throw new AuthException(AuthErrorCode.Unauthenticated, 'Sign in to the console first: this route takes no API key');
+      throw new AuthException(
+        AuthErrorCode.Unauthenticated,
+        'Sign in to the console first: this route takes no API key',
+      );
     } else {
       request.principal = await this.keyPrincipal(request, http.getResponse<Response>(), targets);
     }

@@ -63,16 +63,17 @@ export class ConsoleUserRepository {
   }
 
   async findById(id: string): Promise<ConsoleUser | null> {
-    const [row] = await this.dataSource.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM console_users WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM console_users WHERE id = $1`, [
+      id,
+    ]);
     return row ? toUser(row) : null;
   }
 
   /** The user and their password hash, for a sign-in. */
   async findForSignIn(email: string): Promise<{ user: ConsoleUser; passwordHash: string | null } | null> {
-    const [row] = await this.dataSource.query<UserRow[]>(
-      `SELECT ${USER_COLUMNS} FROM console_users WHERE email = $1`,
-      [email],
-    );
+    const [row] = await this.dataSource.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM console_users WHERE email = $1`, [
+      email,
+    ]);
     return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
   }
 
@@ -160,42 +161,48 @@ export class ConsoleUserRepository {
     setup: { email: string; passwordHash: string },
     now: Date,
   ): Promise<ConsoleUser | null> {
-    return this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK]);
-      const [links] = await tx.query<[Array<{ purpose: ConsoleLinkPurpose; user_id: string | null }>, number]>(
-        `UPDATE console_links SET used_at = $2
+    return this.dataSource
+      .transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK]);
+        const [links] = await tx.query<[Array<{ purpose: ConsoleLinkPurpose; user_id: string | null }>, number]>(
+          `UPDATE console_links SET used_at = $2
           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
           RETURNING purpose, user_id`,
-        [tokenHash, now],
-      );
-      const link = links[0];
-      if (!link) {
-        return null;
-      }
-      if (link.purpose === 'setup') {
-        const [users] = await tx.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM console_users');
-        if ((users?.n ?? 0) > 0) {
-          return null; // the used_at above is kept: a setup link is worthless once anyone exists
+          [tokenHash, now],
+        );
+        const link = links[0];
+        if (!link) {
+          return null;
         }
-        await tx.query(`UPDATE console_links SET used_at = $1 WHERE purpose = 'setup' AND used_at IS NULL`, [now]);
-        return this.insert({ email: setup.email, role: Role.Admin, passwordHash: setup.passwordHash, createdBy: 'setup' }, now, tx);
-      }
-      const [rows] = await tx.query<[UserRow[], number]>(
-        `UPDATE console_users SET password_hash = $2
+        if (link.purpose === 'setup') {
+          const [users] = await tx.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM console_users');
+          if ((users?.n ?? 0) > 0) {
+            return null; // the used_at above is kept: a setup link is worthless once anyone exists
+          }
+          await tx.query(`UPDATE console_links SET used_at = $1 WHERE purpose = 'setup' AND used_at IS NULL`, [now]);
+          return this.insert(
+            { email: setup.email, role: Role.Admin, passwordHash: setup.passwordHash, createdBy: 'setup' },
+            now,
+            tx,
+          );
+        }
+        const [rows] = await tx.query<[UserRow[], number]>(
+          `UPDATE console_users SET password_hash = $2
           WHERE id = $1 AND disabled_at IS NULL
           RETURNING ${USER_COLUMNS}`,
-        [link.user_id, setup.passwordHash],
-      );
-      if (!rows[0]) {
-        throw new LinkNotUsable(); // roll back: the link stays usable if the user is enabled again
-      }
-      return toUser(rows[0]);
-    }).catch((error: unknown) => {
-      if (error instanceof LinkNotUsable) {
-        return null;
-      }
-      throw error;
-    });
+          [link.user_id, setup.passwordHash],
+        );
+        if (!rows[0]) {
+          throw new LinkNotUsable(); // roll back: the link stays usable if the user is enabled again
+        }
+        return toUser(rows[0]);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof LinkNotUsable) {
+          return null;
+        }
+        throw error;
+      });
   }
 }
 

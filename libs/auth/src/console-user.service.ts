@@ -100,13 +100,16 @@ export class ConsoleUserService {
   async update(userId: string, change: { role?: ConsoleRole; disabled?: boolean }): Promise<ConsoleUser> {
     const user = await this.get(userId);
     const losesAdmin =
-      user.role === Role.Admin && user.disabledAt === null && ((change.role && change.role !== Role.Admin) || change.disabled);
+      user.role === Role.Admin &&
+      user.disabledAt === null &&
+      ((change.role && change.role !== Role.Admin) || change.disabled);
     if (losesAdmin && (await this.users.otherActiveAdmins(userId)) === 0) {
       throw new AuthException(AuthErrorCode.LastAdmin, 'This is the only enabled admin: make someone else admin first');
     }
     const updated = await this.users.update(userId, {
       role: change.role,
-      disabledAt: change.disabled === undefined ? undefined : change.disabled ? (user.disabledAt ?? this.clock.now()) : null,
+      disabledAt:
+        change.disabled === undefined ? undefined : change.disabled ? (user.disabledAt ?? this.clock.now()) : null,
     });
     if (!updated) {
       throw notFound(userId);

@@ -13,7 +13,10 @@ export const password = z
   .min(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
   .max(PASSWORD_MAX_LENGTH, { message: `must be at most ${PASSWORD_MAX_LENGTH} characters` });
 
-export const signInBody = z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(PASSWORD_MAX_LENGTH) });
+export const signInBody = z.strictObject({
+  email: z.string().min(1).max(320),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+});
 export const linkBody = z.strictObject({ token: z.string().min(1).max(200) });
 export const acceptBody = z.strictObject({ token: z.string().min(1).max(200), email: email.optional(), password });
 export const createUserBody = z.strictObject({ email, role: consoleRole });

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConsoleSessionService, ConsoleUserService, PublicRoute, type AuthenticatedRequest } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
@@ -29,6 +29,7 @@ export class InvitationsController {
   @HttpCode(200)
   @PublicRoute(LINK_TOKEN)
   @ApiOperation({ summary: 'What a setup or invitation link is for (410 when it cannot be used)' })
+  @ApiBody({ schema: openApiSchema(linkBody) })
   @ApiOkResponse({ schema: openApiSchema(linkDetailsView) })
   async inspect(@Body() body: unknown): Promise<z.infer<typeof linkDetailsView>> {
     const { token } = parseOrThrow(linkBody, body);
@@ -40,6 +41,7 @@ export class InvitationsController {
   @HttpCode(200)
   @PublicRoute(LINK_TOKEN)
   @ApiOperation({ summary: 'Use a link once: set the password (and, for setup, the email); signs in' })
+  @ApiBody({ schema: openApiSchema(acceptBody) })
   @ApiOkResponse({ schema: openApiSchema(sessionView) })
   async accept(
     @Body() body: unknown,

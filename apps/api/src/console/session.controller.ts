@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AuthErrorCode,
   AuthException,
@@ -37,6 +37,7 @@ export class SessionController {
   @HttpCode(200)
   @PublicRoute('console sign-in: checks the email and password itself, under the failed-authentication limit')
   @ApiOperation({ summary: 'Sign in to the console: sets the session cookie' })
+  @ApiBody({ schema: openApiSchema(signInBody) })
   @ApiOkResponse({ schema: openApiSchema(sessionView) })
   async signIn(
     @Body() body: unknown,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConsoleUserService, RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { z } from 'zod';
@@ -26,15 +26,20 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Invite a user: the invitation link is in this response only' })
+  @ApiBody({ schema: openApiSchema(createUserBody) })
   @ApiOkResponse({ schema: openApiSchema(withInvitation) })
   async create(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<z.infer<typeof withInvitation>> {
     const input = parseOrThrow(createUserBody, body);
     const { user, invitation } = await this.users.create(input, req.principal!.keyId);
-    return { user: toUserView(user), invitation: { url: invitation!.url, expiresAt: invitation!.expiresAt.toISOString() } };
+    return {
+      user: toUserView(user),
+      invitation: { url: invitation!.url, expiresAt: invitation!.expiresAt.toISOString() },
+    };
   }
 
   @Patch(':id')
   @ApiOperation({ summary: "Change a user's role, or disable / enable them (disabling ends their sessions)" })
+  @ApiBody({ schema: openApiSchema(updateUserBody) })
   @ApiOkResponse({ schema: openApiSchema(userView) })
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown) {
     return toUserView(await this.users.update(id, parseOrThrow(updateUserBody, body)));

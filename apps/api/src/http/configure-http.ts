@@ -58,8 +58,9 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
     next();
   });
 
-  const document = createOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // Public on purpose: the API's shape is no secret, and every route it lists checks its own access.
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  serveConsole(app, logger);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import {
@@ -148,6 +148,7 @@ export class MessagesController {
   @Post('sending/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause all sending, in every worker, until resumed' })
+  @ApiBody({ schema: openApiSchema(pauseSchema), required: false })
   @ApiOkResponse({ schema: openApiSchema(sendingStateView) })
   pause(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const { reason } = parseOrThrow(pauseSchema, body ?? {});

@@ -1,0 +1,53 @@
+import { defineStrings } from '../i18n/strings';
+
+export const apiKeysStrings = defineStrings(
+  {
+    'apiKeys.title': 'API keys',
+    'apiKeys.intro':
+      'Keys for machines: the shop backend posts events with an ingest key; scripts use the other roles.',
+    'apiKeys.createTitle': 'Create a key',
+    'apiKeys.name': 'Name',
+    'apiKeys.role': 'Role',
+    'apiKeys.create': 'Create key',
+    'apiKeys.createdTitle': 'New key “{name}”',
+    'apiKeys.createdBody': 'Copy it now: it is shown only this once. Kizuna keeps only a hash of it.',
+    'apiKeys.secret': 'Secret key',
+    'apiKeys.listTitle': 'Keys',
+    'apiKeys.colName': 'Name',
+    'apiKeys.colRole': 'Role',
+    'apiKeys.colPrefix': 'Begins with',
+    'apiKeys.colCreated': 'Created',
+    'apiKeys.colLastUsed': 'Last used',
+    'apiKeys.colStatus': 'Status',
+    'apiKeys.active': 'Active',
+    'apiKeys.revoked': 'Revoked',
+    'apiKeys.revoke': 'Revoke {name}',
+    'apiKeys.revokeConfirm': 'Revoke the key “{name}”? Everything that uses it stops working.',
+    'apiKeys.none': 'No keys yet.',
+  },
+  {
+    'apiKeys.title': 'API キー',
+    'apiKeys.intro':
+      '機械用のキーです。ショップのバックエンドは取り込み用キーでイベントを送り、スクリプトはほかのロールを使います。',
+    'apiKeys.createTitle': 'キーを作成',
+    'apiKeys.name': '名前',
+    'apiKeys.role': 'ロール',
+    'apiKeys.create': 'キーを作成',
+    'apiKeys.createdTitle': '新しいキー「{name}」',
+    'apiKeys.createdBody':
+      '今すぐコピーしてください。表示されるのはこの一度だけです。Kizuna はハッシュしか保存しません。',
+    'apiKeys.secret': 'シークレットキー',
+    'apiKeys.listTitle': 'キー一覧',
+    'apiKeys.colName': '名前',
+    'apiKeys.colRole': 'ロール',
+    'apiKeys.colPrefix': '先頭',
+    'apiKeys.colCreated': '作成',
+    'apiKeys.colLastUsed': '最終使用',
+    'apiKeys.colStatus': '状態',
+    'apiKeys.active': '有効',
+    'apiKeys.revoked': '失効',
+    'apiKeys.revoke': '{name} を失効させる',
+    'apiKeys.revokeConfirm': 'キー「{name}」を失効させますか？このキーを使うものはすべて動かなくなります。',
+    'apiKeys.none': 'キーはまだありません。',
+  },
+);
