@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyService, RequireRoles, Role, ROLES, type ApiKey } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { z } from 'zod';
@@ -42,7 +42,7 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create a key; the secret is in this response only' })
   @ApiBody({ schema: openApiSchema(createKeySchema) })
-  @ApiOkResponse({ schema: openApiSchema(keyView.extend({ key: z.string() })) })
+  @ApiCreatedResponse({ schema: openApiSchema(keyView.extend({ key: z.string() })) })
   async create(@Body() body: unknown) {
     const { name, role } = parseOrThrow(createKeySchema, body);
     const { apiKey, secret } = await this.apiKeys.create(name, role);

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ConsoleUserService, RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { z } from 'zod';
@@ -27,7 +35,7 @@ export class UsersController {
   @Post()
   @ApiOperation({ summary: 'Invite a user: the invitation link is in this response only' })
   @ApiBody({ schema: openApiSchema(createUserBody) })
-  @ApiOkResponse({ schema: openApiSchema(withInvitation) })
+  @ApiCreatedResponse({ schema: openApiSchema(withInvitation) })
   async create(@Body() body: unknown, @Req() req: AuthenticatedRequest): Promise<z.infer<typeof withInvitation>> {
     const input = parseOrThrow(createUserBody, body);
     const { user, invitation } = await this.users.create(input, req.principal!.keyId);
@@ -47,7 +55,7 @@ export class UsersController {
 
   @Post(':id/invitation')
   @ApiOperation({ summary: 'A new invitation link (lost link, forgotten password); in this response only' })
-  @ApiOkResponse({ schema: openApiSchema(invitationView) })
+  @ApiCreatedResponse({ schema: openApiSchema(invitationView) })
   async reinvite(@Param('id', new ParseUUIDPipe()) id: string) {
     const link = await this.users.reinvite(id);
     return { url: link.url, expiresAt: link.expiresAt.toISOString() };

@@ -4,4242 +4,4038 @@
  */
 
 export interface paths {
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process serves HTTP */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness: the process serves HTTP */
-    get: operations['HealthController_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: database reachable and migrations applied; else 503 with what is not, e.g. { error: { database: { status: "down", message: "database unreachable" } } } */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness: database reachable and migrations applied; else 503 with what is not, e.g. { error: { database: { status: "down", message: "database unreachable" } } } */
-    get: operations['HealthController_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (scrape with an ops key as bearer token) */
+        get: operations["MetricsController_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Prometheus metrics (scrape with an ops key as bearer token) */
-    get: operations['MetricsController_metrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest one event. 202 once it is durably stored; the same key again returns the same result. */
+        post: operations["EventsController_ingestOne"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ingest one event. 202 once it is durably stored; the same key again returns the same result. */
-    post: operations['EventsController_ingestOne'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/events/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest up to 1000 events at once, all or nothing. */
+        post: operations["EventsController_ingestBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ingest up to 1000 events at once, all or nothing. */
-    post: operations['EventsController_ingestBatch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/track': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Segment track call */
+        post: operations["SegmentController_track"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Segment track call */
-    post: operations['SegmentController_track'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/identify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Segment identify call */
+        post: operations["SegmentController_identify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Segment identify call */
-    post: operations['SegmentController_identify'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Segment batch call (what analytics-node sends) */
+        post: operations["SegmentController_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Segment batch call (what analytics-node sends) */
-    post: operations['SegmentController_batch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/webhooks/shopify': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/webhooks/shopify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shopify webhooks: checkouts/create, checkouts/update, orders/create, orders/paid, orders/cancelled */
+        post: operations["ShopifyWebhookController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Shopify webhooks: checkouts/create, checkouts/update, orders/create, orders/paid, orders/cancelled */
-    post: operations['ShopifyWebhookController_receive'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's profile and purchase stats */
+        get: operations["CustomersController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A customer's profile and purchase stats */
-    get: operations['CustomersController_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's stored events, newest first */
+        get: operations["CustomersController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A customer's stored events, newest first */
-    get: operations['CustomersController_events'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/customers/{customerId}/journeys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/customers/{customerId}/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's journey instances: current state and history */
+        get: operations["CustomerJourneysController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A customer's journey instances: current state and history */
-    get: operations['CustomerJourneysController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/schema': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of a journey definition */
+        get: operations["JourneysController_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The JSON Schema of a journey definition */
-    get: operations['JourneysController_schema'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/validate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a definition without saving it; 400 names every problem by its path */
+        post: operations["JourneysController_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Check a definition without saving it; 400 names every problem by its path */
-    post: operations['JourneysController_validate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List journeys */
+        get: operations["JourneysController_list"];
+        put?: never;
+        /** Create a journey (version 1, draft) */
+        post: operations["JourneysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List journeys */
-    get: operations['JourneysController_list'];
-    put?: never;
-    /** Create a journey (version 1, draft) */
-    post: operations['JourneysController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A journey with all its versions */
+        get: operations["JourneysController_get"];
+        /** Save a new draft version (published versions never change) */
+        put: operations["JourneysController_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A journey with all its versions */
-    get: operations['JourneysController_get'];
-    /** Save a new draft version (published versions never change) */
-    put: operations['JourneysController_update'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/publish': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish the draft; optionally migrate in-flight instances with a step map */
+        post: operations["JourneysController_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Publish the draft; optionally migrate in-flight instances with a step map */
-    post: operations['JourneysController_publish'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/pause': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold every instance where it is; timers due meanwhile fire on resume */
+        post: operations["JourneysController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Hold every instance where it is; timers due meanwhile fire on resume */
-    post: operations['JourneysController_pause'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused journey */
+        post: operations["JourneysController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume a paused journey */
-    post: operations['JourneysController_resume'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/archive': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the journey: active instances exit (reason archived) */
+        post: operations["JourneysController_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** End the journey: active instances exit (reason archived) */
-    post: operations['JourneysController_archive'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/simulate': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the journey for a made-up customer and timeline on a virtual clock; nothing is written or sent */
+        post: operations["JourneysController_simulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Run the journey for a made-up customer and timeline on a virtual clock; nothing is written or sent */
-    post: operations['JourneysController_simulate'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/journeys/{id}/counts': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/journeys/{id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Entered, currently in, exited by reason, held out, goal reached; per journey and step */
+        get: operations["JourneysController_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Entered, currently in, exited by reason, held out, goal reached; per journey and step */
-    get: operations['JourneysController_counts'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/api-keys': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List keys (never their secrets) */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /** Create a key; the secret is in this response only */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List keys (never their secrets) */
-    get: operations['ApiKeysController_list'];
-    put?: never;
-    /** Create a key; the secret is in this response only */
-    post: operations['ApiKeysController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/api-keys/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a key */
+        delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Revoke a key */
-    delete: operations['ApiKeysController_revoke'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/segments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List segments */
+        get: operations["SegmentsController_list"];
+        put?: never;
+        /** Create a segment; existing customers are evaluated in the background (ready: false until done) */
+        post: operations["SegmentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List segments */
-    get: operations['SegmentsController_list'];
-    put?: never;
-    /** Create a segment; existing customers are evaluated in the background (ready: false until done) */
-    post: operations['SegmentsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/segments/preview': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate an unsaved rule against existing customers */
+        post: operations["SegmentsController_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Evaluate an unsaved rule against existing customers */
-    post: operations['SegmentsController_preview'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/segments/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SegmentsController_get"];
+        put?: never;
+        post?: never;
+        /** Archive a segment */
+        delete: operations["SegmentsController_archive"];
+        options?: never;
+        head?: never;
+        /** Rename, describe or change the rule (a new rule is evaluated for everyone again) */
+        patch: operations["SegmentsController_update"];
+        trace?: never;
     };
-    get: operations['SegmentsController_get'];
-    put?: never;
-    post?: never;
-    /** Archive a segment */
-    delete: operations['SegmentsController_archive'];
-    options?: never;
-    head?: never;
-    /** Rename, describe or change the rule (a new rule is evaluated for everyone again) */
-    patch: operations['SegmentsController_update'];
-    trace?: never;
-  };
-  '/v1/segments/{id}/count': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/segments/{id}/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Member count */
+        get: operations["SegmentsController_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Member count */
-    get: operations['SegmentsController_count'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/segments/{id}/members': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/segments/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members, most recent entries first */
+        get: operations["SegmentsController_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Members, most recent entries first */
-    get: operations['SegmentsController_members'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/templates': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List templates */
+        get: operations["TemplatesController_list"];
+        put?: never;
+        /** Create a template (email, layout or partial) at version 1 */
+        post: operations["TemplatesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List templates */
-    get: operations['TemplatesController_list'];
-    put?: never;
-    /** Create a template (email, layout or partial) at version 1 */
-    post: operations['TemplatesController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/templates/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template with the content of its current (or a given) version */
+        get: operations["TemplatesController_get"];
+        /** Save a new version (versions are immutable); it becomes current */
+        put: operations["TemplatesController_update"];
+        post?: never;
+        /** Archive a template: no longer sendable, versions kept */
+        delete: operations["TemplatesController_archive"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A template with the content of its current (or a given) version */
-    get: operations['TemplatesController_get'];
-    /** Save a new version (versions are immutable); it becomes current */
-    put: operations['TemplatesController_update'];
-    post?: never;
-    /** Archive a template: no longer sendable, versions kept */
-    delete: operations['TemplatesController_archive'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/templates/{id}/preview': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the current version for a real customer and a sample payload or stored event */
+        post: operations["TemplatesController_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Render the current version for a real customer and a sample payload or stored event */
-    post: operations['TemplatesController_preview'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/templates/{id}/test-send': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/templates/{id}/test-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render as preview does and send it to one address, subject marked [Test] */
+        post: operations["TemplatesController_testSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Render as preview does and send it to one address, subject marked [Test] */
-    post: operations['TemplatesController_testSend'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages, newest first, filtered */
+        get: operations["MessagesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Messages, newest first, filtered */
-    get: operations['MessagesController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/messages/stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/messages/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attempts closed as unknown (messages possibly delivered twice), per channel: all, and in a period
+         * @description An attempt is closed as unknown when its worker stopped (or lost its lease) between handing the message over and recording the answer; the message was then sent again. `inPeriod` counts those closed in [from, to); the period defaults to the 24 hours before `to` (default: now).
+         */
+        get: operations["MessagesController_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Attempts closed as unknown (messages possibly delivered twice), per channel: all, and in a period
-     * @description An attempt is closed as unknown when its worker stopped (or lost its lease) between handing the message over and recording the answer; the message was then sent again. `inPeriod` counts those closed in [from, to); the period defaults to the 24 hours before `to` (default: now).
-     */
-    get: operations['MessagesController_stats'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/messages/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One message: rendered content and every attempt */
+        get: operations["MessagesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One message: rendered content and every attempt */
-    get: operations['MessagesController_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/messages/{id}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/messages/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a failed message again (rendered afresh) */
+        post: operations["MessagesController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Queue a failed message again (rendered afresh) */
-    post: operations['MessagesController_retry'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/sending': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/sending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether sending is paused (the kill switch) */
+        get: operations["MessagesController_sending"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Whether sending is paused (the kill switch) */
-    get: operations['MessagesController_sending'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/sending/pause': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/sending/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause all sending, in every worker, until resumed */
+        post: operations["MessagesController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Pause all sending, in every worker, until resumed */
-    post: operations['MessagesController_pause'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/sending/resume': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/sending/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume sending */
+        post: operations["MessagesController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resume sending */
-    post: operations['MessagesController_resume'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/suppressions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suppression list, newest first (or one address) */
+        get: operations["MessagesController_suppressions"];
+        put?: never;
+        /** Suppress an address: manual and hard_bounce stop all mail, complaint and unsubscribe marketing */
+        post: operations["MessagesController_suppress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The suppression list, newest first (or one address) */
-    get: operations['MessagesController_suppressions'];
-    put?: never;
-    /** Suppress an address: manual and hard_bounce stop all mail, complaint and unsubscribe marketing */
-    post: operations['MessagesController_suppress'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/suppressions/{email}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/suppressions/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift the suppression of an address (one reason with ?reason=, else all) */
+        delete: operations["MessagesController_unsuppress"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Lift the suppression of an address (one reason with ?reason=, else all) */
-    delete: operations['MessagesController_unsuppress'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/reference/install': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/reference/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Install the reference segments, templates and journeys (published) with production durations, or with every duration multiplied by durationScale (0 < scale <= 1, for tests and demos); idempotent: existing items are left alone, edited ones reported as "edited" */
+        post: operations["ReferenceController_install"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Install the reference segments, templates and journeys (published) with production durations, or with every duration multiplied by durationScale (0 < scale <= 1, for tests and demos); idempotent: existing items are left alone, edited ones reported as "edited" */
-    post: operations['ReferenceController_install'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/session': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in, and the CSRF token for changes */
+        get: operations["SessionController_current"];
+        put?: never;
+        /** Sign in to the console: sets the session cookie */
+        post: operations["SessionController_signIn"];
+        /** Sign out (this browser) */
+        delete: operations["SessionController_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Who is signed in, and the CSRF token for changes */
-    get: operations['SessionController_current'];
-    put?: never;
-    /** Sign in to the console: sets the session cookie */
-    post: operations['SessionController_signIn'];
-    /** Sign out (this browser) */
-    delete: operations['SessionController_signOut'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Sign out everywhere: ends every session of the signed-in user */
+        delete: operations["SessionController_signOutEverywhere"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Sign out everywhere: ends every session of the signed-in user */
-    delete: operations['SessionController_signOutEverywhere'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/invitations/inspect': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/invitations/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a setup or invitation link is for (410 when it cannot be used) */
+        post: operations["InvitationsController_inspect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** What a setup or invitation link is for (410 when it cannot be used) */
-    post: operations['InvitationsController_inspect'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/invitations/accept': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Use a link once: set the password (and, for setup, the email); signs in */
+        post: operations["InvitationsController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Use a link once: set the password (and, for setup, the email); signs in */
-    post: operations['InvitationsController_accept'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List console users */
+        get: operations["UsersController_list"];
+        put?: never;
+        /** Invite a user: the invitation link is in this response only */
+        post: operations["UsersController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** List console users */
-    get: operations['UsersController_list'];
-    put?: never;
-    /** Invite a user: the invitation link is in this response only */
-    post: operations['UsersController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user's role, or disable / enable them (disabling ends their sessions) */
+        patch: operations["UsersController_update"];
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Change a user's role, or disable / enable them (disabling ends their sessions) */
-    patch: operations['UsersController_update'];
-    trace?: never;
-  };
-  '/v1/users/{id}/invitation': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new invitation link (lost link, forgotten password); in this response only */
+        post: operations["UsersController_reinvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** A new invitation link (lost link, forgotten password); in this response only */
-    post: operations['UsersController_reinvite'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never;
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  HealthController_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
-    };
-  };
-  HealthController_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MetricsController_metrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  EventsController_ingestOne: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description Used when the body has no messageId */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          customerId?: string | number;
-          /** Format: email */
-          email?: string;
-          messageId?: string;
-          /** Format: date-time */
-          timestamp?: string;
-          /** @default {} */
-          properties?: {
-            [key: string]: unknown;
-          };
-          traits?: {
-            /** Format: email */
-            email?: string;
-            timezone?: string;
-            locale?: string;
-            /** @enum {string} */
-            emailConsent?: 'subscribed' | 'unsubscribed';
-          } & {
-            [key: string]: unknown;
-          };
-        };
-      };
-    };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  EventsController_ingestBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          events: {
-            name: string;
-            customerId?: string | number;
-            /** Format: email */
-            email?: string;
-            messageId?: string;
-            /** Format: date-time */
-            timestamp?: string;
-            /** @default {} */
-            properties?: {
-              [key: string]: unknown;
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-            traits?: {
-              /** Format: email */
-              email?: string;
-              timezone?: string;
-              locale?: string;
-              /** @enum {string} */
-              emailConsent?: 'subscribed' | 'unsubscribed';
-            } & {
-              [key: string]: unknown;
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-          }[];
         };
-      };
     };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
+    MetricsController_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
-    };
-  };
-  SegmentController_track: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentController_identify: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentController_batch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  ShopifyWebhookController_receive: {
-    parameters: {
-      query?: never;
-      header: {
-        'X-Shopify-Webhook-Id': string;
-        'X-Shopify-Hmac-Sha256': string;
-        'X-Shopify-Topic': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  CustomersController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  CustomersController_events: {
-    parameters: {
-      query?: {
-        /** @description nextCursor from the previous page */
-        before?: unknown;
-        /** @description 1-200, default 50 */
-        limit?: unknown;
-      };
-      header?: never;
-      path: {
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  CustomerJourneysController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        customerId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_schema: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_validate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description A journey definition (docs/journeys.md), as JSON or YAML */
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
                 };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/x-yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'text/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description A journey definition (docs/journeys.md), as JSON or YAML */
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/x-yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'text/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    /** @description A journey definition (docs/journeys.md), as JSON or YAML */
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'application/x-yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-        'text/yaml': {
-          name: string;
-          description?: string;
-          entry:
-            | {
-                event: string | string[];
-                where?: unknown;
-                key?: string;
-              }
-            | {
-                segment: string;
-              };
-          /**
-           * @default {
-           *       "mode": "whenNotActive"
-           *     }
-           */
-          reentry?:
-            | {
-                /** @constant */
-                mode: 'once';
-              }
-            | {
-                /** @constant */
-                mode: 'whenNotActive';
-              }
-            | {
-                /** @constant */
-                mode: 'afterCooldown';
-                cooldown: string;
-              };
-          /** @default 0 */
-          holdout?: number;
-          /** @default 0 */
-          priority?: number;
-          /** @default UTC */
-          timeZone?: string;
-          exit?: (
-            | {
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-              }
-            | {
-                leftSegment: string;
-              }
-          )[];
-          goal?: {
-            event: string;
-            where?: unknown;
-            sameKey?: string;
-            within: string;
-            /**
-             * @default entry
-             * @enum {string}
-             */
-            after?: 'entry' | 'message';
-          };
-          steps: (
-            | {
-                id: string;
-                /** @constant */
-                type: 'wait';
-                duration?: string;
-                until?: {
-                  time: string;
-                  weekdays?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
-                };
-                untilDate?: {
-                  property?: string;
-                  attribute?: string;
-                  /** @default PT0S */
-                  offset?: string;
-                };
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'waitForEvent';
-                event: string;
-                where?: unknown;
-                sameKey?: string;
-                timeout: string;
-                onEvent?: string;
-                onTimeout?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'branch';
-                branches: {
-                  when: unknown;
-                  next?: string;
-                }[];
-                otherwise?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'split';
-                paths: {
-                  weight: number;
-                  next?: string;
-                }[];
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'send';
-                /**
-                 * @default email
-                 * @constant
-                 */
-                channel?: 'email';
-                template: string;
-                /** @enum {string} */
-                category: 'marketing' | 'transactional';
-                /**
-                 * @default defer
-                 * @enum {string}
-                 */
-                whenCapped?: 'defer' | 'skip';
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'updateProfile';
-                attribute: string;
-                value: string | number | boolean | null;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'webhook';
-                /** Format: uri */
-                url: string;
-                next?: string;
-              }
-            | {
-                id: string;
-                /** @constant */
-                type: 'exit';
-              }
-          )[];
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_publish: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          migrate?: {
-            [key: string]: string;
-          };
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_pause: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_resume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_archive: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_simulate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          version?: number;
-          /**
-           * @default {
-           *       "emailConsent": "unknown",
-           *       "attributes": {},
-           *       "ordersCount": 0,
-           *       "revenue": 0,
-           *       "segments": []
-           *     }
-           */
-          customer?: {
-            email?: string;
-            locale?: string;
-            /**
-             * @default unknown
-             * @enum {string}
-             */
-            emailConsent?: 'subscribed' | 'unsubscribed' | 'unknown';
-            /** @default {} */
-            attributes?: {
-              [key: string]: unknown;
+                content?: never;
             };
-            timezone?: string;
-            /** @default 0 */
-            ordersCount?: number;
-            /** @default 0 */
-            revenue?: number;
-            averageOrderValue?: number;
-            /** Format: date-time */
-            firstOrderAt?: string;
-            /** Format: date-time */
-            lastOrderAt?: string;
-            /** @default [] */
-            segments?: string[];
-          };
-          events: {
-            name: string;
-            /** Format: date-time */
-            at: string;
-            /** @default {} */
-            properties?: {
-              [key: string]: unknown;
+        };
+    };
+    EventsController_ingestOne: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Used when the body has no messageId */
+                "Idempotency-Key"?: string;
             };
-          }[];
+            path?: never;
+            cookie?: never;
         };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JourneysController_counts: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  ApiKeysController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            keys: {
-              id: string;
-              name: string;
-              /** @enum {string} */
-              role: 'ingest' | 'marketer' | 'ops' | 'admin';
-              /** @description the first characters of the key, to recognise it */
-              prefix: string;
-              createdAt: string;
-              lastUsedAt: string | null;
-              revokedAt: string | null;
-            }[];
-          };
-        };
-      };
-    };
-  };
-  ApiKeysController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          /** @enum {string} */
-          role: 'ingest' | 'marketer' | 'ops' | 'admin';
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            name: string;
-            /** @enum {string} */
-            role: 'ingest' | 'marketer' | 'ops' | 'admin';
-            /** @description the first characters of the key, to recognise it */
-            prefix: string;
-            createdAt: string;
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-            key: string;
-          };
-        };
-      };
-    };
-  };
-  ApiKeysController_revoke: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            id: string;
-            name: string;
-            /** @enum {string} */
-            role: 'ingest' | 'marketer' | 'ops' | 'admin';
-            /** @description the first characters of the key, to recognise it */
-            prefix: string;
-            createdAt: string;
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-          };
-        };
-      };
-    };
-  };
-  SegmentsController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          key: string;
-          name: string;
-          description?: string | null;
-          rule: unknown;
-        };
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_preview: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_archive: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_count: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SegmentsController_members: {
-    parameters: {
-      query?: {
-        /** @description nextCursor from the previous page */
-        before?: unknown;
-        /** @description 1-500, default 50 */
-        limit?: unknown;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_list: {
-    parameters: {
-      query?: {
-        /** @description true to include archived templates */
-        archived?: unknown;
-        kind?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          description?: string;
-          defaultLocale: string;
-          layout?: string;
-          variants: {
-            [key: string]: {
-              subject?: string;
-              html: string;
-              text?: string;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    customerId?: string | number;
+                    /** Format: email */
+                    email?: string;
+                    messageId?: string;
+                    /** Format: date-time */
+                    timestamp?: string;
+                    /** @default {} */
+                    properties?: {
+                        [key: string]: unknown;
+                    };
+                    traits?: {
+                        /** Format: email */
+                        email?: string;
+                        timezone?: string;
+                        locale?: string;
+                        /** @enum {string} */
+                        emailConsent?: "subscribed" | "unsubscribed";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
-          };
-          key: string;
-          /**
-           * @default email
-           * @enum {string}
-           */
-          kind?: 'email' | 'layout' | 'partial';
         };
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_get: {
-    parameters: {
-      query?: {
-        version?: unknown;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          description?: string;
-          defaultLocale: string;
-          layout?: string;
-          variants: {
-            [key: string]: {
-              subject?: string;
-              html: string;
-              text?: string;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-          };
         };
-      };
     };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    EventsController_ingestBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_archive: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_preview: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          customerId: string;
-          payload?: {
-            [key: string]: unknown;
-          };
-          /** Format: uuid */
-          eventId?: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  TemplatesController_testSend: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          customerId: string;
-          payload?: {
-            [key: string]: unknown;
-          };
-          /** Format: uuid */
-          eventId?: string;
-          to: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_list: {
-    parameters: {
-      query?: {
-        /** @description nextCursor from the previous page */
-        before?: unknown;
-        /** @description 1-200, default 50 */
-        limit?: unknown;
-        /** @description created before */
-        to?: unknown;
-        /** @description created at or after */
-        from?: unknown;
-        status?: 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'suppressed' | 'skipped';
-        templateKey?: unknown;
-        journeyId?: unknown;
-        customerId?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_stats: {
-    parameters: {
-      query?: {
-        /** @description ISO-8601, exclusive; default: now */
-        to?: unknown;
-        /** @description ISO-8601; default: 24 h before `to` */
-        from?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_retry: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_sending: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            paused: boolean;
-            reason: string | null;
-            changedAt: string | null;
-            /** @description the API key id, or user:<email> for a console user */
-            changedBy: string | null;
-          };
-        };
-      };
-    };
-  };
-  MessagesController_pause: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          reason?: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            paused: boolean;
-            reason: string | null;
-            changedAt: string | null;
-            /** @description the API key id, or user:<email> for a console user */
-            changedBy: string | null;
-          };
-        };
-      };
-    };
-  };
-  MessagesController_resume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            paused: boolean;
-            reason: string | null;
-            changedAt: string | null;
-            /** @description the API key id, or user:<email> for a console user */
-            changedBy: string | null;
-          };
-        };
-      };
-    };
-  };
-  MessagesController_suppressions: {
-    parameters: {
-      query?: {
-        /** @description 1-500, default 100 */
-        limit?: unknown;
-        email?: unknown;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_suppress: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MessagesController_unsuppress: {
-    parameters: {
-      query?: {
-        reason?: 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
-      };
-      header?: never;
-      path: {
-        email: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  ReferenceController_install: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: {
-      content: {
-        'application/json': {
-          durationScale?: number;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  SessionController_current: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user: {
-              id: string;
-              email: string;
-              /** @enum {string} */
-              role: 'marketer' | 'ops' | 'admin';
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        name: string;
+                        customerId?: string | number;
+                        /** Format: email */
+                        email?: string;
+                        messageId?: string;
+                        /** Format: date-time */
+                        timestamp?: string;
+                        /** @default {} */
+                        properties?: {
+                            [key: string]: unknown;
+                        };
+                        traits?: {
+                            /** Format: email */
+                            email?: string;
+                            timezone?: string;
+                            locale?: string;
+                            /** @enum {string} */
+                            emailConsent?: "subscribed" | "unsubscribed";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                };
             };
-            csrfToken: string;
-          };
         };
-      };
-    };
-  };
-  SessionController_signIn: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          email: string;
-          password: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user: {
-              id: string;
-              email: string;
-              /** @enum {string} */
-              role: 'marketer' | 'ops' | 'admin';
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-            csrfToken: string;
-          };
         };
-      };
     };
-  };
-  SessionController_signOut: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    SegmentController_track: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            /** @constant */
-            signedOut: true;
-          };
-        };
-      };
-    };
-  };
-  SessionController_signOutEverywhere: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            ended: number;
-          };
-        };
-      };
-    };
-  };
-  InvitationsController_inspect: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          token: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @enum {string} */
-            purpose: 'setup' | 'invite';
-            email: string | null;
-            /** @enum {string} */
-            role: 'marketer' | 'ops' | 'admin';
-            /** @description ISO-8601 date-time */
-            expiresAt: string;
-          };
-        };
-      };
-    };
-  };
-  InvitationsController_accept: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          token: string;
-          /** Format: email */
-          email?: string;
-          password: string;
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user: {
-              id: string;
-              email: string;
-              /** @enum {string} */
-              role: 'marketer' | 'ops' | 'admin';
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-            csrfToken: string;
-          };
         };
-      };
     };
-  };
-  UsersController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    SegmentController_identify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            users: {
-              id: string;
-              email: string;
-              /** @enum {string} */
-              role: 'marketer' | 'ops' | 'admin';
-              /** @enum {string} */
-              status: 'active' | 'pending' | 'disabled';
-              /** @description ISO-8601 date-time */
-              createdAt: string;
-              lastSignInAt: string | null;
-            }[];
-          };
-        };
-      };
-    };
-  };
-  UsersController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** Format: email */
-          email: string;
-          /** @enum {string} */
-          role: 'marketer' | 'ops' | 'admin';
-        };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            user: {
-              id: string;
-              email: string;
-              /** @enum {string} */
-              role: 'marketer' | 'ops' | 'admin';
-              /** @enum {string} */
-              status: 'active' | 'pending' | 'disabled';
-              /** @description ISO-8601 date-time */
-              createdAt: string;
-              lastSignInAt: string | null;
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-            invitation: {
-              url: string;
-              /** @description ISO-8601 date-time */
-              expiresAt: string;
+        };
+    };
+    SegmentController_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
-          };
         };
-      };
     };
-  };
-  UsersController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @enum {string} */
-          role?: 'marketer' | 'ops' | 'admin';
-          disabled?: boolean;
+    ShopifyWebhookController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                "X-Shopify-Webhook-Id": string;
+                "X-Shopify-Hmac-Sha256": string;
+                "X-Shopify-Topic": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
-        content: {
-          'application/json': {
-            id: string;
-            email: string;
-            /** @enum {string} */
-            role: 'marketer' | 'ops' | 'admin';
-            /** @enum {string} */
-            status: 'active' | 'pending' | 'disabled';
-            /** @description ISO-8601 date-time */
-            createdAt: string;
-            lastSignInAt: string | null;
-          };
-        };
-      };
     };
-  };
-  UsersController_reinvite: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    CustomersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            url: string;
-            /** @description ISO-8601 date-time */
-            expiresAt: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
-      };
     };
-  };
+    CustomersController_events: {
+        parameters: {
+            query?: {
+                /** @description nextCursor from the previous page */
+                before?: unknown;
+                /** @description 1-200, default 50 */
+                limit?: unknown;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    CustomerJourneysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A journey definition (docs/journeys.md), as JSON or YAML */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/x-yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "text/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A journey definition (docs/journeys.md), as JSON or YAML */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/x-yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "text/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A journey definition (docs/journeys.md), as JSON or YAML */
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "application/x-yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+                "text/yaml": {
+                    name: string;
+                    description?: string;
+                    entry: {
+                        event: string | string[];
+                        where?: unknown;
+                        key?: string;
+                    } | {
+                        segment: string;
+                    };
+                    /**
+                     * @default {
+                     *       "mode": "whenNotActive"
+                     *     }
+                     */
+                    reentry?: {
+                        /** @constant */
+                        mode: "once";
+                    } | {
+                        /** @constant */
+                        mode: "whenNotActive";
+                    } | {
+                        /** @constant */
+                        mode: "afterCooldown";
+                        cooldown: string;
+                    };
+                    /** @default 0 */
+                    holdout?: number;
+                    /** @default 0 */
+                    priority?: number;
+                    /** @default UTC */
+                    timeZone?: string;
+                    exit?: ({
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                    } | {
+                        leftSegment: string;
+                    })[];
+                    goal?: {
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        within: string;
+                        /**
+                         * @default entry
+                         * @enum {string}
+                         */
+                        after?: "entry" | "message";
+                    };
+                    steps: ({
+                        id: string;
+                        /** @constant */
+                        type: "wait";
+                        duration?: string;
+                        until?: {
+                            time: string;
+                            weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                        };
+                        untilDate?: {
+                            property?: string;
+                            attribute?: string;
+                            /** @default PT0S */
+                            offset?: string;
+                        };
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "waitForEvent";
+                        event: string;
+                        where?: unknown;
+                        sameKey?: string;
+                        timeout: string;
+                        onEvent?: string;
+                        onTimeout?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "branch";
+                        branches: {
+                            when: unknown;
+                            next?: string;
+                        }[];
+                        otherwise?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "split";
+                        paths: {
+                            weight: number;
+                            next?: string;
+                        }[];
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "send";
+                        /**
+                         * @default email
+                         * @constant
+                         */
+                        channel?: "email";
+                        template: string;
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        /**
+                         * @default defer
+                         * @enum {string}
+                         */
+                        whenCapped?: "defer" | "skip";
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "updateProfile";
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "webhook";
+                        /** Format: uri */
+                        url: string;
+                        next?: string;
+                    } | {
+                        id: string;
+                        /** @constant */
+                        type: "exit";
+                    })[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    migrate?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version?: number;
+                    /**
+                     * @default {
+                     *       "emailConsent": "unknown",
+                     *       "attributes": {},
+                     *       "ordersCount": 0,
+                     *       "revenue": 0,
+                     *       "segments": []
+                     *     }
+                     */
+                    customer?: {
+                        email?: string;
+                        locale?: string;
+                        /**
+                         * @default unknown
+                         * @enum {string}
+                         */
+                        emailConsent?: "subscribed" | "unsubscribed" | "unknown";
+                        /** @default {} */
+                        attributes?: {
+                            [key: string]: unknown;
+                        };
+                        timezone?: string;
+                        /** @default 0 */
+                        ordersCount?: number;
+                        /** @default 0 */
+                        revenue?: number;
+                        averageOrderValue?: number;
+                        /** Format: date-time */
+                        firstOrderAt?: string;
+                        /** Format: date-time */
+                        lastOrderAt?: string;
+                        /** @default [] */
+                        segments?: string[];
+                    };
+                    events: {
+                        name: string;
+                        /** Format: date-time */
+                        at: string;
+                        /** @default {} */
+                        properties?: {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    JourneysController_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "ingest" | "marketer" | "ops" | "admin";
+                            /** @description the first characters of the key, to recognise it */
+                            prefix: string;
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    role: "ingest" | "marketer" | "ops" | "admin";
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "ingest" | "marketer" | "ops" | "admin";
+                        /** @description the first characters of the key, to recognise it */
+                        prefix: string;
+                        createdAt: string;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        key: string;
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "ingest" | "marketer" | "ops" | "admin";
+                        /** @description the first characters of the key, to recognise it */
+                        prefix: string;
+                        createdAt: string;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    SegmentsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    name: string;
+                    description?: string | null;
+                    rule: unknown;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SegmentsController_members: {
+        parameters: {
+            query?: {
+                /** @description nextCursor from the previous page */
+                before?: unknown;
+                /** @description 1-500, default 50 */
+                limit?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_list: {
+        parameters: {
+            query?: {
+                /** @description true to include archived templates */
+                archived?: unknown;
+                kind?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    defaultLocale: string;
+                    layout?: string;
+                    variants: {
+                        [key: string]: {
+                            subject?: string;
+                            html: string;
+                            text?: string;
+                        };
+                    };
+                    key: string;
+                    /**
+                     * @default email
+                     * @enum {string}
+                     */
+                    kind?: "email" | "layout" | "partial";
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_get: {
+        parameters: {
+            query?: {
+                version?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    defaultLocale: string;
+                    layout?: string;
+                    variants: {
+                        [key: string]: {
+                            subject?: string;
+                            html: string;
+                            text?: string;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    payload?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: uuid */
+                    eventId?: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    TemplatesController_testSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    payload?: {
+                        [key: string]: unknown;
+                    };
+                    /** Format: uuid */
+                    eventId?: string;
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_list: {
+        parameters: {
+            query?: {
+                /** @description nextCursor from the previous page */
+                before?: unknown;
+                /** @description 1-200, default 50 */
+                limit?: unknown;
+                /** @description created before */
+                to?: unknown;
+                /** @description created at or after */
+                from?: unknown;
+                status?: "queued" | "sending" | "sent" | "deferred" | "failed" | "suppressed" | "skipped";
+                templateKey?: unknown;
+                journeyId?: unknown;
+                customerId?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_stats: {
+        parameters: {
+            query?: {
+                /** @description ISO-8601, exclusive; default: now */
+                to?: unknown;
+                /** @description ISO-8601; default: 24 h before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_sending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paused: boolean;
+                        reason: string | null;
+                        changedAt: string | null;
+                        /** @description the API key id, or user:<email> for a console user */
+                        changedBy: string | null;
+                    };
+                };
+            };
+        };
+    };
+    MessagesController_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paused: boolean;
+                        reason: string | null;
+                        changedAt: string | null;
+                        /** @description the API key id, or user:<email> for a console user */
+                        changedBy: string | null;
+                    };
+                };
+            };
+        };
+    };
+    MessagesController_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        paused: boolean;
+                        reason: string | null;
+                        changedAt: string | null;
+                        /** @description the API key id, or user:<email> for a console user */
+                        changedBy: string | null;
+                    };
+                };
+            };
+        };
+    };
+    MessagesController_suppressions: {
+        parameters: {
+            query?: {
+                /** @description 1-500, default 100 */
+                limit?: unknown;
+                email?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_suppress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_unsuppress: {
+        parameters: {
+            query?: {
+                reason?: "hard_bounce" | "complaint" | "unsubscribe" | "manual";
+            };
+            header?: never;
+            path: {
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReferenceController_install: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    durationScale?: number;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionController_current: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "marketer" | "ops" | "admin";
+                        };
+                        csrfToken: string;
+                    };
+                };
+            };
+        };
+    };
+    SessionController_signIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "marketer" | "ops" | "admin";
+                        };
+                        csrfToken: string;
+                    };
+                };
+            };
+        };
+    };
+    SessionController_signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        signedOut: true;
+                    };
+                };
+            };
+        };
+    };
+    SessionController_signOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ended: number;
+                    };
+                };
+            };
+        };
+    };
+    InvitationsController_inspect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        purpose: "setup" | "invite";
+                        email: string | null;
+                        /** @enum {string} */
+                        role: "marketer" | "ops" | "admin";
+                        /** @description ISO-8601 date-time */
+                        expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    InvitationsController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    /** Format: email */
+                    email?: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "marketer" | "ops" | "admin";
+                        };
+                        csrfToken: string;
+                    };
+                };
+            };
+        };
+    };
+    UsersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "marketer" | "ops" | "admin";
+                            /** @enum {string} */
+                            status: "active" | "pending" | "disabled";
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    UsersController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @enum {string} */
+                    role: "marketer" | "ops" | "admin";
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "marketer" | "ops" | "admin";
+                            /** @enum {string} */
+                            status: "active" | "pending" | "disabled";
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            lastSignInAt: string | null;
+                        };
+                        invitation: {
+                            url: string;
+                            /** @description ISO-8601 date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role?: "marketer" | "ops" | "admin";
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        email: string;
+                        /** @enum {string} */
+                        role: "marketer" | "ops" | "admin";
+                        /** @enum {string} */
+                        status: "active" | "pending" | "disabled";
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        lastSignInAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    UsersController_reinvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        /** @description ISO-8601 date-time */
+                        expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
 }
