@@ -92,8 +92,9 @@ describe('start-up announcement (e2e)', () => {
     });
     expect(setupLink).toBeDefined();
     // Once someone has an account, a start prints no link.
-    await withApi({}, async (lines) => {
+    await withApi({}, (lines) => {
       expect(lines().filter((l) => l.includes('No console user yet'))).toEqual([]);
+      return Promise.resolve();
     });
   }, 60_000);
 });

@@ -118,8 +118,13 @@ function KeysTable({ keys }: { keys: ApiKeyView[] }) {
                 ) : (
                   <>
                     {t('apiKeys.active')}{' '}
-                    <button type="button" className="button" onClick={() => setRevoking(key)}>
-                      {t('apiKeys.revoke', { name: key.name })}
+                    <button
+                      type="button"
+                      className="button"
+                      aria-label={t('apiKeys.revoke', { name: key.name })}
+                      onClick={() => setRevoking(key)}
+                    >
+                      {t('apiKeys.revokeShort')}
                     </button>
                   </>
                 )}

@@ -7,10 +7,10 @@ export type Translate = (key: MessageKey, values?: Record<string, string | numbe
 
 interface LanguageContextValue {
   language: Language;
-  setLanguage(language: Language): void;
+  setLanguage: (language: Language) => void;
   t: Translate;
   /** Dates and times in the chosen language. */
-  formatTime(iso: string): string;
+  formatTime: (iso: string) => string;
 }
 
 const LanguageContext = createContext<LanguageContextValue | null>(null);

@@ -9,8 +9,8 @@ export function ConfirmDialog(props: {
   open: boolean;
   title: string;
   confirmLabel: string;
-  onConfirm(): void;
-  onCancel(): void;
+  onConfirm: () => void;
+  onCancel: () => void;
   busy?: boolean;
   danger?: boolean;
   children?: ReactNode;

@@ -139,17 +139,28 @@ function UsersTable({ users }: { users: ConsoleUserView[] }) {
                   <button
                     type="button"
                     className="button"
+                    aria-label={t('users.enable', { email: user.email })}
                     onClick={() => update.mutate({ id: user.id, disabled: false })}
                   >
-                    {t('users.enable', { email: user.email })}
+                    {t('users.enableShort')}
                   </button>
                 ) : (
-                  <button type="button" className="button" onClick={() => setDisabling(user)}>
-                    {t('users.disable', { email: user.email })}
+                  <button
+                    type="button"
+                    className="button"
+                    aria-label={t('users.disable', { email: user.email })}
+                    onClick={() => setDisabling(user)}
+                  >
+                    {t('users.disableShort')}
                   </button>
                 )}
-                <button type="button" className="button" onClick={() => reinvite.mutate(user.id)}>
-                  {t('users.newLink', { email: user.email })}
+                <button
+                  type="button"
+                  className="button"
+                  aria-label={t('users.newLink', { email: user.email })}
+                  onClick={() => reinvite.mutate(user.id)}
+                >
+                  {t('users.newLinkShort')}
                 </button>
               </td>
             </tr>
