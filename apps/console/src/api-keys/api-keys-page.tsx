@@ -1,11 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/api-error';
 import { useLanguage } from '../i18n/i18n';
-import { useSession } from '../session/use-session';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNotice } from '../ui/error-notice';
-import { ForbiddenPanel } from '../ui/forbidden-panel';
 import { Page, Panel } from '../ui/page';
+import { RoleGate } from '../ui/role-gate';
+import { RoleSelect } from '../ui/role-select';
+import { TextField } from '../ui/text-field';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKeyView } from './use-api-keys';
 
 const ROLES = ['ingest', 'marketer', 'ops', 'admin'] as const;
@@ -13,24 +13,18 @@ const ROLES = ['ingest', 'marketer', 'ops', 'admin'] as const;
 /** Admins: create keys (the secret shown once), list them, revoke them. */
 export function ApiKeysPage() {
   const { t } = useLanguage();
-  const session = useSession().data;
   const keys = useApiKeys();
-  const forbidden = keys.error instanceof ApiError && keys.error.status === 403;
   return (
     <Page title={t('apiKeys.title')}>
       <p>{t('apiKeys.intro')}</p>
-      {forbidden && session ? (
-        <ForbiddenPanel roles={['admin']} role={session.user.role} />
-      ) : (
-        <>
-          <CreateKeyForm />
-          <Panel title={t('apiKeys.listTitle')}>
-            {keys.isPending && <p>{t('common.loading')}</p>}
-            <ErrorNotice error={keys.error} />
-            {keys.data && <KeysTable keys={keys.data.keys} />}
-          </Panel>
-        </>
-      )}
+      <RoleGate error={keys.error} roles={['admin']}>
+        <CreateKeyForm />
+        <Panel title={t('apiKeys.listTitle')}>
+          {keys.isPending && <p>{t('common.loading')}</p>}
+          <ErrorNotice error={keys.error} />
+          {keys.data && <KeysTable keys={keys.data.keys} />}
+        </Panel>
+      </RoleGate>
     </Page>
   );
 }
@@ -40,8 +34,6 @@ function CreateKeyForm() {
   const create = useCreateApiKey();
   const [name, setName] = useState('');
   const [role, setRole] = useState<(typeof ROLES)[number]>('ingest');
-  const nameId = useId();
-  const roleId = useId();
   const secretId = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -50,20 +42,8 @@ function CreateKeyForm() {
   return (
     <Panel title={t('apiKeys.createTitle')}>
       <form className="inline-form" onSubmit={submit}>
-        <div className="field">
-          <label htmlFor={nameId}>{t('apiKeys.name')}</label>
-          <input id={nameId} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={roleId}>{t('apiKeys.role')}</label>
-          <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <TextField label={t('apiKeys.name')} required maxLength={200} value={name} onChange={setName} />
+        <RoleSelect label={t('apiKeys.role')} roles={ROLES} value={role} onChange={setRole} />
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           {t('apiKeys.create')}
         </button>

@@ -1,31 +1,25 @@
-import { useId, useState } from 'react';
-import { ApiError } from '../api/api-error';
+import { useState } from 'react';
 import { useLanguage } from '../i18n/i18n';
-import { useSession } from '../session/use-session';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNotice } from '../ui/error-notice';
-import { ForbiddenPanel } from '../ui/forbidden-panel';
 import { Page, Panel } from '../ui/page';
+import { RoleGate } from '../ui/role-gate';
+import { TextField } from '../ui/text-field';
 import { usePauseSending, useResumeSending, useSendingState } from './use-sending';
 
 /** Ops: the kill switch, with confirmation both ways. */
 export function SendingPage() {
   const { t, formatTime } = useLanguage();
-  const session = useSession().data;
   const state = useSendingState();
   const pause = usePauseSending();
   const resume = useResumeSending();
   const [dialog, setDialog] = useState<'pause' | 'resume' | null>(null);
   const [reason, setReason] = useState('');
-  const reasonId = useId();
-  const forbidden = state.error instanceof ApiError && state.error.status === 403;
   const s = state.data;
 
   return (
     <Page title={t('sending.title')}>
-      {forbidden && session ? (
-        <ForbiddenPanel roles={['ops']} role={session.user.role} />
-      ) : (
+      <RoleGate error={state.error} roles={['ops']}>
         <Panel title={t('sending.stateTitle')}>
           {state.isPending && <p>{t('common.loading')}</p>}
           <ErrorNotice error={state.error ?? pause.error ?? resume.error} />
@@ -50,7 +44,7 @@ export function SendingPage() {
             </button>
           )}
         </Panel>
-      )}
+      </RoleGate>
       <p className="hint">{t('sending.more')}</p>
       <ConfirmDialog
         open={dialog === 'pause'}
@@ -62,8 +56,7 @@ export function SendingPage() {
         onConfirm={() => pause.mutate(reason, { onSettled: () => setDialog(null), onSuccess: () => setReason('') })}
       >
         <p>{t('sending.pauseConfirmBody')}</p>
-        <label htmlFor={reasonId}>{t('sending.pauseReason')}</label>
-        <input id={reasonId} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+        <TextField label={t('sending.pauseReason')} maxLength={500} value={reason} onChange={setReason} />
       </ConfirmDialog>
       <ConfirmDialog
         open={dialog === 'resume'}

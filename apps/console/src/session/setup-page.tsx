@@ -4,6 +4,7 @@ import { useLanguage } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/catalog';
 import { ErrorNotice } from '../ui/error-notice';
 import { LanguageSwitch } from '../ui/language-switch';
+import { TextField } from '../ui/text-field';
 import { useAcceptInvitation, useInvitation } from './use-session';
 
 const PASSWORD_MIN_LENGTH = 10;
@@ -65,39 +66,31 @@ export function SetupPage() {
                 : t('setup.introInvite', { email: details.email ?? '', role: t(`role.${details.role}`) })}
             </p>
             {details.purpose === 'setup' && (
-              <>
-                <label htmlFor="setup-email">{t('setup.email')}</label>
-                <input
-                  id="setup-email"
-                  type="email"
-                  autoComplete="username"
-                  required
-                  value={email}
-                  onChange={(e) => setEmail(e.target.value)}
-                />
-              </>
+              <TextField
+                label={t('setup.email')}
+                type="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={setEmail}
+              />
             )}
-            <label htmlFor="setup-password">{t('setup.password')}</label>
-            <input
-              id="setup-password"
+            <TextField
+              label={t('setup.password')}
+              hint={t('setup.passwordHint', { min: PASSWORD_MIN_LENGTH })}
               type="password"
               autoComplete="new-password"
               required
-              aria-describedby="setup-password-hint"
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={setPassword}
             />
-            <p id="setup-password-hint" className="hint">
-              {t('setup.passwordHint', { min: PASSWORD_MIN_LENGTH })}
-            </p>
-            <label htmlFor="setup-confirm">{t('setup.confirm')}</label>
-            <input
-              id="setup-confirm"
+            <TextField
+              label={t('setup.confirm')}
               type="password"
               autoComplete="new-password"
               required
               value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
+              onChange={setConfirm}
             />
             {problem && (
               <p role="alert" className="notice notice-error">

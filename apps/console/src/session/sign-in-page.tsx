@@ -3,6 +3,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useT } from '../i18n/i18n';
 import { ErrorNotice } from '../ui/error-notice';
 import { LanguageSwitch } from '../ui/language-switch';
+import { TextField } from '../ui/text-field';
 import { useSession, useSignIn } from './use-session';
 
 export function SignInPage() {
@@ -26,23 +27,21 @@ export function SignInPage() {
       <LanguageSwitch />
       <form className="auth-card" onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">{t('signIn.title')}</h1>
-        <label htmlFor="sign-in-email">{t('signIn.email')}</label>
-        <input
-          id="sign-in-email"
+        <TextField
+          label={t('signIn.email')}
           type="email"
           autoComplete="username"
           required
           value={email}
-          onChange={(e) => setEmail(e.target.value)}
+          onChange={setEmail}
         />
-        <label htmlFor="sign-in-password">{t('signIn.password')}</label>
-        <input
-          id="sign-in-password"
+        <TextField
+          label={t('signIn.password')}
           type="password"
           autoComplete="current-password"
           required
           value={password}
-          onChange={(e) => setPassword(e.target.value)}
+          onChange={setPassword}
         />
         <ErrorNotice error={signIn.error} />
         <button type="submit" className="button button-primary" disabled={signIn.isPending}>

@@ -1,11 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
-import { ApiError } from '../api/api-error';
 import { useLanguage } from '../i18n/i18n';
-import { useSession } from '../session/use-session';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorNotice } from '../ui/error-notice';
-import { ForbiddenPanel } from '../ui/forbidden-panel';
 import { Page, Panel } from '../ui/page';
+import { RoleGate } from '../ui/role-gate';
+import { RoleSelect } from '../ui/role-select';
+import { TextField } from '../ui/text-field';
 import { useInviteUser, useReinviteUser, useUpdateUser, useUsers, type ConsoleUserView } from './use-users';
 
 const ROLES = ['marketer', 'ops', 'admin'] as const;
@@ -13,24 +13,18 @@ const ROLES = ['marketer', 'ops', 'admin'] as const;
 /** Admins: invite people, change their role, disable them. */
 export function UsersPage() {
   const { t } = useLanguage();
-  const session = useSession().data;
   const users = useUsers();
-  const forbidden = users.error instanceof ApiError && users.error.status === 403;
   return (
     <Page title={t('users.title')}>
       <p>{t('users.intro')}</p>
-      {forbidden && session ? (
-        <ForbiddenPanel roles={['admin']} role={session.user.role} />
-      ) : (
-        <>
-          <InviteForm />
-          <Panel title={t('users.listTitle')}>
-            {users.isPending && <p>{t('common.loading')}</p>}
-            <ErrorNotice error={users.error} />
-            {users.data && <UsersTable users={users.data.users} />}
-          </Panel>
-        </>
-      )}
+      <RoleGate error={users.error} roles={['admin']}>
+        <InviteForm />
+        <Panel title={t('users.listTitle')}>
+          {users.isPending && <p>{t('common.loading')}</p>}
+          <ErrorNotice error={users.error} />
+          {users.data && <UsersTable users={users.data.users} />}
+        </Panel>
+      </RoleGate>
     </Page>
   );
 }
@@ -40,8 +34,6 @@ function InviteForm() {
   const invite = useInviteUser();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<(typeof ROLES)[number]>('marketer');
-  const emailId = useId();
-  const roleId = useId();
   const linkId = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -51,20 +43,8 @@ function InviteForm() {
   return (
     <Panel title={t('users.inviteTitle')}>
       <form className="inline-form" onSubmit={submit}>
-        <div className="field">
-          <label htmlFor={emailId}>{t('users.email')}</label>
-          <input id={emailId} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={roleId}>{t('users.role')}</label>
-          <select id={roleId} value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <TextField label={t('users.email')} type="email" required value={email} onChange={setEmail} />
+        <RoleSelect label={t('users.role')} roles={ROLES} value={role} onChange={setRole} />
         <button type="submit" className="button button-primary" disabled={invite.isPending}>
           {t('users.invite')}
         </button>
@@ -119,18 +99,13 @@ function UsersTable({ users }: { users: ConsoleUserView[] }) {
             <tr key={user.id}>
               <th scope="row">{user.email}</th>
               <td>
-                <select
-                  aria-label={t('users.roleOf', { email: user.email })}
+                <RoleSelect
+                  ariaLabel={t('users.roleOf', { email: user.email })}
+                  roles={ROLES}
                   value={user.role}
                   disabled={update.isPending}
-                  onChange={(e) => update.mutate({ id: user.id, role: e.target.value as ConsoleUserView['role'] })}
-                >
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {t(`role.${r}`)}
-                    </option>
-                  ))}
-                </select>
+                  onChange={(role) => update.mutate({ id: user.id, role })}
+                />
               </td>
               <td>{t(`users.status.${user.status}`)}</td>
               <td>{user.lastSignInAt ? formatTime(user.lastSignInAt) : t('common.never')}</td>
