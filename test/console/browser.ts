@@ -77,16 +77,15 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
   if (loaded === 'undefined') {
     await page.evaluate(AXE_SOURCE);
   }
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>> }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => ({
-      id: String(v.id),
-      impact: (v.impact as string | null) ?? null,
-      help: String(v.help),
-      targets: (v.nodes as Array<{ target: unknown[] }>).map((n) => n.target.join(' ')),
-    }));
-  });
+  // A string, not a function: it runs in the page, where `window.axe` is (this file is compiled without DOM types).
+  const violations = await page.evaluate<
+    AxeViolation[]
+  >(`window.axe.run().then((result) => result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact ?? null,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(' ')),
+  })))`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
