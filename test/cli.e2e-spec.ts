@@ -46,6 +46,50 @@ describe('kizuna CLI', () => {
     });
   });
 
+  it('creates a console user with the password from stdin (never an argument), who can then sign in', async () => {
+    const withStdin = (input: string, ...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [cli, ...args],
+          { env: { ...process.env, DATABASE_URL: t.db.url, LOG_LEVEL: 'silent' } },
+          (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+        );
+        child.stdin!.end(input);
+      });
+    const created = await withStdin(
+      'a long enough secret\n',
+      'users',
+      'create',
+      '--email',
+      'Ops@Shop.test',
+      '--role',
+      'ops',
+    );
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringContaining('Created ops ops@shop.test') });
+    const signIn = await fetch(`${t.baseUrl}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ops@shop.test', password: 'a long enough secret' }),
+    });
+    expect(signIn.status).toBe(200);
+    expect((await kizuna('users', 'list')).stdout).toMatch(/ops\s+active\s+ops@shop\.test/);
+
+    const short = await withStdin('short\n', 'users', 'create', '--email', 'x@shop.test', '--role', 'admin');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('The password must have 10 to 256 characters');
+    const ingest = await withStdin(
+      'a long enough secret\n',
+      'users',
+      'create',
+      '--email',
+      'x@shop.test',
+      '--role',
+      'ingest',
+    );
+    expect(ingest.stderr).toContain('--role must be one of marketer, ops, admin');
+  });
+
   it('migrate reports an up-to-date database', async () => {
     expect((await kizuna('migrate')).stdout).toContain('Database is up to date.');
   });

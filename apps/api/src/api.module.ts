@@ -10,6 +10,10 @@ import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
+import { InvitationsController } from './console/invitations.controller';
+import { SessionController } from './console/session.controller';
+import { UsersController } from './console/users.controller';
 import { CustomersController } from './customers/customers.controller';
 import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
@@ -32,8 +36,8 @@ import { ShopifyWebhookController } from './shopify/shopify-webhook.controller';
 import { TemplatesController } from './templates/templates.controller';
 
 /**
- * The HTTP surface. Every route passes the global ApiKeyGuard, which refuses any route that
- * does not declare who may call it, then the per-key rate limit (it needs the principal the
+ * The HTTP surface. Every route passes the global ApiKeyGuard (an API key or a console session),
+ * which refuses any route that does not declare who may call it, then the per-key rate limit (it needs the principal the
  * first guard sets: keep this order); bodies are parsed only after all guards
  * (BodyParsingInterceptor). Expects ConfigModule, ClockModule and DatabaseModule from
  * the hosting process (see apps/kizuna/src/kizuna.module.ts).
@@ -66,12 +70,16 @@ import { TemplatesController } from './templates/templates.controller';
     MessagesController,
     LinksController,
     ReferenceController,
+    SessionController,
+    InvitationsController,
+    UsersController,
   ],
   providers: [
     DatabaseHealthIndicator,
     MigrationsHealthIndicator,
     ShopifyHmacGuard,
     LinkTokenGuard,
+    ConsoleSetupAnnouncer,
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_GUARD, useExisting: ApiKeyThrottlerGuard },
     { provide: APP_INTERCEPTOR, useClass: BodyParsingInterceptor },

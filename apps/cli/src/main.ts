@@ -1,14 +1,25 @@
 import '../../kizuna/src/register-paths';
 import { NestFactory } from '@nestjs/core';
-import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
+import {
+  ApiKeyService,
+  AuthModule,
+  CONSOLE_ROLES,
+  ConsoleUserService,
+  isRole,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  ROLES,
+  type ConsoleRole,
+} from '@kizuna/auth';
 import { ClockModule } from '@kizuna/common';
-import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
+import { ConfigModule, InvalidConfigError, KizunaConfig, loadConfig } from '@kizuna/config';
 import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
 import { printImportSummary, ProgressLine } from './import-report';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { Command } from 'commander';
+import { readPassword } from './read-password';
 
 /**
  * Operator commands: `npm run kizuna -- <command>`. They use the same configuration as the
@@ -41,17 +52,20 @@ async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function withApiKeys<T>(work: (keys: ApiKeyService) => Promise<T>): Promise<T> {
+async function withAuth<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   return withDatabase(async (url) => {
     await runMigrations(url);
     const app = await NestFactory.createApplicationContext(CliModule.forRoot(url), { logger: ['error'] });
     try {
-      return await work(app.get(ApiKeyService));
+      return await work(app);
     } finally {
       await app.close();
     }
   });
 }
+
+const withApiKeys = <T>(work: (keys: ApiKeyService) => Promise<T>): Promise<T> =>
+  withAuth((app) => work(app.get(ApiKeyService)));
 
 const program = new Command('kizuna').description('Kizuna operator commands');
 
@@ -119,6 +133,43 @@ class CliImportModule {
     };
   }
 }
+
+const users = program.command('users').description('console users (people who sign in to the web console)');
+
+users
+  .command('create')
+  .description(
+    'create a console user; the password is read from a prompt that does not echo it, or from ' +
+      'the first line of stdin when stdin is not a terminal (never from the command line)',
+  )
+  .requiredOption('--email <email>', 'the email they sign in with')
+  .requiredOption('--role <role>', `one of ${CONSOLE_ROLES.join(', ')}`)
+  .action(async (options: { email: string; role: string }) => {
+    const role = options.role as ConsoleRole;
+    if (!CONSOLE_ROLES.includes(role)) {
+      throw new Error(`--role must be one of ${CONSOLE_ROLES.join(', ')}`);
+    }
+    const password = await readPassword(`Password for ${options.email}: `);
+    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+      throw new Error(`The password must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
+    }
+    return withAuth(async (app) => {
+      const { user } = await app.get(ConsoleUserService).create({ email: options.email, role, password }, 'cli');
+      console.log(`Created ${user.role} ${user.email}: sign in at ${app.get(KizunaConfig).http.publicUrl}/`);
+    });
+  });
+
+users
+  .command('list')
+  .description('list console users')
+  .action(() =>
+    withAuth(async (app) => {
+      for (const u of await app.get(ConsoleUserService).list()) {
+        const status = u.disabledAt ? 'disabled' : u.hasPassword ? 'active' : 'invited';
+        console.log(`${u.id}  ${u.role.padEnd(8)}  ${status.padEnd(8)}  ${u.email}`);
+      }
+    }),
+  );
 
 /** Host for commands that use the domain services (no api, no workers). */
 @Module({})

@@ -9,8 +9,13 @@ export const BASIC_AUTH_METADATA = 'kizuna:basic-auth';
  * don't, so nothing is open by accident.
  */
 export type RouteAccess =
-  /** An API key (Bearer; Basic only where AcceptBasicAuth says so) with one of these roles; admin always passes. */
+  /**
+   * An API key (Bearer; Basic only where AcceptBasicAuth says so) or a console session with one
+   * of these roles; admin always passes.
+   */
   | { kind: 'roles'; roles: Role[] }
+  /** A signed-in console user, whatever their role: their own session and account. No API key. */
+  | { kind: 'session' }
   /** No credentials, on purpose; the reason is part of the declaration. */
   | { kind: 'public'; reason: string }
   /** No API key; the request proves itself with a signature that the route's own guard checks. */
@@ -18,6 +23,9 @@ export type RouteAccess =
 
 export const RequireRoles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_METADATA, { kind: 'roles', roles } satisfies RouteAccess);
+
+export const SessionRoute = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_METADATA, { kind: 'session' } satisfies RouteAccess);
 
 export const PublicRoute = (reason: string): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_METADATA, { kind: 'public', reason } satisfies RouteAccess);

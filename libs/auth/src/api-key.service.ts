@@ -9,9 +9,14 @@ import { AuthErrorCode, AuthException } from './auth.exception';
 import { Role } from './role';
 
 export interface Principal {
-  /** The key's id, or `bootstrap-admin` for ADMIN_API_KEY. */
+  /**
+   * Who is calling, as recorded with what they change: the key's id, `bootstrap-admin` for
+   * ADMIN_API_KEY, or `user:<email>` for a console session. Also what the per-key limit counts by.
+   */
   keyId: string;
   role: Role;
+  /** Set for a console session: the signed-in user and the session's token (to end it). */
+  session?: { userId: string; email: string; token: string };
 }
 
 export interface CreatedApiKey {

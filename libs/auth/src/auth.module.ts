@@ -7,6 +7,11 @@ import { ApiKey } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
+import { ConsoleSessionRepository } from './console-session.repository';
+import { ConsoleSessionService } from './console-session.service';
+import { ConsoleSignInService } from './console-sign-in.service';
+import { ConsoleUserRepository } from './console-user.repository';
+import { ConsoleUserService } from './console-user.service';
 import { FailedAuthLimiter } from './failed-auth.limiter';
 
 @Module({
@@ -24,7 +29,26 @@ import { FailedAuthLimiter } from './failed-auth.limiter';
       },
     }),
   ],
-  providers: [ApiKeyRepository, ApiKeyService, ApiKeyGuard, ApiKeyThrottlerGuard, FailedAuthLimiter],
-  exports: [ApiKeyService, ApiKeyGuard, ApiKeyThrottlerGuard, FailedAuthLimiter],
+  providers: [
+    ApiKeyRepository,
+    ApiKeyService,
+    ApiKeyGuard,
+    ApiKeyThrottlerGuard,
+    FailedAuthLimiter,
+    ConsoleUserRepository,
+    ConsoleSessionRepository,
+    ConsoleUserService,
+    ConsoleSessionService,
+    ConsoleSignInService,
+  ],
+  exports: [
+    ApiKeyService,
+    ApiKeyGuard,
+    ApiKeyThrottlerGuard,
+    FailedAuthLimiter,
+    ConsoleUserService,
+    ConsoleSessionService,
+    ConsoleSignInService,
+  ],
 })
 export class AuthModule {}

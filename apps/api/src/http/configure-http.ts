@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { httpRequestDuration } from '@kizuna/common';
 import type { KizunaConfig } from '@kizuna/config';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { createOpenApiDocument } from '../openapi/openapi-document';
+import { serveConsole } from './console-static';
 import { sendError, toErrorBody } from './error.filter';
 import { applySecurityHeaders } from './security-headers';
 
@@ -22,7 +24,7 @@ export const HTTP_APPLICATION_OPTIONS = { bodyParser: false } as const satisfies
 /**
  * Express-level setup shared by every process that serves HTTP (and by the e2e tests):
  * the client address (TRUST_PROXY), security headers, request ids and access logs, metrics,
- * OpenAPI docs at /docs.
+ * OpenAPI docs at /docs, the console at /.
  */
 export function configureHttp(app: NestExpressApplication, config: KizunaConfig, logger: Logger): void {
   app.disable('x-powered-by');
@@ -56,20 +58,9 @@ export function configureHttp(app: NestExpressApplication, config: KizunaConfig,
     next();
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Kizuna API')
-      .setDescription(
-        'Customer-journey orchestration: event ingest, customers, operations. See docs/ in the repository.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .addBasicAuth()
-      .build(),
-  );
   // Public on purpose: the API's shape is no secret, and every route it lists checks its own access.
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs/openapi.json' });
+  serveConsole(app, logger);
 }
 
 /**

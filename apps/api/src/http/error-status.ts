@@ -50,17 +50,24 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case TemplatesErrorCode.CustomerNotFound:
     case MessagingErrorCode.MessageNotFound:
     case MessagingErrorCode.SuppressionNotFound:
+    case AuthErrorCode.UserNotFound:
       return HttpStatus.NOT_FOUND;
+    case AuthErrorCode.LinkNotUsable:
+      return HttpStatus.GONE;
     case AuthErrorCode.Unauthenticated:
+    case AuthErrorCode.InvalidCredentials:
     case AuthErrorCode.InvalidSignature:
       return HttpStatus.UNAUTHORIZED;
     case AuthErrorCode.Forbidden:
+    case AuthErrorCode.CsrfTokenInvalid:
       return HttpStatus.FORBIDDEN;
     case EventsErrorCode.IdempotencyConflict:
     case SegmentsErrorCode.SegmentKeyTaken:
     case JourneysErrorCode.InvalidLifecycleTransition:
     case TemplatesErrorCode.TemplateKeyTaken:
     case MessagingErrorCode.MessageNotRetryable:
+    case AuthErrorCode.EmailTaken:
+    case AuthErrorCode.LastAdmin:
       return HttpStatus.CONFLICT;
     case AuthErrorCode.RateLimited:
       return HttpStatus.TOO_MANY_REQUESTS;

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRoles, Role, type AuthenticatedRequest } from '@kizuna/auth';
 import { Clock, parseOrThrow } from '@kizuna/common';
 import {
@@ -10,6 +10,7 @@ import {
   type Suppression,
 } from '@kizuna/messaging';
 import { z } from 'zod';
+import { openApiSchema } from '../http/openapi-schema';
 
 const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'failed', 'suppressed', 'skipped'] as const;
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone' });
@@ -37,6 +38,13 @@ const statsQuery = (now: Date) =>
       return { from: from === undefined ? new Date(end.getTime() - DAY_MS) : new Date(from), to: end };
     })
     .refine(({ from, to }) => from < to, { path: ['from'], message: 'must be before "to"' });
+
+const sendingStateView = z.object({
+  paused: z.boolean(),
+  reason: z.string().nullable(),
+  changedAt: z.string().nullable(),
+  changedBy: z.string().nullable().describe('the API key id, or user:<email> for a console user'),
+});
 
 const pauseSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
@@ -137,6 +145,7 @@ export class MessagesController {
 
   @Get('sending')
   @ApiOperation({ summary: 'Whether sending is paused (the kill switch)' })
+  @ApiOkResponse({ schema: openApiSchema(sendingStateView) })
   sending() {
     return this.messages.sendingState();
   }
@@ -144,6 +153,8 @@ export class MessagesController {
   @Post('sending/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause all sending, in every worker, until resumed' })
+  @ApiBody({ schema: openApiSchema(pauseSchema), required: false })
+  @ApiOkResponse({ schema: openApiSchema(sendingStateView) })
   pause(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const { reason } = parseOrThrow(pauseSchema, body ?? {});
     return this.messages.setSending(true, reason ?? null, req.principal?.keyId ?? 'unknown');
@@ -152,6 +163,7 @@ export class MessagesController {
   @Post('sending/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume sending' })
+  @ApiOkResponse({ schema: openApiSchema(sendingStateView) })
   resume(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     parseOrThrow(noOptions, body ?? {});
     return this.messages.setSending(false, null, req.principal?.keyId ?? 'unknown');

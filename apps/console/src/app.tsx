@@ -1,0 +1,63 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError } from './api/api-error';
+import { ApiKeysPage } from './api-keys/api-keys-page';
+import { LanguageProvider } from './i18n/i18n';
+import { SendingPage } from './sending/sending-page';
+import { RequireSession } from './session/require-session';
+import { SetupPage } from './session/setup-page';
+import { SignInPage } from './session/sign-in-page';
+import { SESSION_KEY } from './session/use-session';
+import { AccountPage } from './settings/account-page';
+import { SettingsLayout } from './settings/settings-layout';
+import { AppShell } from './shell/app-shell';
+import { NotBuiltPage } from './shell/not-built-page';
+import { NotFoundPage } from './shell/not-found-page';
+import { SCREENS } from './shell/screens';
+import { UsersPage } from './users/users-page';
+
+/** A 401 anywhere means the session ended (expired, signed out elsewhere, disabled): back to sign-in. */
+const onError = (error: unknown) => {
+  if (error instanceof ApiError && error.status === 401 && error.code === 'UNAUTHENTICATED') {
+    queryClient.setQueryData(SESSION_KEY, null);
+  }
+};
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError }),
+  mutationCache: new MutationCache({ onError }),
+  defaultOptions: { queries: { refetchOnWindowFocus: true, retry: 1 } },
+});
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <LanguageProvider>
+        <BrowserRouter>
+          <Routes>
+            <Route path="/sign-in" element={<SignInPage />} />
+            <Route path="/setup" element={<SetupPage />} />
+            <Route
+              element={
+                <RequireSession>
+                  <AppShell />
+                </RequireSession>
+              }
+            >
+              {SCREENS.filter((s) => !s.built).map((s) => (
+                <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
+              ))}
+              <Route path="/sending" element={<SendingPage />} />
+              <Route path="/settings" element={<SettingsLayout />}>
+                <Route index element={<AccountPage />} />
+                <Route path="users" element={<UsersPage />} />
+                <Route path="api-keys" element={<ApiKeysPage />} />
+              </Route>
+              <Route path="*" element={<NotFoundPage />} />
+            </Route>
+          </Routes>
+        </BrowserRouter>
+      </LanguageProvider>
+    </QueryClientProvider>
+  );
+}
