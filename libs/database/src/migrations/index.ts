@@ -7,6 +7,7 @@ import { SendingPolicy1764200000000 } from './1764200000000-sending-policy';
 import { TimersByJourney1764300000000 } from './1764300000000-timers-by-journey';
 import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-owner';
 import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
+import { OrderRefunds1764600000000 } from './1764600000000-order-refunds';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   TimersByJourney1764300000000,
   DeliveryLeaseOwner1764400100000,
   ImportedHistory1764500000000,
+  OrderRefunds1764600000000,
 ];
