@@ -282,6 +282,24 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
       });
     });
 
+    it('are described in the OpenAPI document, other currencies included', async () => {
+      const res = await fetch(`${t.baseUrl}/docs/openapi.json`);
+      expect(res.status).toBe(200);
+      interface Schema {
+        properties: Record<string, Schema>;
+        items: Schema;
+      }
+      const doc = (await res.json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>>;
+      };
+      const schema = doc.paths['/v1/customers/{customerId}']!.get!.responses['200']!.content['application/json']!.schema;
+      expect(Object.keys(schema.properties.stats!.properties.otherCurrencies!.items.properties)).toEqual([
+        'currency',
+        'orders',
+        'revenue',
+      ]);
+    });
+
     it('a customer without orders has zero stats', async () => {
       await post({
         messageId: uniqueId('browse'),
