@@ -290,9 +290,13 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         items: Schema;
       }
       const doc = (await res.json()) as {
-        paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>>;
+        paths: Record<
+          string,
+          Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>
+        >;
       };
-      const schema = doc.paths['/v1/customers/{customerId}']!.get!.responses['200']!.content['application/json']!.schema;
+      const schema =
+        doc.paths['/v1/customers/{customerId}']!.get!.responses['200']!.content['application/json']!.schema;
       expect(Object.keys(schema.properties.stats!.properties.otherCurrencies!.items.properties)).toEqual([
         'currency',
         'orders',
