@@ -121,7 +121,7 @@ export class CustomerProfileUpdater {
           orderId: String(p.orderId),
           eventId: event.id,
           amount: p.total === undefined ? undefined : Number(p.total),
-          currency: p.currency === undefined ? undefined : String(p.currency),
+          currency: typeof p.currency === 'string' ? p.currency : undefined,
           refundedAt: event.occurredAt,
         });
         return true;
