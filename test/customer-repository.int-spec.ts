@@ -1,6 +1,7 @@
 import { Customer, CustomerRepository, type ConsentChange } from '@kizuna/customers';
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
-import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 const at = (iso: string) => new Date(iso);
@@ -27,6 +28,15 @@ describe('CustomerRepository', () => {
   const newCustomer = async (customerId: string): Promise<string> =>
     (await db.query<{ id: string }>(`INSERT INTO customers (customer_id) VALUES ($1) RETURNING id`, [customerId]))[0]!
       .id;
+
+  /** An `order.refunded` fact, each its own event. */
+  const refund = (orderId: string, amount: number | undefined, currency: string | undefined, on = '2026-03-01') => ({
+    orderId,
+    eventId: randomUUID(),
+    amount,
+    currency,
+    refundedAt: at(`${on}T00:00:00Z`),
+  });
 
   /** Resolves once another session of this database waits for a lock. */
   const someoneWaitsForALock = async (): Promise<void> => {
@@ -144,7 +154,7 @@ describe('CustomerRepository', () => {
           await customers.recordOrder(tx, uuid, { orderId, total, currency, placedAt: at(`${placedOn}T00:00:00Z`) });
         }
         await customers.recordCancellation(tx, uuid, 'o-3', at('2026-02-02T00:00:00Z'));
-        await customers.recordRefund(tx, uuid, 'o-4', 20);
+        await customers.recordRefund(tx, uuid, refund('o-4', 20, 'USD'));
         await customers.recomputeStats(tx, uuid, 'USD');
       });
       const facts = (await customers.factsOf(undefined, [uuid], 'USD')).get(uuid)!;
@@ -157,6 +167,103 @@ describe('CustomerRepository', () => {
         firstOrderAt: Date.parse('2026-01-10T00:00:00Z'),
         lastOrderAt: Date.parse('2026-01-20T00:00:00Z'),
       });
+    });
+  });
+  describe('recordOrder and recordRefund (order facts, docs/analytics.md "Orders, refunds and revenue")', () => {
+    const order = (orderId: string, total: number, currency: string, on: string) => ({
+      orderId,
+      total,
+      currency,
+      placedAt: at(`${on}T00:00:00Z`),
+    });
+
+    /** Records the facts in one transaction, as the worker does, and reads the stats back. */
+    async function statsAfter(uuid: string, record: (tx: EntityManager) => Promise<void>) {
+      await dataSource.transaction(async (tx) => {
+        await record(tx);
+        await customers.recomputeStats(tx, uuid, 'USD');
+      });
+      return (await customers.factsOf(undefined, [uuid], 'USD')).get(uuid)!.stats;
+    }
+
+    it('keeps a refund that arrives before its order and applies it when the order comes', async () => {
+      const uuid = await newCustomer('refund-first');
+      const before = await statsAfter(uuid, (tx) => customers.recordRefund(tx, uuid, refund('e-1', 30, 'USD')));
+      expect(before).toMatchObject({ ordersCount: 0, revenue: 0 });
+      // The order arrives later: 120 - 30 = 90.
+      const after = await statsAfter(uuid, (tx) =>
+        customers.recordOrder(tx, uuid, order('e-1', 120, 'USD', '2026-02-01')),
+      );
+      expect(after).toMatchObject({ ordersCount: 1, revenue: 90, averageOrderValue: 90 });
+    });
+
+    it('adds partial refunds up, caps them at the order total, and counts a refund event once', async () => {
+      const uuid = await newCustomer('refund-partials');
+      const twice = refund('p-2', 15, 'USD');
+      const stats = await statsAfter(uuid, async (tx) => {
+        await customers.recordOrder(tx, uuid, order('p-1', 100, 'USD', '2026-02-01'));
+        await customers.recordRefund(tx, uuid, refund('p-1', 25, 'USD'));
+        await customers.recordRefund(tx, uuid, refund('p-1', 35.5, 'USD'));
+        await customers.recordOrder(tx, uuid, order('p-2', 40, 'USD', '2026-02-02'));
+        await customers.recordRefund(tx, uuid, twice);
+        await customers.recordRefund(tx, uuid, twice);
+        await customers.recordRefund(tx, uuid, refund('p-2', 50, 'USD'));
+      });
+      // p-1: 100 - (25 + 35.5) = 39.5. p-2: 15 + 50 = 65 refunded, capped at 40, so 0 (the same
+      // event recorded twice is one refund of 15). Revenue 39.5 over two orders: 19.75.
+      expect(stats).toMatchObject({ ordersCount: 2, revenue: 39.5, averageOrderValue: 19.75 });
+    });
+
+    it('records a refund in another currency than its order and does not apply it', async () => {
+      const uuid = await newCustomer('refund-currency');
+      const stats = await statsAfter(uuid, async (tx) => {
+        await customers.recordRefund(tx, uuid, refund('c-1', 1000, 'JPY'));
+        await customers.recordOrder(tx, uuid, order('c-1', 80, 'USD', '2026-02-01'));
+        await customers.recordRefund(tx, uuid, refund('c-1', 10, 'EUR'));
+        await customers.recordRefund(tx, uuid, refund('c-1', 5, undefined));
+      });
+      // Only the refund without a currency (taken as the order's) applies: 80 - 5 = 75.
+      expect(stats).toMatchObject({ ordersCount: 1, revenue: 75 });
+      const kept = await db.query<{ currency: string | null }>(
+        `SELECT currency FROM order_refunds WHERE customer_uuid = $1 ORDER BY currency NULLS LAST`,
+        [uuid],
+      );
+      expect(kept.map((r) => r.currency)).toEqual(['EUR', 'JPY', null]);
+    });
+
+    it('counts a duplicate order once: the first one recorded wins', async () => {
+      const uuid = await newCustomer('order-twice');
+      const stats = await statsAfter(uuid, async (tx) => {
+        await customers.recordOrder(tx, uuid, order('d-1', 60, 'USD', '2026-02-01'));
+        await customers.recordOrder(tx, uuid, order('d-1', 999, 'USD', '2026-02-05'));
+      });
+      expect(stats).toEqual({
+        ordersCount: 1,
+        revenue: 60,
+        averageOrderValue: 60,
+        firstOrderAt: Date.parse('2026-02-01T00:00:00Z'),
+        lastOrderAt: Date.parse('2026-02-01T00:00:00Z'),
+      });
+    });
+
+    it('reports orders in other currencies apart, per currency, net of their refunds', async () => {
+      const uuid = await newCustomer('other-currencies');
+      const stats = await statsAfter(uuid, async (tx) => {
+        await customers.recordOrder(tx, uuid, order('x-1', 50, 'USD', '2026-02-01'));
+        await customers.recordOrder(tx, uuid, order('x-2', 4800, 'JPY', '2026-02-02'));
+        await customers.recordOrder(tx, uuid, order('x-3', 1200, 'JPY', '2026-02-03'));
+        await customers.recordRefund(tx, uuid, refund('x-3', 200, 'JPY'));
+        await customers.recordOrder(tx, uuid, order('x-4', 20, 'EUR', '2026-02-04'));
+        await customers.recordOrder(tx, uuid, order('x-5', 30, 'EUR', '2026-02-05'));
+        await customers.recordCancellation(tx, uuid, 'x-5', at('2026-02-06T00:00:00Z'));
+      });
+      // Four orders stand (x-5 cancelled); USD revenue is x-1 alone, over one USD order.
+      expect(stats).toMatchObject({ ordersCount: 4, revenue: 50, averageOrderValue: 50 });
+      // JPY: 4800 + (1200 - 200) = 5800 over two orders; EUR: x-4 only.
+      expect(await customers.otherCurrenciesOf(undefined, uuid, 'USD')).toEqual([
+        { currency: 'EUR', orders: 1, revenue: 20 },
+        { currency: 'JPY', orders: 2, revenue: 5800 },
+      ]);
     });
   });
 });

@@ -136,7 +136,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
     });
 
     /** The stats as defined: every order not cancelled counts; revenue is shop currency net of refunds. */
-    function expectedStats(): Omit<ProfileBody['stats'], 'currency'> {
+    function expectedStats(): Omit<ProfileBody['stats'], 'currency' | 'otherCurrencies'> {
       const cancelled = new Set(cancellations.map((c) => c.orderId));
       const live = orders.filter((o) => !cancelled.has(o.orderId));
       const refundedCents = (orderId: string): number =>
@@ -189,7 +189,12 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         lastOrderAt: '2026-03-04T10:00:00.000Z',
       });
       const body = await profile(customerId);
-      expect(body.stats).toEqual({ ...expected, currency: 'USD' });
+      // The JPY order counts as an order; its amount is listed apart, not converted and not 0.
+      expect(body.stats).toEqual({
+        ...expected,
+        currency: 'USD',
+        otherCurrencies: [{ currency: 'JPY', orders: 1, revenue: 4800 }],
+      });
 
       const [facts] = await t.db.query<{ count: string }>(
         `SELECT count(*)::text AS count FROM customer_orders o JOIN customers c ON c.id = o.customer_uuid WHERE c.customer_id = $1`,
@@ -236,9 +241,67 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         revenue: 0,
         averageOrderValue: 0,
         currency: 'USD',
+        otherCurrencies: [],
         firstOrderAt: at(1 * DAY),
         lastOrderAt: at(2 * DAY),
       });
+    });
+
+    it('applies a refund that came before its order, not one in another currency, and lists JPY apart', async () => {
+      const id = 'cust-out-of-order';
+      const event = (name: string, day: number, properties: Record<string, unknown>): NativeEvent => ({
+        messageId: uniqueId(name),
+        name,
+        customerId: id,
+        timestamp: at(day * DAY),
+        properties,
+      });
+      await post(
+        // The shop's refund of u-1 reaches Kizuna before the order does.
+        event('order.refunded', 2, { orderId: 'u-1', total: 20.25, currency: 'USD' }),
+        event('order.placed', 1, { orderId: 'u-1', total: 100, currency: 'USD' }),
+        event('order.placed', 3, { orderId: 'u-2', total: 50, currency: 'USD' }),
+        // A refund of u-2 in yen cannot be subtracted from dollars: recorded, not applied.
+        event('order.refunded', 4, { orderId: 'u-2', total: 3000, currency: 'JPY' }),
+        // The same order sent again counts once, whatever its total.
+        event('order.placed', 5, { orderId: 'u-2', total: 500, currency: 'USD' }),
+        event('order.placed', 6, { orderId: 'u-3', total: 6500, currency: 'JPY' }),
+        event('order.refunded', 7, { orderId: 'u-3', total: 1500, currency: 'JPY' }),
+      );
+      await drained();
+      // USD: (100 - 20.25) + 50 = 129.75 over two USD orders = 64.875, rounded 64.88.
+      // JPY: 6500 - 1500 = 5000, one order, apart. Three orders in all.
+      expect((await profile(id)).stats).toEqual({
+        ordersCount: 3,
+        revenue: 129.75,
+        averageOrderValue: 64.88,
+        currency: 'USD',
+        otherCurrencies: [{ currency: 'JPY', orders: 1, revenue: 5000 }],
+        firstOrderAt: at(1 * DAY),
+        lastOrderAt: at(6 * DAY),
+      });
+    });
+
+    it('are described in the OpenAPI document, other currencies included', async () => {
+      const res = await fetch(`${t.baseUrl}/docs/openapi.json`);
+      expect(res.status).toBe(200);
+      interface Schema {
+        properties: Record<string, Schema>;
+        items: Schema;
+      }
+      const doc = (await res.json()) as {
+        paths: Record<
+          string,
+          Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>
+        >;
+      };
+      const schema =
+        doc.paths['/v1/customers/{customerId}']!.get!.responses['200']!.content['application/json']!.schema;
+      expect(Object.keys(schema.properties.stats!.properties.otherCurrencies!.items.properties)).toEqual([
+        'currency',
+        'orders',
+        'revenue',
+      ]);
     });
 
     it('a customer without orders has zero stats', async () => {
@@ -254,6 +317,7 @@ describe('customer profiles (GET /v1/customers/:customerId)', () => {
         revenue: 0,
         averageOrderValue: 0,
         currency: 'USD',
+        otherCurrencies: [],
         firstOrderAt: null,
         lastOrderAt: null,
       });

@@ -254,6 +254,7 @@ describe('Segment HTTP Tracking API', () => {
         revenue: 39.98,
         averageOrderValue: 39.98,
         currency: 'USD',
+        otherCurrencies: [],
         firstOrderAt: at(2).toISOString(),
         lastOrderAt: at(2).toISOString(),
       });

@@ -34,6 +34,7 @@ export interface ProfileBody {
     revenue: number;
     averageOrderValue: number;
     currency: string;
+    otherCurrencies: Array<{ currency: string; orders: number; revenue: number }>;
     firstOrderAt: string | null;
     lastOrderAt: string | null;
   };

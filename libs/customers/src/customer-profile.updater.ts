@@ -117,12 +117,13 @@ export class CustomerProfileUpdater {
         });
         return true;
       case 'order.refunded':
-        await this.customers.recordRefund(
-          tx,
-          customerUuid,
-          String(p.orderId),
-          p.total === undefined ? undefined : Number(p.total),
-        );
+        await this.customers.recordRefund(tx, customerUuid, {
+          orderId: String(p.orderId),
+          eventId: event.id,
+          amount: p.total === undefined ? undefined : Number(p.total),
+          currency: typeof p.currency === 'string' ? p.currency : undefined,
+          refundedAt: event.occurredAt,
+        });
         return true;
       case 'order.cancelled':
         await this.customers.recordCancellation(tx, customerUuid, String(p.orderId), event.occurredAt);

@@ -67,20 +67,46 @@ export interface OrderFact {
   placedAt: Date;
 }
 
+export interface RefundFact {
+  orderId: string;
+  /** The `order.refunded` event's id: the same event recorded twice is one refund. */
+  eventId: string;
+  /** Absent: the whole order. */
+  amount: number | undefined;
+  currency: string | undefined;
+  refundedAt: Date;
+}
+
+/** The amounts of orders in a currency other than the shop's: reported apart, never converted. */
+export interface OtherCurrencyRevenue {
+  currency: string;
+  /** Orders in this currency that stand (not cancelled). */
+  orders: number;
+  /** Their total net of refunds, in this currency. */
+  revenue: number;
+}
+
 /**
  * The purchase stats of the customer `customer` (an SQL expression for its uuid; `$2` is the shop
  * currency), from its order facts: THE one computation of stats (docs/conditions.md). Cancelled
  * orders do not count; refunds reduce revenue; revenue sums the orders in the shop currency only
  * (no exchange rates here), and `revenue_orders` counts those orders (the average's denominator).
+ * The orders in other currencies are summed apart per currency in `other_currencies`
+ * (docs/analytics.md: reported apart, not converted).
  */
 const purchaseStatsOf = (customer: string) => `
-  SELECT count(*)::int AS orders_count,
-         COALESCE(sum(total - refunded_total) FILTER (WHERE currency = $2), 0) AS revenue,
-         (count(*) FILTER (WHERE currency = $2))::int AS revenue_orders,
-         min(placed_at) AS first_order_at,
-         max(placed_at) AS last_order_at
-    FROM customer_orders
-   WHERE customer_uuid = ${customer} AND cancelled_at IS NULL`;
+  SELECT COALESCE(sum(per.orders), 0)::int AS orders_count,
+         COALESCE(sum(per.revenue) FILTER (WHERE per.currency = $2), 0) AS revenue,
+         COALESCE(sum(per.orders) FILTER (WHERE per.currency = $2), 0)::int AS revenue_orders,
+         min(per.first_order_at) AS first_order_at,
+         max(per.last_order_at) AS last_order_at,
+         COALESCE(jsonb_agg(jsonb_build_object('currency', per.currency, 'orders', per.orders, 'revenue', per.revenue)
+                            ORDER BY per.currency) FILTER (WHERE per.currency <> $2), '[]') AS other_currencies
+    FROM (SELECT currency, count(*) AS orders, sum(total - refunded_total) AS revenue,
+                 min(placed_at) AS first_order_at, max(placed_at) AS last_order_at
+            FROM customer_orders
+           WHERE customer_uuid = ${customer} AND cancelled_at IS NULL
+           GROUP BY currency) per`;
 
 /**
  * The `customers` table and its `customer_orders`: nothing else reads or writes them. Profiles,
@@ -257,7 +283,10 @@ export class CustomerRepository {
     return rows.length > 0 && rows[0]!.previous !== consent.status;
   }
 
-  /** Records an order once; the same order id again changes nothing. */
+  /**
+   * Records an order once; the same order id again changes nothing (the first one recorded wins).
+   * Refunds that arrived before the order are applied now.
+   */
   async recordOrder(tx: EntityManager, customerUuid: string, order: OrderFact): Promise<void> {
     await tx.query(
       `INSERT INTO customer_orders (customer_uuid, order_id, total, currency, placed_at)
@@ -265,20 +294,37 @@ export class CustomerRepository {
        ON CONFLICT (customer_uuid, order_id) DO NOTHING`,
       [customerUuid, order.orderId, order.total, order.currency, order.placedAt],
     );
+    await this.applyRefunds(tx, customerUuid, order.orderId);
   }
 
-  /** Adds a refund, capped at the order total; no amount means the whole order. */
-  async recordRefund(
-    tx: EntityManager,
-    customerUuid: string,
-    orderId: string,
-    amount: number | undefined,
-  ): Promise<void> {
+  /**
+   * Records a refund as a fact (once per event), whether or not its order is known yet, and
+   * applies the order's refunds when it is (docs/analytics.md, "Orders, refunds and revenue").
+   */
+  async recordRefund(tx: EntityManager, customerUuid: string, refund: RefundFact): Promise<void> {
     await tx.query(
-      `UPDATE customer_orders
-          SET refunded_total = LEAST(total, CASE WHEN $3::numeric IS NULL THEN total ELSE refunded_total + $3::numeric END)
-        WHERE customer_uuid = $1 AND order_id = $2`,
-      [customerUuid, orderId, amount ?? null],
+      `INSERT INTO order_refunds (customer_uuid, order_id, event_id, amount, currency, refunded_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (customer_uuid, order_id, event_id) DO NOTHING`,
+      [customerUuid, refund.orderId, refund.eventId, refund.amount ?? null, refund.currency ?? null, refund.refundedAt],
+    );
+    await this.applyRefunds(tx, customerUuid, refund.orderId);
+  }
+
+  /**
+   * An order's refunded_total from its refund facts: the sum of those in the order's currency (or
+   * without one; no amount = the whole order), capped at the order total. A refund in another
+   * currency stays recorded and is not applied: two currencies cannot be subtracted.
+   */
+  private async applyRefunds(tx: EntityManager, customerUuid: string, orderId: string): Promise<void> {
+    await tx.query(
+      `UPDATE customer_orders o
+          SET refunded_total = LEAST(o.total, COALESCE(
+                (SELECT sum(COALESCE(r.amount, o.total)) FROM order_refunds r
+                  WHERE r.customer_uuid = o.customer_uuid AND r.order_id = o.order_id
+                    AND (r.currency IS NULL OR r.currency = o.currency)), 0))
+        WHERE o.customer_uuid = $1 AND o.order_id = $2`,
+      [customerUuid, orderId],
     );
   }
 
@@ -380,6 +426,25 @@ export class CustomerRepository {
       throw new Error(`customer ${missing} not found`);
     }
     return facts;
+  }
+
+  /**
+   * The customer's orders in currencies other than the shop's, per currency (purchaseStatsOf):
+   * shown beside the shop-currency revenue, never added in and never converted.
+   */
+  async otherCurrenciesOf(
+    tx: EntityManager | undefined,
+    customerUuid: string,
+    shopCurrency: string,
+  ): Promise<OtherCurrencyRevenue[]> {
+    const [row] = await (tx ?? this.customers.manager).query<
+      Array<{ other_currencies: Array<{ currency: string; orders: number; revenue: number | string }> }>
+    >(`SELECT s.other_currencies FROM (${purchaseStatsOf('$1')}) s`, [customerUuid, shopCurrency]);
+    return (row?.other_currencies ?? []).map((o) => ({
+      currency: o.currency,
+      orders: Number(o.orders),
+      revenue: Number(o.revenue),
+    }));
   }
 
   /** The one write of the stored purchase stats, from the order facts (purchaseStatsOf). */

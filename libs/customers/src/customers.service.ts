@@ -3,7 +3,7 @@ import { decodePageCursor, encodePageCursor, type PagePosition } from '@kizuna/c
 import { KizunaConfig } from '@kizuna/config';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import type { Customer } from './customer.entity';
-import { CustomerRepository } from './customer.repository';
+import { CustomerRepository, type OtherCurrencyRevenue } from './customer.repository';
 import { CustomersErrorCode, CustomersException } from './customers.exception';
 
 export interface CustomerProfile {
@@ -23,6 +23,11 @@ export interface CustomerProfile {
     /** revenue divided by the orders in `currency` (orders in other currencies are not in revenue). */
     averageOrderValue: number;
     currency: string;
+    /**
+     * Orders in other currencies (they count in ordersCount), their revenue per currency, net of
+     * refunds: reported apart, not converted (docs/analytics.md). Empty when there are none.
+     */
+    otherCurrencies: OtherCurrencyRevenue[];
     firstOrderAt: string | null;
     lastOrderAt: string | null;
   };
@@ -44,7 +49,9 @@ export class CustomersService {
 
   async getProfile(customerId: string): Promise<CustomerProfile> {
     const c = await this.require(customerId);
-    const { stats } = (await this.customers.factsOf(undefined, [c.id], this.config.shop.currency)).get(c.id)!;
+    const currency = this.config.shop.currency;
+    const { stats } = (await this.customers.factsOf(undefined, [c.id], currency)).get(c.id)!;
+    const otherCurrencies = await this.customers.otherCurrenciesOf(undefined, c.id, currency);
     return {
       customerId: c.customerId,
       email: c.email,
@@ -58,7 +65,8 @@ export class CustomersService {
         ordersCount: stats.ordersCount,
         revenue: stats.revenue,
         averageOrderValue: stats.averageOrderValue,
-        currency: this.config.shop.currency,
+        currency,
+        otherCurrencies,
         firstOrderAt: stats.firstOrderAt === null ? null : new Date(stats.firstOrderAt).toISOString(),
         lastOrderAt: stats.lastOrderAt === null ? null : new Date(stats.lastOrderAt).toISOString(),
       },

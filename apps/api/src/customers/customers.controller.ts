@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { parseOrThrow } from '@kizuna/common';
 import { CustomersService, type CustomerProfile } from '@kizuna/customers';
@@ -10,6 +10,48 @@ const pageQuery = z.strictObject({
   before: z.string().min(1).optional(),
 });
 
+const nullableString: SchemaObject = { type: 'string', nullable: true };
+const nullableDate: SchemaObject = { type: 'string', format: 'date-time', nullable: true };
+
+/** The profile as GET /v1/customers/:customerId answers it (CustomerProfile), for /docs. */
+const profileSchema: SchemaObject = {
+  type: 'object',
+  properties: {
+    customerId: nullableString,
+    email: nullableString,
+    attributes: { type: 'object', additionalProperties: true },
+    timezone: nullableString,
+    locale: nullableString,
+    emailConsent: { type: 'string', enum: ['subscribed', 'unsubscribed', 'unknown'] },
+    emailConsentSource: nullableString,
+    emailConsentAt: nullableDate,
+    stats: {
+      type: 'object',
+      description: 'Purchase stats (docs/analytics.md, "Orders, refunds and revenue")',
+      properties: {
+        ordersCount: { type: 'integer', description: 'Orders not cancelled, in every currency' },
+        revenue: { type: 'number', description: 'Net of refunds, orders in `currency` only' },
+        averageOrderValue: { type: 'number', description: 'revenue over the orders in `currency`' },
+        currency: { type: 'string', description: 'SHOP_CURRENCY' },
+        otherCurrencies: {
+          type: 'array',
+          description: 'Orders in other currencies, per currency: reported apart, never converted or added in',
+          items: {
+            type: 'object',
+            properties: {
+              currency: { type: 'string' },
+              orders: { type: 'integer' },
+              revenue: { type: 'number', description: 'Net of refunds, in this currency' },
+            },
+          },
+        },
+        firstOrderAt: nullableDate,
+        lastOrderAt: nullableDate,
+      },
+    },
+  },
+};
+
 @ApiTags('customers')
 @ApiBearerAuth()
 @Controller('v1/customers')
@@ -19,6 +61,7 @@ export class CustomersController {
 
   @Get(':customerId')
   @ApiOperation({ summary: "A customer's profile and purchase stats" })
+  @ApiOkResponse({ schema: profileSchema })
   get(@Param('customerId') customerId: string): Promise<CustomerProfile> {
     return this.customers.getProfile(customerId);
   }

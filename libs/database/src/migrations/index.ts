@@ -8,6 +8,7 @@ import { TimersByJourney1764300000000 } from './1764300000000-timers-by-journey'
 import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-owner';
 import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
 import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
+import { OrderRefunds1764700000000 } from './1764700000000-order-refunds';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DeliveryLeaseOwner1764400100000,
   ImportedHistory1764500000000,
   ConsoleUsers1764600000000,
+  OrderRefunds1764700000000,
 ];
