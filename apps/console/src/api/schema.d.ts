@@ -1110,7 +1110,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        customerId?: string | null;
+                        email?: string | null;
+                        attributes?: {
+                            [key: string]: unknown;
+                        };
+                        timezone?: string | null;
+                        locale?: string | null;
+                        /** @enum {string} */
+                        emailConsent?: "subscribed" | "unsubscribed" | "unknown";
+                        emailConsentSource?: string | null;
+                        /** Format: date-time */
+                        emailConsentAt?: string | null;
+                        /** @description Purchase stats (docs/analytics.md, "Orders, refunds and revenue") */
+                        stats?: {
+                            /** @description Orders not cancelled, in every currency */
+                            ordersCount?: number;
+                            /** @description Net of refunds, orders in `currency` only */
+                            revenue?: number;
+                            /** @description revenue over the orders in `currency` */
+                            averageOrderValue?: number;
+                            /** @description SHOP_CURRENCY */
+                            currency?: string;
+                            /** @description Orders in other currencies, per currency: reported apart, never converted or added in */
+                            otherCurrencies?: {
+                                currency?: string;
+                                orders?: number;
+                                /** @description Net of refunds, in this currency */
+                                revenue?: number;
+                            }[];
+                            /** Format: date-time */
+                            firstOrderAt?: string | null;
+                            /** Format: date-time */
+                            lastOrderAt?: string | null;
+                        };
+                    };
+                };
             };
         };
     };
