@@ -1,8 +1,8 @@
 import '../../kizuna/src/register-paths';
 import { NestFactory } from '@nestjs/core';
 import { ApiKeyService, AuthModule, isRole, ROLES } from '@kizuna/auth';
-import { ClockModule } from '@kizuna/common';
-import { ConfigModule, InvalidConfigError, loadConfig } from '@kizuna/config';
+import { ClockModule, errorMessage } from '@kizuna/common';
+import { ConfigModule, loadConfig } from '@kizuna/config';
 import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
@@ -201,6 +201,6 @@ program
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof InvalidConfigError || error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });
