@@ -18,13 +18,13 @@ const libGraph = {
   rules: [],
   auth: [],
   database: [],
-  events: [],
+  events: ['database'],
   customers: ['events', 'rules'],
   messaging: ['database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
-  templates: ['customers', 'events', 'messaging'],
+  templates: ['customers', 'database', 'events', 'messaging'],
   journeys: ['customers', 'events', 'messaging', 'rules', 'segments'],
-  reference: ['events', 'journeys', 'rules', 'segments', 'templates'],
+  reference: ['database', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 
 /** What each lib may import: its own graph entry, plus the base for all but `rules` and the base. */

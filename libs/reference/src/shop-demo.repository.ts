@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
+import { inTransaction } from '@kizuna/database';
 import type { DataSource } from 'typeorm';
 
 export interface ReviewRequest {
@@ -47,7 +48,7 @@ export class ShopDemoRepository {
    * customers yet) is emptied; anything else is refused, never truncated.
    */
   async reset(): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
+    await inTransaction(this.dataSource, async (tx) => {
       const [state] = await tx.query<Array<{ marked: boolean; customers: boolean }>>(
         `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked, EXISTS (SELECT 1 FROM customers) AS customers`,
         [DEMO_MARK],
