@@ -13,11 +13,11 @@ describe('ScheduledWork', () => {
       runs.push('slow');
       return new Promise<void>((resolve) => (finish = resolve));
     });
-    await scheduled.run('slow', async () => void runs.push('slow again'));
-    await scheduled.run('other', async () => void runs.push('other'));
+    await scheduled.run('slow', () => Promise.resolve(void runs.push('slow again')));
+    await scheduled.run('other', () => Promise.resolve(void runs.push('other')));
     finish();
     await slow;
-    await scheduled.run('slow', async () => void runs.push('slow later'));
+    await scheduled.run('slow', () => Promise.resolve(void runs.push('slow later')));
     expect(runs).toEqual(['slow', 'other', 'slow later']);
   });
 
@@ -27,10 +27,10 @@ describe('ScheduledWork', () => {
     await scheduled.run('job', () => Promise.reject(lost()));
     expect(outage.ongoing).toBe(true);
     let ran = false;
-    await scheduled.run('job', async () => void (ran = true));
+    await scheduled.run('job', () => Promise.resolve(void (ran = true)));
     expect(ran).toBe(false);
     outage.succeeded();
-    await scheduled.run('job', async () => void (ran = true));
+    await scheduled.run('job', () => Promise.resolve(void (ran = true)));
     expect(ran).toBe(true);
   });
 
@@ -40,7 +40,7 @@ describe('ScheduledWork', () => {
     await expect(scheduled.run('job', () => Promise.reject(new Error('a bug')))).resolves.toBeUndefined();
     expect(outage.ongoing).toBe(false);
     let ran = false;
-    await scheduled.run('job', async () => void (ran = true));
+    await scheduled.run('job', () => Promise.resolve(void (ran = true)));
     expect(ran).toBe(true);
   });
 });
