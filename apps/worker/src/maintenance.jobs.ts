@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
+import { drainInChunks } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { EventInboxRepository } from '@kizuna/events';
 import { MessagesService } from '@kizuna/messaging';
@@ -30,14 +31,7 @@ export class MaintenanceJobs {
   @Cron(CronExpression.EVERY_10_MINUTES)
   pruneOldEvents(): Promise<void> {
     return this.scheduled.run('event retention', async () => {
-      let removed = 0;
-      for (let chunk = 0; chunk < 100; chunk++) {
-        const n = await this.inbox.pruneProcessedEvents(this.config.ingest.retentionDays);
-        removed += n;
-        if (n === 0) {
-          break;
-        }
-      }
+      const removed = await drainInChunks(() => this.inbox.pruneProcessedEvents(this.config.ingest.retentionDays));
       if (removed > 0) {
         this.logger.log({
           msg: 'pruned events past retention',
