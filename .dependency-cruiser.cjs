@@ -19,13 +19,13 @@ const libGraph = {
   analytics: [],
   auth: [],
   database: [],
-  events: [],
+  events: ['database'],
   customers: ['events', 'rules'],
   messaging: ['customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
-  templates: ['customers', 'events', 'messaging'],
+  templates: ['customers', 'database', 'events', 'messaging'],
   journeys: ['customers', 'events', 'messaging', 'rules', 'segments'],
-  reference: ['customers', 'events', 'journeys', 'rules', 'segments', 'templates'],
+  reference: ['customers', 'database', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 
 /** What each lib may import: its own graph entry, plus the base for all but `rules` and the base. */

@@ -1,7 +1,7 @@
 import '../../kizuna/src/register-paths';
 import { NestFactory } from '@nestjs/core';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { createRootLogger, PinoNestLogger } from '@kizuna/common';
+import { createRootLogger, errorMessage, PinoNestLogger } from '@kizuna/common';
 import { loadConfig, type KizunaConfig } from '@kizuna/config';
 import { databaseBeside, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { DEFAULT_DEMO, ReferenceModule, ShopDemo, type DemoSummary } from '@kizuna/reference';
@@ -97,6 +97,6 @@ function printSummary(s: DemoSummary, config: KizunaConfig): void {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

@@ -11,8 +11,8 @@ import {
   ROLES,
   type ConsoleRole,
 } from '@kizuna/auth';
-import { ClockModule } from '@kizuna/common';
-import { ConfigModule, InvalidConfigError, KizunaConfig, loadConfig } from '@kizuna/config';
+import { ClockModule, errorMessage } from '@kizuna/common';
+import { ConfigModule, KizunaConfig, loadConfig } from '@kizuna/config';
 import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
@@ -252,6 +252,6 @@ program
   );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(error instanceof InvalidConfigError || error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

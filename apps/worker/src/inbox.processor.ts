@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, inboxLag, inboxProcessed } from '@kizuna/common';
+import { Clock, errorMessage, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater } from '@kizuna/customers';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
@@ -81,7 +81,7 @@ export class InboxProcessor {
       }
       const groups = groupByCustomer(events);
       if (groups.length > 1) {
-        this.logger.warn({ msg: 'inbox batch failed; redoing it customer by customer', err: messageOf(error) });
+        this.logger.warn({ msg: 'inbox batch failed; redoing it customer by customer', err: errorMessage(error) });
         const outcomes: Outcome[] = [];
         for (const group of groups) {
           outcomes.push(...(await this.applyIsolated(tx, batch, group)));
@@ -96,9 +96,9 @@ export class InboxProcessor {
         return outcomes;
       }
       const event = events[0]!;
-      this.logger.error({ msg: 'inbox event failed', eventId: event.id, name: event.name, err: messageOf(error) });
+      this.logger.error({ msg: 'inbox event failed', eventId: event.id, name: event.name, err: errorMessage(error) });
       inboxProcessed.inc({ outcome: 'failed' });
-      return [{ seq: event.seq, customerUuid: undefined, error: messageOf(error).slice(0, 2000) }];
+      return [{ seq: event.seq, customerUuid: undefined, error: errorMessage(error).slice(0, 2000) }];
     }
   }
 
@@ -142,8 +142,6 @@ export class InboxProcessor {
     return events.map((e) => ({ seq: e.seq, customerUuid: uuidOf(e) }));
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function groupByCustomer(events: StoredEvent[]): StoredEvent[][] {
   const groups = new Map<string, StoredEvent[]>();

@@ -1,12 +1,27 @@
-import type { Logger } from '@nestjs/common';
-import type { DatabaseOutage } from '@kizuna/database';
+import { Logger } from '@nestjs/common';
+import { errorMessage } from '@kizuna/common';
+import { PgNotificationListener, type DatabaseOutage } from '@kizuna/database';
 
 /** The longest a failing loop waits before trying again. */
 export const BACKOFF_MAX_MS = 10_000;
 
+/** One batch job of the worker, as its PollingLoop runs it. */
+export interface PolledJob {
+  /** Names the loop in logs and in DatabaseOutage reports. */
+  name: string;
+  /** Processes one batch; returns how many items it claimed. */
+  batch: () => Promise<number>;
+  /** A batch this big means more is waiting: the next one runs at once. */
+  batchSize: number;
+  pollIntervalMs: number;
+  /** A NOTIFY channel that wakes the loop early; the poll interval still runs in case one is missed. */
+  channel?: string;
+}
+
 /**
- * Runs a batch job until stopped: again at once while batches come back full or after a nudge,
- * otherwise after the poll interval. Shared by the inbox, timer and outbox pollers.
+ * The one way the worker runs a batch job (inbox, due timers, email, webhooks): until stopped,
+ * again at once while batches come back full or after a NOTIFY on the job's channel, otherwise
+ * after the poll interval.
  *
  * A failing batch is retried with exponential backoff (the poll interval, doubled per failure in
  * a row, capped at BACKOFF_MAX_MS, with jitter so many workers do not retry in step), so a
@@ -15,21 +30,28 @@ export const BACKOFF_MAX_MS = 10_000;
  * are logged here, one line per try.
  */
 export class PollingLoop {
+  private readonly logger: Logger;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
   private failuresInARow = 0;
+  private listener: PgNotificationListener | undefined;
 
+  /** `databaseUrl`: where to LISTEN on the job's channel (none: the poll interval alone). */
   constructor(
-    private readonly name: string,
-    private readonly batch: () => Promise<number>,
-    private readonly options: { batchSize: number; pollIntervalMs: number },
-    private readonly logger: Logger,
+    private readonly job: PolledJob,
     private readonly outage: DatabaseOutage,
-  ) {}
+    private readonly databaseUrl?: string,
+  ) {
+    this.logger = new Logger(`PollingLoop ${job.name}`);
+  }
 
-  start(): void {
+  async start(): Promise<void> {
+    if (this.job.channel !== undefined && this.databaseUrl !== undefined) {
+      this.listener = new PgNotificationListener(this.databaseUrl, this.job.channel, () => this.nudge(), this.outage);
+      await this.listener.start();
+    }
     this.running = true;
     this.loop = this.run();
   }
@@ -38,8 +60,8 @@ export class PollingLoop {
     this.running = false;
     this.nudge();
     await this.loop;
+    await this.listener?.close();
   }
-
   /** Run the next batch now (a NOTIFY arrived): also cuts a backoff short, the database answered. */
   nudge(): void {
     this.nudged = true;
@@ -51,18 +73,18 @@ export class PollingLoop {
       this.nudged = false;
       let wait: number;
       try {
-        const claimed = await this.batch();
+        const claimed = await this.job.batch();
         this.failuresInARow = 0;
         this.outage.succeeded();
-        wait = claimed < this.options.batchSize ? this.options.pollIntervalMs : 0;
+        wait = claimed < this.job.batchSize ? this.job.pollIntervalMs : 0;
       } catch (error) {
         this.failuresInARow += 1;
-        wait = backoffMs(this.options.pollIntervalMs, this.failuresInARow);
-        if (!this.outage.failed(this.name, error)) {
+        wait = backoffMs(this.job.pollIntervalMs, this.failuresInARow);
+        if (!this.outage.failed(this.job.name, error)) {
           this.logger.error({
-            msg: `${this.name} batch failed; retrying in ${wait} ms`,
+            msg: `${this.job.name} batch failed; retrying in ${wait} ms`,
             failuresInARow: this.failuresInARow,
-            err: String(error),
+            err: errorMessage(error),
           });
         }
       }

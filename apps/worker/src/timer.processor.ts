@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, journeyTimerLag, journeyTimersFired } from '@kizuna/common';
+import { Clock, errorMessage, journeyTimerLag, journeyTimersFired } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { JourneyInstanceRepository, JourneyRuntime, type DueTimer } from '@kizuna/journeys';
@@ -42,7 +42,7 @@ export class TimerProcessor {
           await this.postpone(tx, timers[0]!, now, error);
           return timers.length;
         }
-        this.logger.warn({ msg: 'timer batch failed; firing its timers one by one', err: messageOf(error) });
+        this.logger.warn({ msg: 'timer batch failed; firing its timers one by one', err: errorMessage(error) });
         for (const timer of timers) {
           try {
             await this.uow.savepoint(tx, () => this.fire(tx, [timer], now));
@@ -73,11 +73,9 @@ export class TimerProcessor {
       msg: 'journey timer failed; retrying in a minute',
       instanceId: timer.instanceId,
       timerId: timer.timerId,
-      err: messageOf(error),
+      err: errorMessage(error),
     });
     journeyTimersFired.inc({ outcome: 'failed' });
     await this.instances.postponeTimer(tx, timer, new Date(now.getTime() + 60_000));
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

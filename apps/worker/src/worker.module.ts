@@ -6,15 +6,12 @@ import { JourneysModule } from '@kizuna/journeys';
 import { SegmentsModule } from '@kizuna/segments';
 import { EmailDeliveryModule, MessageLogModule, WebhookDeliveryModule } from '@kizuna/messaging';
 import { TemplatesModule } from '@kizuna/templates';
-import { DeliveryPoller } from './delivery.poller';
-import { EmailMaintenanceJobs } from './email-maintenance.jobs';
-import { InboxPoller } from './inbox.poller';
+import { BatchJobsPoller } from './batch-jobs.poller';
 import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
+import { ScheduledWork } from './scheduled-work';
 import { SegmentJobs } from './segment.jobs';
-import { TimerPoller } from './timer.poller';
 import { TimerProcessor } from './timer.processor';
-import { WebhookPoller } from './webhook.poller';
 
 /**
  * Background processing: the inbox (profiles, journeys, segments), due journey timers, segment
@@ -33,17 +30,7 @@ import { WebhookPoller } from './webhook.poller';
     JourneysModule,
     SegmentsModule,
   ],
-  providers: [
-    InboxProcessor,
-    InboxPoller,
-    TimerProcessor,
-    TimerPoller,
-    DeliveryPoller,
-    WebhookPoller,
-    MaintenanceJobs,
-    EmailMaintenanceJobs,
-    SegmentJobs,
-  ],
+  providers: [InboxProcessor, TimerProcessor, BatchJobsPoller, ScheduledWork, MaintenanceJobs, SegmentJobs],
   exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

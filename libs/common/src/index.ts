@@ -18,5 +18,6 @@ export { findUntrustedValueIssues, replaceInvalidText } from './untrusted-json.u
 export { decodePageCursor, encodePageCursor, exactInstantSql, type PagePosition } from './page-cursor';
 export { errorMessage } from './error-message.util';
 export { checkHostAllowed } from './host-allow-list.util';
+export { drainInChunks } from './drain.util';
 export { inParallel } from './in-parallel.util';
 export { singleLine } from './single-line.util';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Clock } from '@kizuna/common';
+import { Clock, errorMessage } from '@kizuna/common';
 import type { DataSource } from 'typeorm';
 import { databaseClockOffset } from './database.metrics';
 
@@ -84,11 +84,16 @@ export class DatabaseClock extends Clock implements OnModuleInit, OnModuleDestro
         });
       }
     } catch (error) {
-      this.logger.warn({ msg: "could not read PostgreSQL's clock; on the host's until it can", err: messageOf(error) });
+      this.logger.warn({
+        msg: "could not read PostgreSQL's clock; on the host's until it can",
+        err: errorMessage(error),
+      });
     }
     this.resync = setInterval(() => {
       // An outage is reported by the loops that need the database; the last anchor holds meanwhile.
-      this.sync().catch((error: unknown) => this.logger.debug({ msg: 'clock resync failed', err: messageOf(error) }));
+      this.sync().catch((error: unknown) =>
+        this.logger.debug({ msg: 'clock resync failed', err: errorMessage(error) }),
+      );
     }, CLOCK_RESYNC_MS);
     this.resync.unref();
   }
@@ -126,5 +131,3 @@ export class DatabaseClock extends Clock implements OnModuleInit, OnModuleDestro
     return this.anchor.databaseMs - (performance.timeOrigin + this.anchor.monotonicMs);
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { databaseUnreachable, databaseUnreachableFailures } from './database.metrics';
 import { isDatabaseUnreachable } from './database-unreachable.util';
+import { errorMessage } from '@kizuna/common';
 
 /** Where the outage is reported: Nest's Logger, or a collector in tests. */
 export interface OutageLogger {
@@ -51,7 +52,7 @@ export class DatabaseOutage {
       this.logger.error({
         msg: `database unreachable: background work is retrying with backoff (reminders every ${this.reminderMs / 1000} s)`,
         source,
-        err: messageOf(error),
+        err: errorMessage(error),
       });
     } else if (now - this.lastReport >= this.reminderMs) {
       this.lastReport = now;
@@ -59,7 +60,7 @@ export class DatabaseOutage {
         msg: 'database still unreachable',
         forSeconds: Math.round((now - this.since) / 1000),
         failures: this.failures,
-        err: messageOf(error),
+        err: errorMessage(error),
       });
     }
     return true;
@@ -81,5 +82,3 @@ export class DatabaseOutage {
     databaseUnreachable.set(0);
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -6,4 +6,4 @@ export { DatabaseErrorCode, DatabaseException } from './database.exception';
 export { runMigrations } from './migrate';
 export { PgNotificationListener } from './pg-notification.listener';
 export { databaseBeside, startDatabase, type RunningDatabase } from './start-database';
-export { UnitOfWork } from './unit-of-work';
+export { inTransaction, UnitOfWork } from './unit-of-work';

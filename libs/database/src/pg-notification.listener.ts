@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import type { DatabaseOutage } from './database-outage.service';
+import { errorMessage } from '@kizuna/common';
 
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 10_000;
@@ -57,9 +58,7 @@ export class PgNotificationListener {
 
   private lost(error: unknown): void {
     if (!this.outage?.failed(`LISTEN ${this.channel}`, error)) {
-      this.logger.warn(
-        `LISTEN ${this.channel} connection lost: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`LISTEN ${this.channel} connection lost: ${errorMessage(error)}`);
     }
     this.reconnectSoon();
   }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Clock, exactInstantSql, type PagePosition } from '@kizuna/common';
+import { inTransaction } from '@kizuna/database';
 import { EventsErrorCode, EventsException } from './events.exception';
 import type { EventSource, IngestResult, NewEvent } from './new-event';
 import type { StoredEvent } from './stored-event';
@@ -60,7 +61,7 @@ export class EventInboxRepository {
    * Events must have distinct (source, messageId) pairs.
    */
   async insert(events: NewEvent[], dedupWindowHours: number): Promise<IngestResult[]> {
-    return this.dataSource.transaction('READ COMMITTED', (tx) => this.insertWithin(tx, events, dedupWindowHours));
+    return inTransaction(this.dataSource, (tx) => this.insertWithin(tx, events, dedupWindowHours));
   }
 
   /** The same as insert(), inside a transaction the caller owns (e.g. a worker emitting events). */
@@ -74,7 +75,7 @@ export class EventInboxRepository {
    * one changed row of a re-imported file does not stop the rest.
    */
   async insertImported(events: NewEvent[]): Promise<Array<IngestResult | { messageId: string; status: 'conflict' }>> {
-    return this.dataSource.transaction('READ COMMITTED', (tx) => this.insertKeyed(tx, events, null, 'report'));
+    return inTransaction(this.dataSource, (tx) => this.insertKeyed(tx, events, null, 'report'));
   }
 
   private async insertKeyed(

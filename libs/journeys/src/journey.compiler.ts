@@ -1,4 +1,4 @@
-import { formatPath, type ValidationIssue } from '@kizuna/common';
+import { checkHostAllowed, formatPath, type ValidationIssue } from '@kizuna/common';
 import type { TemplateCatalog } from '@kizuna/messaging';
 import { DateTime, IANAZone } from 'luxon';
 import { initialTransition, setup, type AnyStateMachine } from 'xstate';
@@ -184,9 +184,12 @@ function checkStructure(definition: JourneyDefinition, options: CompileOptions):
       }
     }
     if (step.type === 'webhook') {
-      const host = new URL(step.url).hostname.toLowerCase();
-      if (!options.webhookHosts.map((h) => h.toLowerCase()).includes(host)) {
-        issues.push({ path: `steps[${i}].url`, message: `host "${host}" is not on the webhook allow-list` });
+      const { host, allowed } = checkHostAllowed(step.url, options.webhookHosts);
+      if (!allowed) {
+        issues.push({
+          path: `steps[${i}].url`,
+          message: `host "${host ?? step.url}" is not on the webhook allow-list`,
+        });
       }
     }
   });

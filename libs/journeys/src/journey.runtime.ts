@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { journeyEffects } from '@kizuna/common';
+import { checkHostAllowed, journeyEffects } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { SegmentRepository } from '@kizuna/segments';
 import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
@@ -203,7 +203,7 @@ export class JourneyRuntime {
         };
       case 'webhook':
         // Checked at save time too; this catches a host removed from the list since.
-        if (!this.config.journeys.webhookAllowedHosts.includes(new URL(effect.url).hostname.toLowerCase())) {
+        if (!checkHostAllowed(effect.url, this.config.journeys.webhookAllowedHosts).allowed) {
           this.logger.warn({ msg: 'webhook host no longer allowed; not called', effectKey, url: effect.url });
           return undefined;
         }

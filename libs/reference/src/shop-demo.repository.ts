@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
 import { CustomerRepository } from '@kizuna/customers';
+import { inTransaction } from '@kizuna/database';
 import type { DataSource } from 'typeorm';
 
 export interface ReviewRequest {
@@ -49,7 +50,7 @@ export class ShopDemoRepository {
    * customers yet) is emptied; anything else is refused, never truncated.
    */
   async reset(): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
+    await inTransaction(this.dataSource, async (tx) => {
       const [state] = await tx.query<Array<{ marked: boolean }>>(
         `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked`,
         [DEMO_MARK],

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, decodePageCursor, encodePageCursor, parseOrThrow } from '@kizuna/common';
 import { CustomerFactsLoader, CustomerRepository } from '@kizuna/customers';
-import type { DataSource } from 'typeorm';
+import { UnitOfWork } from '@kizuna/database';
 import { matchesRule, segmentRuleSchema } from '@kizuna/rules';
 import { z } from 'zod';
 import type { Segment } from './segment.entity';
@@ -50,7 +49,7 @@ export class SegmentsService {
     private readonly customers: CustomerRepository,
     private readonly facts: CustomerFactsLoader,
     private readonly clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async create(body: unknown): Promise<Segment> {
@@ -118,7 +117,7 @@ export class SegmentsService {
   async preview(body: unknown): Promise<SegmentPreview> {
     const { rule } = parseOrThrow(z.object({ rule: segmentRuleSchema }).strict(), body);
     const now = this.clock.now();
-    return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
+    return this.uow.run('REPEATABLE READ', async (tx) => {
       let evaluated = 0;
       let matched = 0;
       const sample: SegmentPreview['sample'] = [];

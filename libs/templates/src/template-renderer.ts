@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { compile } from 'html-to-text';
+import { singleLine } from '@kizuna/common';
 import { TEMPLATE_HELPERS, type RenderFrame } from './template-helpers';
 
 /** One locale variant of one template version: what is compiled and cached. */
@@ -67,9 +68,7 @@ export class TemplateRenderer {
       html = this.compiled(request.layout, 'html')({ ...data, body: new Handlebars.SafeString(html) }, options);
     }
     const subject = request.template.subject
-      ? this.compiled(request.template, 'subject')(data, options)
-          .replace(/[\r\n\t]+/g, ' ')
-          .trim()
+      ? singleLine(this.compiled(request.template, 'subject')(data, options))
       : '';
     const text = request.template.text ? this.compiled(request.template, 'text')(data, options) : htmlToText(html);
     return { subject, html, text };

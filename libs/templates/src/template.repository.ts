@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '@kizuna/database';
 import type { Template, TemplateDraft, TemplateKind, TemplateVariant, TemplateWithVersion } from './template';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
 
@@ -55,7 +56,7 @@ export class TemplateRepository {
 
   async create(key: string, kind: TemplateKind, draft: TemplateDraft): Promise<TemplateWithVersion> {
     try {
-      return await this.dataSource.transaction(async (tx) => {
+      return await inTransaction(this.dataSource, async (tx) => {
         const [row] = await tx.query<TemplateRow[]>(
           `INSERT INTO templates (key, kind, description, default_locale) VALUES ($1, $2, $3, $4) RETURNING *`,
           [key, kind, draft.description ?? '', draft.defaultLocale],
@@ -73,7 +74,7 @@ export class TemplateRepository {
 
   /** Writes version current+1 and makes it current. */
   async addVersion(id: string, draft: TemplateDraft): Promise<TemplateWithVersion | null> {
-    return this.dataSource.transaction(async (tx) => {
+    return inTransaction(this.dataSource, async (tx) => {
       const [row] = await tx.query<TemplateRow[]>(
         `WITH bumped AS (
            UPDATE templates SET current_version = current_version + 1, updated_at = now(),

@@ -15,6 +15,7 @@ import { TemplateRenderer, type TemplateSource } from './template-renderer';
 import { NpsSurvey } from './nps-survey';
 import { TemplateRepository } from './template.repository';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
+import { errorMessage } from '@kizuna/common';
 
 /** Where a render finds its template, layout and partials: the database, or a batch's memo of it. */
 interface TemplateLookup {
@@ -181,7 +182,7 @@ export class TemplatesService extends MessageRenderer {
     } catch (error) {
       throw new TemplatesException(
         TemplatesErrorCode.RenderFailed,
-        `The template does not render: ${messageOf(error)}`,
+        `The template does not render: ${errorMessage(error)}`,
       );
     }
   }
@@ -220,7 +221,7 @@ export class TemplatesService extends MessageRenderer {
     try {
       return await this.renderTemplate(template, customer, payload, links, lookup);
     } catch (error) {
-      throw new MessageRenderError(`template "${templateKey}" v${template.content.version}: ${messageOf(error)}`);
+      throw new MessageRenderError(`template "${templateKey}" v${template.content.version}: ${errorMessage(error)}`);
     }
   }
 
@@ -306,7 +307,7 @@ export class TemplatesService extends MessageRenderer {
         } catch (error) {
           // All of it: the first line alone ("Parse error on line 1:") says nothing; the rest
           // shows the excerpt with a caret under the spot and what Handlebars expected there.
-          problems.push(`${at}.${part}: ${messageOf(error)}`);
+          problems.push(`${at}.${part}: ${errorMessage(error)}`);
         }
       }
       if (kind === 'email' && !variant.subject) {
@@ -347,5 +348,3 @@ function notFound(id: string, version?: number): TemplatesException {
     version === undefined ? `No template with id ${id}` : `Template ${id} has no version ${version}`,
   );
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
 import { CustomerRepository, type Customer, type EmailConsent } from '@kizuna/customers';
+import { inTransaction } from '@kizuna/database';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { MessageRenderer } from './email/message-renderer';
 import type { Channel, MessageCategory, WhenCapped } from '../outbox/outbox-message';
@@ -190,7 +191,7 @@ export class DeliveryRepository {
     leaseSeconds: number,
   ): Promise<{ rows: ClaimRow[]; interrupted: Map<string, number>; customers: Map<string, Customer> }> {
     const now = this.clock.now();
-    return this.dataSource.transaction(async (tx) => {
+    return inTransaction(this.dataSource, async (tx) => {
       const rows = await tx.query<ClaimRow[]>(
         `WITH paused AS (
            SELECT EXISTS (SELECT 1 FROM settings s WHERE s.key = $3 AND (s.value->>'paused')::boolean) AS paused),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock, exactInstantSql, type PagePosition } from '@kizuna/common';
+import { inTransaction } from '@kizuna/database';
 import type { DataSource } from 'typeorm';
 import { SENDING_SETTING } from '../delivery/delivery.repository';
 import type { Channel, MessageCategory, OutboxStatus, WhenCapped } from '../outbox/outbox-message';
@@ -250,7 +251,7 @@ export class MessageLogRepository {
    * counts from its next attempt. Returns false unless the message exists and failed.
    */
   async retry(id: string): Promise<boolean> {
-    return this.dataSource.transaction(async (tx) => {
+    return inTransaction(this.dataSource, async (tx) => {
       const rows = await tx.query<Array<{ id: string }>>(
         `WITH requeued AS (
            UPDATE outbox_messages
@@ -301,7 +302,7 @@ export class MessageLogRepository {
 
   async setSending(paused: boolean, reason: string | null, changedBy: string): Promise<SendingState> {
     const value: SendingState = { paused, reason, changedAt: this.clock.now().toISOString(), changedBy };
-    await this.dataSource.transaction(async (tx) => {
+    await inTransaction(this.dataSource, async (tx) => {
       await tx.query(
         `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, now())
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,

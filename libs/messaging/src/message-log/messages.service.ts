@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { decodePageCursor, encodePageCursor, errorMessage, singleLine, type PagePosition } from '@kizuna/common';
+import {
+  decodePageCursor,
+  drainInChunks,
+  encodePageCursor,
+  errorMessage,
+  singleLine,
+  type PagePosition,
+} from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
 import { MailTransport } from '../delivery/email/mail-transport';
@@ -85,16 +92,8 @@ export class MessagesService {
   }
 
   /** Housekeeping: rendered content past MESSAGE_CONTENT_RETENTION_DAYS. */
-  async pruneContent(): Promise<number> {
-    let pruned = 0;
-    for (let round = 0; round < 100; round++) {
-      const n = await this.log.pruneContent(this.config.delivery.contentRetentionDays);
-      pruned += n;
-      if (n === 0) {
-        break;
-      }
-    }
-    return pruned;
+  pruneContent(): Promise<number> {
+    return drainInChunks(() => this.log.pruneContent(this.config.delivery.contentRetentionDays));
   }
 
   /** Attempts closed as unknown (possibly delivered twice): all, and those closed in [from, to). */
