@@ -7,15 +7,13 @@ export { AuthErrorCode, AuthException } from './auth.exception';
 export { AuthModule } from './auth.module';
 export {
   ConsoleSessionService,
-  CSRF_HEADER,
   SESSION_COOKIE,
-  SESSION_IDLE_MS,
   SESSION_LIFETIME_MS,
   type StartedSession,
 } from './console-session.service';
-export { ConsoleSignInService, type SignInOutcome } from './console-sign-in.service';
-export { CONSOLE_ROLES, type ConsoleLinkPurpose, type ConsoleRole, type ConsoleUser } from './console-user';
-export { ConsoleUserService, type ConsoleLink, type LinkDetails } from './console-user.service';
+export { ConsoleSignInService } from './console-sign-in.service';
+export { CONSOLE_ROLES, type ConsoleRole, type ConsoleUser } from './console-user';
+export { ConsoleUserService } from './console-user.service';
 export { FailedAuthLimiter } from './failed-auth.limiter';
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.util';
 export { rateLimited } from './rate-limited';

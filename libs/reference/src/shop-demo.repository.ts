@@ -50,6 +50,22 @@ export class ShopDemoRepository {
    * customers yet) is emptied; anything else is refused, never truncated.
    */
   async reset(): Promise<void> {
+    // TRUNCATE takes each table's strongest lock in turn while the engine's own loops poll them:
+    // a deadlock between the two is possible and harmless (PostgreSQL rolls the reset back), so
+    // the reset is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.resetOnce();
+      } catch (error) {
+        const failure = error as { code?: string; driverError?: { code?: string } };
+        if ((failure.code ?? failure.driverError?.code) !== '40P01' || attempt === 5) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async resetOnce(): Promise<void> {
     await inTransaction(this.dataSource, async (tx) => {
       const [state] = await tx.query<Array<{ marked: boolean }>>(
         `SELECT EXISTS (SELECT 1 FROM settings WHERE key = $1) AS marked`,
