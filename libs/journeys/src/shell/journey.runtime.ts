@@ -14,17 +14,17 @@ import {
   onDueTimer,
   type InstanceOutcome,
   type InstanceRecord,
-} from './instance-transitions';
-import { compileValidated, conditionsOf, type CompiledJourney } from './journey.compiler';
-import type { JourneyDefinition } from './journey-definition.schema';
+} from '../core/instance-transitions';
+import { compileValidated, conditionsOf, type CompiledJourney } from '../core/journey.compiler';
+import type { JourneyDefinition } from '../core/journey-definition.schema';
 import {
   JourneyInstanceRepository,
   type DueTimer,
   type InstanceChange,
   type StoredInstance,
 } from './journey-instance.repository';
-import type { JourneyEffect } from './journey-machine.types';
-import { withEvent } from './journey.simulator';
+import type { JourneyEffect } from '../core/journey-machine.types';
+import { withEvent } from '../core/journey.simulator';
 import { JourneyRepository, type RunnableJourney } from './journey.repository';
 
 /** What a batch of inbox events or due timers works on. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { JourneyDefinition } from './journey-definition.schema';
+import type { JourneyDefinition } from '../core/journey-definition.schema';
 
 export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { HistoryEntry, InstanceOutcome, InstanceRecord, InstanceStatus } from './instance-transitions';
-import type { TimerRequest } from './journey-machine.types';
-import type { PersistedSnapshot } from './journey.engine';
+import type { HistoryEntry, InstanceOutcome, InstanceRecord, InstanceStatus } from '../core/instance-transitions';
+import type { TimerRequest } from '../core/journey-machine.types';
+import type { PersistedSnapshot } from '../core/journey.engine';
 
 interface InstanceDbRow {
   customer_uuid: string;
