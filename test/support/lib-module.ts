@@ -2,7 +2,7 @@ import type { ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ClockModule } from '@kizuna/common';
 import { ConfigModule, loadConfig } from '@kizuna/config';
-import { DatabaseModule } from '@kizuna/database';
+import { DatabaseClock, DatabaseModule } from '@kizuna/database';
 import type { TestDatabase } from './test-database';
 
 /**
@@ -18,7 +18,7 @@ export function compileLibs(
   return Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(config),
-      ClockModule,
+      ClockModule.using(DatabaseClock),
       DatabaseModule.forRoot({ url: db.url, poolSize: 4 }),
       ...imports,
     ],

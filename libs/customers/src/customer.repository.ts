@@ -163,25 +163,44 @@ export class CustomerRepository {
     );
   }
 
-  async applyProfile(tx: EntityManager, customerUuid: string, changes: ProfileChanges): Promise<void> {
-    await tx.query(
-      `UPDATE customers
+  /**
+   * Applies traits (time zone, locale, attributes, consent) and returns the profile's facts as
+   * the writes left them (RETURNING: what was just written is not read again).
+   */
+  async applyProfile(
+    tx: EntityManager,
+    customerUuid: string,
+    changes: ProfileChanges,
+    shopCurrency: string,
+  ): Promise<CustomerFacts> {
+    const [applied] = await tx.query<FactsRow[]>(
+      `UPDATE customers c
           SET timezone = COALESCE($2, timezone),
               locale = COALESCE($3, locale),
               attributes = attributes || $4::jsonb,
               updated_at = now()
-        WHERE id = $1`,
-      [customerUuid, changes.timezone ?? null, changes.locale ?? null, JSON.stringify(changes.attributes ?? {})],
+        WHERE id = $1
+        RETURNING ${factsColumns('$5')}`,
+      [
+        customerUuid,
+        changes.timezone ?? null,
+        changes.locale ?? null,
+        JSON.stringify(changes.attributes ?? {}),
+        shopCurrency,
+      ],
     );
     const consent = changes.emailConsent;
     if (!consent) {
-      return;
+      return factsOfRow(applied!);
     }
-    await tx.query(
-      `UPDATE customers SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
-        WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)`,
-      [customerUuid, consent.status, consent.source, consent.at],
+    // A consent older than the one on the profile changes nothing (and returns no row).
+    const [consented] = await tx.query<FactsRow[]>(
+      `UPDATE customers c SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
+        WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)
+        RETURNING ${factsColumns('$5')}`,
+      [customerUuid, consent.status, consent.source, consent.at, shopCurrency],
     );
+    return factsOfRow(consented ?? applied!);
   }
 
   /** Records an order once; the same order id again changes nothing. */
@@ -235,48 +254,13 @@ export class CustomerRepository {
     if (customerUuids.length === 0) {
       return new Map();
     }
-    const rows = await (tx ?? this.customers.manager).query<
-      Array<{
-        id: string;
-        email: string | null;
-        locale: string | null;
-        timezone: string | null;
-        email_consent: string;
-        attributes: Record<string, unknown>;
-        orders_count: number;
-        revenue: string;
-        revenue_orders: number;
-        first_order_at: Date | null;
-        last_order_at: Date | null;
-      }>
-    >(
-      `SELECT c.id, c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
-              c.first_order_at, c.last_order_at,
-              CASE WHEN c.orders_count = 0 THEN 0 ELSE
-                (SELECT count(*)::int FROM customer_orders o
-                  WHERE o.customer_uuid = c.id AND o.currency = $2 AND o.cancelled_at IS NULL) END AS revenue_orders
-         FROM customers c WHERE c.id = ANY($1::uuid[])`,
+    const rows = await (tx ?? this.customers.manager).query<FactsRow[]>(
+      `SELECT ${factsColumns('$2')} FROM customers c WHERE c.id = ANY($1::uuid[])`,
       [customerUuids, shopCurrency],
     );
     const facts = new Map<string, CustomerFacts>();
     for (const row of rows) {
-      const revenue = Number(row.revenue);
-      facts.set(row.id, {
-        email: row.email,
-        locale: row.locale,
-        timezone: row.timezone,
-        emailConsent: row.email_consent,
-        attributes: row.attributes,
-        stats: {
-          ordersCount: row.orders_count,
-          revenue,
-          averageOrderValue: row.revenue_orders === 0 ? 0 : Math.round((revenue / row.revenue_orders) * 100) / 100,
-          firstOrderAt: row.first_order_at?.getTime() ?? null,
-          lastOrderAt: row.last_order_at?.getTime() ?? null,
-        },
-        segments: [],
-        events: {},
-      });
+      facts.set(row.id, factsOfRow(row));
     }
     const missing = customerUuids.find((id) => !facts.has(id));
     if (missing) {
@@ -289,8 +273,8 @@ export class CustomerRepository {
    * Purchase stats derived from the order facts: cancelled orders do not count; refunds reduce
    * revenue; revenue sums orders in the shop currency only (no exchange rates here).
    */
-  async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<void> {
-    await tx.query(
+  async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
+    const [row] = await tx.query<FactsRow[]>(
       `UPDATE customers c
           SET orders_count = s.orders_count,
               revenue = s.revenue,
@@ -303,8 +287,57 @@ export class CustomerRepository {
                       max(placed_at) AS last_order_at
                  FROM customer_orders
                 WHERE customer_uuid = $1 AND cancelled_at IS NULL) s
-        WHERE c.id = $1`,
+        WHERE c.id = $1
+        RETURNING ${factsColumns('$2')}`,
       [customerUuid, shopCurrency],
     );
+    return factsOfRow(row!);
   }
+}
+
+/** A profile row as facts are made of it. */
+interface FactsRow {
+  id: string;
+  email: string | null;
+  locale: string | null;
+  timezone: string | null;
+  email_consent: string;
+  attributes: Record<string, unknown>;
+  orders_count: number;
+  revenue: string;
+  revenue_orders: number;
+  first_order_at: Date | null;
+  last_order_at: Date | null;
+}
+
+/**
+ * The columns of `customers c` facts are made of, for a SELECT or an UPDATE's RETURNING (which
+ * sees the row as written); `currency` is the parameter holding the shop currency.
+ */
+const factsColumns = (currency: string): string =>
+  `c.id, c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
+   c.first_order_at, c.last_order_at,
+   CASE WHEN c.orders_count = 0 THEN 0 ELSE
+     (SELECT count(*)::int FROM customer_orders o
+       WHERE o.customer_uuid = c.id AND o.currency = ${currency} AND o.cancelled_at IS NULL) END AS revenue_orders`;
+
+/** A profile's facts (docs/conditions.md); segment keys and counted events are the caller's to add. */
+function factsOfRow(row: FactsRow): CustomerFacts {
+  const revenue = Number(row.revenue);
+  return {
+    email: row.email,
+    locale: row.locale,
+    timezone: row.timezone,
+    emailConsent: row.email_consent,
+    attributes: row.attributes,
+    stats: {
+      ordersCount: row.orders_count,
+      revenue,
+      averageOrderValue: row.revenue_orders === 0 ? 0 : Math.round((revenue / row.revenue_orders) * 100) / 100,
+      firstOrderAt: row.first_order_at?.getTime() ?? null,
+      lastOrderAt: row.last_order_at?.getTime() ?? null,
+    },
+    segments: [],
+    events: {},
+  };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { journeyEffects } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
@@ -8,24 +7,18 @@ import type { StoredEvent } from '@kizuna/events';
 import { OutboxRepository, type NewOutboxMessage } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import type { CustomerFacts, Rule } from '@kizuna/rules';
+import { CompiledVersions } from '../core/compiled-versions';
+import { effectPayload } from '../core/instance-transitions';
 import {
-  effectPayload,
-  onCustomerEvent,
-  onDueTimer,
-  type InstanceOutcome,
-  type InstanceRecord,
-} from '../core/instance-transitions';
-import { compileValidated, conditionsOf, type CompiledJourney } from '../core/journey.compiler';
-import type { JourneyDefinition } from '../core/journey-definition.schema';
-import {
-  JourneyInstanceRepository,
+  JourneyBatch,
   type DueTimer,
-  type InstanceChange,
-  type StoredInstance,
-} from './journey-instance.repository';
-import type { JourneyEffect } from '../core/journey-machine.types';
-import { withEvent } from '../core/journey.simulator';
-import { JourneyRepository, type RunnableJourney } from './journey.repository';
+  type PendingEffect,
+  type ProfileUpdate,
+  type RunnableJourney,
+} from '../core/journey.batch';
+import { conditionsOf } from '../core/journey.compiler';
+import { JourneyInstanceRepository } from './journey-instance.repository';
+import { JourneyRepository } from './journey.repository';
 
 /** What a batch of inbox events or due timers works on. */
 export interface JourneyBatchScope {
@@ -40,16 +33,17 @@ export interface JourneyBatchScope {
 }
 
 /**
- * The durable shell around the pure decisions. A batch loads the instances and facts of all its
- * customers in a few statements, applies events and timers in order against that working set
- * (each customer's later events see the instances its earlier ones made), and writes everything
- * back in a few more: the cost per batch is a handful of round trips, not a handful per event.
+ * The durable shell around the pure batch (core/journey.batch.ts). `begin` loads the instances
+ * and facts of all the batch's customers in a few statements; the batch decides event by event
+ * in memory; `applyEvent` / `applyTimer` write the profile updates a step made at once (so the
+ * customer's next event is applied on top of them), and `write` stores everything else in a few
+ * more statements: the cost per batch is a handful of round trips, not a handful per event.
  */
 @Injectable()
 export class JourneyRuntime {
   private readonly logger = new Logger(JourneyRuntime.name);
-  /** Versions are immutable once published, so a compiled version never goes stale. */
-  private readonly compiled = new Map<string, CompiledJourney>();
+  /** Shared by every batch of the process: published versions never change. */
+  private readonly versions = new CompiledVersions();
 
   constructor(
     private readonly journeys: JourneyRepository,
@@ -60,11 +54,6 @@ export class JourneyRuntime {
     private readonly outbox: OutboxRepository,
     private readonly config: KizunaConfig,
   ) {}
-
-  /** Events older than this start no journey (JOURNEY_ENTRY_MAX_AGE). */
-  get entryMaxAgeMs(): number {
-    return this.config.journeys.entryMaxAgeMs;
-  }
 
   /** The journeys to consider for a batch; load once per batch, not per event. */
   runnable(tx: EntityManager): Promise<RunnableJourney[]> {
@@ -94,16 +83,38 @@ export class JourneyRuntime {
     // instances are on (their behaviour leaves say which events to count).
     const rules = [
       ...journeys.map((j) => j.definition),
-      ...[...versions].flatMap((key) => this.compiled.get(key)?.definition ?? []),
+      ...[...versions].flatMap((key) => {
+        const [journeyId, version] = key.split(':') as [string, string];
+        return this.versions.definition(journeyId, Number(version)) ?? [];
+      }),
     ].flatMap(conditionsOf);
-    return new JourneyBatch(this, tx, {
+    return new JourneyBatch({
       now: scope.now,
       journeys,
       instances,
       applied,
-      rules,
       facts: await this.facts(tx, customerUuids, rules, scope.now),
+      versions: this.versions,
+      entryMaxAgeMs: this.config.journeys.entryMaxAgeMs,
     });
+  }
+
+  /** Applies one inbox event in the batch, and writes the profile updates it made. */
+  applyEvent(tx: EntityManager, batch: JourneyBatch, customerUuid: string, event: StoredEvent): Promise<void> {
+    return this.updateProfiles(
+      tx,
+      batch.applyEvent(customerUuid, event.seq, {
+        name: event.name,
+        properties: event.properties,
+        at: event.occurredAt.getTime(),
+        imported: event.source === 'import',
+      }),
+    );
+  }
+
+  /** Applies a claimed due timer in the batch, and writes the profile updates it made. */
+  applyTimer(tx: EntityManager, batch: JourneyBatch, timer: DueTimer): Promise<void> {
+    return this.updateProfiles(tx, batch.applyTimer(timer));
   }
 
   /** Facts of each customer (docs/conditions.md): profile, stats, counted events and segment keys. */
@@ -125,27 +136,24 @@ export class JourneyRuntime {
   }
 
   /**
-   * The profile and stats again after the batch changed them, keeping the batch's segment keys
-   * (those change only after the batch) and the events counted so far.
-   */
-  async refreshProfileFacts(tx: EntityManager, customerUuid: string, facts: CustomerFacts): Promise<CustomerFacts> {
-    const profiles = await this.customers.factsOf(tx, [customerUuid], this.config.shop.currency);
-    return { ...profiles.get(customerUuid)!, segments: facts.segments, events: facts.events };
-  }
-
-  /**
    * Writes what a batch decided: instances, timers and history, then the outbox effects, then
    * the new payload of unsent messages of instances whose trigger changed (after the enqueue,
    * so a message queued earlier in the same batch gets it too).
    */
-  async write(
-    tx: EntityManager,
-    changes: InstanceChange[],
-    messages: NewOutboxMessage[],
-    triggersUpdated: InstanceRecord[],
-  ): Promise<void> {
+  async write(tx: EntityManager, batch: JourneyBatch): Promise<void> {
+    const { changes, effects, triggersUpdated } = batch.writes();
+    for (const change of changes) {
+      if ('outcome' in change) {
+        for (const { effect, suppressed } of change.outcome.effects) {
+          journeyEffects.inc({ kind: effect.kind, suppressed: String(suppressed) });
+        }
+      }
+    }
     await this.instances.saveAll(tx, changes);
-    await this.outbox.enqueue(tx, messages);
+    await this.outbox.enqueue(
+      tx,
+      effects.flatMap((e) => this.messageFor(e, batch.now) ?? []),
+    );
     await this.outbox.refreshUnsent(
       tx,
       triggersUpdated.map((i) => ({
@@ -156,18 +164,20 @@ export class JourneyRuntime {
     );
   }
 
-  /** An updateProfile effect: written at once, so the customer's next decision sees it. */
-  applyProfileEffect(tx: EntityManager, customerUuid: string, attribute: string, value: unknown): Promise<void> {
-    return this.customers.applyProfile(tx, customerUuid, { attributes: { [attribute]: value } });
+  /** updateProfile effects, written at once: the customer's next event is applied on top of them. */
+  private async updateProfiles(tx: EntityManager, updates: ProfileUpdate[]): Promise<void> {
+    for (const { customerUuid, attribute, value } of updates) {
+      await this.customers.applyProfile(
+        tx,
+        customerUuid,
+        { attributes: { [attribute]: value } },
+        this.config.shop.currency,
+      );
+    }
   }
 
-  /** The outbox message for an effect; undefined when it sends nothing (or nothing any more). */
-  messageFor(
-    effectKey: string,
-    effect: JourneyEffect,
-    instance: InstanceRecord,
-    now: Date,
-  ): NewOutboxMessage | undefined {
+  /** The outbox message for an effect; undefined when it sends nothing (any more). */
+  private messageFor({ effectKey, effect, instance, payload }: PendingEffect, now: Date): NewOutboxMessage | undefined {
     const origin = {
       journeyId: instance.journeyId,
       journeyVersion: instance.version,
@@ -182,7 +192,7 @@ export class JourneyRuntime {
           channel: 'email',
           templateKey: effect.template,
           category: effect.category,
-          payload: effectPayload(instance),
+          payload,
           origin,
           priority: effect.priority,
           whenCapped: effect.whenCapped,
@@ -200,194 +210,20 @@ export class JourneyRuntime {
           channel: 'webhook',
           webhookUrl: effect.url,
           category: 'transactional',
-          payload: effectPayload(instance),
+          payload,
           origin,
           notBefore: now,
         };
-      case 'updateProfile':
-        return undefined;
     }
-  }
-
-  compile(journeyId: string, version: number, definition: JourneyDefinition): CompiledJourney {
-    const key = `${journeyId}:${version}`;
-    let compiled = this.compiled.get(key);
-    if (!compiled) {
-      compiled = compileValidated(definition);
-      this.compiled.set(key, compiled);
-    }
-    return compiled;
-  }
-
-  /** A compiled version already loaded for this batch (begin preloads every version its instances are on). */
-  compiledVersion(journeyId: string, version: number, active?: RunnableJourney): CompiledJourney {
-    const compiled = this.compiled.get(`${journeyId}:${version}`);
-    if (compiled) {
-      return compiled;
-    }
-    if (active && version === active.activeVersion) {
-      return this.compile(journeyId, version, active.definition);
-    }
-    throw new Error(`journey ${journeyId} version ${version} is not loaded`);
   }
 
   private async preload(journeyId: string, version: number): Promise<void> {
-    if (!this.compiled.has(`${journeyId}:${version}`)) {
+    if (!this.versions.has(journeyId, version)) {
       const definition = await this.journeys.definition(journeyId, version);
       if (definition) {
-        this.compile(journeyId, version, definition);
+        this.versions.compile(journeyId, version, definition);
       } else {
         this.logger.error({ msg: 'instances on a missing journey version', journeyId, version });
-      }
-    }
-  }
-}
-
-/**
- * One batch's working set and pending writes. Apply events and timers in order, then write()
- * once. Nothing reaches the database before write() except updateProfile effects.
- */
-export class JourneyBatch {
-  private readonly changes: InstanceChange[] = [];
-  private readonly messages: NewOutboxMessage[] = [];
-  /** Instances whose trigger a later event replaced, by id (the last state wins). */
-  private readonly triggersUpdated = new Map<string, InstanceRecord>();
-  private readonly staleFacts = new Set<string>();
-
-  constructor(
-    private readonly runtime: JourneyRuntime,
-    private readonly tx: EntityManager,
-    private readonly state: {
-      now: Date;
-      journeys: RunnableJourney[];
-      instances: Map<string, StoredInstance[]>;
-      applied: Map<string, Set<string>>;
-      rules: Rule[];
-      facts: Map<string, CustomerFacts>;
-    },
-  ) {}
-
-  /** The customer's profile changed (traits, orders): conditions must see the new facts. */
-  profileChanged(customerUuid: string): void {
-    this.staleFacts.add(customerUuid);
-  }
-
-  /** Applies one inbox event of a customer of the batch to every runnable journey. */
-  async applyEvent(customerUuid: string, event: StoredEvent): Promise<void> {
-    const { journeys, now } = this.state;
-    if (journeys.length === 0) {
-      return;
-    }
-    const applied = this.state.applied.get(`${customerUuid}:${event.seq}`);
-    // Its own time, unless the sender's clock ran ahead of ours (ingest allows some skew).
-    const customerEvent = {
-      name: event.name,
-      properties: event.properties,
-      at: Math.min(event.occurredAt.getTime(), now.getTime()),
-      imported: event.source === 'import',
-    };
-    // Behaviour conditions count this event too (the loader saw only events of earlier batches).
-    this.state.facts.set(customerUuid, withEvent(await this.factsOf(customerUuid), customerEvent));
-    for (const journey of journeys) {
-      // A replayed event was already decided for the journeys it changed: those skip it.
-      if (applied?.has(journey.id)) {
-        continue;
-      }
-      const outcomes = onCustomerEvent({
-        journey: {
-          journeyId: journey.id,
-          version: journey.activeVersion,
-          compiled: this.runtime.compile(journey.id, journey.activeVersion, journey.definition),
-        },
-        versions: (version) => this.runtime.compiledVersion(journey.id, version, journey),
-        instances: this.instancesOf(customerUuid).filter((i) => i.journeyId === journey.id),
-        customerUuid,
-        event: customerEvent,
-        // Read per journey: an updateProfile step of an earlier journey may have changed them.
-        facts: await this.factsOf(customerUuid),
-        newInstanceId: randomUUID,
-        running: journey.status === 'active',
-        now: now.getTime(),
-        entryMaxAgeMs: this.runtime.entryMaxAgeMs,
-      });
-      for (const outcome of outcomes) {
-        await this.record(outcome, event.seq);
-      }
-    }
-  }
-
-  /** Applies a claimed due timer of a customer of the batch. */
-  async applyTimer(timer: DueTimer): Promise<void> {
-    this.changes.push({ firedTimer: timer });
-    const instance = this.instancesOf(timer.customerUuid).find((i) => i.id === timer.instanceId);
-    if (!instance || instance.status !== 'active') {
-      return;
-    }
-    const outcome = onDueTimer({
-      compiled: this.runtime.compiledVersion(instance.journeyId, instance.version),
-      instance,
-      timer: { event: timer.event, dueAt: timer.dueAt.getTime() },
-      facts: await this.factsOf(timer.customerUuid),
-      now: this.state.now.getTime(),
-    });
-    if (outcome.history.length > 0 || outcome.timersToSet.length > 0) {
-      await this.record(outcome, undefined);
-    }
-  }
-
-  /** Writes everything the batch decided. */
-  write(): Promise<void> {
-    return this.runtime.write(this.tx, this.changes, this.messages, [...this.triggersUpdated.values()]);
-  }
-
-  private instancesOf(customerUuid: string): StoredInstance[] {
-    let list = this.state.instances.get(customerUuid);
-    if (!list) {
-      list = [];
-      this.state.instances.set(customerUuid, list);
-    }
-    return list;
-  }
-
-  private async factsOf(customerUuid: string): Promise<CustomerFacts> {
-    let facts = this.state.facts.get(customerUuid);
-    if (!facts) {
-      facts = (await this.runtime.facts(this.tx, [customerUuid], this.state.rules, this.state.now)).get(customerUuid)!;
-    } else if (this.staleFacts.has(customerUuid)) {
-      facts = await this.runtime.refreshProfileFacts(this.tx, customerUuid, facts);
-    }
-    this.staleFacts.delete(customerUuid);
-    this.state.facts.set(customerUuid, facts);
-    return facts;
-  }
-
-  /** Takes an outcome into the working set and the pending writes. */
-  private async record(outcome: InstanceOutcome, eventSeq: string | undefined): Promise<void> {
-    const instance = outcome.instance;
-    const list = this.instancesOf(instance.customerUuid);
-    const at = list.findIndex((i) => i.id === instance.id);
-    if (at >= 0) {
-      list[at] = instance;
-    } else {
-      list.push(instance);
-    }
-    this.changes.push({ outcome, eventSeq });
-    if (outcome.triggerUpdated) {
-      this.triggersUpdated.set(instance.id, instance);
-    }
-    for (const { effectKey, effect, suppressed } of outcome.effects) {
-      journeyEffects.inc({ kind: effect.kind, suppressed: String(suppressed) });
-      if (suppressed) {
-        continue;
-      }
-      if (effect.kind === 'updateProfile') {
-        await this.runtime.applyProfileEffect(this.tx, instance.customerUuid, effect.attribute, effect.value);
-        this.profileChanged(instance.customerUuid);
-        continue;
-      }
-      const message = this.runtime.messageFor(effectKey, effect, instance, this.state.now);
-      if (message) {
-        this.messages.push(message);
       }
     }
   }
