@@ -201,6 +201,45 @@ describe('the lib dependency graph', () => {
     );
   });
 
+  it('keeps the journeys core pure: no framework, database or shell; the shell and specs may', async () => {
+    await writeFiles(dir, {
+      'libs/journeys/src/index.ts': `export { runtime } from './shell/runtime';\n`,
+      'libs/customers/src/index.ts': `export const name = 'customers';\n`,
+      'libs/journeys/src/core/engine.ts': `export const engine = 'pure';\n`,
+      'libs/journeys/src/core/impure.ts': [
+        `export { Injectable } from '@nestjs/common';`,
+        `export { DataSource } from 'typeorm';`,
+        `export { runtime } from '../shell/runtime';`,
+        `export { name } from '@kizuna/customers';`,
+        `export { engine } from './engine';`,
+        '',
+      ].join('\n'),
+      'libs/journeys/src/core/engine.spec.ts': `export { runtime } from '../shell/runtime';\n`,
+      'libs/journeys/src/shell/runtime.ts': [
+        `export { Injectable } from '@nestjs/common';`,
+        `export { engine } from '../core/engine';`,
+        `export { name } from '@kizuna/customers';`,
+        `export const runtime = 'durable';`,
+        '',
+      ].join('\n'),
+    });
+
+    const result = await cruise(dir, ['libs']);
+
+    const rejected = result.summary.violations.map(
+      (v) => `${v.rule.name}: ${v.from} → ${v.to.replace(/^.*\/node_modules\//, 'node_modules/')}`,
+    );
+    // Four imports of impure.ts break the rule; its import of the core, the spec's and the shell's do not.
+    expect(rejected.sort()).toEqual(
+      [
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → node_modules/@nestjs/common/index.js',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → node_modules/typeorm/index.d.ts',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → libs/journeys/src/shell/runtime.ts',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → libs/customers/src/index.ts',
+      ].sort(),
+    );
+  });
+
   it('matches the imports of the repository: every arrow drawn is used, none used is missing', async () => {
     const result = await cruise(root, ['apps', 'libs']);
 
