@@ -173,7 +173,8 @@ export class CustomerRepository {
     changes: ProfileChanges,
     shopCurrency: string,
   ): Promise<CustomerFacts> {
-    const [applied] = await tx.query<FactsRow[]>(
+    const applied = await updatedFacts(
+      tx,
       `UPDATE customers c
           SET timezone = COALESCE($2, timezone),
               locale = COALESCE($3, locale),
@@ -194,7 +195,8 @@ export class CustomerRepository {
       return factsOfRow(applied!);
     }
     // A consent older than the one on the profile changes nothing (and returns no row).
-    const [consented] = await tx.query<FactsRow[]>(
+    const consented = await updatedFacts(
+      tx,
       `UPDATE customers c SET email_consent = $2, email_consent_source = $3, email_consent_at = $4, updated_at = now()
         WHERE id = $1 AND (email_consent_at IS NULL OR email_consent_at <= $4)
         RETURNING ${factsColumns('$5')}`,
@@ -274,7 +276,8 @@ export class CustomerRepository {
    * revenue; revenue sums orders in the shop currency only (no exchange rates here).
    */
   async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
-    const [row] = await tx.query<FactsRow[]>(
+    const row = await updatedFacts(
+      tx,
       `UPDATE customers c
           SET orders_count = s.orders_count,
               revenue = s.revenue,
@@ -293,6 +296,12 @@ export class CustomerRepository {
     );
     return factsOfRow(row!);
   }
+}
+
+/** The row an UPDATE ... RETURNING left (TypeORM answers an UPDATE with `[rows, affected]`). */
+async function updatedFacts(tx: EntityManager, sql: string, parameters: unknown[]): Promise<FactsRow | undefined> {
+  const [rows] = await tx.query<[FactsRow[], number]>(sql, parameters);
+  return rows[0];
 }
 
 /** A profile row as facts are made of it. */
