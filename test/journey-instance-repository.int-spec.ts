@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { JourneyInstanceRepository } from '@kizuna/journeys';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
-import { emptyOutcome, type InstanceOutcome, type InstanceRecord } from '../libs/journeys/src/core/instance-transitions';
+import {
+  emptyOutcome,
+  type InstanceOutcome,
+  type InstanceRecord,
+} from '../libs/journeys/src/core/instance-transitions';
 import type { TimerRequest } from '../libs/journeys/src/core/journey-machine.types';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { publishJourney } from './support/worker-process';
