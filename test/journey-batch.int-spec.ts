@@ -64,9 +64,9 @@ describe('journey batch: begin, apply, write', () => {
         events: events.map((e) => ({ customerUuid, eventSeq: e.seq })),
       });
       for (const event of events) {
-        await batch.applyEvent(customerUuid, event);
+        await runtime.applyEvent(tx, batch, customerUuid, event);
       }
-      await batch.write();
+      await runtime.write(tx, batch);
       return events.map((e) => e.seq);
     });
   /** One timer batch: claim what is due at `now`, feed it back, write. */
@@ -75,9 +75,9 @@ describe('journey batch: begin, apply, write', () => {
       const due = await instances.claimDue(tx, now, 100);
       const batch = await runtime.begin(tx, { customerUuids: due.map((t) => t.customerUuid), now });
       for (const timer of due) {
-        await batch.applyTimer(timer);
+        await runtime.applyTimer(tx, batch, timer);
       }
-      await batch.write();
+      await runtime.write(tx, batch);
       return due.length;
     });
   const state = async (journey = journeyId) => ({

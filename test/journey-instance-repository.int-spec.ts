@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { JourneyInstanceRepository } from '@kizuna/journeys';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
-import { emptyOutcome, type InstanceOutcome, type InstanceRecord } from '../libs/journeys/src/instance-transitions';
-import type { TimerRequest } from '../libs/journeys/src/journey-machine.types';
+import {
+  emptyOutcome,
+  type InstanceOutcome,
+  type InstanceRecord,
+} from '../libs/journeys/src/core/instance-transitions';
+import type { TimerRequest } from '../libs/journeys/src/core/journey-machine.types';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { publishJourney } from './support/worker-process';
 

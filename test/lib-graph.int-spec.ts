@@ -32,6 +32,13 @@ function cruise(cwd: string, targets: string[]): Promise<CruiseResult> {
   });
 }
 
+/** Each violation as `rule: from → to`; node_modules is a symlink here, so packages are named from it. */
+function violationsOf(result: CruiseResult): string[] {
+  return result.summary.violations.map(
+    (v) => `${v.rule.name}: ${v.from} → ${v.to.replace(/^.*\/node_modules\//, 'node_modules/')}`,
+  );
+}
+
 /** The graph docs/ARCHITECTURE.md draws: its mermaid block under "Dependencies point one way". */
 function documentedGraph(): { libs: Set<string>; base: Set<string>; edges: Map<string, Set<string>> } {
   const doc = readFileSync(join(root, 'docs/ARCHITECTURE.md'), 'utf8');
@@ -180,10 +187,7 @@ describe('the lib dependency graph', () => {
 
     const result = await cruise(dir, ['libs', 'apps']);
 
-    // (node_modules is a symlink here: its packages resolve to wherever it points.)
-    const rejected = result.summary.violations.map(
-      (v) => `${v.rule.name}: ${v.from} → ${v.to.replace(/^.*\/node_modules\//, 'node_modules/')}`,
-    );
+    const rejected = violationsOf(result);
     expect(rejected.sort()).toEqual(
       [
         'lib-internals: libs/customers/src/into-file.ts → libs/events/src/inbox.ts',
@@ -198,6 +202,43 @@ describe('the lib dependency graph', () => {
         'lib-not-in-graph: libs/newlib/src/index.ts → libs/rules/src/index.ts',
         'lib-internals: apps/api/src/into-file.ts → libs/events/src/inbox.ts',
         'lib-by-relative-path: apps/api/src/into-file.ts → libs/events/src/inbox.ts',
+      ].sort(),
+    );
+  });
+
+  it('keeps the journeys core pure: no framework, database or shell; the shell and specs may', async () => {
+    await writeFiles(dir, {
+      'libs/journeys/src/index.ts': `export { runtime } from './shell/runtime';\n`,
+      'libs/customers/src/index.ts': `export const name = 'customers';\n`,
+      'libs/journeys/src/core/engine.ts': `export const engine = 'pure';\n`,
+      'libs/journeys/src/core/impure.ts': [
+        `export { Injectable } from '@nestjs/common';`,
+        `export { DataSource } from 'typeorm';`,
+        `export { runtime } from '../shell/runtime';`,
+        `export { name } from '@kizuna/customers';`,
+        `export { engine } from './engine';`,
+        '',
+      ].join('\n'),
+      'libs/journeys/src/core/engine.spec.ts': `export { runtime } from '../shell/runtime';\n`,
+      'libs/journeys/src/shell/runtime.ts': [
+        `export { Injectable } from '@nestjs/common';`,
+        `export { engine } from '../core/engine';`,
+        `export { name } from '@kizuna/customers';`,
+        `export const runtime = 'durable';`,
+        '',
+      ].join('\n'),
+    });
+
+    const result = await cruise(dir, ['libs']);
+
+    const rejected = violationsOf(result);
+    // Four imports of impure.ts break the rule; its import of the core, the spec's and the shell's do not.
+    expect(rejected.sort()).toEqual(
+      [
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → node_modules/@nestjs/common/index.js',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → node_modules/typeorm/index.d.ts',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → libs/journeys/src/shell/runtime.ts',
+        'journeys-core-is-pure: libs/journeys/src/core/impure.ts → libs/customers/src/index.ts',
       ].sort(),
     );
   });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { journeyDefinitionSchema } from '@kizuna/journeys';
-import type { JourneyDefinitionInput } from '../../libs/journeys/src/journey-definition.schema';
+import type { JourneyDefinitionInput } from '../../libs/journeys/src/core/journey-definition.schema';
 import type { TestDatabase } from './test-database';
 
 const WORKER = path.resolve(__dirname, '../../dist/apps/worker/src/main.js');

@@ -109,7 +109,7 @@ export class InboxProcessor {
   private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     const customers = await this.profiles.resolveAll(tx, events);
     const uuidOf = (event: StoredEvent) => customers.get(event.seq)!.uuid;
-    const journeys = await this.journeys.begin(tx, {
+    const journeyBatch = await this.journeys.begin(tx, {
       customerUuids: events.map(uuidOf),
       now: batch.now,
       journeys: batch.journeys,
@@ -117,12 +117,14 @@ export class InboxProcessor {
     });
     for (const event of events) {
       const customer = customers.get(event.seq)!;
-      if (await this.profiles.applyChanges(tx, customer, event)) {
-        journeys.profileChanged(customer.uuid);
+      // The facts the profile writes left, so the journeys decide on them without reading them again.
+      const profile = await this.profiles.applyChanges(tx, customer, event);
+      if (profile) {
+        journeyBatch.profileChanged(customer.uuid, profile);
       }
-      await journeys.applyEvent(customer.uuid, event);
+      await this.journeys.applyEvent(tx, journeyBatch, customer.uuid, event);
     }
-    await journeys.write();
+    await this.journeys.write(tx, journeyBatch);
     if (batch.segments.length > 0) {
       const justApplied = new Map<string, StoredEvent[]>();
       for (const event of events) {

@@ -58,9 +58,9 @@ export class TimerProcessor {
   private async fire(tx: EntityManager, timers: DueTimer[], now: Date): Promise<void> {
     const batch = await this.runtime.begin(tx, { customerUuids: timers.map((t) => t.customerUuid), now });
     for (const timer of timers) {
-      await batch.applyTimer(timer);
+      await this.runtime.applyTimer(tx, batch, timer);
     }
-    await batch.write();
+    await this.runtime.write(tx, batch);
     for (const timer of timers) {
       journeyTimersFired.inc({ outcome: 'ok' });
       journeyTimerLag.observe(Math.max(0, now.getTime() - timer.dueAt.getTime()) / 1000);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import type { StoredEvent } from '@kizuna/events';
+import type { CustomerFacts } from '@kizuna/rules';
 import type { EntityManager } from 'typeorm';
 import {
   CustomerRepository,
@@ -84,24 +85,28 @@ export class CustomerProfileUpdater {
   }
 
   /**
-   * Applies one event to its (locked) profile: contact email, traits, order facts. Returns true
-   * when what journeys decide on (attributes, time zone, purchase stats) may have changed.
+   * Applies one event to its (locked) profile: contact email, traits, order facts. Returns the
+   * profile's facts as the writes left them when what journeys decide on (attributes, time zone,
+   * consent, purchase stats) may have changed, else undefined.
    */
-  async applyChanges(tx: EntityManager, customer: ResolvedCustomer, event: StoredEvent): Promise<boolean> {
+  async applyChanges(
+    tx: EntityManager,
+    customer: ResolvedCustomer,
+    event: StoredEvent,
+  ): Promise<CustomerFacts | undefined> {
     if (event.email !== undefined && event.customerId !== undefined && event.email !== customer.email) {
       await this.customers.updateEmail(tx, customer.uuid, event.email);
       customer.email = event.email;
     }
-    let changed = false;
+    const currency = this.config.shop.currency;
+    let facts: CustomerFacts | undefined;
     if (event.traits) {
-      await this.customers.applyProfile(tx, customer.uuid, profileChanges(event));
-      changed = true;
+      facts = await this.customers.applyProfile(tx, customer.uuid, profileChanges(event), currency);
     }
     if (await this.applyOrderFacts(tx, customer.uuid, event)) {
-      await this.customers.recomputeStats(tx, customer.uuid, this.config.shop.currency);
-      changed = true;
+      facts = await this.customers.recomputeStats(tx, customer.uuid, currency);
     }
-    return changed;
+    return facts;
   }
 
   /** True when the event changed an order fact. */

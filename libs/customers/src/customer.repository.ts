@@ -248,7 +248,13 @@ export class CustomerRepository {
     );
   }
 
-  async applyProfile(tx: EntityManager, customerUuid: string, changes: ProfileChanges): Promise<void> {
+  /** Applies traits and consent; returns the profile's facts as they now stand (factsOf). */
+  async applyProfile(
+    tx: EntityManager,
+    customerUuid: string,
+    changes: ProfileChanges,
+    shopCurrency: string,
+  ): Promise<CustomerFacts> {
     await tx.query(
       `UPDATE customers
           SET timezone = COALESCE($2, timezone),
@@ -261,6 +267,7 @@ export class CustomerRepository {
     if (changes.emailConsent) {
       await this.recordEmailConsent(tx, customerUuid, changes.emailConsent);
     }
+    return this.currentFacts(tx, customerUuid, shopCurrency);
   }
 
   /**
@@ -448,7 +455,7 @@ export class CustomerRepository {
   }
 
   /** The one write of the stored purchase stats, from the order facts (purchaseStatsOf). */
-  async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<void> {
+  async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
     await tx.query(
       `UPDATE customers c
           SET orders_count = s.orders_count,
@@ -460,5 +467,14 @@ export class CustomerRepository {
         WHERE c.id = $1`,
       [customerUuid, shopCurrency],
     );
+    return this.currentFacts(tx, customerUuid, shopCurrency);
+  }
+
+  /**
+   * The facts of one profile just written, read in the writer's transaction: the journeys batch
+   * takes them from the write instead of asking again.
+   */
+  private async currentFacts(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
+    return (await this.factsOf(tx, [customerUuid], shopCurrency)).get(customerUuid)!;
   }
 }

@@ -1,8 +1,9 @@
-export { parseDefinitionText } from './journey.compiler';
-export { journeyDefinitionSchema } from './journey-definition.schema';
-export { JourneysErrorCode } from './journeys.exception';
-export { JourneyInstanceRepository, type DueTimer } from './journey-instance.repository';
-export type { JourneyRow, RunnableJourney } from './journey.repository';
-export { JourneyRuntime } from './journey.runtime';
-export { JourneysModule } from './journeys.module';
-export { JourneysService, simulationRequestSchema, type JourneyDetails } from './journeys.service';
+export { parseDefinitionText } from './core/journey.compiler';
+export { journeyDefinitionSchema } from './core/journey-definition.schema';
+export { JourneysErrorCode } from './core/journeys.exception';
+export type { DueTimer, RunnableJourney } from './core/journey.batch';
+export { JourneyInstanceRepository } from './shell/journey-instance.repository';
+export type { JourneyRow } from './shell/journey.repository';
+export { JourneyRuntime } from './shell/journey.runtime';
+export { JourneysModule } from './shell/journeys.module';
+export { JourneysService, simulationRequestSchema, type JourneyDetails } from './shell/journeys.service';

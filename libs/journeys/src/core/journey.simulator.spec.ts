@@ -1,5 +1,5 @@
-import { documentedExamples } from '../../../test/support/journey-examples';
-import { OPERATOR_TABLE, TABLE_CUSTOMER, TABLE_EVENT, TABLE_NOW } from '../../../test/support/operator-table';
+import { documentedExamples } from '../../../../test/support/journey-examples';
+import { OPERATOR_TABLE, TABLE_CUSTOMER, TABLE_EVENT, TABLE_NOW } from '../../../../test/support/operator-table';
 import { UNKNOWN_CUSTOMER as NO_FACTS } from '@kizuna/rules';
 import { compileJourney, type CompiledJourney } from './journey.compiler';
 import { simulateJourney, type PathEntry } from './journey.simulator';

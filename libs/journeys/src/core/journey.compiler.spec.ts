@@ -1,5 +1,5 @@
 import { TemplateCatalog } from '@kizuna/messaging';
-import { documentedExamples } from '../../../test/support/journey-examples';
+import { documentedExamples } from '../../../../test/support/journey-examples';
 import { UNKNOWN_CUSTOMER as NO_FACTS, type CustomerFacts } from '@kizuna/rules';
 import { compileJourney, restingSteps, type CompiledJourney } from './journey.compiler';
 import type { JourneyDefinitionInput } from './journey-definition.schema';

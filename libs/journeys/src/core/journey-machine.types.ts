@@ -1,4 +1,5 @@
 import type { CustomerFacts } from '@kizuna/rules';
+import type { ActionParams, EffectAction } from './step-params.schema';
 
 /** What a new instance starts from. */
 export interface JourneyInput {
@@ -37,20 +38,11 @@ export interface JourneyEvent {
   properties: Record<string, unknown>;
 }
 
-/** What a machine asks the shell to do, in order. */
-export type JourneyEffect =
-  | {
-      kind: 'send';
-      stepId: string;
-      channel: 'email';
-      template: string;
-      category: 'marketing' | 'transactional';
-      whenCapped: 'defer' | 'skip';
-      /** The journey's priority (its definition version's). */
-      priority: number;
-    }
-  | { kind: 'webhook'; stepId: string; url: string }
-  | { kind: 'updateProfile'; stepId: string; attribute: string; value: string | number | boolean | null };
+/**
+ * What a machine asks the shell to do, in order: an effect action's params, tagged with its name
+ * (one encoding with the compiler's, step-params.schema.ts).
+ */
+export type JourneyEffect = { [K in EffectAction]: { kind: K } & ActionParams[K] }[EffectAction];
 
 export interface TimerRequest {
   /** XState's id for the delayed event; unique per instance and state. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { JourneyDefinition } from './journey-definition.schema';
+import type { JourneyDefinition } from '../core/journey-definition.schema';
+import type { RunnableJourney } from '../core/journey.batch';
 
 export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
 
@@ -38,14 +39,6 @@ const toJourney = (r: JourneyDbRow): JourneyRow => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-
-/** A journey the engine runs: its status and the definition of its active version. */
-export interface RunnableJourney {
-  id: string;
-  status: 'active' | 'paused';
-  activeVersion: number;
-  definition: JourneyDefinition;
-}
 
 /** Journeys and their versions. A published version is never updated (a trigger enforces it). */
 @Injectable()

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { HistoryEntry, InstanceOutcome, InstanceRecord, InstanceStatus } from './instance-transitions';
-import type { TimerRequest } from './journey-machine.types';
-import type { PersistedSnapshot } from './journey.engine';
+import type { HistoryEntry, InstanceRecord, InstanceStatus } from '../core/instance-transitions';
+import type { DueTimer, InstanceChange } from '../core/journey.batch';
+import type { TimerRequest } from '../core/journey-machine.types';
+import type { PersistedSnapshot } from '../core/journey.engine';
 
 interface InstanceDbRow {
   customer_uuid: string;
@@ -44,18 +45,6 @@ const toInstance = (r: InstanceDbRow): StoredInstance => ({
 });
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
-
-export interface DueTimer {
-  customerUuid: string;
-  instanceId: string;
-  timerId: string;
-  journeyId: string;
-  event: string;
-  dueAt: Date;
-}
-
-/** One thing to store for an instance: an outcome (tagged with its inbox event), or a timer that fired. */
-export type InstanceChange = { outcome: InstanceOutcome; eventSeq?: string } | { firedTimer: DueTimer };
 
 /** What a batch of changes leaves of one instance's timers. */
 interface NetTimers {

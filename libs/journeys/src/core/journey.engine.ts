@@ -1,6 +1,7 @@
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { CompiledJourney } from './journey.compiler';
 import type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
+import type { EffectAction, MachineAction } from './step-params.schema';
 
 /**
  * The functional core: `(machine, snapshot, event, now) -> (snapshot', effects, timers)`, using
@@ -29,6 +30,21 @@ export interface EngineStep {
 interface ActionObject {
   type: string;
   params?: Record<string, unknown>;
+}
+
+/** What XState itself adds to a transition's actions: delayed events and their cancellation. */
+type XStateAction = { type: 'xstate.raise' | 'xstate.cancel'; params: Record<string, unknown> };
+
+/** An effect action's params, tagged with its name: the types are the compiler's (step-params.schema.ts). */
+function effectOf(action: Extract<MachineAction, { type: EffectAction }>): JourneyEffect {
+  switch (action.type) {
+    case 'send':
+      return { kind: 'send', ...action.params };
+    case 'webhook':
+      return { kind: 'webhook', ...action.params };
+    case 'updateProfile':
+      return { kind: 'updateProfile', ...action.params };
+  }
 }
 
 export function startInstance(compiled: CompiledJourney, input: JourneyInput): EngineStep {
@@ -107,38 +123,21 @@ function interpret(
     timersToCancel: [],
     exitReason: undefined,
   };
-  for (const action of actions) {
-    const p = action.params ?? {};
+  for (const action of actions as Array<MachineAction | XStateAction>) {
     switch (action.type) {
       case 'enterStep':
-        step.stepsEntered.push(String(p.stepId));
+        step.stepsEntered.push(action.params.stepId);
         break;
       case 'send':
-        step.effects.push({
-          kind: 'send',
-          stepId: String(p.stepId),
-          channel: 'email',
-          template: String(p.template),
-          category: p.category === 'transactional' ? 'transactional' : 'marketing',
-          whenCapped: p.whenCapped === 'skip' ? 'skip' : 'defer',
-          priority: typeof p.priority === 'number' ? p.priority : 0,
-        });
-        break;
       case 'webhook':
-        step.effects.push({ kind: 'webhook', stepId: String(p.stepId), url: String(p.url) });
-        break;
       case 'updateProfile':
-        step.effects.push({
-          kind: 'updateProfile',
-          stepId: String(p.stepId),
-          attribute: String(p.attribute),
-          value: p.value as string | number | boolean | null,
-        });
+        step.effects.push(effectOf(action));
         break;
       case 'exit':
-        step.exitReason = String(p.reason);
+        step.exitReason = action.params.reason;
         break;
       case 'xstate.raise': {
+        const p = action.params;
         const delay = p.delay as number | undefined;
         const event = p.event as { type: string };
         if (delay === undefined) {
@@ -148,7 +147,7 @@ function interpret(
         break;
       }
       case 'xstate.cancel': {
-        const id = String(p.sendId);
+        const id = String(action.params.sendId);
         const pending = step.timersToSet.findIndex((t) => t.timerId === id);
         if (pending >= 0) {
           step.timersToSet.splice(pending, 1);
@@ -158,7 +157,7 @@ function interpret(
         break;
       }
       default:
-        throw new Error(`journey machine produced an unknown action "${action.type}"`);
+        throw new Error(`journey machine produced an unknown action "${(action as ActionObject).type}"`);
     }
   }
   return step;

@@ -6,9 +6,9 @@ import { TemplateCatalog } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
-import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from './journey.compiler';
-import { journeyDefinitionSchema } from './journey-definition.schema';
-import type { JourneyContext } from './journey-machine.types';
+import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from '../core/journey.compiler';
+import { journeyDefinitionSchema } from '../core/journey-definition.schema';
+import type { JourneyContext } from '../core/journey-machine.types';
 import {
   JourneyInstanceRepository,
   type HistoryRow,
@@ -17,8 +17,8 @@ import {
 } from './journey-instance.repository';
 import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
-import { simulateJourney, type PathEntry } from './journey.simulator';
-import { JourneysErrorCode, JourneysException } from './journeys.exception';
+import { simulateJourney, type PathEntry } from '../core/journey.simulator';
+import { JourneysErrorCode, JourneysException } from '../core/journeys.exception';
 
 export interface JourneyDetails extends JourneyRow {
   versions: JourneyVersionRow[];
