@@ -64,6 +64,8 @@ describe('email delivery on real PostgreSQL and SMTP', () => {
       templateKey: 'order-thank-you',
       category: 'transactional',
       payload: { orderId: `o-${effectKey}` },
+      // Due already by any clock: the worker's DatabaseClock is an estimate of the server's.
+      notBefore: new Date(Date.now() - 60_000),
     };
     await dataSource.transaction((tx) => outbox.enqueue(tx, [message]));
     const [row] = await db.query<{ id: string }>('SELECT id FROM outbox_messages WHERE effect_key = $1', [effectKey]);
@@ -106,7 +108,7 @@ describe('email delivery on real PostgreSQL and SMTP', () => {
     expect(deferred!.retry_in_s).toBeLessThanOrEqual(60);
     expect(sink.to('ben@example.test')).toEqual([]);
 
-    await db.query('UPDATE outbox_messages SET not_before = now() WHERE id = $1', [id]);
+    await db.query(`UPDATE outbox_messages SET not_before = now() - interval '1 minute' WHERE id = $1`, [id]);
     expect(await delivery.processBatch()).toBe(1);
     expect(sink.to('ben@example.test')).toHaveLength(1);
     expect(await stateOf(id)).toMatchObject({ status: 'sent', attempts: 2 });
