@@ -24,7 +24,7 @@ const libGraph = {
   messaging: ['customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
   templates: ['customers', 'database', 'events', 'messaging'],
-  journeys: ['customers', 'events', 'messaging', 'rules', 'segments'],
+  journeys: ['customers', 'database', 'events', 'messaging', 'rules', 'segments'],
   reference: ['customers', 'database', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 

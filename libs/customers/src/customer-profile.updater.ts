@@ -37,7 +37,7 @@ export class CustomerProfileUpdater {
   async resolveAll(tx: EntityManager, events: StoredEvent[]): Promise<Map<string, ResolvedCustomer>> {
     const identities = new Map<string, CustomerIdentity>();
     for (const event of events) {
-      const key = identityKey(event);
+      const key = event.customerKey;
       if (!identities.has(key)) {
         identities.set(key, { customerId: event.customerId, email: event.email });
       }
@@ -70,7 +70,7 @@ export class CustomerProfileUpdater {
     );
     const resolved = new Map<string, ResolvedCustomer>();
     for (const event of events) {
-      const key = identityKey(event);
+      const key = event.customerKey;
       let customer = byKey.get(key);
       if (!customer) {
         const identity = identities.get(key)!;
@@ -138,10 +138,6 @@ export class CustomerProfileUpdater {
     }
   }
 }
-
-/** Events with a shop id are that customer's; the others are known by email alone. */
-const identityKey = (event: StoredEvent): string =>
-  event.customerId !== undefined ? `id:${event.customerId}` : `email:${event.email ?? ''}`;
 
 function profileChanges(event: StoredEvent): ProfileChanges {
   const traits = event.traits ?? {};

@@ -1,3 +1,4 @@
+import { inTransaction } from '@kizuna/database';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -46,7 +47,7 @@ export class JourneyRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction('READ COMMITTED', work);
+    return inTransaction(this.dataSource, work);
   }
 
   async create(definition: JourneyDefinition): Promise<string> {
