@@ -32,6 +32,8 @@ export interface InstanceRecord {
   holdout: boolean;
   lastMessageAt: number | undefined;
   goalReachedAt: number | undefined;
+  /** The last split the instance passed, and the path it took there (a message's split path). */
+  splitPath: { stepId: string; path: string } | undefined;
 }
 
 export interface CustomerEvent {
@@ -52,7 +54,7 @@ export interface JourneyVersion {
   compiled: CompiledJourney;
 }
 
-export type HistoryKind = 'entered' | 'step' | 'exited' | 'goal' | 'held-out' | 'migrated';
+export type HistoryKind = 'entered' | 'step' | 'split' | 'exited' | 'goal' | 'held-out' | 'migrated';
 
 export interface HistoryEntry {
   kind: HistoryKind;
@@ -160,6 +162,8 @@ export function onCustomerEvent(args: {
   now: number;
   /** Events older than this (now - event.at) are stale: see above. */
   entryMaxAgeMs: number;
+  /** The journey's declared A/B winners by split step id (autoWinner splits send entrants there). */
+  winners?: Readonly<Record<string, string>>;
 }): InstanceOutcome[] {
   const { journey, event, facts, now } = args;
   const outcomes: InstanceOutcome[] = [];
@@ -181,6 +185,7 @@ export function onCustomerEvent(args: {
         at: Math.max(event.at, instance.enteredAt),
         facts,
         properties: event.properties,
+        winners: args.winners,
       });
       // While paused, or for a stale event, an instance holds where it is, except that an event
       // which ends it without sending anything (the order arrived: an exit rule, or a path to an
@@ -240,6 +245,7 @@ export function onCustomerEvent(args: {
     holdout,
     lastMessageAt: undefined,
     goalReachedAt: undefined,
+    splitPath: undefined,
   };
   const outcome = emptyOutcome(instance);
   outcome.entered = true;
@@ -254,6 +260,7 @@ export function onCustomerEvent(args: {
     trigger: { name: event.name, properties: event.properties },
     at: event.at,
     facts,
+    winners: args.winners,
   });
   applyStep(outcome, step, now);
   const others = outcomes.filter((o) => o.instance.id !== instance.id);
@@ -278,6 +285,7 @@ export function onDueTimer(args: {
   timer: { event: string; dueAt: number };
   facts: CustomerFacts;
   now: number;
+  winners?: Readonly<Record<string, string>>;
 }): InstanceOutcome {
   const outcome = emptyOutcome(args.instance);
   if (args.instance.status !== 'active') {
@@ -290,6 +298,7 @@ export function onDueTimer(args: {
     at: args.timer.dueAt,
     facts: args.facts,
     properties: {},
+    winners: args.winners,
   });
   applyStep(outcome, step, args.now);
   return outcome;
@@ -314,6 +323,10 @@ function applyStep(outcome: InstanceOutcome, step: EngineStep, at: number): void
   instance.currentStep = step.currentStep;
   for (const stepId of step.stepsEntered) {
     outcome.history.push({ kind: 'step', stepId, reason: undefined, at });
+  }
+  for (const split of step.splits) {
+    outcome.history.push({ kind: 'split', stepId: split.stepId, reason: split.path, at });
+    instance.splitPath = split;
   }
   for (const effect of step.effects) {
     outcome.effects.push({

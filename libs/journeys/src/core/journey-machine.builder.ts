@@ -2,7 +2,13 @@ import { initialTransition, setup, type AnyStateMachine } from 'xstate';
 import { matchesRule, UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
 import { matchesEvent, stableFraction } from './condition.util';
 import { invalid } from './journey-definition.validation';
-import { parseIsoDuration, type EventMatch, type ExitRule, type JourneyDefinition } from './journey-definition.schema';
+import {
+  parseIsoDuration,
+  splitPathNames,
+  type EventMatch,
+  type ExitRule,
+  type JourneyDefinition,
+} from './journey-definition.schema';
 import type { JourneyContext, JourneyEvent, JourneyInput } from './journey-machine.types';
 import type { ZodType } from 'zod';
 import {
@@ -44,6 +50,12 @@ function timeOf(event: JourneyEvent | { type: 'xstate.init'; input: JourneyInput
 
 function factsOf(event: JourneyEvent | { type: 'xstate.init'; input: JourneyInput }): CustomerFacts {
   return 'input' in event ? event.input.facts : event.facts;
+}
+
+function winnersOf(
+  event: JourneyEvent | { type: 'xstate.init'; input: JourneyInput },
+): Readonly<Record<string, string>> | undefined {
+  return 'input' in event ? event.input.winners : event.winners;
 }
 
 type Transition = { target: string; guard?: MachineGuard; actions?: MachineAction[] };
@@ -100,18 +112,29 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
         break;
       case 'split': {
         const total = step.paths.reduce((sum, p) => sum + p.weight, 0);
+        const names = splitPathNames(step);
+        const taken = (i: number): MachineAction[] => [
+          { type: 'splitPath', params: { stepId: step.id, path: names[i]! } },
+        ];
         let from = 0;
         node.always = step.paths.map((p, i) => {
           const upto = i === step.paths.length - 1 ? 1 : from + p.weight / total;
           const transition = {
             target: to(p.next),
-            guard: { type: 'splitBucket' as const, params: { stepId: step.id, from, to: upto } },
+            guard: {
+              type: 'splitBucket' as const,
+              params: { stepId: step.id, from, to: upto, path: names[i]!, paths: names, autoWinner: step.autoWinner },
+            },
+            actions: taken(i),
           };
           from = upto;
           return transition;
         });
         // Rounding can leave the last bucket a hair short of 1: take whatever is left.
-        node.always.push({ target: to(step.paths[step.paths.length - 1]!.next) });
+        node.always.push({
+          target: to(step.paths[step.paths.length - 1]!.next),
+          actions: taken(step.paths.length - 1),
+        });
         break;
       }
       case 'send':
@@ -181,7 +204,7 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
   const noop = (): void => undefined;
   const machineSetup = setup({
     types: { context: {} as JourneyContext, events: {} as JourneyEvent, input: {} as JourneyInput },
-    actions: { enterStep: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop },
+    actions: { enterStep: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop, splitPath: noop },
     guards: {
       eventMatches: ({ context, event }, params: GuardParams['eventMatches']) =>
         matchesEvent(
@@ -197,7 +220,14 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
           event: context.trigger.properties,
           now: timeOf(event),
         }),
-      splitBucket: ({ context }, params: GuardParams['splitBucket']) => {
+      splitBucket: ({ context, event }, params: GuardParams['splitBucket']) => {
+        const winners = params.autoWinner ? winnersOf(event) : undefined;
+        // Step ids are marketers' strings (`constructor`): own keys only.
+        const winner = winners && Object.hasOwn(winners, params.stepId) ? winners[params.stepId] : undefined;
+        // A winner the split (of this version) has no path for is ignored: the weights decide.
+        if (winner !== undefined && params.paths.includes(winner)) {
+          return params.path === winner;
+        }
         const x = stableFraction(context.customerUuid, context.journeyId, params.stepId);
         return x >= params.from && x < params.to;
       },

@@ -11,6 +11,8 @@ export interface JourneyInput {
   /** Epoch ms of entry. */
   at: number;
   facts: CustomerFacts;
+  /** Declared A/B winners of the journey by split step id (autoWinner splits take them). */
+  winners?: Readonly<Record<string, string>>;
 }
 
 /** The machine's context: plain JSON, persisted with the snapshot. */
@@ -36,6 +38,8 @@ export interface JourneyEvent {
   at: number;
   facts: CustomerFacts;
   properties: Record<string, unknown>;
+  /** Declared A/B winners of the journey by split step id (autoWinner splits take them). */
+  winners?: Readonly<Record<string, string>>;
 }
 
 /**

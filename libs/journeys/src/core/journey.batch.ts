@@ -13,6 +13,9 @@ import {
 } from './instance-transitions';
 import { withEvent } from './journey.simulator';
 
+/** Events that record or change an order fact (the profile's `customer_orders`). */
+const ORDER_FACT_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
+
 /** A journey the engine runs: its status and the definition of its active version. */
 export interface RunnableJourney {
   id: string;
@@ -55,6 +58,8 @@ export interface BatchWrites {
   effects: PendingEffect[];
   /** Instances whose trigger a later event replaced (the last state of each). */
   triggersUpdated: InstanceRecord[];
+  /** Orders whose facts the batch's events changed (placed, refunded, cancelled): entry revenue moves. */
+  ordersTouched: Array<{ customerUuid: string; orderId: string }>;
 }
 
 /** What a batch starts from: loaded by the shell in a few statements. */
@@ -70,6 +75,8 @@ export interface BatchState {
   versions: CompiledVersions;
   /** Events older than this start no journey. */
   entryMaxAgeMs: number;
+  /** Declared A/B winners by journey, then split step id (autoWinner splits send entrants there). */
+  winners: Map<string, Readonly<Record<string, string>>>;
 }
 
 /**
@@ -83,6 +90,7 @@ export class JourneyBatch {
   private readonly effects: PendingEffect[] = [];
   /** Instances whose trigger a later event replaced, by id (the last state wins). */
   private readonly triggersUpdated = new Map<string, InstanceRecord>();
+  private readonly ordersTouched: Array<{ customerUuid: string; orderId: string }> = [];
 
   constructor(private readonly state: BatchState) {}
 
@@ -103,6 +111,11 @@ export class JourneyBatch {
   /** Applies one inbox event of a customer of the batch to every runnable journey. */
   applyEvent(customerUuid: string, eventSeq: string, event: CustomerEvent): ProfileUpdate[] {
     const { journeys, now } = this.state;
+    // The profile writes recorded the order fact whatever the journeys (CustomerProfileUpdater).
+    const orderId = event.properties.orderId;
+    if (ORDER_FACT_EVENTS.has(event.name) && (typeof orderId === 'string' || typeof orderId === 'number')) {
+      this.ordersTouched.push({ customerUuid, orderId: String(orderId) });
+    }
     if (journeys.length === 0) {
       return [];
     }
@@ -133,6 +146,7 @@ export class JourneyBatch {
         running: journey.status === 'active',
         now: now.getTime(),
         entryMaxAgeMs: this.state.entryMaxAgeMs,
+        winners: this.state.winners.get(journey.id),
       });
       for (const outcome of outcomes) {
         updates.push(...this.record(outcome, eventSeq));
@@ -154,6 +168,7 @@ export class JourneyBatch {
       timer: { event: timer.event, dueAt: timer.dueAt.getTime() },
       facts: this.factsOf(timer.customerUuid),
       now: this.state.now.getTime(),
+      winners: this.state.winners.get(instance.journeyId),
     });
     if (outcome.history.length > 0 || outcome.timersToSet.length > 0) {
       return this.record(outcome, undefined);
@@ -163,7 +178,12 @@ export class JourneyBatch {
 
   /** Everything the batch decided. */
   writes(): BatchWrites {
-    return { changes: this.changes, effects: this.effects, triggersUpdated: [...this.triggersUpdated.values()] };
+    return {
+      changes: this.changes,
+      effects: this.effects,
+      triggersUpdated: [...this.triggersUpdated.values()],
+      ordersTouched: this.ordersTouched,
+    };
   }
 
   private instancesOf(customerUuid: string): InstanceRecord[] {

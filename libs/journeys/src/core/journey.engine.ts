@@ -25,6 +25,8 @@ export interface EngineStep {
   timersToCancel: string[];
   /** Why the instance finished, when it did. */
   exitReason: string | undefined;
+  /** The paths splits sent the instance down, in order. */
+  splits: Array<{ stepId: string; path: string }>;
 }
 
 interface ActionObject {
@@ -122,6 +124,7 @@ function interpret(
     timersToSet: [],
     timersToCancel: [],
     exitReason: undefined,
+    splits: [],
   };
   for (const action of actions as Array<MachineAction | XStateAction>) {
     switch (action.type) {
@@ -135,6 +138,9 @@ function interpret(
         break;
       case 'exit':
         step.exitReason = action.params.reason;
+        break;
+      case 'splitPath':
+        step.splits.push({ stepId: action.params.stepId, path: action.params.path });
         break;
       case 'xstate.raise': {
         const p = action.params;

@@ -30,13 +30,24 @@ export const ACTION_PARAMS = {
     value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
   }),
   exit: z.strictObject({ reason: z.string().min(1) }),
+  /** The path a split sent the instance down (recorded in its history, and for A/B reports). */
+  splitPath: z.strictObject({ stepId: z.string(), path: z.string().min(1) }),
 } as const;
 
 /** Every guard the machines may name, with the params each one takes. */
 export const GUARD_PARAMS = {
   eventMatches: eventMatchParams,
   condition: z.strictObject({ condition: journeyConditionSchema }),
-  splitBucket: z.strictObject({ stepId: z.string(), from: z.number().min(0), to: z.number().max(1) }),
+  splitBucket: z.strictObject({
+    stepId: z.string(),
+    from: z.number().min(0),
+    to: z.number().max(1),
+    /** This transition's path, and all the split's paths (a recorded winner must be one of them). */
+    path: z.string().min(1),
+    paths: z.array(z.string()),
+    /** Take the recorded winner, when there is one, instead of the bucket. */
+    autoWinner: z.boolean(),
+  }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_PARAMS;

@@ -17,8 +17,12 @@ import {
   type RunnableJourney,
 } from '../core/journey.batch';
 import { conditionsOf } from '../core/journey.compiler';
+import { entryFactChanges } from '../core/entry-facts';
+import { parseIsoDuration } from '../core/journey-definition.schema';
+import { JourneyEntryRepository } from './journey-entry.repository';
 import { JourneyInstanceRepository } from './journey-instance.repository';
 import { JourneyRepository } from './journey.repository';
+import { SplitVerdictRepository } from './split-verdict.repository';
 
 /** What a batch of inbox events or due timers works on. */
 export interface JourneyBatchScope {
@@ -48,6 +52,8 @@ export class JourneyRuntime {
   constructor(
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
+    private readonly entries: JourneyEntryRepository,
+    private readonly verdicts: SplitVerdictRepository,
     private readonly customers: CustomerRepository,
     private readonly customerFacts: CustomerFactsLoader,
     private readonly segments: SegmentRepository,
@@ -109,6 +115,9 @@ export class JourneyRuntime {
       facts: await this.facts(tx, customerUuids, rules, scope.now),
       versions: this.versions,
       entryMaxAgeMs: this.config.journeys.entryMaxAgeMs,
+      winners: await this.verdicts.winners(tx, [
+        ...new Set([...journeys.map((j) => j.id), ...[...versions].map((key) => key.split(':')[0]!)]),
+      ]),
     });
   }
 
@@ -149,12 +158,13 @@ export class JourneyRuntime {
   }
 
   /**
-   * Writes what a batch decided: instances, timers and history, then the outbox effects, then
+   * Writes what a batch decided: instances, timers and history, the entry facts and their
+   * rollups (with the revenue of the orders the batch recorded), then the outbox effects, then
    * the new payload of unsent messages of instances whose trigger changed (after the enqueue,
    * so a message queued earlier in the same batch gets it too).
    */
   async write(tx: EntityManager, batch: JourneyBatch): Promise<void> {
-    const { changes, effects, triggersUpdated } = batch.writes();
+    const { changes, effects, triggersUpdated, ordersTouched } = batch.writes();
     for (const change of changes) {
       if ('outcome' in change) {
         for (const { effect, suppressed } of change.outcome.effects) {
@@ -163,6 +173,15 @@ export class JourneyRuntime {
       }
     }
     await this.instances.saveAll(tx, changes);
+    await this.entries.record(
+      tx,
+      entryFactChanges(changes, (journeyId, version) => {
+        const within = this.versions.definition(journeyId, version)?.goal?.within;
+        return within === undefined ? undefined : parseIsoDuration(within);
+      }),
+      ordersTouched,
+      { timeZone: this.config.shop.timeZone, currency: this.config.shop.currency },
+    );
     await this.outbox.enqueue(
       tx,
       effects.flatMap((e) => this.messageFor(e, batch.now) ?? []),
