@@ -16,7 +16,7 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
-  analytics: [],
+  analytics: ['journeys'],
   auth: [],
   database: [],
   events: ['database'],

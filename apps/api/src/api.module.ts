@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { LiftModule } from '@kizuna/analytics';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
@@ -9,6 +10,7 @@ import { SegmentsModule } from '@kizuna/segments';
 import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
+import { JourneyLiftController } from './analytics/journey-lift.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
 import { InvitationsController } from './console/invitations.controller';
@@ -54,10 +56,12 @@ import { TemplatesController } from './templates/templates.controller';
     JourneysModule,
     SegmentsModule,
     ReferenceModule,
+    LiftModule,
   ],
   controllers: [
     HealthController,
     MetricsController,
+    JourneyLiftController,
     EventsController,
     SegmentController,
     ShopifyWebhookController,

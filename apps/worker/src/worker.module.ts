@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { LiftModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -11,6 +12,7 @@ import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
 import { ScheduledWork } from './scheduled-work';
 import { SegmentJobs } from './segment.jobs';
+import { SplitVerdictJobs } from './split-verdict.jobs';
 import { TimerProcessor } from './timer.processor';
 
 /**
@@ -29,8 +31,17 @@ import { TimerProcessor } from './timer.processor';
     MessageLogModule,
     JourneysModule,
     SegmentsModule,
+    LiftModule,
   ],
-  providers: [InboxProcessor, TimerProcessor, BatchJobsPoller, ScheduledWork, MaintenanceJobs, SegmentJobs],
+  providers: [
+    InboxProcessor,
+    TimerProcessor,
+    BatchJobsPoller,
+    ScheduledWork,
+    MaintenanceJobs,
+    SegmentJobs,
+    SplitVerdictJobs,
+  ],
   exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

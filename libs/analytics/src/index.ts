@@ -75,3 +75,6 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
+export { LiftModule } from './lift/lift.module';
+export { LiftService, type LiftFigures, type SplitsFigures } from './lift/lift.service';
+export { SplitVerdictsService } from './lift/split-verdicts.service';
