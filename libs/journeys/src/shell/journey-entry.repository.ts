@@ -79,6 +79,7 @@ export class JourneyEntryRepository {
               ),
               entered.map((f) => earliest.get(`${f.customerUuid}:${f.journeyId}`) === f),
               entered.map((_, i) => i),
+              shop.timeZone,
             ],
           );
     const isNew = new Set(inserted.map((r) => `${r.customer_uuid}:${r.instance_id}:${r.entry_count}`));
