@@ -75,3 +75,12 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
+export { AnalyticsModule } from './analytics.module';
+export {
+  analyticsSettingsChangeSchema,
+  storedAnalyticsSettingsSchema,
+  DEFAULT_ANALYTICS_SETTINGS,
+  type AnalyticsSettings,
+  type StoredAnalyticsSettings,
+} from './settings/analytics-settings';
+export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';
