@@ -16,7 +16,7 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
-  analytics: ['journeys'],
+  analytics: ['database', 'journeys'],
   auth: [],
   database: [],
   events: ['database'],

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LiftModule } from '@kizuna/analytics';
+import { AnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -31,7 +31,7 @@ import { TimerProcessor } from './timer.processor';
     MessageLogModule,
     JourneysModule,
     SegmentsModule,
-    LiftModule,
+    AnalyticsModule,
   ],
   providers: [
     InboxProcessor,

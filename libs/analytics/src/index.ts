@@ -75,6 +75,14 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
-export { LiftModule } from './lift/lift.module';
+export { AnalyticsModule } from './analytics.module';
+export {
+  analyticsSettingsChangeSchema,
+  storedAnalyticsSettingsSchema,
+  DEFAULT_ANALYTICS_SETTINGS,
+  type AnalyticsSettings,
+  type StoredAnalyticsSettings,
+} from './settings/analytics-settings';
+export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';
 export { LiftService, type LiftFigures, type SplitsFigures } from './lift/lift.service';
 export { SplitVerdictsService } from './lift/split-verdicts.service';

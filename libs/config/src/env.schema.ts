@@ -62,8 +62,9 @@ export const envSchema = z
       .default('USD'),
     SHOP_TIMEZONE: z
       .string()
-      .refine(isTimeZone, 'must be an IANA time zone such as UTC or Asia/Tokyo')
-      .default('UTC'),
+      .trim()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC, America/New_York or Asia/Tokyo'),
 
     WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
     WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),

@@ -11,7 +11,6 @@ import {
 import { ratio, type Ratio } from '../ratio.util';
 import { shiftShopDay, shopDayOf, type ShopDay } from '../shop-calendar.util';
 import {
-  DEFAULT_LIFT_SETTINGS,
   measureLift,
   measureSplitTest,
   type Estimate,
@@ -19,6 +18,7 @@ import {
   type LiftReport,
   type LiftSettings,
 } from '../statistics.util';
+import { AnalyticsSettingsRepository } from '../settings/analytics-settings.repository';
 import { EntryRollupRepository, NO_ENTRIES, type EntrySums, type GroupSums } from './entry-rollup.repository';
 
 /** An interval as the API writes it. */
@@ -142,13 +142,14 @@ export class LiftService {
     private readonly journeys: JourneysService,
     private readonly rollups: EntryRollupRepository,
     private readonly verdicts: SplitVerdictRepository,
+    private readonly settingsRepository: AnalyticsSettingsRepository,
     private readonly clock: Clock,
     private readonly config: KizunaConfig,
   ) {}
 
-  /** Lift settings (docs/analytics.md, "Settings"). */
-  settings(): LiftSettings {
-    return DEFAULT_LIFT_SETTINGS;
+  /** Lift settings (docs/analytics.md, "Settings"): the shop's, over the defaults. */
+  private async settings(): Promise<LiftSettings> {
+    return (await this.settingsRepository.current()).lift;
   }
 
   async lift(journeyId: string, period: ReportPeriod): Promise<LiftFigures> {
@@ -194,7 +195,7 @@ export class LiftService {
       outcome(control),
       outcome(treated),
       { control: definition.holdout, treated: 1 - definition.holdout },
-      this.settings(),
+      await this.settings(),
     );
     if (report.status === 'not-enough-data') {
       return { ...base, status: 'not-enough-data', ...none, moreEntrantsNeeded: report.moreEntrantsNeeded };
@@ -222,7 +223,7 @@ export class LiftService {
     const countedThrough = goal ? this.lastCounted(asOf, parseIsoDuration(goal.within)!) : null;
     const sums = await this.rollups.sums(journeyId, { from, to, lastCounted: countedThrough }, true);
     const verdicts = new Map((await this.verdicts.verdicts(journeyId)).map((v) => [v.stepId, v]));
-    const settings = this.settings();
+    const settings = await this.settings();
     const splits: SplitFigures[] = [];
     for (const step of definition.steps) {
       if (step.type !== 'split') {
