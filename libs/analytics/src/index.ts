@@ -84,5 +84,5 @@ export {
   type StoredAnalyticsSettings,
 } from './settings/analytics-settings';
 export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';
-export { LiftService, type LiftFigures, type SplitsFigures } from './lift/lift.service';
+export { LiftService } from './lift/lift.service';
 export { SplitVerdictsService } from './lift/split-verdicts.service';

@@ -55,6 +55,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/journeys/{id}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Holdout lift: treated vs held-out entrants over the goal window, with intervals */
+        get: operations["JourneyLiftController_journeyLift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/journeys/{id}/splits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A/B tests of the split steps: per path, each against the first (the control) */
+        get: operations["JourneyLiftController_splits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -950,6 +984,193 @@ export interface operations {
             };
         };
     };
+    JourneyLiftController_journeyLift: {
+        parameters: {
+            query?: {
+                /** @description shop day YYYY-MM-DD; default today */
+                to?: unknown;
+                /** @description shop day YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        journeyId: string;
+                        /** @enum {string} */
+                        status: "no-holdout" | "no-goal" | "not-enough-data" | "ready";
+                        holdout: number | null;
+                        /** @description goal.within (ISO-8601): the outcome window of both groups */
+                        goalWithin: string | null;
+                        /**
+                         * Format: date-time
+                         * @description entrants count once their whole goal window has passed by this instant
+                         */
+                        asOf: string;
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        /** @description the last entry day counted (its goal windows have passed) */
+                        countedThrough: string | null;
+                        /** @description entrants of the period whose goal window is still open: not counted */
+                        inProgress: number;
+                        treated: {
+                            entrants: number;
+                            converted: number;
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            revenue: number;
+                        };
+                        control: {
+                            entrants: number;
+                            converted: number;
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            revenue: number;
+                        };
+                        /** @description when not-enough-data: entrants still needed */
+                        moreEntrantsNeeded: number | null;
+                        /** @description treated rate − control rate, Newcombe hybrid score interval */
+                        absoluteLift: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description treated rate / control rate − 1, Katz log interval */
+                        relativeLift: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description two-sided pooled two-proportion z-test */
+                        pValue: number | null;
+                        significant: boolean | null;
+                        incrementalConversions: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description shop currency; Welch standard error */
+                        incrementalRevenue: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description entries / customers over the journey's whole history */
+                        entriesPerCustomer: number | null;
+                    };
+                };
+            };
+        };
+    };
+    JourneyLiftController_splits: {
+        parameters: {
+            query?: {
+                /** @description shop day YYYY-MM-DD; default today */
+                to?: unknown;
+                /** @description shop day YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        journeyId: string;
+                        /** Format: date-time */
+                        asOf: string;
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        countedThrough: string | null;
+                        splits: {
+                            stepId: string;
+                            autoWinner: boolean;
+                            /** @description the recorded verdict (taken once, at the horizon) */
+                            winner: string | null;
+                            declaredAt: string | null;
+                            /** @enum {string} */
+                            status: "no-goal" | "not-enough-data" | "ready";
+                            moreEntrantsNeeded: number | null;
+                            /** @description of each comparison with the control: Bonferroni over the k − 1 comparisons */
+                            confidence: number;
+                            paths: {
+                                path: string;
+                                entrants: number;
+                                converted: number;
+                                rate: {
+                                    numerator: number;
+                                    denominator: number;
+                                    value: number | null;
+                                };
+                                revenue: number;
+                                inProgress: number;
+                                /** @description messages after the split (null until message facts exist) */
+                                sent: number | null;
+                                uniqueClicks: number | null;
+                                /** @description null for the control (the first path) and below the minimum sample */
+                                vsControl: {
+                                    absoluteLift: {
+                                        value: number;
+                                        interval: {
+                                            low: number;
+                                            high: number;
+                                        };
+                                    };
+                                    relativeLift: {
+                                        value: number;
+                                        interval: {
+                                            low: number;
+                                            high: number;
+                                        };
+                                    } | null;
+                                    pValue: number;
+                                    significant: boolean;
+                                } | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     EventsController_ingestOne: {
         parameters: {
             query?: never;
@@ -1329,9 +1550,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1460,9 +1684,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1591,9 +1818,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1722,9 +1952,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1891,9 +2124,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2022,9 +2258,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2153,9 +2392,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2284,9 +2526,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2457,9 +2702,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2588,9 +2836,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2719,9 +2970,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2850,9 +3104,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
