@@ -138,7 +138,12 @@ describe('journey compiler: validation points at the step', () => {
 
   it('compiles every example in docs/journeys.md', async () => {
     const examples = documentedExamples();
-    expect([...examples.keys()]).toEqual(['Cart abandonment', 'Post-purchase follow-up', 'Win-back']);
+    expect([...examples.keys()]).toEqual([
+      'Subject line test',
+      'Cart abandonment',
+      'Post-purchase follow-up',
+      'Win-back',
+    ]);
     for (const definition of examples.values()) {
       await expect(compileJourney(definition, options)).resolves.toBeDefined();
     }
