@@ -21,7 +21,7 @@ const libGraph = {
   database: [],
   events: ['database'],
   customers: ['events', 'rules'],
-  messaging: ['customers', 'database', 'events'],
+  messaging: ['analytics', 'customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
   templates: ['customers', 'database', 'events', 'messaging'],
   journeys: ['customers', 'database', 'events', 'messaging', 'rules', 'segments'],

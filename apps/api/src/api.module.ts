@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { MessageAnalyticsModule } from '@kizuna/analytics';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
@@ -27,6 +28,7 @@ import { JourneysController } from './journeys/journeys.controller';
 import { LinkTokenGuard } from './links/link-token.guard';
 import { LinksController } from './links/links.controller';
 import { MessagesController } from './messages/messages.controller';
+import { MessageAnalyticsController } from './analytics/message-analytics.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { ReferenceController } from './reference/reference.controller';
@@ -54,6 +56,7 @@ import { TemplatesController } from './templates/templates.controller';
     JourneysModule,
     SegmentsModule,
     ReferenceModule,
+    MessageAnalyticsModule,
   ],
   controllers: [
     HealthController,
@@ -73,6 +76,7 @@ import { TemplatesController } from './templates/templates.controller';
     SessionController,
     InvitationsController,
     UsersController,
+    MessageAnalyticsController,
   ],
   providers: [
     DatabaseHealthIndicator,

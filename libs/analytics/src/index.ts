@@ -75,3 +75,16 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
+export { MessageAnalyticsModule } from './messages/message-analytics.module';
+export { MessageEngagementRepository } from './messages/message-engagement.repository';
+export {
+  OrderAttributionRepository,
+  type AttributionContext,
+  type OrderState,
+} from './messages/order-attribution.repository';
+export {
+  MessageReportRepository,
+  type MessageFigures,
+  type MessageGrouping,
+  type JourneyMessageTotals,
+} from './messages/message-report.repository';

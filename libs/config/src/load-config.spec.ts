@@ -42,7 +42,7 @@ describe('loadConfig', () => {
       retentionDays: 400,
       shopifyWebhookSecret: undefined,
     });
-    expect(config.shop).toEqual({ currency: 'USD' });
+    expect(config.shop).toEqual({ currency: 'USD', timeZone: 'UTC' });
     expect(config.worker).toEqual({
       pollIntervalMs: 250,
       batchSize: 200,

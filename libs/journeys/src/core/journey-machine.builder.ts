@@ -65,6 +65,11 @@ function exitRuleMatch(rule: ExitRule): EventMatch {
     : rule;
 }
 
+/** A split's path as messages and reports name it: the split step's id and the path's index (0 = the control). */
+export function splitPathName(splitStepId: string, index: number): string {
+  return `${splitStepId}:${index}`;
+}
+
 export function buildMachine(definition: JourneyDefinition): CompiledJourney {
   const states: Record<string, StateNode> = {};
   const to = (next: string | undefined): string => next ?? COMPLETED_STATE;
@@ -101,17 +106,27 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
       case 'split': {
         const total = step.paths.reduce((sum, p) => sum + p.weight, 0);
         let from = 0;
+        // Each path names itself as it is taken (`<split>:<index>`): the engine carries it to the
+        // messages after the split (docs/analytics.md, "Split path of a message").
+        const took = (i: number): MachineAction => ({
+          type: 'tookPath',
+          params: { stepId: step.id, path: splitPathName(step.id, i) },
+        });
         node.always = step.paths.map((p, i) => {
           const upto = i === step.paths.length - 1 ? 1 : from + p.weight / total;
           const transition = {
             target: to(p.next),
             guard: { type: 'splitBucket' as const, params: { stepId: step.id, from, to: upto } },
+            actions: [took(i)],
           };
           from = upto;
           return transition;
         });
         // Rounding can leave the last bucket a hair short of 1: take whatever is left.
-        node.always.push({ target: to(step.paths[step.paths.length - 1]!.next) });
+        node.always.push({
+          target: to(step.paths[step.paths.length - 1]!.next),
+          actions: [took(step.paths.length - 1)],
+        });
         break;
       }
       case 'send':
@@ -181,7 +196,7 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
   const noop = (): void => undefined;
   const machineSetup = setup({
     types: { context: {} as JourneyContext, events: {} as JourneyEvent, input: {} as JourneyInput },
-    actions: { enterStep: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop },
+    actions: { enterStep: noop, tookPath: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop },
     guards: {
       eventMatches: ({ context, event }, params: GuardParams['eventMatches']) =>
         matchesEvent(

@@ -1,6 +1,6 @@
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { CompiledJourney } from './journey.compiler';
-import type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
+import type { JourneyContext, JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
 import type { EffectAction, MachineAction } from './step-params.schema';
 
 /**
@@ -49,7 +49,7 @@ function effectOf(action: Extract<MachineAction, { type: EffectAction }>): Journ
 
 export function startInstance(compiled: CompiledJourney, input: JourneyInput): EngineStep {
   const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.getInitialSnapshot(scope, input));
-  return interpret(compiled, snapshot, actions, input.at);
+  return interpret(compiled, snapshot, actions, input.at, undefined);
 }
 
 export function advanceInstance(
@@ -59,7 +59,7 @@ export function advanceInstance(
 ): EngineStep {
   const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
   const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.transition(restored, event, scope));
-  return interpret(compiled, snapshot, actions, event.at);
+  return interpret(compiled, snapshot, actions, event.at, (restored.context as Partial<JourneyContext>).splitPath);
 }
 
 type MachineScope = Parameters<AnyStateMachine['transition']>[2];
@@ -107,11 +107,17 @@ function inert(
   return [snapshot, inert.actions];
 }
 
+/**
+ * `splitPath` is the path the instance took at the last split before this transition; splits
+ * passed now replace it in order, so each effect records the last one before its step, and the
+ * last one is kept in the persisted context for the transitions to come.
+ */
 function interpret(
   compiled: CompiledJourney,
   snapshot: AnyMachineSnapshot,
   actions: ActionObject[],
   now: number,
+  splitPath: string | undefined,
 ): EngineStep {
   const step: EngineStep = {
     snapshot: compiled.machine.getPersistedSnapshot(snapshot),
@@ -128,10 +134,13 @@ function interpret(
       case 'enterStep':
         step.stepsEntered.push(action.params.stepId);
         break;
+      case 'tookPath':
+        splitPath = action.params.path;
+        break;
       case 'send':
       case 'webhook':
       case 'updateProfile':
-        step.effects.push(effectOf(action));
+        step.effects.push(splitPath === undefined ? effectOf(action) : { ...effectOf(action), splitPath });
         break;
       case 'exit':
         step.exitReason = action.params.reason;
@@ -159,6 +168,10 @@ function interpret(
       default:
         throw new Error(`journey machine produced an unknown action "${(action as ActionObject).type}"`);
     }
+  }
+  const context = step.snapshot.context as Partial<JourneyContext> | undefined;
+  if (splitPath !== undefined && context && context.splitPath !== splitPath) {
+    step.snapshot = { ...step.snapshot, context: { ...context, splitPath } };
   }
   return step;
 }

@@ -14,6 +14,8 @@ const eventMatchParams = z.object({ match: z.custom<EventMatch>((v) => typeof v 
 /** Every action the machines may name, with the params each one takes. */
 export const ACTION_PARAMS = {
   enterStep: z.strictObject({ stepId: z.string() }),
+  /** The instance took this path of a split (`path` = `<split>:<index>`). */
+  tookPath: z.strictObject({ stepId: z.string(), path: z.string() }),
   send: z.strictObject({
     stepId: z.string(),
     channel: z.literal('email'),

@@ -395,6 +395,24 @@ export class JourneyInstanceRepository {
     };
   }
 
+  /**
+   * Entries in [from, to) and instances active now, per journey, for every journey at once (the
+   * journeys list). Two grouped reads: entries through the history's (kind, at) index, active
+   * instances through (journey_id, status, current_step), both index-only.
+   */
+  async entriesByJourney(from: Date, to: Date): Promise<Map<string, { entered: number; activeNow: number }>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; entered: number; active_now: number }>>(
+      `SELECT journey_id, sum(entered)::int AS entered, sum(active_now)::int AS active_now
+         FROM (SELECT journey_id, count(*) AS entered, 0 AS active_now FROM journey_instance_history
+                WHERE kind = 'entered' AND at >= $1 AND at < $2 GROUP BY journey_id
+               UNION ALL
+               SELECT journey_id, 0, count(*) FROM journey_instances WHERE status = 'active' GROUP BY journey_id) c
+        GROUP BY journey_id`,
+      [from, to],
+    );
+    return new Map(rows.map((r) => [r.journey_id, { entered: r.entered, activeNow: r.active_now }]));
+  }
+
   /** Counts from the stored facts: history rows and the instances' current state. */
   async counts(journeyId: string): Promise<JourneyCounts> {
     const [totals] = await this.dataSource.query<Array<{ entered: number; held_out: number; goal: number }>>(

@@ -104,6 +104,11 @@ export class JourneysService {
     return this.journeys.list();
   }
 
+  /** Entries in [from, to) and instances active now, per journey, for every journey at once. */
+  entriesByJourney(from: Date, to: Date): Promise<Map<string, { entered: number; activeNow: number }>> {
+    return this.instances.entriesByJourney(from, to);
+  }
+
   /**
    * Publishes the latest (draft) version. With `migrate`, in-flight instances of the previous
    * active version move to the mapped steps of the new one; the map is checked first: every
