@@ -5,7 +5,7 @@ import { VirtualClock } from '../libs/common/src/clock';
 import { stableFraction } from '../libs/journeys/src/core/condition.util';
 import { EmailFixtures } from './support/email-fixtures';
 import { rawHeader, SmtpSink } from './support/smtp-sink';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
 import { publishJourney } from './support/worker-process';
 
 const PUBLIC_URL = 'https://kizuna.example.test';
