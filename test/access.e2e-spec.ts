@@ -78,6 +78,8 @@ const EXPECTED: Record<string, string> = {
   'GET /t/o/:token': 'signed',
   'GET /t/c/:token': 'signed',
   'GET /n/:token': 'signed',
+  'GET /v1/analytics/settings': 'marketer,ops',
+  'PUT /v1/analytics/settings': 'admin',
 };
 
 const describeAccess = (a: RouteAccess | undefined): string =>

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { MessageAnalyticsModule } from '@kizuna/analytics';
+import { AnalyticsModule } from '@kizuna/analytics';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
@@ -10,6 +10,7 @@ import { SegmentsModule } from '@kizuna/segments';
 import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
+import { AnalyticsSettingsController } from './analytics/analytics-settings.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
 import { InvitationsController } from './console/invitations.controller';
@@ -56,7 +57,7 @@ import { TemplatesController } from './templates/templates.controller';
     JourneysModule,
     SegmentsModule,
     ReferenceModule,
-    MessageAnalyticsModule,
+    AnalyticsModule,
   ],
   controllers: [
     HealthController,
@@ -76,6 +77,7 @@ import { TemplatesController } from './templates/templates.controller';
     SessionController,
     InvitationsController,
     UsersController,
+    AnalyticsSettingsController,
     MessageAnalyticsController,
   ],
   providers: [

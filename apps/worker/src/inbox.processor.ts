@@ -1,10 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  DEFAULT_ATTRIBUTION,
-  DEFAULT_ENGAGEMENT_THRESHOLDS,
-  OrderAttributionRepository,
-  type AttributionContext,
-} from '@kizuna/analytics';
+import { AnalyticsSettingsRepository, OrderAttributionRepository, type AttributionContext } from '@kizuna/analytics';
 import { Clock, errorMessage, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater, CustomerRepository } from '@kizuna/customers';
@@ -56,6 +51,7 @@ export class InboxProcessor {
     private readonly config: KizunaConfig,
     private readonly customers: CustomerRepository,
     private readonly attributions: OrderAttributionRepository,
+    private readonly analyticsSettings: AnalyticsSettingsRepository,
   ) {}
 
   /** Processes one batch; returns how many events it claimed. */
@@ -65,13 +61,14 @@ export class InboxProcessor {
       if (events.length === 0) {
         return events;
       }
+      const settings = await this.analyticsSettings.current(tx);
       const batch: Batch = {
         journeys: await this.journeys.runnable(tx),
         segments: await this.segments.active(tx),
         now: this.clock.now(),
         attribution: {
-          attribution: DEFAULT_ATTRIBUTION,
-          engagement: DEFAULT_ENGAGEMENT_THRESHOLDS,
+          attribution: settings.attribution,
+          engagement: settings.engagement,
           shopCurrency: this.config.shop.currency,
         },
       };

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { MessageAnalyticsModule } from '@kizuna/analytics';
+import { AnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -30,7 +30,7 @@ import { TimerProcessor } from './timer.processor';
     MessageLogModule,
     JourneysModule,
     SegmentsModule,
-    MessageAnalyticsModule,
+    AnalyticsModule,
   ],
   providers: [InboxProcessor, TimerProcessor, BatchJobsPoller, ScheduledWork, MaintenanceJobs, SegmentJobs],
   exports: [InboxProcessor, TimerProcessor],

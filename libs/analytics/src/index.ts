@@ -75,7 +75,15 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
-export { MessageAnalyticsModule } from './messages/message-analytics.module';
+export { AnalyticsModule } from './analytics.module';
+export {
+  analyticsSettingsChangeSchema,
+  storedAnalyticsSettingsSchema,
+  DEFAULT_ANALYTICS_SETTINGS,
+  type AnalyticsSettings,
+  type StoredAnalyticsSettings,
+} from './settings/analytics-settings';
+export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';
 export { MessageEngagementRepository } from './messages/message-engagement.repository';
 export {
   OrderAttributionRepository,

@@ -60,7 +60,11 @@ export const envSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD or JPY')
       .default('USD'),
-    SHOP_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Tokyo').default('UTC'),
+    SHOP_TIMEZONE: z
+      .string()
+      .trim()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC, America/New_York or Asia/Tokyo'),
 
     WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
     WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),

@@ -208,6 +208,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the shop time zone of the analytics figures, and refuses a name that is not an IANA zone', () => {
+    expect(loadConfig({ SHOP_TIMEZONE: 'Asia/Tokyo' }).shop).toEqual({ currency: 'USD', timeZone: 'Asia/Tokyo' });
+    expect(configError({ SHOP_TIMEZONE: 'Tokyo' }).problems).toEqual([
+      'SHOP_TIMEZONE: must be an IANA time zone such as UTC, America/New_York or Asia/Tokyo (got "Tokyo")',
+    ]);
+  });
+
   it('reads how old an event may be to start a journey (ISO-8601), and refuses anything else', () => {
     expect(loadConfig({}).journeys.entryMaxAgeMs).toBe(24 * 3_600_000);
     expect(loadConfig({ JOURNEY_ENTRY_MAX_AGE: 'P2DT30M' }).journeys.entryMaxAgeMs).toBe(2 * 86_400_000 + 30 * 60_000);

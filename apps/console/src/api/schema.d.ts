@@ -869,6 +869,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The analytics settings in force (attribution, machine activity, lift, churn window) */
+        get: operations["AnalyticsSettingsController_get"];
+        /** Change some settings (admin); they apply to facts recorded from now on (docs/analytics.md, "Settings") */
+        put: operations["AnalyticsSettingsController_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/messages": {
         parameters: {
             query?: never;
@@ -4104,6 +4122,121 @@ export interface operations {
                         url: string;
                         /** @description ISO-8601 date-time */
                         expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    AnalyticsSettingsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attribution: {
+                            /** @enum {string} */
+                            touch: "received" | "opened" | "clicked" | "clicked-else-received";
+                            windowDays: number;
+                        };
+                        engagement: {
+                            minOpenSeconds: number;
+                            minClickSeconds: number;
+                            burstWindowMs: number;
+                            burstLinks: number;
+                            proxyUserAgents: string[];
+                            scannerUserAgents: string[];
+                        };
+                        lift: {
+                            confidence: number;
+                            power: number;
+                            minimumDetectableLift: number;
+                            fallbackBaseline: number;
+                        };
+                        kpi: {
+                            churnDays: number;
+                        };
+                        timeZone: string;
+                        currency: string;
+                    };
+                };
+            };
+        };
+    };
+    AnalyticsSettingsController_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attribution?: {
+                        /** @enum {string} */
+                        touch?: "received" | "opened" | "clicked" | "clicked-else-received";
+                        windowDays?: number;
+                    };
+                    engagement?: {
+                        minOpenSeconds?: number;
+                        minClickSeconds?: number;
+                        burstWindowMs?: number;
+                        burstLinks?: number;
+                        proxyUserAgents?: string[];
+                        scannerUserAgents?: string[];
+                    };
+                    lift?: {
+                        confidence?: number;
+                        power?: number;
+                        minimumDetectableLift?: number;
+                        fallbackBaseline?: number;
+                    };
+                    kpi?: {
+                        churnDays?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attribution: {
+                            /** @enum {string} */
+                            touch: "received" | "opened" | "clicked" | "clicked-else-received";
+                            windowDays: number;
+                        };
+                        engagement: {
+                            minOpenSeconds: number;
+                            minClickSeconds: number;
+                            burstWindowMs: number;
+                            burstLinks: number;
+                            proxyUserAgents: string[];
+                            scannerUserAgents: string[];
+                        };
+                        lift: {
+                            confidence: number;
+                            power: number;
+                            minimumDetectableLift: number;
+                            fallbackBaseline: number;
+                        };
+                        kpi: {
+                            churnDays: number;
+                        };
+                        timeZone: string;
+                        currency: string;
                     };
                 };
             };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AnalyticsSettingsRepository } from '../settings/analytics-settings.repository';
 import {
   classifyMessageEngagement,
   type EngagementThresholds,
@@ -63,16 +64,15 @@ export function classifyHits(
  */
 @Injectable()
 export class MessageEngagementRepository {
+  constructor(private readonly settings: AnalyticsSettingsRepository) {}
+
   /**
    * Records a hit and returns the message's summary, or undefined when the message does not
    * exist. The message row is locked first: hits of one message are numbered and classified one
-   * at a time. Past MAX_HITS_PER_MESSAGE the hit is not stored and nothing changes.
+   * at a time. Past MAX_HITS_PER_MESSAGE the hit is not stored and nothing changes. Classified
+   * with the shop's current thresholds, as this transaction reads them.
    */
-  async record(
-    tx: EntityManager,
-    hit: EngagementHitFact,
-    thresholds: EngagementThresholds,
-  ): Promise<EngagementSummary | undefined> {
+  async record(tx: EntityManager, hit: EngagementHitFact): Promise<EngagementSummary | undefined> {
     const [message] = await tx.query<
       Array<{
         customer_uuid: string;
@@ -123,7 +123,7 @@ export class MessageEngagementRepository {
         WHERE customer_uuid = $1 AND message_id = $2 ORDER BY seq`,
       [message.customer_uuid, hit.messageId],
     );
-    const verdict = classifyHits(message.sent_at, hits, thresholds);
+    const verdict = classifyHits(message.sent_at, hits, (await this.settings.current(tx)).engagement);
     const after: EngagementSummary = {
       opened: verdict.opened,
       clicked: verdict.clicked,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { DEFAULT_ENGAGEMENT_THRESHOLDS, MessageEngagementRepository } from '@kizuna/analytics';
+import { MessageEngagementRepository } from '@kizuna/analytics';
 import { Clock } from '@kizuna/common';
 import { CustomerRepository, type ConsentChange } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
@@ -82,11 +82,7 @@ export class EngagementService {
     }
     const consent = this.consent('unsubscribed', `unsubscribe-link:${source}`);
     const changed = await this.uow.run(async (tx) => {
-      await this.engagements.record(
-        tx,
-        { messageId, kind: 'unsubscribe', at: consent.at, userAgent },
-        DEFAULT_ENGAGEMENT_THRESHOLDS,
-      );
+      await this.engagements.record(tx, { messageId, kind: 'unsubscribe', at: consent.at, userAgent });
       const changed = await this.customers.recordEmailConsent(tx, target.customerUuid, consent);
       for (const address of addressesOf(target)) {
         await this.suppressions.add(address, 'unsubscribe', consent.source, null, tx);
@@ -128,11 +124,7 @@ export class EngagementService {
   ): Promise<void> {
     try {
       await this.uow.run((tx) =>
-        this.engagements.record(
-          tx,
-          { messageId: target.messageId, kind, at: this.clock.now(), userAgent, link },
-          DEFAULT_ENGAGEMENT_THRESHOLDS,
-        ),
+        this.engagements.record(tx, { messageId: target.messageId, kind, at: this.clock.now(), userAgent, link }),
       );
     } catch (error) {
       this.logger.error({
