@@ -16,15 +16,15 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
-  analytics: ['database', 'journeys'],
+  analytics: ['database'],
   auth: [],
   database: [],
   events: ['database'],
   customers: ['events', 'rules'],
-  messaging: ['customers', 'database', 'events'],
+  messaging: ['analytics', 'customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
   templates: ['customers', 'database', 'events', 'messaging'],
-  journeys: ['customers', 'database', 'events', 'messaging', 'rules', 'segments'],
+  journeys: ['analytics', 'customers', 'database', 'events', 'messaging', 'rules', 'segments'],
   reference: ['customers', 'database', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 

@@ -20,6 +20,8 @@ const EXPECTED: Record<string, string> = {
   'GET /v1/customers/:customerId': 'marketer,ops',
   'GET /v1/customers/:customerId/events': 'marketer,ops',
   'GET /v1/customers/:customerId/journeys': 'marketer,ops',
+  'GET /v1/analytics/messages': 'marketer,ops',
+  'GET /v1/analytics/journeys': 'marketer,ops',
   'GET /v1/journeys/schema': 'marketer',
   'POST /v1/journeys/validate': 'marketer',
   'GET /v1/journeys': 'marketer',

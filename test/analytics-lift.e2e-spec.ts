@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '@kizuna/auth';
-import { SplitVerdictsService } from '@kizuna/analytics';
+import { SplitVerdictsService } from '@kizuna/journeys';
 import { DataSource } from 'typeorm';
 import { VirtualClock } from '../libs/common/src/clock';
 import type { EntryFactChange } from '../libs/journeys/src/core/entry-facts';

@@ -60,7 +60,6 @@ describe('journey instances: saveAll', () => {
     holdout: false,
     lastMessageAt: undefined,
     goalReachedAt: undefined,
-    splitPath: undefined,
     ...changes,
   });
   const outcome = (instance: InstanceRecord, changes: Partial<InstanceOutcome> = {}): InstanceOutcome => ({

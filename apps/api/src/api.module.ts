@@ -30,6 +30,7 @@ import { JourneysController } from './journeys/journeys.controller';
 import { LinkTokenGuard } from './links/link-token.guard';
 import { LinksController } from './links/links.controller';
 import { MessagesController } from './messages/messages.controller';
+import { MessageAnalyticsController } from './analytics/message-analytics.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { SegmentController } from './segment/segment.controller';
 import { ReferenceController } from './reference/reference.controller';
@@ -79,6 +80,7 @@ import { TemplatesController } from './templates/templates.controller';
     InvitationsController,
     UsersController,
     AnalyticsSettingsController,
+    MessageAnalyticsController,
   ],
   providers: [
     DatabaseHealthIndicator,

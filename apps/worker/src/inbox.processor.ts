@@ -1,19 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AnalyticsSettingsRepository, OrderAttributionRepository, type AttributionContext } from '@kizuna/analytics';
 import { Clock, errorMessage, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { CustomerProfileUpdater } from '@kizuna/customers';
+import { CustomerProfileUpdater, CustomerRepository } from '@kizuna/customers';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import { JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
 import { SegmentMembershipService, SegmentRepository, type Segment } from '@kizuna/segments';
 import type { EntityManager } from 'typeorm';
 
-/** Read once per batch: the journeys to run, the active segments and the clock's now. */
+/** Read once per batch: the journeys to run, the active segments, the clock's now, the attribution settings. */
 interface Batch {
   journeys: RunnableJourney[];
   segments: Segment[];
   now: Date;
+  attribution: AttributionContext;
 }
+
+/** The events that change an order, and so its credit (docs/analytics.md, "Attribution"). */
+const ORDER_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
 
 interface Outcome {
   seq: string;
@@ -44,6 +49,9 @@ export class InboxProcessor {
     private readonly memberships: SegmentMembershipService,
     private readonly clock: Clock,
     private readonly config: KizunaConfig,
+    private readonly customers: CustomerRepository,
+    private readonly attributions: OrderAttributionRepository,
+    private readonly analyticsSettings: AnalyticsSettingsRepository,
   ) {}
 
   /** Processes one batch; returns how many events it claimed. */
@@ -53,10 +61,16 @@ export class InboxProcessor {
       if (events.length === 0) {
         return events;
       }
+      const settings = await this.analyticsSettings.current(tx);
       const batch: Batch = {
         journeys: await this.journeys.runnable(tx),
         segments: await this.segments.active(tx),
         now: this.clock.now(),
+        attribution: {
+          attribution: settings.attribution,
+          engagement: settings.engagement,
+          shopCurrency: this.config.shop.currency,
+        },
       };
       const outcomes = await this.applyIsolated(tx, batch, events);
       await this.inbox.markProcessed(tx, outcomes);
@@ -122,6 +136,9 @@ export class InboxProcessor {
       if (profile) {
         journeyBatch.profileChanged(customer.uuid, profile);
       }
+      if (ORDER_EVENTS.has(event.name)) {
+        await this.attribute(tx, batch, customer.uuid, event);
+      }
       await this.journeys.applyEvent(tx, journeyBatch, customer.uuid, event);
     }
     await this.journeys.write(tx, journeyBatch);
@@ -142,6 +159,24 @@ export class InboxProcessor {
     }
     inboxProcessed.inc({ outcome: 'ok' }, events.length);
     return events.map((e) => ({ seq: e.seq, customerUuid: uuidOf(e) }));
+  }
+
+  /**
+   * Credits an order when it is first applied (last touch), and re-measures the credit when a
+   * refund or cancellation changes the order; in the batch's transaction, after the profile wrote
+   * the order fact.
+   */
+  private async attribute(tx: EntityManager, batch: Batch, customerUuid: string, event: StoredEvent): Promise<void> {
+    const order = await this.customers.order(tx, customerUuid, String(event.properties.orderId));
+    if (!order) {
+      // A refund or cancellation before its order: the order's own arrival credits it, refunds applied.
+      return;
+    }
+    if (event.name === 'order.placed') {
+      await this.attributions.orderPlaced(tx, customerUuid, order, batch.attribution);
+    } else {
+      await this.attributions.orderChanged(tx, customerUuid, order, batch.attribution);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { SplitVerdictsService } from '@kizuna/analytics';
+import { SplitVerdictsService } from '@kizuna/journeys';
 import { ScheduledWork } from './scheduled-work';
 
 /**

@@ -84,5 +84,16 @@ export {
   type StoredAnalyticsSettings,
 } from './settings/analytics-settings';
 export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';
-export { LiftService } from './lift/lift.service';
-export { SplitVerdictsService } from './lift/split-verdicts.service';
+export { MessageEngagementRepository } from './messages/message-engagement.repository';
+export {
+  OrderAttributionRepository,
+  type AttributionContext,
+  type OrderState,
+} from './messages/order-attribution.repository';
+export {
+  MessageReportRepository,
+  type MessageFigures,
+  type MessageGrouping,
+  type JourneyMessageTotals,
+  type SplitPathMessageTotals,
+} from './messages/message-report.repository';

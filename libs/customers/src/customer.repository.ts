@@ -67,6 +67,12 @@ export interface OrderFact {
   placedAt: Date;
 }
 
+/** An order as recorded, refunds applied. */
+export interface OrderRecord extends OrderFact {
+  refundedTotal: number;
+  cancelled: boolean;
+}
+
 export interface RefundFact {
   orderId: string;
   /** The `order.refunded` event's id: the same event recorded twice is one refund. */
@@ -333,6 +339,27 @@ export class CustomerRepository {
         WHERE o.customer_uuid = $1 AND o.order_id = $2`,
       [customerUuid, orderId],
     );
+  }
+
+  /** An order as its facts stand now (what attribution credits); undefined when it is not recorded. */
+  async order(tx: EntityManager, customerUuid: string, orderId: string): Promise<OrderRecord | undefined> {
+    const [row] = await tx.query<
+      Array<{ total: string; refunded_total: string; currency: string; placed_at: Date; cancelled_at: Date | null }>
+    >(
+      `SELECT total, refunded_total, currency, placed_at, cancelled_at FROM customer_orders
+        WHERE customer_uuid = $1 AND order_id = $2`,
+      [customerUuid, orderId],
+    );
+    return row
+      ? {
+          orderId,
+          total: Number(row.total),
+          refundedTotal: Number(row.refunded_total),
+          currency: row.currency,
+          placedAt: row.placed_at,
+          cancelled: row.cancelled_at !== null,
+        }
+      : undefined;
   }
 
   async recordCancellation(tx: EntityManager, customerUuid: string, orderId: string, at: Date): Promise<void> {

@@ -1,10 +1,11 @@
 export { parseDefinitionText } from './core/journey.compiler';
-export { journeyDefinitionSchema, parseIsoDuration, splitPathNames } from './core/journey-definition.schema';
+export { journeyDefinitionSchema, parseIsoDuration } from './core/journey-definition.schema';
 export { JourneysErrorCode } from './core/journeys.exception';
 export type { DueTimer, RunnableJourney } from './core/journey.batch';
 export { JourneyInstanceRepository } from './shell/journey-instance.repository';
 export type { JourneyRow } from './shell/journey.repository';
-export { SplitVerdictRepository } from './shell/split-verdict.repository';
 export { JourneyRuntime } from './shell/journey.runtime';
 export { JourneysModule } from './shell/journeys.module';
 export { JourneysService, simulationRequestSchema, type JourneyDetails } from './shell/journeys.service';
+export { LiftService } from './lift/lift.service';
+export { SplitVerdictsService } from './lift/split-verdicts.service';

@@ -1,24 +1,21 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { LiftService } from '@kizuna/analytics';
+import { shopDayOf } from '@kizuna/analytics';
+import { LiftService } from '@kizuna/journeys';
 import { RequireRoles, Role } from '@kizuna/auth';
-import { parseOrThrow } from '@kizuna/common';
+import { Clock, parseOrThrow } from '@kizuna/common';
+import { KizunaConfig } from '@kizuna/config';
 import { z } from 'zod';
 import { openApiSchema } from '../http/openapi-schema';
+import { periodOnlyQuery, ratioView } from './report-query';
 
-const shopDay = z.iso.date({ error: 'must be a shop day YYYY-MM-DD' });
-
-/** `from` and `to`: shop days, both included; default the last 30 days ending today. */
-const periodQuery = z
-  .strictObject({ from: shopDay.optional(), to: shopDay.optional() })
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
-    path: ['from'],
-    error: 'must be on or before `to`',
-  });
-
-const ratio = z.object({ numerator: z.number(), denominator: z.number(), value: z.number().nullable() });
 const estimate = z.object({ value: z.number(), interval: z.object({ low: z.number(), high: z.number() }) });
-const group = z.object({ entrants: z.number().int(), converted: z.number().int(), rate: ratio, revenue: z.number() });
+const group = z.object({
+  entrants: z.number().int(),
+  converted: z.number().int(),
+  rate: ratioView,
+  revenue: z.number(),
+});
 
 const liftResponse = z.object({
   journeyId: z.uuid(),
@@ -62,11 +59,14 @@ const splitsResponse = z.object({
           path: z.string(),
           entrants: z.number().int(),
           converted: z.number().int(),
-          rate: ratio,
+          rate: ratioView,
           revenue: z.number(),
           inProgress: z.number().int(),
-          sent: z.number().int().nullable().describe('messages after the split (null until message facts exist)'),
-          uniqueClicks: z.number().int().nullable(),
+          sent: z
+            .number()
+            .int()
+            .describe('messages sent after this path (the last split before their step), created in the period'),
+          uniqueClicks: z.number().int().describe('of those, messages clicked by a person (not a scanner)'),
           vsControl: z
             .object({
               absoluteLift: estimate,
@@ -91,7 +91,17 @@ const splitsResponse = z.object({
 @Controller('v1/analytics/journeys')
 @RequireRoles(Role.Marketer, Role.Ops)
 export class JourneyLiftController {
-  constructor(private readonly lift: LiftService) {}
+  constructor(
+    private readonly lift: LiftService,
+    private readonly clock: Clock,
+    private readonly config: KizunaConfig,
+  ) {}
+
+  /** The report period: from and to, shop days, default the 30 ending today (report-query.ts). */
+  private period(query: unknown): { from: string; to: string } {
+    const timeZone = this.config.shop.timeZone;
+    return parseOrThrow(periodOnlyQuery(shopDayOf(this.clock.now().getTime(), timeZone), timeZone), query ?? {});
+  }
 
   @Get(':id/lift')
   @ApiOperation({ summary: 'Holdout lift: treated vs held-out entrants over the goal window, with intervals' })
@@ -99,7 +109,7 @@ export class JourneyLiftController {
   @ApiQuery({ name: 'to', required: false, description: 'shop day YYYY-MM-DD; default today' })
   @ApiOkResponse({ schema: openApiSchema(liftResponse) })
   async journeyLift(@Param('id') id: string, @Query() query: unknown): Promise<z.infer<typeof liftResponse>> {
-    const period = parseOrThrow(periodQuery, query);
+    const period = this.period(query);
     const { from, to, ...figures } = await this.lift.lift(id, period);
     return { ...figures, from, to };
   }
@@ -110,7 +120,7 @@ export class JourneyLiftController {
   @ApiQuery({ name: 'to', required: false, description: 'shop day YYYY-MM-DD; default today' })
   @ApiOkResponse({ schema: openApiSchema(splitsResponse) })
   async splits(@Param('id') id: string, @Query() query: unknown): Promise<z.infer<typeof splitsResponse>> {
-    const period = parseOrThrow(periodQuery, query);
+    const period = this.period(query);
     const report = await this.lift.splits(id, period);
     return {
       journeyId: report.journeyId,

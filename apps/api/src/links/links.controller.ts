@@ -59,7 +59,11 @@ export class LinksController {
     const resubscribe = body.action === 'resubscribe';
     const found = resubscribe
       ? await this.engagement.resubscribe(messageId)
-      : await this.engagement.unsubscribe(messageId, body.action === 'unsubscribe' ? 'preference-page' : 'one-click');
+      : await this.engagement.unsubscribe(
+          messageId,
+          body.action === 'unsubscribe' ? 'preference-page' : 'one-click',
+          userAgentOf(req),
+        );
     const state = found ? await this.engagement.preferences(messageId) : undefined;
     res
       .status(state ? 200 : 404)
@@ -71,7 +75,10 @@ export class LinksController {
   @Get('t/o/:token')
   @LinkRoute('open')
   async open(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
-    await this.engagement.opened(req.link!.m!);
+    // A HEAD asks whether the image exists; nobody saw it.
+    if (req.method !== 'HEAD') {
+      await this.engagement.opened(req.link!.m!, userAgentOf(req));
+    }
     res.status(200).set('Cache-Control', 'no-store, max-age=0').type('image/gif').send(PIXEL);
   }
 
@@ -80,7 +87,10 @@ export class LinksController {
   @LinkRoute('click')
   async click(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
     const { m, u } = req.link!;
-    await this.engagement.clicked(m!, u!);
+    // A HEAD (link checkers, previews) follows nothing: it is not a click.
+    if (req.method !== 'HEAD') {
+      await this.engagement.clicked(m!, u!, userAgentOf(req));
+    }
     res.set('Cache-Control', 'no-store').redirect(302, u!);
   }
 
@@ -96,6 +106,12 @@ export class LinksController {
     await this.nps.record(NpsSurvey.answerOf(req.link!)!);
     res.status(200).set('Cache-Control', 'no-store').type('html').send(NPS_THANK_YOU);
   }
+}
+
+/** The client's User-Agent header as sent (null when absent): machine activity is told by it. */
+function userAgentOf(req: LinkRequest): string | null {
+  const ua = req.headers['user-agent'];
+  return typeof ua === 'string' ? ua : null;
 }
 
 const NPS_THANK_YOU =

@@ -921,6 +921,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Message engagement and attributed revenue, shop-wide or per journey, step, template or split path */
+        get: operations["MessageAnalyticsController_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per journey: entries, active now, sent, conversions and attributed revenue */
+        get: operations["MessageAnalyticsController_journeySummaries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4460,6 +4494,166 @@ export interface operations {
                         };
                         timeZone: string;
                         currency: string;
+                    };
+                };
+            };
+        };
+    };
+    MessageAnalyticsController_messages: {
+        parameters: {
+            query?: {
+                journeyId?: unknown;
+                /** @description one row per shop day too */
+                interval?: "day";
+                groupBy?: "shop" | "journey" | "step" | "template" | "path";
+                /** @description last shop day, included; default today */
+                to?: unknown;
+                /** @description first shop day (YYYY-MM-DD); default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        currency: string;
+                        rows: {
+                            journeyId?: string | null;
+                            journeyName?: string | null;
+                            stepId?: string | null;
+                            templateKey?: string | null;
+                            /** @description `<split step>:<path index>`; null before any split */
+                            splitPath?: string | null;
+                            /** @description the shop day of message creation (interval=day) */
+                            day?: string;
+                            created: number;
+                            sent: number;
+                            failed: number;
+                            suppressed: number;
+                            skipped: number;
+                            /** @description deferred at the moment of the report */
+                            deferred: number;
+                            uniqueOpens: number;
+                            uniqueClicks: number;
+                            unsubscribes: number;
+                            complaints: number;
+                            machineOpens: number;
+                            scannerClicks: number;
+                            openRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            clickRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            clickToOpen: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            unsubscribeRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            complaintRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            /** @description orders credited to the messages */
+                            conversions: number;
+                            convertedMessages: number;
+                            conversionRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            /** @description net of refunds, shop currency */
+                            attributedRevenue: number;
+                            revenuePerRecipient: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            /** @description credited orders in other currencies: reported apart, never converted or added in */
+                            otherCurrencies: {
+                                currency: string;
+                                orders: number;
+                                revenue: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    MessageAnalyticsController_journeySummaries: {
+        parameters: {
+            query?: {
+                /** @description last shop day, included; default today */
+                to?: unknown;
+                /** @description first shop day (YYYY-MM-DD); default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        currency: string;
+                        journeys: {
+                            journeyId: string;
+                            name: string;
+                            status: string;
+                            /** @description entries in the period (held out included) */
+                            entered: number;
+                            activeNow: number;
+                            sent: number;
+                            conversions: number;
+                            conversionRate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            attributedRevenue: number;
+                            revenuePerRecipient: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                        }[];
                     };
                 };
             };

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * decisions/0035): one `journey_entries` row per instance entry (customer first, DESIGN.md), its
  * `entry_daily` rollup (counts, sums and sums of squares per journey, group, split path, shop day
  * and slot) written in the transaction of the engine's history write, and the recorded A/B
- * verdicts. The history learns `split` (the path a split sent an instance down), and instances
- * keep the last one they took (a message's split path).
+ * verdicts. The history learns `split` (the path a split sent an instance down; a message's split
+ * path is the engine's, decisions/0033 and 0035).
  */
 export class JourneyEntries1764830000000 implements MigrationInterface {
   name = 'JourneyEntries1764830000000';
@@ -16,7 +16,6 @@ export class JourneyEntries1764830000000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE journey_instance_history ADD CONSTRAINT journey_instance_history_kind_check
         CHECK (kind IN ('entered', 'step', 'split', 'exited', 'goal', 'held-out', 'migrated'))`);
-    await q.query(`ALTER TABLE journey_instances ADD COLUMN split_step text, ADD COLUMN split_path text`);
 
     await q.query(`
       CREATE TABLE journey_entries (
@@ -58,6 +57,11 @@ export class JourneyEntries1764830000000 implements MigrationInterface {
         PRIMARY KEY (journey_id, split_step, split_path, held_out, day, slot)
       )`);
 
+    // The journeys list's entries over a period, every journey at once (the whole-journey rows):
+    // it replaces the history index 1764810000000 added for the same read.
+    await q.query(`CREATE INDEX entry_daily_day_idx ON entry_daily (day, journey_id) WHERE split_step = ''`);
+    await q.query('DROP INDEX journey_instance_history_entered_idx');
+
     // The verdict of a split's A/B test, taken once at its horizon (winner NULL: none).
     await q.query(`
       CREATE TABLE journey_split_verdicts (
@@ -72,9 +76,11 @@ export class JourneyEntries1764830000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE journey_split_verdicts');
+    await q.query(
+      `CREATE INDEX journey_instance_history_entered_idx ON journey_instance_history (at, journey_id) WHERE kind = 'entered'`,
+    );
     await q.query('DROP TABLE entry_daily');
     await q.query('DROP TABLE journey_entries');
-    await q.query(`ALTER TABLE journey_instances DROP COLUMN split_step, DROP COLUMN split_path`);
     await q.query(`DELETE FROM journey_instance_history WHERE kind = 'split'`);
     await q.query(`ALTER TABLE journey_instance_history DROP CONSTRAINT journey_instance_history_kind_check`);
     await q.query(`

@@ -9,6 +9,7 @@ import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-
 import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
 import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
 import { OrderRefunds1764700000000 } from './1764700000000-order-refunds';
+import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
 import { JourneyEntries1764830000000 } from './1764830000000-journey-entries';
 
 /** Every migration, in order. New migrations are appended here. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   ImportedHistory1764500000000,
   ConsoleUsers1764600000000,
   OrderRefunds1764700000000,
+  MessageAnalytics1764810000000,
   JourneyEntries1764830000000,
 ];

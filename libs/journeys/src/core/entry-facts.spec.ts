@@ -22,7 +22,6 @@ function outcome(instance: Partial<InstanceRecord>, history: HistoryEntry[], ent
       holdout: false,
       lastMessageAt: undefined,
       goalReachedAt: undefined,
-      splitPath: undefined,
       ...instance,
     },
     entered,

@@ -32,8 +32,6 @@ export interface InstanceRecord {
   holdout: boolean;
   lastMessageAt: number | undefined;
   goalReachedAt: number | undefined;
-  /** The last split the instance passed, and the path it took there (a message's split path). */
-  splitPath: { stepId: string; path: string } | undefined;
 }
 
 export interface CustomerEvent {
@@ -245,7 +243,6 @@ export function onCustomerEvent(args: {
     holdout,
     lastMessageAt: undefined,
     goalReachedAt: undefined,
-    splitPath: undefined,
   };
   const outcome = emptyOutcome(instance);
   outcome.entered = true;
@@ -326,7 +323,6 @@ function applyStep(outcome: InstanceOutcome, step: EngineStep, at: number): void
   }
   for (const split of step.splits) {
     outcome.history.push({ kind: 'split', stepId: split.stepId, reason: split.path, at });
-    instance.splitPath = split;
   }
   for (const effect of step.effects) {
     outcome.effects.push({

@@ -177,6 +177,15 @@ export function splitPathNames(step: Pick<SplitStep, 'paths'>): string[] {
   return step.paths.map((p, i) => p.name ?? String.fromCharCode(65 + i));
 }
 
+/**
+ * The one way a path taken is written where the split step is not beside it (a message's split
+ * path, the instance's last path): `<split step id>:<path name>`, e.g. `ab:A`. Entries keep the
+ * (split step, path name) pair; reports join the two through this function.
+ */
+export function splitPathKey(splitStepId: string, pathName: string): string {
+  return `${splitStepId}:${pathName}`;
+}
+
 export const journeyDefinitionSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),

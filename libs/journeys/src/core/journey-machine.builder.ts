@@ -113,8 +113,10 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
       case 'split': {
         const total = step.paths.reduce((sum, p) => sum + p.weight, 0);
         const names = splitPathNames(step);
+        // Each path names itself as it is taken: the engine records it in the history (entries'
+        // paths) and carries it to the messages after the split (docs/analytics.md, "Split path").
         const taken = (i: number): MachineAction[] => [
-          { type: 'splitPath', params: { stepId: step.id, path: names[i]! } },
+          { type: 'tookPath', params: { stepId: step.id, path: names[i]! } },
         ];
         let from = 0;
         node.always = step.paths.map((p, i) => {
@@ -204,7 +206,7 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
   const noop = (): void => undefined;
   const machineSetup = setup({
     types: { context: {} as JourneyContext, events: {} as JourneyEvent, input: {} as JourneyInput },
-    actions: { enterStep: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop, splitPath: noop },
+    actions: { enterStep: noop, tookPath: noop, send: noop, webhook: noop, updateProfile: noop, exit: noop },
     guards: {
       eventMatches: ({ context, event }, params: GuardParams['eventMatches']) =>
         matchesEvent(

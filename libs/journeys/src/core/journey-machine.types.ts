@@ -27,6 +27,11 @@ export interface JourneyContext {
    * (until then the trigger is the entering event, of `enteredAt`).
    */
   triggerAt?: number;
+  /**
+   * The path taken at the last split passed (`splitPathKey`: `<split>:<path name>`), kept by the engine (not by the
+   * machine) so messages of later steps, in later transitions too, record it.
+   */
+  splitPath?: string;
 }
 
 /**
@@ -46,7 +51,10 @@ export interface JourneyEvent {
  * What a machine asks the shell to do, in order: an effect action's params, tagged with its name
  * (one encoding with the compiler's, step-params.schema.ts).
  */
-export type JourneyEffect = { [K in EffectAction]: { kind: K } & ActionParams[K] }[EffectAction];
+export type JourneyEffect = { [K in EffectAction]: { kind: K } & ActionParams[K] }[EffectAction] & {
+  /** The path the instance took at the last split before this step; absent before any split. */
+  splitPath?: string;
+};
 
 export interface TimerRequest {
   /** XState's id for the delayed event; unique per instance and state. */

@@ -603,4 +603,51 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
       expect(new Set(byWeight)).toEqual(new Set(['a', 'b']));
     });
   });
+
+  it('messages after a split carry the path taken (`<split>:<name>`), in later transitions too; before it, none', async () => {
+    const compiled = await compileJourney(
+      journey([
+        { id: 'hello', type: 'send', template: 'hello', category: 'marketing', next: 'ab' },
+        {
+          id: 'ab',
+          type: 'split',
+          paths: [
+            { weight: 1, next: 'a' },
+            { weight: 1, next: 'b' },
+          ],
+        },
+        { id: 'a', type: 'send', template: 'a', category: 'marketing', next: 'pause' },
+        { id: 'b', type: 'send', template: 'b', category: 'marketing', next: 'pause' },
+        { id: 'pause', type: 'wait', duration: 'PT1H', next: 'later' },
+        { id: 'later', type: 'send', template: 'later', category: 'marketing' },
+      ]),
+      { ...options, templates: new InTestCatalog(['hello', 'a', 'b', 'later']) },
+    );
+    for (const customerUuid of ['customer-1', 'customer-2', 'customer-3', 'customer-4']) {
+      const start = startInstance(compiled, {
+        journeyId: JOURNEY,
+        customerUuid,
+        key: null,
+        trigger: { name: 'x', properties: {} },
+        at: T0,
+        facts: NO_FACTS,
+      });
+      const taken = start.stepsEntered[2]!; // hello, ab, then the path's step
+      expect(start.splits).toEqual([{ stepId: 'ab', path: taken === 'a' ? 'A' : 'B' }]);
+      const path = taken === 'a' ? 'ab:A' : 'ab:B'; // splitPathKey: the split, then the path's name
+      expect(start.effects.map((e) => [e.stepId, e.splitPath])).toEqual([
+        ['hello', undefined],
+        [taken, path],
+      ]);
+      const [timer] = start.timersToSet;
+      const later = advanceInstance(compiled, start.snapshot, {
+        type: timer!.event,
+        at: timer!.dueAt,
+        facts: NO_FACTS,
+        properties: {},
+      });
+      expect(later.effects.map((e) => [e.stepId, e.splitPath])).toEqual([['later', path]]);
+      expect(later.splits).toEqual([]);
+    }
+  });
 });

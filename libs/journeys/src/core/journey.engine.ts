@@ -1,6 +1,7 @@
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { CompiledJourney } from './journey.compiler';
-import type { JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
+import { splitPathKey } from './journey-definition.schema';
+import type { JourneyContext, JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
 import type { EffectAction, MachineAction } from './step-params.schema';
 
 /**
@@ -25,7 +26,7 @@ export interface EngineStep {
   timersToCancel: string[];
   /** Why the instance finished, when it did. */
   exitReason: string | undefined;
-  /** The paths splits sent the instance down, in order. */
+  /** The paths (names) splits sent the instance down, in order: the history's `split` rows. */
   splits: Array<{ stepId: string; path: string }>;
 }
 
@@ -51,7 +52,7 @@ function effectOf(action: Extract<MachineAction, { type: EffectAction }>): Journ
 
 export function startInstance(compiled: CompiledJourney, input: JourneyInput): EngineStep {
   const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.getInitialSnapshot(scope, input));
-  return interpret(compiled, snapshot, actions, input.at);
+  return interpret(compiled, snapshot, actions, input.at, undefined);
 }
 
 export function advanceInstance(
@@ -61,7 +62,7 @@ export function advanceInstance(
 ): EngineStep {
   const restored = compiled.machine.resolveState(persisted as Parameters<typeof compiled.machine.resolveState>[0]);
   const [snapshot, actions] = inert(compiled.machine, (scope) => compiled.machine.transition(restored, event, scope));
-  return interpret(compiled, snapshot, actions, event.at);
+  return interpret(compiled, snapshot, actions, event.at, (restored.context as Partial<JourneyContext>).splitPath);
 }
 
 type MachineScope = Parameters<AnyStateMachine['transition']>[2];
@@ -109,11 +110,18 @@ function inert(
   return [snapshot, inert.actions];
 }
 
+/**
+ * `splitPath` is the path the instance took at the last split before this transition
+ * (`splitPathKey`: `<split>:<name>`); splits
+ * passed now replace it in order, so each effect records the last one before its step, and the
+ * last one is kept in the persisted context for the transitions to come.
+ */
 function interpret(
   compiled: CompiledJourney,
   snapshot: AnyMachineSnapshot,
   actions: ActionObject[],
   now: number,
+  splitPath: string | undefined,
 ): EngineStep {
   const step: EngineStep = {
     snapshot: compiled.machine.getPersistedSnapshot(snapshot),
@@ -131,16 +139,17 @@ function interpret(
       case 'enterStep':
         step.stepsEntered.push(action.params.stepId);
         break;
+      case 'tookPath':
+        step.splits.push({ stepId: action.params.stepId, path: action.params.path });
+        splitPath = splitPathKey(action.params.stepId, action.params.path);
+        break;
       case 'send':
       case 'webhook':
       case 'updateProfile':
-        step.effects.push(effectOf(action));
+        step.effects.push(splitPath === undefined ? effectOf(action) : { ...effectOf(action), splitPath });
         break;
       case 'exit':
         step.exitReason = action.params.reason;
-        break;
-      case 'splitPath':
-        step.splits.push({ stepId: action.params.stepId, path: action.params.path });
         break;
       case 'xstate.raise': {
         const p = action.params;
@@ -165,6 +174,10 @@ function interpret(
       default:
         throw new Error(`journey machine produced an unknown action "${(action as ActionObject).type}"`);
     }
+  }
+  const context = step.snapshot.context as Partial<JourneyContext> | undefined;
+  if (splitPath !== undefined && context && context.splitPath !== splitPath) {
+    step.snapshot = { ...step.snapshot, context: { ...context, splitPath } };
   }
   return step;
 }

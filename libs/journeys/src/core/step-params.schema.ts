@@ -14,6 +14,11 @@ const eventMatchParams = z.object({ match: z.custom<EventMatch>((v) => typeof v 
 /** Every action the machines may name, with the params each one takes. */
 export const ACTION_PARAMS = {
   enterStep: z.strictObject({ stepId: z.string() }),
+  /**
+   * The instance took this path of a split (`path`: its name, splitPathNames): recorded in its
+   * history and carried to the messages after the split.
+   */
+  tookPath: z.strictObject({ stepId: z.string(), path: z.string().min(1) }),
   send: z.strictObject({
     stepId: z.string(),
     channel: z.literal('email'),
@@ -30,8 +35,6 @@ export const ACTION_PARAMS = {
     value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
   }),
   exit: z.strictObject({ reason: z.string().min(1) }),
-  /** The path a split sent the instance down (recorded in its history, and for A/B reports). */
-  splitPath: z.strictObject({ stepId: z.string(), path: z.string().min(1) }),
 } as const;
 
 /** Every guard the machines may name, with the params each one takes. */

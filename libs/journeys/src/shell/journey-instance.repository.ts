@@ -22,8 +22,6 @@ interface InstanceDbRow {
   holdout: boolean;
   last_message_at: Date | null;
   goal_reached_at: Date | null;
-  split_step: string | null;
-  split_path: string | null;
 }
 
 export type StoredInstance = InstanceRecord;
@@ -44,7 +42,6 @@ const toInstance = (r: InstanceDbRow): StoredInstance => ({
   holdout: r.holdout,
   lastMessageAt: r.last_message_at?.getTime(),
   goalReachedAt: r.goal_reached_at?.getTime(),
-  splitPath: r.split_step !== null && r.split_path !== null ? { stepId: r.split_step, path: r.split_path } : undefined,
 });
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
@@ -239,22 +236,20 @@ export class JourneyInstanceRepository {
     await tx.query(
       `INSERT INTO journey_instances (customer_uuid, id, journey_id, version, instance_key, entry_count, status,
                                       current_step, snapshot, entered_at, exited_at, exit_reason, holdout,
-                                      last_message_at, goal_reached_at, split_step, split_path)
+                                      last_message_at, goal_reached_at)
        SELECT i.customer_uuid, i.id, i.journey_id, i.version, i.instance_key, i.entry_count, i.status, i.current_step,
               i.snapshot::jsonb, i.entered_at, i.exited_at, i.exit_reason, i.holdout, i.last_message_at,
-              i.goal_reached_at, i.split_step, i.split_path
+              i.goal_reached_at
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[],
                      $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::boolean[],
-                     $14::timestamptz[], $15::timestamptz[], $16::text[], $17::text[])
+                     $14::timestamptz[], $15::timestamptz[])
               AS i(customer_uuid, id, journey_id, version, instance_key, entry_count, status, current_step, snapshot,
-                   entered_at, exited_at, exit_reason, holdout, last_message_at, goal_reached_at, split_step,
-                   split_path)
+                   entered_at, exited_at, exit_reason, holdout, last_message_at, goal_reached_at)
        ON CONFLICT (customer_uuid, id) DO UPDATE SET
          version = EXCLUDED.version, entry_count = EXCLUDED.entry_count, status = EXCLUDED.status,
          current_step = EXCLUDED.current_step, snapshot = EXCLUDED.snapshot, entered_at = EXCLUDED.entered_at,
          exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason, holdout = EXCLUDED.holdout,
-         last_message_at = EXCLUDED.last_message_at, goal_reached_at = EXCLUDED.goal_reached_at,
-         split_step = EXCLUDED.split_step, split_path = EXCLUDED.split_path, updated_at = now()`,
+         last_message_at = EXCLUDED.last_message_at, goal_reached_at = EXCLUDED.goal_reached_at, updated_at = now()`,
       [
         instances.map((i) => i.customerUuid),
         instances.map((i) => i.id),
@@ -271,8 +266,6 @@ export class JourneyInstanceRepository {
         instances.map((i) => i.holdout),
         instances.map((i) => iso(i.lastMessageAt)),
         instances.map((i) => iso(i.goalReachedAt)),
-        instances.map((i) => i.splitPath?.stepId ?? null),
-        instances.map((i) => i.splitPath?.path ?? null),
       ],
     );
   }
@@ -400,6 +393,18 @@ export class JourneyInstanceRepository {
         at: h.at,
       })),
     };
+  }
+
+  /**
+   * Instances active now, per journey, for every journey at once (the journeys list): one grouped
+   * read, index-only through (journey_id, status, current_step).
+   */
+  async activeByJourney(): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; active_now: number }>>(
+      `SELECT journey_id, count(*)::int AS active_now FROM journey_instances WHERE status = 'active'
+        GROUP BY journey_id`,
+    );
+    return new Map(rows.map((r) => [r.journey_id, r.active_now]));
   }
 
   /** Counts from the stored facts: history rows and the instances' current state. */

@@ -229,6 +229,8 @@ export class JourneyRuntime {
           priority: effect.priority,
           whenCapped: effect.whenCapped,
           notBefore: now,
+          createdAt: now,
+          splitPath: effect.splitPath,
         };
       case 'webhook':
         // Checked at save time too; this catches a host removed from the list since.
@@ -245,6 +247,8 @@ export class JourneyRuntime {
           payload,
           origin,
           notBefore: now,
+          createdAt: now,
+          splitPath: effect.splitPath,
         };
     }
   }

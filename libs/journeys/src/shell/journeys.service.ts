@@ -15,6 +15,7 @@ import {
   type JourneyCounts,
   type StoredInstance,
 } from './journey-instance.repository';
+import { EntryRollupRepository } from '../lift/entry-rollup.repository';
 import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
 import { simulateJourney, type PathEntry } from '../core/journey.simulator';
@@ -64,6 +65,7 @@ export class JourneysService {
   constructor(
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
+    private readonly rollups: EntryRollupRepository,
     private readonly customers: CustomerRepository,
     private readonly runtime: JourneyRuntime,
     private readonly clock: Clock,
@@ -102,6 +104,23 @@ export class JourneysService {
 
   list(): Promise<JourneyRow[]> {
     return this.journeys.list();
+  }
+
+  /**
+   * Entries on shop days `from`–`to` (the entries rollup, decision 0035) and instances active
+   * now, per journey, for every journey at once.
+   */
+  async entriesByJourney(from: string, to: string): Promise<Map<string, { entered: number; activeNow: number }>> {
+    const [entered, active] = await Promise.all([
+      this.rollups.entrantsByJourney(from, to),
+      this.instances.activeByJourney(),
+    ]);
+    return new Map(
+      [...new Set([...entered.keys(), ...active.keys()])].map((id) => [
+        id,
+        { entered: entered.get(id) ?? 0, activeNow: active.get(id) ?? 0 },
+      ]),
+    );
   }
 
   /**

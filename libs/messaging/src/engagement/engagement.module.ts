@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { SendingPolicyModule } from '../policy/sending-policy.module';
@@ -13,7 +14,8 @@ import { SubscriptionRepository } from './subscription.repository';
  */
 @Module({
   // An unsubscribe writes the suppression list (the policy's) with the consent change.
-  imports: [EventsModule, CustomersModule, SendingPolicyModule],
+  // Every hit is kept and classified by analytics in the hit's transaction.
+  imports: [EventsModule, CustomersModule, SendingPolicyModule, AnalyticsModule],
   providers: [EngagementService, LinkTokenSigner, MessageLinks, SubscriptionRepository],
   exports: [EngagementService, LinkTokenSigner, MessageLinks],
 })

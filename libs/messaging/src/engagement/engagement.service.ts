@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { MessageEngagementRepository } from '@kizuna/analytics';
 import { Clock } from '@kizuna/common';
 import { CustomerRepository, type ConsentChange } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
@@ -21,7 +22,10 @@ export interface PreferencePage {
  * the customer's queued marketing mail.
  *
  * Event idempotency keys make the first open of a message, and the first click of each link, the
- * recorded ones (within the dedup window): repeated pixel loads are not new facts.
+ * recorded events (within the dedup window), which is what journeys react to. Analytics keeps
+ * every hit with its user agent (MessageEngagementRepository, capped per message) and the
+ * message's summary, classified in the same transaction: a proxy's open and a scanner's burst are
+ * told from a person's only over all the hits.
  */
 @Injectable()
 export class EngagementService {
@@ -34,18 +38,21 @@ export class EngagementService {
     private readonly uow: UnitOfWork,
     private readonly ingest: EventIngestService,
     private readonly clock: Clock,
+    private readonly engagements: MessageEngagementRepository,
   ) {}
 
-  async opened(messageId: string): Promise<void> {
+  async opened(messageId: string, userAgent: string | null): Promise<void> {
     const target = await this.target(messageId);
     if (target) {
+      await this.recordHit(target, 'open', userAgent);
       await this.record(target, 'email.opened', `email.opened:${messageId}`, {});
     }
   }
 
-  async clicked(messageId: string, url: string): Promise<void> {
+  async clicked(messageId: string, url: string, userAgent: string | null): Promise<void> {
     const target = await this.target(messageId);
     if (target) {
+      await this.recordHit(target, 'click', userAgent, url);
       const link = createHash('sha256').update(url).digest('hex').slice(0, 16);
       await this.record(target, 'email.clicked', `email.clicked:${messageId}:${link}`, { url });
     }
@@ -64,13 +71,18 @@ export class EngagementService {
    * transaction. Returns false when the message no longer exists. A repeated click changes no
    * status, so it records no second event.
    */
-  async unsubscribe(messageId: string, source: 'one-click' | 'preference-page'): Promise<boolean> {
+  async unsubscribe(
+    messageId: string,
+    source: 'one-click' | 'preference-page',
+    userAgent: string | null = null,
+  ): Promise<boolean> {
     const target = await this.target(messageId);
     if (!target) {
       return false;
     }
     const consent = this.consent('unsubscribed', `unsubscribe-link:${source}`);
     const changed = await this.uow.run(async (tx) => {
+      await this.engagements.record(tx, { messageId, kind: 'unsubscribe', at: consent.at, userAgent });
       const changed = await this.customers.recordEmailConsent(tx, target.customerUuid, consent);
       for (const address of addressesOf(target)) {
         await this.suppressions.add(address, 'unsubscribe', consent.source, null, tx);
@@ -98,6 +110,30 @@ export class EngagementService {
       }
     });
     return true;
+  }
+
+  /**
+   * Keeps the hit and reclassifies the message, in one transaction. A person's click must never
+   * fail because analytics could not store it: logged, not thrown.
+   */
+  private async recordHit(
+    target: MessageTarget,
+    kind: 'open' | 'click',
+    userAgent: string | null,
+    link?: string,
+  ): Promise<void> {
+    try {
+      await this.uow.run((tx) =>
+        this.engagements.record(tx, { messageId: target.messageId, kind, at: this.clock.now(), userAgent, link }),
+      );
+    } catch (error) {
+      this.logger.error({
+        msg: 'could not record engagement hit',
+        kind,
+        messageId: target.messageId,
+        err: String(error),
+      });
+    }
   }
 
   /** The message a link belongs to, with its customer as the profile is now. */

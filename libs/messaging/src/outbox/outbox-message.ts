@@ -27,4 +27,8 @@ export type NewOutboxMessage = {
   whenCapped?: WhenCapped;
   /** Earliest delivery time; defaults to now. */
   notBefore?: Date;
+  /** When the step produced it (the engine's clock); defaults to the database's now. */
+  createdAt?: Date;
+  /** The path its instance took at the last split before the step (`<split>:<index>`); none before any split. */
+  splitPath?: string;
 } & ({ channel: 'email'; templateKey: string } | { channel: 'webhook'; webhookUrl: string });

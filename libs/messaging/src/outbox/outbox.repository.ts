@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { KizunaConfig } from '@kizuna/config';
 import type { EntityManager } from 'typeorm';
 import type { NewOutboxMessage } from './outbox-message';
 
@@ -7,9 +8,18 @@ export const OUTBOX_CHANNEL = 'kizuna_outbox';
 /** The writing side of the outbox, used inside the transaction that decided the effects. */
 @Injectable()
 export class OutboxRepository {
+  /** The shop's days: SHOP_TIMEZONE (UTC when built by hand, without configuration). */
+  private readonly timeZone: string;
+
+  constructor(@Optional() config?: KizunaConfig) {
+    this.timeZone = config?.shop.timeZone ?? 'UTC';
+  }
+
   /**
    * Enqueues effects; keys already present are skipped, which is what makes replays harmless.
-   * Returns the keys actually enqueued. Wakes delivery workers on commit.
+   * Returns the keys actually enqueued. Wakes delivery workers on commit. Each message is dated
+   * by its creation (the caller's clock, else the database's) and filed under that shop day
+   * (SHOP_TIMEZONE): reports date a message and all that happens to it by that day.
    */
   async enqueue(tx: EntityManager, messages: NewOutboxMessage[]): Promise<string[]> {
     if (messages.length === 0) {
@@ -17,14 +27,18 @@ export class OutboxRepository {
     }
     const rows: Array<{ effect_key: string }> = await tx.query(
       `INSERT INTO outbox_messages (effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
-                                    journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped)
+                                    journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped,
+                                    split_path, created_at, created_day)
        SELECT m.effect_key, m.customer_uuid, m.channel, m.category, m.template_key, m.webhook_url, m.payload::jsonb,
               m.journey_id, m.journey_version, m.instance_id, m.step_id, m.priority, COALESCE(m.not_before, now()),
-              m.when_capped
+              m.when_capped, m.split_path, COALESCE(m.created_at, now()),
+              (COALESCE(m.created_at, now()) AT TIME ZONE $17)::date
          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::uuid[], $9::int[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[], $14::text[])
+                     $8::uuid[], $9::int[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[], $14::text[],
+                     $15::text[], $16::timestamptz[])
            AS m(effect_key, customer_uuid, channel, category, template_key, webhook_url, payload,
-                journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped)
+                journey_id, journey_version, instance_id, step_id, priority, not_before, when_capped,
+                split_path, created_at)
         ORDER BY m.effect_key
        ON CONFLICT (effect_key) DO NOTHING
        RETURNING effect_key`,
@@ -43,6 +57,9 @@ export class OutboxRepository {
         messages.map((m) => m.priority ?? 0),
         messages.map((m) => m.notBefore?.toISOString() ?? null),
         messages.map((m) => m.whenCapped ?? 'defer'),
+        messages.map((m) => m.splitPath ?? null),
+        messages.map((m) => m.createdAt?.toISOString() ?? null),
+        this.timeZone,
       ],
     );
     if (rows.length > 0) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
-import { JourneysService, SplitVerdictRepository } from '@kizuna/journeys';
+import { JourneysService } from '../shell/journeys.service';
+import { SplitVerdictRepository } from '../shell/split-verdict.repository';
 import { LiftService } from './lift.service';
 
 /**

@@ -2,23 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import {
-  JourneysService,
-  parseIsoDuration,
-  splitPathNames,
-  SplitVerdictRepository,
-  type JourneyDetails,
-} from '@kizuna/journeys';
-import { ratio, type Ratio } from '../ratio.util';
-import { shiftShopDay, shopDayOf, type ShopDay } from '../shop-calendar.util';
-import {
+  AnalyticsSettingsRepository,
+  MessageReportRepository,
   measureLift,
   measureSplitTest,
+  ratio,
+  shiftShopDay,
+  shopDayOf,
   type Estimate,
   type GroupOutcome,
   type LiftReport,
   type LiftSettings,
-} from '../statistics.util';
-import { AnalyticsSettingsRepository } from '../settings/analytics-settings.repository';
+  type Ratio,
+  type ShopDay,
+} from '@kizuna/analytics';
+import { parseIsoDuration, splitPathKey, splitPathNames } from '../core/journey-definition.schema';
+import { SplitVerdictRepository } from '../shell/split-verdict.repository';
+import { JourneysService, type JourneyDetails } from '../shell/journeys.service';
 import { EntryRollupRepository, NO_ENTRIES, type EntrySums, type GroupSums } from './entry-rollup.repository';
 
 /** An interval as the API writes it. */
@@ -72,9 +72,13 @@ export interface PathComparison {
 export interface PathFigures extends GroupFigures {
   path: string;
   inProgress: number;
-  /** Engagement of the messages after the split: from the message rollups (not built here yet). */
-  sent: number | null;
-  uniqueClicks: number | null;
+  /**
+   * Engagement of the messages after the split (message_daily, by the message's split path
+   * `<split>:<path>`: a message counts for the last split before its step), created on the
+   * period's days.
+   */
+  sent: number;
+  uniqueClicks: number;
   vsControl: PathComparison | null;
 }
 
@@ -102,10 +106,10 @@ export interface SplitsFigures {
   splits: SplitFigures[];
 }
 
-/** The report period: shop days, both included; null bounds read the journey's whole history. */
+/** The report period: shop days, both included (the api resolves its defaults). */
 export interface ReportPeriod {
-  from?: ShopDay;
-  to?: ShopDay;
+  from: ShopDay;
+  to: ShopDay;
 }
 
 const api = (e: Estimate): ApiEstimate => ({
@@ -127,9 +131,6 @@ const figures = (s: EntrySums): GroupFigures => ({
   revenue: s.revenue,
 });
 
-/** The days a report covers by default: the last 30 shop days, ending today. */
-export const DEFAULT_REPORT_DAYS = 30;
-
 /**
  * Holdout lift and A/B tests of a journey (docs/analytics.md, "Lift", "A/B tests"), from the
  * `entry_daily` rollup and the statistics of `statistics.util.ts`. Entrants count once their
@@ -143,6 +144,7 @@ export class LiftService {
     private readonly rollups: EntryRollupRepository,
     private readonly verdicts: SplitVerdictRepository,
     private readonly settingsRepository: AnalyticsSettingsRepository,
+    private readonly messages: MessageReportRepository,
     private readonly clock: Clock,
     private readonly config: KizunaConfig,
   ) {}
@@ -155,7 +157,7 @@ export class LiftService {
   async lift(journeyId: string, period: ReportPeriod): Promise<LiftFigures> {
     const journey = await this.journeys.get(journeyId);
     const definition = currentDefinition(journey);
-    const { from, to } = this.period(period);
+    const { from, to } = period;
     const asOf = this.clock.now().getTime();
     const goal = definition.goal;
     const countedThrough = goal ? this.lastCounted(asOf, parseIsoDuration(goal.within)!) : null;
@@ -217,12 +219,13 @@ export class LiftService {
   async splits(journeyId: string, period: ReportPeriod | 'whole-history'): Promise<SplitsFigures> {
     const journey = await this.journeys.get(journeyId);
     const definition = currentDefinition(journey);
-    const { from, to } = period === 'whole-history' ? { from: null, to: null } : this.period(period);
+    const { from, to } = period === 'whole-history' ? { from: null, to: null } : period;
     const asOf = this.clock.now().getTime();
     const goal = definition.goal;
     const countedThrough = goal ? this.lastCounted(asOf, parseIsoDuration(goal.within)!) : null;
     const sums = await this.rollups.sums(journeyId, { from, to, lastCounted: countedThrough }, true);
     const verdicts = new Map((await this.verdicts.verdicts(journeyId)).map((v) => [v.stepId, v]));
+    const engagement = await this.messages.splitPathTotals(journeyId, from, to);
     const settings = await this.settings();
     const splits: SplitFigures[] = [];
     for (const step of definition.steps) {
@@ -261,8 +264,8 @@ export class LiftService {
           path: p.path,
           ...figures(p.counted),
           inProgress: p.inProgress,
-          sent: null,
-          uniqueClicks: null,
+          sent: engagement.get(splitPathKey(step.id, p.path))?.sent ?? 0,
+          uniqueClicks: engagement.get(splitPathKey(step.id, p.path))?.uniqueClicks ?? 0,
           vsControl: i === 0 ? null : plain(comparisons[i - 1]),
         }));
       if (!goal) {
@@ -301,12 +304,6 @@ export class LiftService {
   }
 
   /** The default period is the last 30 shop days ending today (the clock's). */
-  private period(period: ReportPeriod): { from: ShopDay; to: ShopDay } {
-    const timeZone = this.config.shop.timeZone;
-    const to = period.to ?? shopDayOf(this.clock.now().getTime(), timeZone);
-    return { from: period.from ?? shiftShopDay(to, DEFAULT_REPORT_DAYS - 1, timeZone), to };
-  }
-
   /**
    * The last shop day d with end of d + within ≤ asOf: the day before the one holding
    * asOf − within (that day's end is after it, unless it starts exactly there, which is the

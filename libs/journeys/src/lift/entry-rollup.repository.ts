@@ -92,6 +92,21 @@ export class EntryRollupRepository {
   }
 
   /**
+   * Entries (both groups) per journey on shop days `from`–`to`, for every journey at once (the
+   * journeys list). One read of the journeys' whole-journey rows through the partial
+   * `entry_daily_day_idx`: days × 16 slots × 2 groups rows per journey, whatever the entries.
+   */
+  async entrantsByJourney(from: string, to: string): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; entrants: number }>>(
+      `SELECT journey_id, sum(entrants)::int AS entrants FROM entry_daily
+        WHERE split_step = '' AND day BETWEEN $1::date AND $2::date
+        GROUP BY journey_id`,
+      [from, to],
+    );
+    return new Map(rows.map((r) => [r.journey_id, r.entrants]));
+  }
+
+  /**
    * Entries per customer over the journey's whole history: entries / first entries (a customer's
    * first entry into the journey). A sum over the journey's days, both groups.
    */
