@@ -1066,6 +1066,7 @@ export interface operations {
                             rate: {
                                 numerator: number;
                                 denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
                                 value: number | null;
                             };
                             revenue: number;
@@ -1076,6 +1077,7 @@ export interface operations {
                             rate: {
                                 numerator: number;
                                 denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
                                 value: number | null;
                             };
                             revenue: number;
@@ -1172,13 +1174,15 @@ export interface operations {
                                 rate: {
                                     numerator: number;
                                     denominator: number;
+                                    /** @description null when the denominator is 0 (no data) */
                                     value: number | null;
                                 };
                                 revenue: number;
                                 inProgress: number;
-                                /** @description messages after the split (null until message facts exist) */
-                                sent: number | null;
-                                uniqueClicks: number | null;
+                                /** @description messages sent after this path (the last split before their step), created in the period */
+                                sent: number;
+                                /** @description of those, messages clicked by a person (not a scanner) */
+                                uniqueClicks: number;
                                 /** @description null for the control (the first path) and below the minimum sample */
                                 vsControl: {
                                     absoluteLift: {
@@ -4532,7 +4536,7 @@ export interface operations {
                             journeyName?: string | null;
                             stepId?: string | null;
                             templateKey?: string | null;
-                            /** @description `<split step>:<path index>`; null before any split */
+                            /** @description `<split step>:<path name>` (the last split before the step); null before any split */
                             splitPath?: string | null;
                             /** @description the shop day of message creation (interval=day) */
                             day?: string;
