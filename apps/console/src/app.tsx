@@ -14,6 +14,8 @@ import { AppShell } from './shell/app-shell';
 import { NotBuiltPage } from './shell/not-built-page';
 import { NotFoundPage } from './shell/not-found-page';
 import { SCREENS } from './shell/screens';
+import { TemplateEditorPage } from './templates/template-editor-page';
+import { TemplatesPage } from './templates/templates-page';
 import { UsersPage } from './users/users-page';
 
 /** A 401 anywhere means the session ended (expired, signed out elsewhere, disabled): back to sign-in. */
@@ -48,6 +50,8 @@ export function App() {
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
               <Route path="/sending" element={<SendingPage />} />
+              <Route path="/templates" element={<TemplatesPage />} />
+              <Route path="/templates/:id" element={<TemplateEditorPage />} />
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />

@@ -3,6 +3,7 @@ import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
 import { shellStrings } from '../shell/shell.strings';
+import { templatesStrings } from '../templates/templates.strings';
 import { uiStrings } from '../ui/ui.strings';
 import { usersStrings } from '../users/users.strings';
 
@@ -17,6 +18,7 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  templatesStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */
