@@ -1,4 +1,5 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { rulesStrings } from '../rules/rules.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -19,6 +20,7 @@ const features = [
   apiKeysStrings,
   sendingStrings,
   templatesStrings,
+  rulesStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

@@ -20,6 +20,7 @@ import {
   type TemplateVersion,
   type TemplateView,
 } from './use-templates';
+import '../ui/controls.css';
 import './templates.css';
 
 type Part = 'subject' | 'html' | 'text';

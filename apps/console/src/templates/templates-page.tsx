@@ -8,6 +8,7 @@ import { RoleGate } from '../ui/role-gate';
 import { TextField } from '../ui/text-field';
 import { starterDraft } from './starter-draft';
 import { useCreateTemplate, useTemplates, type TemplateKind, type TemplateListing } from './use-templates';
+import '../ui/controls.css';
 import './templates.css';
 
 const KINDS: TemplateKind[] = ['email', 'layout', 'partial'];
