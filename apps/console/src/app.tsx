@@ -3,6 +3,8 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
+import { SegmentEditorPage } from './segments/segment-editor-page';
+import { SegmentsPage } from './segments/segments-page';
 import { SendingPage } from './sending/sending-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
@@ -52,6 +54,9 @@ export function App() {
               <Route path="/sending" element={<SendingPage />} />
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />
+              <Route path="/segments" element={<SegmentsPage />} />
+              <Route path="/segments/new" element={<SegmentEditorPage />} />
+              <Route path="/segments/:id" element={<SegmentEditorPage />} />
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />

@@ -1,5 +1,6 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { rulesStrings } from '../rules/rules.strings';
+import { segmentsStrings } from '../segments/segments.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -21,6 +22,7 @@ const features = [
   sendingStrings,
   templatesStrings,
   rulesStrings,
+  segmentsStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

@@ -5,7 +5,7 @@ export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey; built: bo
   { path: '/', label: 'screen.overview', built: false },
   { path: '/journeys', label: 'screen.journeys', built: false },
   { path: '/templates', label: 'screen.templates', built: true },
-  { path: '/segments', label: 'screen.segments', built: false },
+  { path: '/segments', label: 'screen.segments', built: true },
   { path: '/customers', label: 'screen.customers', built: false },
   { path: '/messages', label: 'screen.messages', built: false },
   { path: '/sending', label: 'screen.sending', built: true },

@@ -4,11 +4,11 @@ import { ApiError } from '../api/api-error';
 import { useLanguage, type Translate } from '../i18n/i18n';
 import { useSession } from '../session/use-session';
 import { ErrorNotice } from '../ui/error-notice';
+import { useDebounced } from '../ui/use-debounced';
 import { Page, Panel } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { TextField } from '../ui/text-field';
 import {
-  useDebounced,
   useSaveTemplate,
   useTemplate,
   useTemplatePreview,

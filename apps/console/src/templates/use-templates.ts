@@ -1,5 +1,4 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import { unwrap } from '../api/api-error';
 import { api } from '../api/client';
 import type { paths } from '../api/schema';
@@ -72,16 +71,6 @@ export function useTestSend(id: string) {
     mutationFn: (body: { to: string; customerId: string; locale: string; draft: TemplateDraft }) =>
       unwrap(api.POST('/v1/templates/{id}/test-send', { params: { path: { id } }, body })),
   });
-}
-
-/** A value that follows `value` once it has stopped changing for `ms`. */
-export function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
 
 /**
