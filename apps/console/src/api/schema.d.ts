@@ -422,7 +422,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List segments */
+        /** List segments, each with its member count */
         get: operations["SegmentsController_list"];
         put?: never;
         /** Create a segment; existing customers are evaluated in the background (ready: false until done) */
@@ -442,7 +442,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate an unsaved rule against existing customers */
+        /** Evaluate an unsaved rule against existing customers (up to 10,000 of them) */
         post: operations["SegmentsController_preview"];
         delete?: never;
         options?: never;
@@ -457,6 +457,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A segment */
         get: operations["SegmentsController_get"];
         put?: never;
         post?: never;
@@ -509,11 +510,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List templates */
+        /** List templates, with the locales of their current version */
         get: operations["TemplatesController_list"];
         put?: never;
         /** Create a template (email, layout or partial) at version 1 */
         post: operations["TemplatesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template's versions, newest first, each with what it changed from the one before */
+        get: operations["TemplatesController_versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -548,7 +566,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Render the current version for a real customer and a sample payload or stored event */
+        /** Render the current version (or an unsaved draft) for a real customer and a sample payload or stored event; a draft that does not parse is a 422 whose details.syntax names the locale, part, line and column */
         post: operations["TemplatesController_preview"];
         delete?: never;
         options?: never;
@@ -3220,7 +3238,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        segments: {
+                            id: string;
+                            key: string;
+                            name: string;
+                            description: string | null;
+                            rule: {
+                                [key: string]: unknown;
+                            };
+                            ready: boolean;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            memberCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3246,7 +3282,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3257,13 +3308,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    rule: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        evaluated: number;
+                        matched: number;
+                        sample: {
+                            customerId: string | null;
+                            email: string | null;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3282,7 +3350,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3297,6 +3380,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description archived */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3314,13 +3398,36 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    rule?: unknown;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3339,7 +3446,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        count: number;
+                        ready: boolean;
+                    };
+                };
             };
         };
     };
@@ -3363,7 +3475,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        members: {
+                            customerId: string | null;
+                            email: string | null;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -3384,7 +3506,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        templates: {
+                            id: string;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "email" | "layout" | "partial";
+                            description: string;
+                            defaultLocale: string;
+                            currentVersion: number;
+                            archivedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            locales: string[];
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3422,7 +3562,65 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    TemplatesController_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            layout: string | null;
+                            locales: string[];
+                            changes: {
+                                /** @enum {string} */
+                                part: "layout" | "subject" | "html" | "text" | "localeAdded" | "localeRemoved";
+                                locale: string | null;
+                            }[];
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3443,7 +3641,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -3477,7 +3699,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -3496,7 +3742,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3518,6 +3779,19 @@ export interface operations {
                     };
                     /** Format: uuid */
                     eventId?: string;
+                    draft?: {
+                        description?: string;
+                        defaultLocale: string;
+                        layout?: string;
+                        variants: {
+                            [key: string]: {
+                                subject?: string;
+                                html: string;
+                                text?: string;
+                            };
+                        };
+                    };
+                    locale?: string;
                 };
             };
         };
@@ -3526,7 +3800,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        subject: string;
+                        html: string;
+                        text: string;
+                        locale: string;
+                        templateVersion: number;
+                    };
+                };
             };
         };
     };
@@ -3548,6 +3830,19 @@ export interface operations {
                     };
                     /** Format: uuid */
                     eventId?: string;
+                    draft?: {
+                        description?: string;
+                        defaultLocale: string;
+                        layout?: string;
+                        variants: {
+                            [key: string]: {
+                                subject?: string;
+                                html: string;
+                                text?: string;
+                            };
+                        };
+                    };
+                    locale?: string;
                     to: string;
                 };
             };
@@ -3557,7 +3852,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        to: string;
+                        response: string;
+                        subject: string;
+                    };
+                };
             };
         };
     };

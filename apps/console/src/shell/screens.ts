@@ -4,8 +4,8 @@ import type { MessageKey } from '../i18n/catalog';
 export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey; built: boolean }> = [
   { path: '/', label: 'screen.overview', built: false },
   { path: '/journeys', label: 'screen.journeys', built: false },
-  { path: '/templates', label: 'screen.templates', built: false },
-  { path: '/segments', label: 'screen.segments', built: false },
+  { path: '/templates', label: 'screen.templates', built: true },
+  { path: '/segments', label: 'screen.segments', built: true },
   { path: '/customers', label: 'screen.customers', built: false },
   { path: '/messages', label: 'screen.messages', built: false },
   { path: '/sending', label: 'screen.sending', built: true },
