@@ -108,6 +108,7 @@ export class InboxProcessor {
    */
   private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     const customers = await this.profiles.resolveAll(tx, events);
+    const orders = await this.profiles.beginOrderFacts(tx, events, customers);
     const uuidOf = (event: StoredEvent) => customers.get(event.seq)!.uuid;
     const journeyBatch = await this.journeys.begin(tx, {
       customerUuids: events.map(uuidOf),
@@ -124,6 +125,7 @@ export class InboxProcessor {
       }
       await this.journeys.applyEvent(tx, journeyBatch, customer.uuid, event);
     }
+    await this.profiles.settleOrderFacts(tx, orders);
     await this.journeys.write(tx, journeyBatch);
     if (batch.segments.length > 0) {
       const justApplied = new Map<string, StoredEvent[]>();
