@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseEntryMaxAge } from './journeys.config';
 import { isTimeZone, parseFrequencyCapRules, parseQuietHours, type Parsed } from './sending-policy.config';
@@ -60,6 +61,10 @@ export const envSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD or JPY')
       .default('USD'),
+    SHOP_TIMEZONE: z
+      .string()
+      .refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Tokyo')
+      .default('UTC'),
 
     WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
     WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),

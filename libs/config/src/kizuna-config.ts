@@ -45,7 +45,7 @@ export class KizunaConfig {
     retentionDays: number;
     shopifyWebhookSecret: string | undefined;
   };
-  readonly shop: { currency: string };
+  readonly shop: { currency: string; timeZone: string };
   readonly worker: {
     pollIntervalMs: number;
     batchSize: number;
@@ -125,7 +125,7 @@ export class KizunaConfig {
       retentionDays: env.EVENT_RETENTION_DAYS,
       shopifyWebhookSecret: env.SHOPIFY_WEBHOOK_SECRET,
     };
-    this.shop = { currency: env.SHOP_CURRENCY };
+    this.shop = { currency: env.SHOP_CURRENCY, timeZone: env.SHOP_TIMEZONE };
     this.worker = {
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
       batchSize: env.WORKER_BATCH_SIZE,
