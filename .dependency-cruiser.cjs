@@ -16,7 +16,7 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
-  analytics: [],
+  analytics: ['customers', 'database'],
   auth: [],
   database: [],
   events: ['database'],

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
+import { ShopAnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -9,6 +10,7 @@ import { SegmentsModule } from '@kizuna/segments';
 import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
+import { ShopAnalyticsController } from './analytics/shop-analytics.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
 import { InvitationsController } from './console/invitations.controller';
@@ -54,6 +56,7 @@ import { TemplatesController } from './templates/templates.controller';
     JourneysModule,
     SegmentsModule,
     ReferenceModule,
+    ShopAnalyticsModule,
   ],
   controllers: [
     HealthController,
@@ -73,6 +76,7 @@ import { TemplatesController } from './templates/templates.controller';
     SessionController,
     InvitationsController,
     UsersController,
+    ShopAnalyticsController,
   ],
   providers: [
     DatabaseHealthIndicator,

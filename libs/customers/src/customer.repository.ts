@@ -151,6 +151,17 @@ export class CustomerRepository {
     return this.customers.findOne({ where: { customerId } });
   }
 
+  /** The profile's locale, by the shop's id or else the email (as a signed link names the customer). */
+  async localeOf(identity: { customerId: string | null; email: string | null }): Promise<string | null> {
+    const found =
+      identity.customerId !== null
+        ? await this.customers.findOne({ where: { customerId: identity.customerId } })
+        : identity.email !== null
+          ? await this.customers.findOne({ where: { emailNormalized: identity.email.trim().toLowerCase() } })
+          : null;
+    return found?.locale ?? null;
+  }
+
   /**
    * Finds the profile for an identity, creating it when new, and locks its row. An id-less
    * profile known by email adopts the shop's id when the id first appears with that email.
