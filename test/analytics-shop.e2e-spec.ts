@@ -67,6 +67,10 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
     t = await startTestApp({ clock, env: { SHOP_TIMEZONE: TOKYO, SHOP_CURRENCY: 'USD' } });
     ingestKey = await t.keyFor(Role.Ingest);
     marketerKey = await t.keyFor(Role.Marketer);
+    // A first read builds the (empty) rollups: from here on every order below moves them in its
+    // own inbox transaction (the incremental path; the last tests compare it with a rebuild).
+    expect((await get('/v1/analytics/kpis')).status).toBe(200);
+    expect((await t.db.query<{ time_zone: string }>(`SELECT time_zone FROM shop_rollups`))[0]!.time_zone).toBe(TOKYO);
     await order('ann', 'ann-1', '2023-01-10T03:00:00Z', 100);
     await order('ann', 'ann-2', '2024-01-31T15:00:00Z', 50);
     await order('ann', 'ann-3', '2024-05-20T03:00:00Z', 80);
@@ -175,7 +179,9 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
 
   it('as of a day long ago: no buyers a year before gives no churn, no lifespan, no CLV', async () => {
     // As of 2022-05-01: only gin-1 (that day). Previous 365 days (2020-05-01 … 2021-04-30): nobody.
-    const { body } = await get<Record<string, unknown>>('/v1/analytics/kpis?asOf=2022-05-01&from=2022-05-01&to=2022-05-01');
+    const { body } = await get<Record<string, unknown>>(
+      '/v1/analytics/kpis?asOf=2022-05-01&from=2022-05-01&to=2022-05-01',
+    );
     expect(body).toMatchObject({
       trailingYear: { buyers: 1, orders: 1, revenue: 90, purchaseFrequency: r(1, 1), repeatPurchaseRate: r(0, 1) },
       yearlyChurn: r(0, 0),
@@ -228,7 +234,14 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
         month: '2024-05',
         customers: 0,
         retention: [
-          { offset: 0, month: '2024-05', buyers: 0, share: r(0, 0), cumulativeRevenuePerCustomer: null, partial: false },
+          {
+            offset: 0,
+            month: '2024-05',
+            buyers: 0,
+            share: r(0, 0),
+            cumulativeRevenuePerCustomer: null,
+            partial: false,
+          },
           { offset: 1, month: '2024-06', buyers: 0, share: r(0, 0), cumulativeRevenuePerCustomer: null, partial: true },
         ],
       },
@@ -247,7 +260,9 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
   });
 
   it('rebuilds the rollups from the facts to the same figures', async () => {
-    const before = await get<Record<string, unknown>>('/v1/analytics/kpis?asOf=2024-06-15&from=2024-02-01&to=2024-05-31');
+    const before = await get<Record<string, unknown>>(
+      '/v1/analytics/kpis?asOf=2024-06-15&from=2024-02-01&to=2024-05-31',
+    );
     const cohortsBefore = await get<Record<string, unknown>>('/v1/analytics/cohorts?from=2023-01&to=2024-06');
     // As after a change of SHOP_TIMEZONE: the next read finds the rollups in another calendar.
     await t.db.query(`UPDATE shop_rollups SET time_zone = 'UTC'`);
