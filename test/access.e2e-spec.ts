@@ -81,6 +81,8 @@ const EXPECTED: Record<string, string> = {
   'GET /v1/analytics/cohorts': 'marketer,ops',
   'GET /v1/analytics/nps': 'marketer,ops',
   'GET /v1/analytics/nps/comments': 'marketer,ops',
+  'GET /v1/analytics/settings': 'marketer,ops',
+  'PUT /v1/analytics/settings': 'admin',
 };
 
 const describeAccess = (a: RouteAccess | undefined): string =>

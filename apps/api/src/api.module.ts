@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
-import { ShopAnalyticsModule } from '@kizuna/analytics';
+import { AnalyticsModule, ShopAnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -11,6 +11,7 @@ import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
 import { ShopAnalyticsController } from './analytics/shop-analytics.controller';
+import { AnalyticsSettingsController } from './analytics/analytics-settings.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
 import { InvitationsController } from './console/invitations.controller';
@@ -57,6 +58,7 @@ import { TemplatesController } from './templates/templates.controller';
     SegmentsModule,
     ReferenceModule,
     ShopAnalyticsModule,
+    AnalyticsModule,
   ],
   controllers: [
     HealthController,
@@ -77,6 +79,7 @@ import { TemplatesController } from './templates/templates.controller';
     InvitationsController,
     UsersController,
     ShopAnalyticsController,
+    AnalyticsSettingsController,
   ],
   providers: [
     DatabaseHealthIndicator,

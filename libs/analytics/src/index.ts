@@ -82,3 +82,12 @@ export { ShopKpisService, type ShopKpis } from './shop/shop-kpis.service';
 export { ShopCohortsService, type Cohort } from './shop/shop-cohorts.service';
 export { NpsReportService, type NpsCommentCursor } from './shop/nps-report.service';
 export { NpsAnswerRepository, type NpsAnswerFact } from './shop/nps-answer.repository';
+export { AnalyticsModule } from './analytics.module';
+export {
+  analyticsSettingsChangeSchema,
+  storedAnalyticsSettingsSchema,
+  DEFAULT_ANALYTICS_SETTINGS,
+  type AnalyticsSettings,
+  type StoredAnalyticsSettings,
+} from './settings/analytics-settings';
+export { AnalyticsSettingsRepository } from './settings/analytics-settings.repository';

@@ -1,4 +1,3 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { parseEntryMaxAge } from './journeys.config';
 import { isTimeZone, parseFrequencyCapRules, parseQuietHours, type Parsed } from './sending-policy.config';
@@ -63,8 +62,9 @@ export const envSchema = z
       .default('USD'),
     SHOP_TIMEZONE: z
       .string()
-      .refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA time zone such as Asia/Tokyo')
-      .default('UTC'),
+      .trim()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as UTC, America/New_York or Asia/Tokyo'),
 
     WORKER_POLL_INTERVAL_MS: positiveInt.default(250),
     WORKER_BATCH_SIZE: positiveInt.max(5000).default(200),

@@ -45,6 +45,7 @@ export class KizunaConfig {
     retentionDays: number;
     shopifyWebhookSecret: string | undefined;
   };
+  /** The shop's currency (money figures) and time zone (the days and months of every analytics figure). */
   readonly shop: { currency: string; timeZone: string };
   readonly worker: {
     pollIntervalMs: number;

@@ -42,7 +42,7 @@ describe('loadConfig', () => {
       retentionDays: 400,
       shopifyWebhookSecret: undefined,
     });
-    expect(config.shop).toEqual({ currency: 'USD' });
+    expect(config.shop).toEqual({ currency: 'USD', timeZone: 'UTC' });
     expect(config.worker).toEqual({
       pollIntervalMs: 250,
       batchSize: 200,
@@ -205,6 +205,13 @@ describe('loadConfig', () => {
       'FREQUENCY_CAP_RULES: "1 per day" is not <count>/<ISO-8601 duration>; write rules like 1/PT16H,3/P7D (got "1 per day")',
       'QUIET_HOURS: must be HH:MM-HH:MM (24 h, local time), e.g. 21:00-08:00, or empty (got "21-8")',
       'DEFAULT_TIMEZONE: must be an IANA time zone such as UTC, Europe/Berlin or Asia/Tokyo (got "Tokyo")',
+    ]);
+  });
+
+  it('reads the shop time zone of the analytics figures, and refuses a name that is not an IANA zone', () => {
+    expect(loadConfig({ SHOP_TIMEZONE: 'Asia/Tokyo' }).shop).toEqual({ currency: 'USD', timeZone: 'Asia/Tokyo' });
+    expect(configError({ SHOP_TIMEZONE: 'Tokyo' }).problems).toEqual([
+      'SHOP_TIMEZONE: must be an IANA time zone such as UTC, America/New_York or Asia/Tokyo (got "Tokyo")',
     ]);
   });
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
-import { DEFAULT_CHURN_DAYS } from '../kpis.util';
 import { ratio, type Ratio } from '../ratio.util';
 import { addMonths, monthsAfter, shopMonthOf, type ShopMonth } from '../shop-calendar.util';
 import { ShopRollupsReader } from './shop-rollups.reader';
@@ -43,8 +42,8 @@ export class ShopCohortsService {
     return shopMonthOf(this.clock.now().getTime(), this.reader.timeZone);
   }
 
-  async cohorts(from: ShopMonth, to: ShopMonth, churnDays: number = DEFAULT_CHURN_DAYS): Promise<Cohort[]> {
-    const rollups = await this.reader.ready(churnDays);
+  async cohorts(from: ShopMonth, to: ShopMonth): Promise<Cohort[]> {
+    const { rollups } = await this.reader.ready();
     const cells = await rollups.cohortCells(from, to);
     const cell = new Map(cells.map((c) => [`${c.cohort}|${c.month}`, c]));
     const current = this.currentMonth();

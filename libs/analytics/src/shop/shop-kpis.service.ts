@@ -4,7 +4,6 @@ import {
   averageOrderValue,
   churnRate,
   customerLifetimeValue,
-  DEFAULT_CHURN_DAYS,
   purchaseFrequency,
   repeatPurchaseRate,
 } from '../kpis.util';
@@ -75,9 +74,9 @@ function money(totals: CurrencyTotals[], currency: string) {
 export class ShopKpisService {
   constructor(private readonly reader: ShopRollupsReader) {}
 
-  async kpis(asOf: ShopDay, from: ShopDay, to: ShopDay, churnDays: number = DEFAULT_CHURN_DAYS): Promise<ShopKpis> {
+  async kpis(asOf: ShopDay, from: ShopDay, to: ShopDay): Promise<ShopKpis> {
     const { timeZone, currency } = this.reader;
-    const rollups = await this.reader.ready(churnDays);
+    const { rollups, churnDays } = await this.reader.ready();
     const period = shopPeriod(from, to, timeZone);
     const yearFrom = shiftShopDay(asOf, YEAR_DAYS - 1, timeZone);
     const back = (days: number) => shiftShopDay(asOf, days, timeZone);

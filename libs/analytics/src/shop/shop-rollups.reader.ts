@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { ShopOrderRollups, type RollupShape } from '@kizuna/customers';
 import { UnitOfWork } from '@kizuna/database';
+import { AnalyticsSettingsRepository } from '../settings/analytics-settings.repository';
 
 /** Yearly figures: purchase frequency and repeat rate over 365 days, yearly churn over 365 and 730. */
 export const YEAR_DAYS = 365;
@@ -17,6 +18,7 @@ export class ShopRollupsReader {
   constructor(
     readonly rollups: ShopOrderRollups,
     private readonly uow: UnitOfWork,
+    private readonly settings: AnalyticsSettingsRepository,
     private readonly config: KizunaConfig,
   ) {}
 
@@ -28,7 +30,9 @@ export class ShopRollupsReader {
     return this.config.shop.currency;
   }
 
-  async ready(churnDays: number): Promise<ShopOrderRollups> {
+  /** The rollups, ready for the shop's calendar and churn window (`kpi.churnDays`), and that window. */
+  async ready(): Promise<{ rollups: ShopOrderRollups; churnDays: number }> {
+    const churnDays = (await this.settings.current()).kpi.churnDays;
     const wanted: RollupShape = {
       timeZone: this.timeZone,
       currency: this.currency,
@@ -45,6 +49,6 @@ export class ShopRollupsReader {
     if (!fits) {
       await this.uow.run((tx) => this.rollups.rebuild(tx, wanted));
     }
-    return this.rollups;
+    return { rollups: this.rollups, churnDays };
   }
 }
