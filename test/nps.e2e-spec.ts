@@ -118,7 +118,11 @@ describe('NPS (e2e, America/New_York)', () => {
 
     it('refuses a bad score or an overlong reason with a 400 page, and a forged token with a 401', async () => {
       const path = links('page-bad').get(9)!;
-      const forms: Array<Record<string, string>> = [{ score: '11' }, { score: 'x' }, { score: '5', comment: 'a'.repeat(2001) }];
+      const forms: Array<Record<string, string>> = [
+        { score: '11' },
+        { score: 'x' },
+        { score: '5', comment: 'a'.repeat(2001) },
+      ];
       for (const form of forms) {
         const res = await submit(path, form);
         expect(res.status).toBe(400);

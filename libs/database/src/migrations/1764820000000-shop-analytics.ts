@@ -28,12 +28,12 @@ export class ShopAnalytics1764820000000 implements MigrationInterface {
       INSERT INTO order_owners (order_id, customer_uuid)
       SELECT DISTINCT ON (order_id) order_id, customer_uuid FROM customer_orders
        ORDER BY order_id, placed_at, customer_uuid`);
-    const losers: Array<{ customer_uuid: string }> = await q.query(`
+    const losers = (await q.query(`
       WITH gone AS (
         DELETE FROM customer_orders o
          WHERE NOT EXISTS (SELECT 1 FROM order_owners w WHERE w.order_id = o.order_id AND w.customer_uuid = o.customer_uuid)
         RETURNING customer_uuid)
-      SELECT DISTINCT customer_uuid FROM gone`);
+      SELECT DISTINCT customer_uuid FROM gone`)) as Array<{ customer_uuid: string }>;
     if (losers.length > 0) {
       // The same computation as CustomerRepository.recomputeStats (purchaseStatsOf).
       await q.query(
