@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '@kizuna/auth';
 import { VirtualClock } from '../libs/common/src/clock';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from './support/test-app';
 
 /**
  * Shop KPIs and retention cohorts (docs/analytics.md, "Shop KPIs", "Retention cohorts") on a small
@@ -269,6 +269,21 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
     expect(await get('/v1/analytics/kpis?asOf=2024-06-15&from=2024-02-01&to=2024-05-31')).toEqual(before);
     expect(await get('/v1/analytics/cohorts?from=2023-01&to=2024-06')).toEqual(cohortsBefore);
     expect((await t.db.query<{ time_zone: string }>(`SELECT time_zone FROM shop_rollups`))[0]!.time_zone).toBe(TOKYO);
+  });
+
+  it("takes the churn window from the shop's settings (kpi.churnDays), adding its coverage", async () => {
+    const put = await fetch(`${t.baseUrl}/v1/analytics/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kpi: { churnDays: 30 } }),
+    });
+    expect(put.status).toBe(200);
+    const { body } = await get<{ churnDays: number; churn: unknown }>('/v1/analytics/kpis?asOf=2024-06-15');
+    // Last 30 days (2024-05-17 … 06-15): Ann (May 20), Ben (June 1). Previous 30 (2024-04-17 …
+    // 05-16): Ivy (May 10) only (dup-1 is 15 April; hal-2 was cancelled). Ivy lapsed: 1 of 1.
+    expect(body).toMatchObject({ churnDays: 30, churn: { rate: r(1, 1), lapsed: 1, previousBuyers: 1 } });
+    const [state] = await t.db.query<{ buyer_windows: number[] }>(`SELECT buyer_windows FROM shop_rollups`);
+    expect(state!.buyer_windows).toEqual([30, 60, 90, 180, 365, 730]);
   });
 
   it('answers a bad parameter with a 400 naming it, and refuses callers without a role', async () => {
