@@ -79,6 +79,11 @@ const EXPECTED: Record<string, string> = {
   'GET /t/o/:token': 'signed',
   'GET /t/c/:token': 'signed',
   'GET /n/:token': 'signed',
+  'POST /n/:token': 'signed',
+  'GET /v1/analytics/kpis': 'marketer,ops',
+  'GET /v1/analytics/cohorts': 'marketer,ops',
+  'GET /v1/analytics/nps': 'marketer,ops',
+  'GET /v1/analytics/nps/comments': 'marketer,ops',
   'GET /v1/analytics/settings': 'marketer,ops',
   'PUT /v1/analytics/settings': 'admin',
 };

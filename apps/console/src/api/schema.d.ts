@@ -887,6 +887,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shop KPIs as of a day and over a period
+         * @description Buyers, orders, revenue net of refunds and AOV over `from`–`to`; over the 365 shop days ending `asOf`: purchase frequency, repeat purchase rate, CLV; churn over `kpi.churnDays` and yearly (docs/analytics.md).
+         */
+        get: operations["ShopAnalyticsController_shopKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention cohorts by month of first order
+         * @description Per cohort month: the share of its customers ordering in each of the next 12 months, cumulative revenue per cohort customer, the current month marked partial; and the months a journey version was published.
+         */
+        get: operations["ShopAnalyticsController_shopCohorts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Net Promoter Score over a period, and by month
+         * @description 100 × (promoters − detractors) / respondents; each customer counts once, with their latest answer (in the period; in each month for the trend). No respondents: score null.
+         */
+        get: operations["ShopAnalyticsController_netPromoterScore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/nps/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * NPS comments of one group, newest first
+         * @description Each customer's latest answer in the period, when it is in the group and carries a comment.
+         */
+        get: operations["ShopAnalyticsController_npsComments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/settings": {
         parameters: {
             query?: never;
@@ -4423,6 +4503,231 @@ export interface operations {
                         url: string;
                         /** @description ISO-8601 date-time */
                         expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_shopKpis: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+                /** @description YYYY-MM-DD (shop day); default `to` */
+                asOf?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string;
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        currency: string;
+                        churnDays: number;
+                        period: {
+                            buyers: number;
+                            orders: number;
+                            revenue: number;
+                            aov: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            /** @description orders in other currencies than `currency`: reported apart, never converted */
+                            otherCurrencies: {
+                                currency: string;
+                                orders: number;
+                                revenue: number;
+                            }[];
+                        };
+                        trailingYear: {
+                            from: string;
+                            buyers: number;
+                            orders: number;
+                            revenue: number;
+                            aov: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            purchaseFrequency: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            repeatBuyers: number;
+                            repeatPurchaseRate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            /** @description orders in other currencies than `currency`: reported apart, never converted */
+                            otherCurrencies: {
+                                currency: string;
+                                orders: number;
+                                revenue: number;
+                            }[];
+                        };
+                        churn: {
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            lapsed: number;
+                            previousBuyers: number;
+                        };
+                        yearlyChurn: {
+                            numerator: number;
+                            denominator: number;
+                            value: number | null;
+                        };
+                        clv: {
+                            value: number | null;
+                            aov: number | null;
+                            yearlyFrequency: number | null;
+                            lifespanYears: number | null;
+                            capped: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_shopCohorts: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default this month (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM; default 11 months before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        timeZone: string;
+                        currency: string;
+                        cohorts: {
+                            month: string;
+                            customers: number;
+                            retention: {
+                                offset: number;
+                                month: string;
+                                buyers: number;
+                                share: {
+                                    numerator: number;
+                                    denominator: number;
+                                    value: number | null;
+                                };
+                                cumulativeRevenuePerCustomer: number | null;
+                                partial: boolean;
+                            }[];
+                        }[];
+                        launches: {
+                            month: string;
+                            journeyId: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_netPromoterScore: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        score: number | null;
+                        promoters: number;
+                        passives: number;
+                        detractors: number;
+                        respondents: number;
+                        trend: {
+                            month: string;
+                            score: number | null;
+                            promoters: number;
+                            passives: number;
+                            detractors: number;
+                            respondents: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_npsComments: {
+        parameters: {
+            query: {
+                /** @description 1-100, default 20 */
+                limit?: unknown;
+                /** @description nextCursor from the previous page */
+                cursor?: unknown;
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+                group: "promoter" | "passive" | "detractor";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        comments: {
+                            customerId: string | null;
+                            email: string | null;
+                            score: number;
+                            comment: string;
+                            answeredAt: string;
+                        }[];
+                        nextCursor: string | null;
                     };
                 };
             };

@@ -10,6 +10,7 @@ import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
 import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
 import { OrderRefunds1764700000000 } from './1764700000000-order-refunds';
 import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
+import { ShopAnalytics1764820000000 } from './1764820000000-shop-analytics';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ConsoleUsers1764600000000,
   OrderRefunds1764700000000,
   MessageAnalytics1764810000000,
+  ShopAnalytics1764820000000,
 ];

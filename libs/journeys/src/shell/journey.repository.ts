@@ -115,6 +115,19 @@ export class JourneyRepository {
     }));
   }
 
+  /** Versions published in [start, end): when and which journey (the cohorts' launch marks). */
+  async publishedBetween(
+    start: Date,
+    end: Date,
+  ): Promise<Array<{ journeyId: string; name: string; publishedAt: Date }>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; name: string; published_at: Date }>>(
+      `SELECT v.journey_id, j.name, v.published_at FROM journey_versions v JOIN journeys j ON j.id = v.journey_id
+        WHERE v.published_at >= $1 AND v.published_at < $2 ORDER BY v.published_at, v.journey_id`,
+      [start, end],
+    );
+    return rows.map((r) => ({ journeyId: r.journey_id, name: r.name, publishedAt: r.published_at }));
+  }
+
   async definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {
     const [row] = await this.dataSource.query<Array<{ definition: JourneyDefinition }>>(
       `SELECT definition FROM journey_versions WHERE journey_id = $1 AND version = $2`,

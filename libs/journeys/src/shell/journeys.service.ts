@@ -109,6 +109,11 @@ export class JourneysService {
     return this.instances.entriesByJourney(from, to);
   }
 
+  /** Every version published in [start, end), oldest first: when each journey was launched or changed. */
+  publications(start: Date, end: Date): Promise<Array<{ journeyId: string; name: string; publishedAt: Date }>> {
+    return this.journeys.publishedBetween(start, end);
+  }
+
   /**
    * Publishes the latest (draft) version. With `migrate`, in-flight instances of the previous
    * active version move to the mapped steps of the new one; the map is checked first: every
