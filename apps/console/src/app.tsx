@@ -3,6 +3,7 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
+import { journeyRoutes } from './journeys/journey-routes';
 import { SendingPage } from './sending/sending-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
@@ -47,6 +48,7 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+              {journeyRoutes()}
               <Route path="/sending" element={<SendingPage />} />
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />

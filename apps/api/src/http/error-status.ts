@@ -29,6 +29,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.InvalidCursor:
     case JourneysErrorCode.InvalidDefinition:
     case JourneysErrorCode.InvalidMigration:
+    case JourneysErrorCode.InvalidCursor:
     case MessagingErrorCode.InvalidCursor:
     case SegmentsErrorCode.InvalidCursor:
     case MessagingErrorCode.InvalidRecipient:

@@ -1,4 +1,5 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { journeysStrings } from '../journeys/journeys.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -17,6 +18,7 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  journeysStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

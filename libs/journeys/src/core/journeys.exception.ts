@@ -5,6 +5,7 @@ export enum JourneysErrorCode {
   JourneyNotFound = 'JOURNEY_NOT_FOUND',
   InvalidLifecycleTransition = 'INVALID_JOURNEY_LIFECYCLE_TRANSITION',
   InvalidMigration = 'INVALID_JOURNEY_MIGRATION',
+  InvalidCursor = 'INVALID_JOURNEY_CURSOR',
 }
 
 export class JourneysException extends DomainException<JourneysErrorCode> {}

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Clock } from '@kizuna/common';
+import { Clock, decodePageCursor, encodePageCursor } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { averageOrderValue, CustomerRepository } from '@kizuna/customers';
 import { TemplateCatalog } from '@kizuna/messaging';
@@ -15,7 +15,13 @@ import {
   type JourneyCounts,
   type StoredInstance,
 } from './journey-instance.repository';
-import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
+import {
+  JourneyRepository,
+  type JourneyListRow,
+  type JourneyRow,
+  type JourneyStatus,
+  type JourneyVersionRow,
+} from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
 import { simulateJourney, type PathEntry } from '../core/journey.simulator';
 import { JourneysErrorCode, JourneysException } from '../core/journeys.exception';
@@ -23,6 +29,22 @@ import { JourneysErrorCode, JourneysException } from '../core/journeys.exception
 export interface JourneyDetails extends JourneyRow {
   versions: JourneyVersionRow[];
 }
+
+/** A page of the customers resting in a step now. */
+export interface StepCustomersPage {
+  customers: Array<{
+    customerId: string | null;
+    email: string | null;
+    instanceKey: string;
+    version: number;
+    enteredAt: Date;
+    since: Date;
+    nextTimerAt: Date | null;
+  }>;
+  nextCursor: string | null;
+}
+
+const INSTANCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const simulationRequestSchema = z.strictObject({
   /** Which version to run; default the latest (the draft, if there is one). */
@@ -100,7 +122,7 @@ export class JourneysService {
     return { ...journey, versions: await this.journeys.versions(journeyId) };
   }
 
-  list(): Promise<JourneyRow[]> {
+  list(): Promise<JourneyListRow[]> {
     return this.journeys.list();
   }
 
@@ -196,6 +218,36 @@ export class JourneysService {
   async counts(journeyId: string): Promise<JourneyCounts> {
     await this.require(journeyId);
     return this.instances.counts(journeyId);
+  }
+
+  /** The customers whose instances rest in `stepId` now (any version), earliest entry first. */
+  async customersAtStep(
+    journeyId: string,
+    stepId: string,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<StepCustomersPage> {
+    await this.require(journeyId);
+    const position = cursor === undefined ? undefined : decodePageCursor(cursor, INSTANCE_ID);
+    if (cursor !== undefined && !position) {
+      throw new JourneysException(JourneysErrorCode.InvalidCursor, 'The "cursor" is not one this API returned');
+    }
+    const page = await this.instances.atStep(journeyId, stepId, limit, position);
+    const contacts = await this.customers.contactsOf(
+      undefined,
+      page.instances.map((i) => i.customerUuid),
+    );
+    return {
+      customers: page.instances.map((i) => ({
+        ...(contacts.get(i.customerUuid) ?? { customerId: null, email: null }),
+        instanceKey: i.instanceKey,
+        version: i.version,
+        enteredAt: i.enteredAt,
+        since: i.since,
+        nextTimerAt: i.nextTimerAt,
+      })),
+      nextCursor: page.next ? encodePageCursor(page.next) : null,
+    };
   }
 
   /** A customer's instances with their current state and history; undefined if no such customer. */

@@ -1,0 +1,26 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Route } from 'react-router';
+import { useT } from '../i18n/i18n';
+
+// The journeys screens carry the graph, YAML and diff libraries: loaded when first opened.
+const JourneysListPage = lazy(() => import('./journeys-list-page').then((m) => ({ default: m.JourneysListPage })));
+
+function Loading({ children }: { children: ReactNode }) {
+  const t = useT();
+  return <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>{children}</Suspense>;
+}
+
+/** The journeys screens' routes, inside the signed-in shell. */
+export function journeyRoutes() {
+  return [
+    <Route
+      key="list"
+      path="/journeys"
+      element={
+        <Loading>
+          <JourneysListPage />
+        </Loading>
+      }
+    />,
+  ];
+}
