@@ -135,4 +135,152 @@ describe('journeys in a browser', () => {
     await page.context().close();
     await t.db.query(`DELETE FROM journeys WHERE name LIKE 'Bulk journey %'`);
   });
+
+  it('lists the customers resting in a step a keyset page at a time, for marketers and ops', async () => {
+    const id = await publishedJourney({
+      name: 'Paging through a step',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      steps: [{ id: 'rest', type: 'wait', duration: 'P1D' }],
+    });
+    for (const cart of ['P1', 'P2', 'P3']) {
+      await ingest({ name: 'checkout.started', customerId: `c-page-${cart}`, properties: { cartId: cart, items: [] } });
+    }
+    await waitFor(
+      async () =>
+        (await api<{ currentlyIn: number }>('GET', `/v1/journeys/${id}/counts`)).body.currentlyIn === 3
+          ? true
+          : undefined,
+      15_000,
+      'three waiting',
+    );
+    type Page = { customers: Array<{ customerId: string; instanceKey: string }>; nextCursor: string | null };
+    const first = await api<Page>('GET', `/v1/journeys/${id}/steps/rest/customers?limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.customers).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const opsKey = await t.keyFor(Role.Ops);
+    const second = await fetch(
+      `${t.baseUrl}/v1/journeys/${id}/steps/rest/customers?limit=2&cursor=${first.body.nextCursor}`,
+      { headers: { authorization: `Bearer ${opsKey}` } },
+    );
+    expect(second.status).toBe(200);
+    const rest = (await second.json()) as Page;
+    expect(rest.nextCursor).toBeNull();
+    // Three carts, each listed once across the two pages.
+    expect([...first.body.customers, ...rest.customers].map((c) => c.instanceKey).sort()).toEqual(['P1', 'P2', 'P3']);
+    expect([...first.body.customers, ...rest.customers].map((c) => c.customerId).sort()).toEqual([
+      'c-page-P1',
+      'c-page-P2',
+      'c-page-P3',
+    ]);
+    expect((await api<Page>('GET', `/v1/journeys/${id}/steps/other/customers`)).body).toEqual({
+      customers: [],
+      nextCursor: null,
+    });
+    const bad = await api<{ code: string }>('GET', `/v1/journeys/${id}/steps/rest/customers?cursor=nonsense`);
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'INVALID_JOURNEY_CURSOR' });
+    const badLimit = await api<{ code: string; message: string }>(
+      'GET',
+      `/v1/journeys/${id}/steps/rest/customers?limit=0`,
+    );
+    expect(badLimit.status).toBe(400);
+    expect(badLimit.body.message).toContain('limit');
+    expect((await api('GET', `/v1/journeys/${id}/steps/${'x'.repeat(65)}/customers`)).status).toBe(400);
+    expect((await api('GET', `/v1/journeys/00000000-0000-4000-8000-000000000000/steps/rest/customers`)).status).toBe(
+      404,
+    );
+  });
+
+  it('draws a journey with live numbers that move as events arrive, lists who is in a step, pauses, resumes and diffs versions', async () => {
+    const definition = {
+      name: 'Order watch',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      exit: [],
+      steps: [
+        {
+          id: 'wait-order',
+          type: 'waitForEvent',
+          event: 'order.placed',
+          sameKey: 'cartId',
+          timeout: 'P1D',
+          onEvent: 'done',
+          onTimeout: 'remind',
+        },
+        { id: 'remind', type: 'send', template: 'cart-reminder-1', category: 'marketing' },
+        { id: 'done', type: 'exit' },
+      ],
+    };
+    const id = await publishedJourney(definition);
+    const { page, problems } = await signIn(`/journeys/${id}`);
+    await page.getByRole('heading', { level: 1, name: 'Order watch' }).waitFor();
+    const waitNode = page.getByRole('group', { name: `${say('step.waitForEvent')} wait-order` });
+    const doneNode = page.getByRole('group', { name: `${say('step.exit')} done` });
+    await waitNode.getByText(say('journey.stepWaiting', { count: 0 })).waitFor();
+
+    // Two carts start checkout: both wait for their order (entered 2, waiting 2).
+    await ingest({ name: 'checkout.started', customerId: 'c-canvas-1', properties: { cartId: 'X', items: [] } });
+    await ingest({ name: 'checkout.started', customerId: 'c-canvas-2', properties: { cartId: 'Y', items: [] } });
+    await waitNode.getByText(say('journey.stepEntered', { count: 2 })).waitFor({ timeout: 20_000 });
+    await waitNode.getByText(say('journey.stepWaiting', { count: 2 })).waitFor({ timeout: 20_000 });
+    // Cart X's order: X leaves wait-order for done (wait-order: entered 2, waiting 1; done: entered 1, waiting 0).
+    await ingest({
+      name: 'order.placed',
+      customerId: 'c-canvas-1',
+      properties: { cartId: 'X', orderId: 'o-x', total: 20, currency: 'USD', items: [] },
+    });
+    await waitNode.getByText(say('journey.stepWaiting', { count: 1 })).waitFor({ timeout: 20_000 });
+    await doneNode.getByText(say('journey.stepEntered', { count: 1 })).waitFor({ timeout: 20_000 });
+    // The totals come from the same answer: entered 2, in now 1 (Y waits), goal 0, exited 1 (X, at done).
+    const totals = await page.getByRole('region', { name: say('journey.totals') }).innerText();
+    expect(totals).toContain(`${say('journey.entered')}\n2\n${say('journey.inNow')}\n1\n`);
+    expect(totals).toContain(`${say('journey.exited')}\n1\n`);
+
+    // Who waits in wait-order now: customer c-canvas-2 with cart Y.
+    await page.getByRole('button', { name: new RegExp(`wait-order`) }).click();
+    const panel = page.getByRole('region', { name: say('journey.stepPanel', { step: 'wait-order' }) });
+    const rows = panel.getByRole('row');
+    await rows.nth(1).waitFor();
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.nth(1).innerText()).resolves.toContain('c-canvas-2');
+    await expect(rows.nth(1).innerText()).resolves.toContain('Y');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 1150 });
+    await screenshot(page, 'en-journey-canvas');
+
+    // Pause with confirmation (cancel first changes nothing), then resume.
+    await page.getByRole('button', { name: say('journey.pause'), exact: true }).click();
+    const pauseDialog = page.getByRole('dialog', { name: say('journey.pauseTitle') });
+    await pauseDialog.getByRole('button', { name: say('common.cancel') }).click();
+    expect((await api<{ status: string }>('GET', `/v1/journeys/${id}`)).body.status).toBe('active');
+    await page.getByRole('button', { name: say('journey.pause'), exact: true }).click();
+    await pauseDialog.getByRole('button', { name: say('journey.pause') }).click();
+    await page.getByText(say('journeys.status.paused'), { exact: true }).waitFor();
+    expect((await api<{ status: string }>('GET', `/v1/journeys/${id}`)).body.status).toBe('paused');
+    await page.getByRole('button', { name: say('journey.resume'), exact: true }).click();
+    await page
+      .getByRole('dialog', { name: say('journey.resumeTitle') })
+      .getByRole('button', { name: say('journey.resume') })
+      .click();
+    await page.getByText(say('journeys.status.active'), { exact: true }).waitFor();
+
+    // A second version with a longer timeout: the diff shows the one changed line.
+    expect(
+      (
+        await api('PUT', `/v1/journeys/${id}`, {
+          ...definition,
+          steps: [{ ...definition.steps[0], timeout: 'P2D' }, ...definition.steps.slice(1)],
+        })
+      ).status,
+    ).toBe(200);
+    await page.reload();
+    const diff = page.getByLabel(say('journey.diffTitle', { from: 1, to: 2 }));
+    await diff.waitFor();
+    const lines = (await diff.innerText()).split('\n');
+    expect(lines.filter((l) => l.startsWith('− ') || l.startsWith('+ '))).toEqual([
+      '−     timeout: P1D',
+      '+     timeout: P2D',
+    ]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -5,6 +5,8 @@ import { useT } from '../i18n/i18n';
 // The journeys screens carry the graph, YAML and diff libraries: loaded when first opened.
 const JourneysListPage = lazy(() => import('./journeys-list-page').then((m) => ({ default: m.JourneysListPage })));
 
+const JourneyPage = lazy(() => import('./journey-page').then((m) => ({ default: m.JourneyPage })));
+
 function Loading({ children }: { children: ReactNode }) {
   const t = useT();
   return <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>{children}</Suspense>;
@@ -19,6 +21,15 @@ export function journeyRoutes() {
       element={
         <Loading>
           <JourneysListPage />
+        </Loading>
+      }
+    />,
+    <Route
+      key="journey"
+      path="/journeys/:id"
+      element={
+        <Loading>
+          <JourneyPage />
         </Loading>
       }
     />,

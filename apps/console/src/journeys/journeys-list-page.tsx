@@ -98,7 +98,7 @@ export function JourneysListPage() {
             ) : rows.length === 0 ? (
               <p>{t('journeys.noMatch')}</p>
             ) : (
-              <div className="table-scroll">
+              <div className="table-scroll" tabIndex={0} role="region" aria-label={t('journeys.title')}>
                 <table className="journeys-table">
                   <thead>
                     <tr>
