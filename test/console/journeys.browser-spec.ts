@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConsoleUserService, Role } from '@kizuna/auth';
+import { parse as parseYaml } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
 import { createEmailTemplates } from '../support/email-templates';
 import { startTestApp, waitFor, type TestApp } from '../support/test-app';
@@ -280,6 +283,103 @@ describe('journeys in a browser', () => {
       '−     timeout: P1D',
       '+     timeout: P2D',
     ]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('builds the cart-abandonment journey on the canvas from nothing, points at a bad step, and publishes it', async () => {
+    const { page, problems } = await signIn('/journeys/new');
+    await page.getByRole('heading', { level: 1, name: say('editor.newTitle') }).waitFor();
+    const add = (type: Parameters<typeof say>[0]) =>
+      page.getByRole('button', { name: say('editor.add', { type: say(type) }), exact: true }).click();
+    const field = (key: Parameters<typeof say>[0], values?: Record<string, string | number>) =>
+      page.getByLabel(say(key, values), { exact: true });
+    const node = (type: Parameters<typeof say>[0], id: string) =>
+      page.getByRole('group', { name: `${say(type)} ${id}` });
+
+    await field('editor.name').fill('Cart abandonment');
+    await field('editor.entryEvents').fill('checkout.started, cart.updated');
+    await field('editor.entryKey').fill('cartId');
+    await field('editor.exit').fill('- { event: order.placed, sameKey: cartId }');
+    await field('editor.goal').fill('{ event: order.placed, sameKey: cartId, within: P7D, after: message }');
+
+    // The first step, with a duration the compiler refuses: the error is pinned to that step.
+    await add('step.wait');
+    await field('editor.stepId').fill('grace');
+    await field('editor.duration').fill('1 hour');
+    await node('step.wait', 'grace').getByText('duration: invalid duration "1 hour"', { exact: false }).waitFor();
+    await page.getByText(say('editor.problemCount', { count: 1 })).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 1100 });
+    await screenshot(page, 'en-journey-editor-problem');
+    await field('editor.duration').fill('PT1H');
+
+    // Each new step is linked after the selected one.
+    await add('step.send');
+    await field('editor.stepId').fill('reminder-1');
+    await field('editor.templateKey').selectOption('cart-reminder-1');
+    await add('step.wait');
+    await field('editor.stepId').fill('wait-second');
+    await field('editor.duration').fill('P1D');
+    await add('step.send');
+    await field('editor.stepId').fill('reminder-2');
+    await field('editor.templateKey').selectOption('cart-reminder-2');
+    await add('step.wait');
+    await field('editor.stepId').fill('wait-incentive');
+    await field('editor.duration').fill('P2D');
+    await add('step.branch');
+    await field('editor.stepId').fill('big-cart');
+    await field('editor.branchWhen', { n: 1 }).fill('{ property: total, op: gte, value: 100 }');
+    // Its first way out (the condition) gets the incentive; the next one (otherwise) the exit.
+    await add('step.send');
+    await field('editor.stepId').fill('incentive');
+    await field('editor.templateKey').selectOption('cart-incentive');
+    await page.getByRole('button', { name: `${say('step.branch')} big-cart`, exact: true }).click();
+    await add('step.exit');
+    await field('editor.stepId').fill('done');
+    await page.getByText(say('editor.valid')).waitFor();
+
+    // The YAML follows the canvas, and the canvas follows the YAML.
+    const yaml = page.getByRole('textbox', { name: say('editor.yaml'), exact: true });
+    await expect(yaml.inputValue()).resolves.toContain('template: cart-reminder-2');
+    await yaml.fill((await yaml.inputValue()).replace('duration: P2D', 'duration: P3D'));
+    await node('step.wait', 'wait-incentive')
+      .getByText(say('step.summary.duration', { duration: 'P3D' }))
+      .waitFor();
+    await yaml.fill((await yaml.inputValue()).replace('duration: P3D', 'duration: P2D'));
+    await node('step.wait', 'wait-incentive')
+      .getByText(say('step.summary.duration', { duration: 'P2D' }))
+      .waitFor();
+    await page.getByText(say('editor.valid')).waitFor();
+
+    await page.getByRole('button', { name: say('editor.save') }).click();
+    await page.getByText(say('editor.saved', { version: 1 })).waitFor();
+    await page.waitForURL(/\/journeys\/[0-9a-f-]{36}\/edit$/);
+    const id = /\/journeys\/([0-9a-f-]{36})\/edit$/.exec(page.url())![1]!;
+    await page.getByRole('button', { name: say('editor.publish') }).click();
+    await page
+      .getByRole('dialog', { name: say('editor.publishTitle', { version: 1 }) })
+      .getByRole('button', { name: say('editor.publish') })
+      .click();
+    await page.getByText(say('editor.published', { version: 1 })).waitFor();
+
+    // What was built is the reference cart journey (config/reference), step for step, as the compiler reads both.
+    const reference = parseYaml(
+      readFileSync(
+        path.join(__dirname, '..', '..', 'config', 'reference', 'journeys', 'cart-abandonment.yaml'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    type Definition = Record<string, unknown> & { description?: string };
+    const expected = (await api<{ definition: Definition }>('POST', '/v1/journeys/validate', reference)).body
+      .definition;
+    const saved = await api<{ status: string; versions: Array<{ definition: Definition }> }>(
+      'GET',
+      `/v1/journeys/${id}`,
+    );
+    expect(saved.body.status).toBe('active');
+    const { description: _described, ...withoutDescription } = expected;
+    expect(saved.body.versions[0]!.definition).toEqual(withoutDescription);
     expect(problems).toEqual([]);
     await page.context().close();
   });

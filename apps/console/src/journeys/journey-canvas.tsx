@@ -103,6 +103,7 @@ function StepNodeView({ id, data }: NodeProps<StepNode>) {
       >
         <StepIcon type={step?.type ?? 'entry'} />
         <span className="step-node-type">{step ? t(`step.${step.type}`) : t('journey.entry')}</span>
+        {step && ' '}
         <span className="step-node-id ellipsis" title={title}>
           {step ? title : ''}
         </span>

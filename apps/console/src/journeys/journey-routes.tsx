@@ -7,6 +7,8 @@ const JourneysListPage = lazy(() => import('./journeys-list-page').then((m) => (
 
 const JourneyPage = lazy(() => import('./journey-page').then((m) => ({ default: m.JourneyPage })));
 
+const JourneyEditorPage = lazy(() => import('./journey-editor-page').then((m) => ({ default: m.JourneyEditorPage })));
+
 function Loading({ children }: { children: ReactNode }) {
   const t = useT();
   return <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>{children}</Suspense>;
@@ -21,6 +23,24 @@ export function journeyRoutes() {
       element={
         <Loading>
           <JourneysListPage />
+        </Loading>
+      }
+    />,
+    <Route
+      key="new"
+      path="/journeys/new"
+      element={
+        <Loading>
+          <JourneyEditorPage />
+        </Loading>
+      }
+    />,
+    <Route
+      key="edit"
+      path="/journeys/:id/edit"
+      element={
+        <Loading>
+          <JourneyEditorPage />
         </Loading>
       }
     />,

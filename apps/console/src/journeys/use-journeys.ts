@@ -6,7 +6,10 @@ import type { paths } from '../api/schema';
 /** The journeys screens' data: one hook per request, TanStack Query keys under ['journeys']. */
 
 export type JourneyDetails = paths['/v1/journeys/{id}']['get']['responses'][200]['content']['application/json'];
-export type JourneyDefinition = JourneyDetails['versions'][number]['definition'];
+/** A definition as written (defaults may be left out): what the editor edits and the API accepts. */
+export type JourneyDefinition = NonNullable<
+  paths['/v1/journeys/validate']['post']['requestBody']
+>['content']['application/json'];
 export type JourneyStep = JourneyDefinition['steps'][number];
 export type JourneyCounts = paths['/v1/journeys/{id}/counts']['get']['responses'][200]['content']['application/json'];
 export type SimulationRequest = NonNullable<
