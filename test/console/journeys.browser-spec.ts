@@ -383,4 +383,136 @@ describe('journeys in a browser', () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it('simulates a customer and a timeline, drawing the path with virtual times and rendered subjects', async () => {
+    const id = await publishedJourney({
+      name: 'Simulated cart',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      exit: [{ event: 'order.placed', sameKey: 'cartId' }],
+      steps: [
+        { id: 'grace', type: 'wait', duration: 'PT1H', next: 'reminder' },
+        { id: 'reminder', type: 'send', template: 'cart-reminder-1', category: 'marketing', next: 'big-cart' },
+        {
+          id: 'big-cart',
+          type: 'branch',
+          branches: [{ when: { property: 'total', op: 'gte', value: 100 }, next: 'incentive' }],
+          otherwise: 'done',
+        },
+        { id: 'incentive', type: 'send', template: 'cart-incentive', category: 'marketing' },
+        { id: 'done', type: 'exit' },
+      ],
+    });
+    // A real customer, Aiko, for the simulation by id.
+    await ingest({
+      name: 'cart.updated',
+      customerId: 'c-sim',
+      traits: { email: 'aiko@example.test', firstName: 'Aiko' },
+      properties: { cartId: 'S', items: [] },
+    });
+    await waitFor(
+      async () => ((await api('GET', '/v1/customers/c-sim')).status === 200 ? true : undefined),
+      15_000,
+      'customer c-sim',
+    );
+    const { page, problems } = await signIn(`/journeys/${id}/simulate`);
+    await page.getByRole('heading', { level: 1, name: say('sim.title', { name: 'Simulated cart' }) }).waitFor();
+    await page.getByLabel(say('sim.eventAt', { n: 1 })).fill('2026-03-02T09:00:00.000Z');
+    await page.getByLabel(say('sim.eventProps', { n: 1 })).fill('{ cartId: A, total: 120, items: [] }');
+    await page.getByRole('button', { name: say('sim.run') }).click();
+    const pathTable = page.getByRole('region', { name: say('sim.path') }).getByRole('table');
+    await pathTable.waitFor();
+    const rows = await pathTable.getByRole('row').allInnerTexts();
+    const what = rows.slice(1).map((r) => r.split('\t')[1]);
+    // Total 120 >= 100: grace (1 h), the reminder, big-cart, the incentive, then the journey completes.
+    expect(what).toEqual([
+      say('sim.kind.entered', { trigger: 'checkout.started' }),
+      say('sim.kind.step', { step: 'grace' }),
+      say('sim.kind.step', { step: 'reminder' }),
+      say('sim.kind.message', { step: 'reminder' }),
+      say('sim.kind.step', { step: 'big-cart' }),
+      say('sim.kind.step', { step: 'incentive' }),
+      say('sim.kind.message', { step: 'incentive' }),
+      say('sim.kind.exited', { reason: 'completed' }),
+    ]);
+    // Virtual times: the reminder an hour after the 09:00 checkout, not at the moment of the run.
+    const at = rows.slice(1).map((r) => r.split('\t')[0]);
+    expect(at[0]).toBe(at[1]);
+    expect(at[2]).not.toBe(at[0]);
+    expect(at[2]).toMatch(/2026/);
+    // The subjects as the templates render them (createEmailTemplates: "<key> for {{default customer.firstName "you"}}").
+    expect(rows.filter((r) => r.includes(say('sim.subject', { subject: '' })))).toEqual([
+      expect.stringContaining(say('sim.subject', { subject: 'cart-reminder-1 for you' })),
+      expect.stringContaining(say('sim.subject', { subject: 'cart-incentive for you' })),
+    ]);
+    // On the canvas: the steps taken are marked, "done" (not taken) is not.
+    const canvas = page.getByRole('group', { name: say('journey.canvas') });
+    await expect(
+      canvas.getByRole('group', { name: `${say('step.send')} incentive` }).getAttribute('class'),
+    ).resolves.toBeTruthy();
+    const taken = await page.evaluate(
+      `[...document.querySelectorAll('.step-node.is-visited')].map((n) => n.closest('[data-id]').dataset.id)`,
+    );
+    expect(taken).toEqual(expect.arrayContaining(['grace', 'reminder', 'big-cart', 'incentive']));
+    expect(taken).not.toContain('done');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 1300 });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'en-journey-simulator');
+
+    // A real customer by id: their profile personalises the subjects; an unknown id is refused.
+    await page.getByLabel(say('sim.useReal')).check();
+    await page.getByLabel(say('sim.customerId')).fill('c-sim');
+    await page.getByRole('button', { name: say('sim.run') }).click();
+    await pathTable.getByText(say('sim.subject', { subject: 'cart-reminder-1 for Aiko' })).waitFor();
+    await page.getByLabel(say('sim.customerId')).fill('nobody-here');
+    await page.getByRole('button', { name: say('sim.run') }).click();
+    await page.getByRole('alert').waitFor();
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('reads in Japanese: the list, the canvas, the editor and the simulator, with no serious accessibility violation', async () => {
+    const ja = (key: Parameters<typeof text>[1], values?: Record<string, string | number>) => text('ja', key, values);
+    const id = await publishedJourney({
+      name: 'カゴ落ちリマインド',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      steps: [
+        { id: 'grace', type: 'wait', duration: 'PT1H', next: 'reminder' },
+        { id: 'reminder', type: 'send', template: 'cart-reminder-1', category: 'marketing' },
+      ],
+    });
+    const { page, problems } = await signIn('/journeys');
+    await page.getByRole('heading', { level: 1, name: say('journeys.title') }).waitFor();
+    await page.getByLabel('Language').selectOption('ja');
+    // A literal Japanese heading: the page cannot pass by showing English.
+    await page.getByRole('heading', { level: 1, name: 'ジャーニー' }).waitFor();
+    await page.getByRole('link', { name: 'カゴ落ちリマインド' }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-journeys-list');
+
+    await page.getByRole('link', { name: 'カゴ落ちリマインド' }).click();
+    await page.getByRole('group', { name: `${ja('step.send')} reminder` }).waitFor();
+    await page.getByRole('button', { name: ja('journey.pause'), exact: true }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 1150 });
+    await screenshot(page, 'ja-journey-canvas');
+
+    await page.getByRole('link', { name: ja('journey.edit') }).click();
+    await page
+      .getByRole('heading', { level: 1, name: ja('editor.editTitle', { name: 'カゴ落ちリマインド' }) })
+      .waitFor();
+    await page.getByRole('button', { name: `${ja('step.wait')} grace`, exact: true }).click();
+    await page.getByText(ja('editor.valid')).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-journey-editor');
+
+    await page.goto(`/journeys/${id}/simulate`);
+    await page.getByRole('button', { name: ja('sim.run') }).click();
+    await page.getByRole('region', { name: ja('sim.path') }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'ja-journey-simulator');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

@@ -47,6 +47,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.CustomerNotFound:
     case SegmentsErrorCode.SegmentNotFound:
     case JourneysErrorCode.JourneyNotFound:
+    case JourneysErrorCode.CustomerNotFound:
     case TemplatesErrorCode.TemplateNotFound:
     case TemplatesErrorCode.CustomerNotFound:
     case MessagingErrorCode.MessageNotFound:

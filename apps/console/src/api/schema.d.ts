@@ -4193,6 +4193,7 @@ export interface operations {
             content: {
                 "application/json": {
                     version?: number;
+                    customerId?: string;
                     /**
                      * @default {
                      *       "emailConsent": "unknown",

@@ -351,9 +351,7 @@ export function JourneyEditorPage() {
                 <YamlField
                   label={t('editor.entryWhere')}
                   value={entry.where}
-                  onChange={(where) =>
-                    change({ ...definition, entry: { ...entry, where: where } })
-                  }
+                  onChange={(where) => change({ ...definition, entry: { ...entry, where: where } })}
                 />
               </>
             )}

@@ -9,6 +9,10 @@ const JourneyPage = lazy(() => import('./journey-page').then((m) => ({ default: 
 
 const JourneyEditorPage = lazy(() => import('./journey-editor-page').then((m) => ({ default: m.JourneyEditorPage })));
 
+const JourneySimulatePage = lazy(() =>
+  import('./journey-simulate-page').then((m) => ({ default: m.JourneySimulatePage })),
+);
+
 function Loading({ children }: { children: ReactNode }) {
   const t = useT();
   return <Suspense fallback={<p className="loading">{t('common.loading')}</p>}>{children}</Suspense>;
@@ -41,6 +45,15 @@ export function journeyRoutes() {
       element={
         <Loading>
           <JourneyEditorPage />
+        </Loading>
+      }
+    />,
+    <Route
+      key="simulate"
+      path="/journeys/:id/simulate"
+      element={
+        <Loading>
+          <JourneySimulatePage />
         </Loading>
       }
     />,
