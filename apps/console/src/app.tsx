@@ -5,6 +5,7 @@ import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
 import { SegmentEditorPage } from './segments/segment-editor-page';
 import { SegmentsPage } from './segments/segments-page';
+import { journeyRoutes } from './journeys/journey-routes';
 import { SendingPage } from './sending/sending-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
@@ -51,6 +52,7 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+              {journeyRoutes()}
               <Route path="/sending" element={<SendingPage />} />
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />

@@ -249,7 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List journeys */
+        /** List journeys, each with how many entered it and how many are in it now */
         get: operations["JourneysController_list"];
         put?: never;
         /** Create a journey (version 1, draft) */
@@ -372,6 +372,23 @@ export interface paths {
         };
         /** Entered, currently in, exited by reason, held out, goal reached; per journey and step */
         get: operations["JourneysController_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/journeys/{id}/steps/{stepId}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customers resting in a step now, earliest entry first (keyset pages) */
+        get: operations["JourneysController_stepCustomers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1902,7 +1919,143 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        valid: true;
+                        definition: {
+                            name: string;
+                            description?: string;
+                            entry: {
+                                event: string | string[];
+                                where?: unknown;
+                                key?: string;
+                            } | {
+                                segment: string;
+                            };
+                            /**
+                             * @default {
+                             *       "mode": "whenNotActive"
+                             *     }
+                             */
+                            reentry: {
+                                /** @constant */
+                                mode: "once";
+                            } | {
+                                /** @constant */
+                                mode: "whenNotActive";
+                            } | {
+                                /** @constant */
+                                mode: "afterCooldown";
+                                cooldown: string;
+                            };
+                            /** @default 0 */
+                            holdout: number;
+                            /** @default 0 */
+                            priority: number;
+                            /** @default UTC */
+                            timeZone: string;
+                            exit?: ({
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                            } | {
+                                leftSegment: string;
+                            })[];
+                            goal?: {
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                                within: string;
+                                /**
+                                 * @default entry
+                                 * @enum {string}
+                                 */
+                                after: "entry" | "message";
+                            };
+                            steps: ({
+                                id: string;
+                                /** @constant */
+                                type: "wait";
+                                duration?: string;
+                                until?: {
+                                    time: string;
+                                    weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                };
+                                untilDate?: {
+                                    property?: string;
+                                    attribute?: string;
+                                    /** @default PT0S */
+                                    offset: string;
+                                };
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "waitForEvent";
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                                timeout: string;
+                                onEvent?: string;
+                                onTimeout?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "branch";
+                                branches: {
+                                    when: unknown;
+                                    next?: string;
+                                }[];
+                                otherwise?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "split";
+                                paths: {
+                                    weight: number;
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "send";
+                                /**
+                                 * @default email
+                                 * @constant
+                                 */
+                                channel: "email";
+                                template: string;
+                                /** @enum {string} */
+                                category: "marketing" | "transactional";
+                                /**
+                                 * @default defer
+                                 * @enum {string}
+                                 */
+                                whenCapped: "defer" | "skip";
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "updateProfile";
+                                attribute: string;
+                                value: string | number | boolean | null;
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "webhook";
+                                /** Format: uri */
+                                url: string;
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "exit";
+                            })[];
+                        };
+                    };
+                };
             };
         };
     };
@@ -1919,7 +2072,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeys: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            activeVersion: number | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            entered: number;
+                            activeNow: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2460,11 +2629,160 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2483,7 +2801,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3030,7 +3497,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3057,7 +3673,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3076,7 +3841,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3095,7 +4009,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3114,7 +4177,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3131,6 +4343,7 @@ export interface operations {
             content: {
                 "application/json": {
                     version?: number;
+                    customerId?: string;
                     /**
                      * @default {
                      *       "emailConsent": "unknown",
@@ -3182,7 +4395,71 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        version: number;
+                        path: ({
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "entered";
+                            instanceKey: string;
+                            trigger: string;
+                            heldOut: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "step";
+                            instanceKey: string;
+                            stepId: string;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "message";
+                            instanceKey: string;
+                            stepId: string;
+                            channel: string;
+                            template: string;
+                            category: string;
+                            subject?: string;
+                            suppressed: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "webhook";
+                            instanceKey: string;
+                            stepId: string;
+                            url: string;
+                            suppressed: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "profile-update";
+                            instanceKey: string;
+                            stepId: string;
+                            attribute: string;
+                            value: unknown;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "exited";
+                            instanceKey: string;
+                            reason: string;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "goal";
+                            instanceKey: string;
+                            event: string;
+                        })[];
+                    };
+                };
             };
         };
     };
@@ -3201,7 +4478,62 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        entered: number;
+                        heldOut: number;
+                        goalReached: number;
+                        currentlyIn: number;
+                        exited: {
+                            [key: string]: number;
+                        };
+                        steps: {
+                            stepId: string;
+                            entered: number;
+                            currentlyIn: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    JourneysController_stepCustomers: {
+        parameters: {
+            query?: {
+                /** @description nextCursor from the previous page */
+                cursor?: unknown;
+                /** @description 1-500, default 50 */
+                limit?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+                stepId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: {
+                            customerId: string | null;
+                            email: string | null;
+                            instanceKey: string;
+                            version: number;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                            /** @description ISO-8601 date-time */
+                            since: string;
+                            nextTimerAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };

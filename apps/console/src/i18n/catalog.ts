@@ -1,6 +1,7 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { rulesStrings } from '../rules/rules.strings';
 import { segmentsStrings } from '../segments/segments.strings';
+import { journeysStrings } from '../journeys/journeys.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -23,6 +24,7 @@ const features = [
   templatesStrings,
   rulesStrings,
   segmentsStrings,
+  journeysStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */
