@@ -1,8 +1,12 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { rulesStrings } from '../rules/rules.strings';
+import { segmentsStrings } from '../segments/segments.strings';
+import { journeysStrings } from '../journeys/journeys.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
 import { shellStrings } from '../shell/shell.strings';
+import { templatesStrings } from '../templates/templates.strings';
 import { uiStrings } from '../ui/ui.strings';
 import { usersStrings } from '../users/users.strings';
 
@@ -17,6 +21,10 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  templatesStrings,
+  rulesStrings,
+  segmentsStrings,
+  journeysStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

@@ -13,9 +13,6 @@ import {
 } from './instance-transitions';
 import { withEvent } from './journey.simulator';
 
-/** Events that record or change an order fact (the profile's `customer_orders`). */
-const ORDER_FACT_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
-
 /** A journey the engine runs: its status and the definition of its active version. */
 export interface RunnableJourney {
   id: string;
@@ -58,8 +55,6 @@ export interface BatchWrites {
   effects: PendingEffect[];
   /** Instances whose trigger a later event replaced (the last state of each). */
   triggersUpdated: InstanceRecord[];
-  /** Orders whose facts the batch's events changed (placed, refunded, cancelled): entry revenue moves. */
-  ordersTouched: Array<{ customerUuid: string; orderId: string }>;
 }
 
 /** What a batch starts from: loaded by the shell in a few statements. */
@@ -90,7 +85,6 @@ export class JourneyBatch {
   private readonly effects: PendingEffect[] = [];
   /** Instances whose trigger a later event replaced, by id (the last state wins). */
   private readonly triggersUpdated = new Map<string, InstanceRecord>();
-  private readonly ordersTouched: Array<{ customerUuid: string; orderId: string }> = [];
 
   constructor(private readonly state: BatchState) {}
 
@@ -111,11 +105,6 @@ export class JourneyBatch {
   /** Applies one inbox event of a customer of the batch to every runnable journey. */
   applyEvent(customerUuid: string, eventSeq: string, event: CustomerEvent): ProfileUpdate[] {
     const { journeys, now } = this.state;
-    // The profile writes recorded the order fact whatever the journeys (CustomerProfileUpdater).
-    const orderId = event.properties.orderId;
-    if (ORDER_FACT_EVENTS.has(event.name) && (typeof orderId === 'string' || typeof orderId === 'number')) {
-      this.ordersTouched.push({ customerUuid, orderId: String(orderId) });
-    }
     if (journeys.length === 0) {
       return [];
     }
@@ -182,7 +171,6 @@ export class JourneyBatch {
       changes: this.changes,
       effects: this.effects,
       triggersUpdated: [...this.triggersUpdated.values()],
-      ordersTouched: this.ordersTouched,
     };
   }
 

@@ -19,7 +19,7 @@ import {
 import { conditionsOf } from '../core/journey.compiler';
 import { entryFactChanges } from '../core/entry-facts';
 import { parseIsoDuration } from '../core/journey-definition.schema';
-import { JourneyEntryRepository } from './journey-entry.repository';
+import { JourneyEntryRepository, type ShopBasis, type TouchedOrder } from './journey-entry.repository';
 import { JourneyInstanceRepository } from './journey-instance.repository';
 import { JourneyRepository } from './journey.repository';
 import { SplitVerdictRepository } from './split-verdict.repository';
@@ -159,12 +159,12 @@ export class JourneyRuntime {
 
   /**
    * Writes what a batch decided: instances, timers and history, the entry facts and their
-   * rollups (with the revenue of the orders the batch recorded), then the outbox effects, then
+   * rollups (a new entry's revenue from the orders already recorded), then the outbox effects, then
    * the new payload of unsent messages of instances whose trigger changed (after the enqueue,
    * so a message queued earlier in the same batch gets it too).
    */
   async write(tx: EntityManager, batch: JourneyBatch): Promise<void> {
-    const { changes, effects, triggersUpdated, ordersTouched } = batch.writes();
+    const { changes, effects, triggersUpdated } = batch.writes();
     for (const change of changes) {
       if ('outcome' in change) {
         for (const { effect, suppressed } of change.outcome.effects) {
@@ -179,8 +179,8 @@ export class JourneyRuntime {
         const within = this.versions.definition(journeyId, version)?.goal?.within;
         return within === undefined ? undefined : parseIsoDuration(within);
       }),
-      ordersTouched,
-      { timeZone: this.config.shop.timeZone, currency: this.config.shop.currency },
+      [],
+      this.shop(),
     );
     await this.outbox.enqueue(
       tx,
@@ -194,6 +194,20 @@ export class JourneyRuntime {
         payload: effectPayload(i),
       })),
     );
+  }
+
+  /**
+   * Entry revenue: the entries (journey_entries, entry_daily) whose goal window holds an order the
+   * caller's transaction recorded or changed (placed, refunded, cancelled) take its new figure
+   * (decisions/0035). Any writer of order facts calls it after writing them: the inbox batch does,
+   * an import writing `customer_orders` set-based must too.
+   */
+  async recordOrderRevenue(tx: EntityManager, orders: TouchedOrder[]): Promise<void> {
+    await this.entries.record(tx, [], orders, this.shop());
+  }
+
+  private shop(): ShopBasis {
+    return { timeZone: this.config.shop.timeZone, currency: this.config.shop.currency };
   }
 
   /** updateProfile effects, written at once: the customer's next event is applied on top of them. */
