@@ -2250,9 +2250,12 @@ export interface operations {
                                 /** @constant */
                                 type: "split";
                                 paths: {
+                                    name?: string;
                                     weight: number;
                                     next?: string;
                                 }[];
+                                /** @default false */
+                                autoWinner: boolean;
                             } | {
                                 id: string;
                                 /** @constant */
@@ -2988,9 +2991,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -3156,9 +3162,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -3864,9 +3873,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4040,9 +4052,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4208,9 +4223,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4376,9 +4394,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4544,9 +4565,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
