@@ -1,5 +1,5 @@
 export { parseDefinitionText } from './core/journey.compiler';
-export { journeyDefinitionSchema, parseIsoDuration } from './core/journey-definition.schema';
+export { journeyDefinitionSchema } from './core/journey-definition.schema';
 export { JourneysErrorCode } from './core/journeys.exception';
 export type { DueTimer, RunnableJourney } from './core/journey.batch';
 export { JourneyInstanceRepository } from './shell/journey-instance.repository';
