@@ -120,6 +120,8 @@ describe('journey lift and A/B tests', () => {
   interface Path extends Group {
     path: string;
     inProgress: number;
+    sent: number;
+    uniqueClicks: number;
     vsControl: { absoluteLift: Estimate; relativeLift: Estimate | null; pValue: number; significant: boolean } | null;
   }
   interface Splits {
@@ -415,18 +417,33 @@ describe('journey lift and A/B tests', () => {
     // autoWinner: a new customer whose bucket is A now takes B.
     await customerWhere('ab-late', (uuid) => bucket(uuid) < 0.5);
     await post([{ customerId: 'ab-late', name: 'browsed' }]);
+    // The history names the path; the message after it records the same path as `<split>:<name>`.
     const taken = await t.db.query<{ customer_id: string; reason: string; split_path: string; template_key: string }>(
-      `SELECT c.customer_id, h.reason, i.split_path, o.template_key
+      `SELECT c.customer_id, h.reason, o.split_path, o.template_key
          FROM journey_instance_history h
          JOIN customers c ON c.id = h.customer_uuid
-         JOIN journey_instances i ON i.customer_uuid = h.customer_uuid AND i.id = h.instance_id
          JOIN outbox_messages o ON o.customer_uuid = h.customer_uuid AND o.journey_id = h.journey_id
         WHERE h.journey_id = $1 AND h.kind = 'split' ORDER BY c.customer_id`,
       [journeyId],
     );
     expect(taken).toEqual([
-      { customer_id: 'ab-early', reason: 'A', split_path: 'A', template_key: 'plain' },
-      { customer_id: 'ab-late', reason: 'B', split_path: 'B', template_key: 'bold' },
+      { customer_id: 'ab-early', reason: 'A', split_path: 'ab:A', template_key: 'plain' },
+      { customer_id: 'ab-late', reason: 'B', split_path: 'ab:B', template_key: 'bold' },
+    ]);
+
+    // Each path's messages, from the message rollup by that path: both messages sent, ab-early's
+    // clicked by a person (the summary the engagement code writes; message_daily follows by its
+    // trigger). A: sent 1, unique clicks 1; B: sent 1, unique clicks 0.
+    await t.db.query(
+      `UPDATE outbox_messages o SET status = 'sent', sent_at = now(),
+              clicked = CASE WHEN c.customer_id = 'ab-early' THEN 'human' ELSE 'none' END
+         FROM customers c WHERE c.id = o.customer_uuid AND o.journey_id = $1`,
+      [journeyId],
+    );
+    const engaged = await get<Splits>(`/v1/analytics/journeys/${journeyId}/splits?from=2026-02-01&to=2026-03-10`);
+    expect(engaged.body.splits[0]!.paths.map((p) => [p.path, p.sent, p.uniqueClicks])).toEqual([
+      ['A', 1, 1],
+      ['B', 1, 0],
     ]);
   }, 120_000);
 
