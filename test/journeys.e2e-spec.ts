@@ -101,8 +101,9 @@ describe('journeys API', () => {
   });
 
   it('accepts YAML, and validates without saving', async () => {
+    // The documented cart-abandonment example (docs/journeys.md has others before it).
     const yaml = readFileSync(path.resolve(__dirname, '../docs/journeys.md'), 'utf8').match(
-      /```yaml\n([\s\S]*?)```/,
+      /```yaml\n(name: Cart abandonment\n[\s\S]*?)```/,
     )![1]!;
     const res = await call<{ valid: boolean; definition: { name: string } }>(
       'POST',
