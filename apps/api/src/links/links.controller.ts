@@ -152,4 +152,3 @@ function userAgentOf(req: LinkRequest): string | null {
   const ua = req.headers['user-agent'];
   return typeof ua === 'string' ? ua : null;
 }
-
