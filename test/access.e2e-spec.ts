@@ -63,6 +63,8 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/templates/:id/test-send': 'marketer',
   'GET /v1/messages': 'ops',
   'GET /v1/messages/stats': 'ops',
+  'GET /v1/messages/export.csv': 'ops',
+  'GET /v1/messages/filters': 'ops',
   'GET /v1/messages/:id': 'ops',
   'POST /v1/messages/:id/retry': 'ops',
   'GET /v1/sending': 'ops',
