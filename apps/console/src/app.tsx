@@ -3,6 +3,8 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
+import { MessagePage } from './messages/message-page';
+import { MessagesPage } from './messages/messages-page';
 import { SendingPage } from './sending/sending-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
@@ -47,6 +49,8 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+              <Route path="/messages" element={<MessagesPage />} />
+              <Route path="/messages/:id" element={<MessagePage />} />
               <Route path="/sending" element={<SendingPage />} />
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />

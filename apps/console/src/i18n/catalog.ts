@@ -1,4 +1,5 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { messagesStrings } from '../messages/messages.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -17,6 +18,7 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  messagesStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

@@ -7,7 +7,7 @@ export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey; built: bo
   { path: '/templates', label: 'screen.templates', built: false },
   { path: '/segments', label: 'screen.segments', built: false },
   { path: '/customers', label: 'screen.customers', built: false },
-  { path: '/messages', label: 'screen.messages', built: false },
+  { path: '/messages', label: 'screen.messages', built: true },
   { path: '/sending', label: 'screen.sending', built: true },
   { path: '/analytics', label: 'screen.analytics', built: false },
   { path: '/settings', label: 'screen.settings', built: true },

@@ -1,0 +1,204 @@
+import { readFile } from 'node:fs/promises';
+import { ConsoleUserService, Role } from '@kizuna/auth';
+import type { Browser, Page } from 'playwright-core';
+import type { Language } from '../../apps/console/src/i18n/catalog';
+import { EmailFixtures } from '../support/email-fixtures';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from '../support/test-app';
+import { launchChromium, openConsole, screenshot, seriousAccessibilityViolations, text } from './browser';
+
+const PASSWORD = 'correct horse battery';
+const OPS = 'ops@shop.test';
+
+/**
+ * Ops in the console: the message log and its filters, a message with every attempt and the
+ * mail server's replies (real mail to a real SMTP server in the test), a retry, the CSV export.
+ */
+describe('the message log in a browser', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let browser: Browser;
+  let f: EmailFixtures;
+  /** Delivered on the second attempt: 451 first, then 250. */
+  let hanaMessage: string;
+  /** Refused for good (550 at DATA). */
+  let kenMessage: string;
+  /** Sent at once, from another template. */
+  let kenWelcome: string;
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    [t, browser] = await Promise.all([
+      startTestApp({
+        env: { SMTP_URL: sink.url, MAIL_FROM: 'shop@example.test', DELIVERY_RETRY_BASE_MS: '100' },
+      }),
+      launchChromium(),
+    ]);
+    f = new EmailFixtures(t, TEST_ADMIN_KEY, TEST_ADMIN_KEY);
+    await f.template({
+      key: 'cart-reminder',
+      defaultLocale: 'en',
+      variants: {
+        en: {
+          subject: 'Your cart is waiting, {{customer.firstName}}',
+          html: '<h1>Still thinking?</h1><p>Your cart: {{item}}</p>',
+        },
+      },
+    });
+    await f.template({
+      key: 'welcome',
+      defaultLocale: 'en',
+      variants: { en: { subject: 'Welcome to the shop', html: '<p>Hello</p>' } },
+    });
+    const hana = await f.customer('c-hana', 'hana@example.test', { firstName: 'Hana' });
+    const ken = await f.customer('c-ken', 'ken@example.test', { firstName: 'Ken' });
+    sink.scriptData('hana@example.test', [451, 250]);
+    sink.scriptData('ken@example.test', [550]);
+    hanaMessage = await f.enqueue(hana, 'cart-reminder', { item: 'Blue teapot' });
+    kenMessage = await f.enqueue(ken, 'cart-reminder', { item: 'Green cups' });
+    await f.settled(hanaMessage, ['sent']);
+    await f.settled(kenMessage, ['failed']);
+    kenWelcome = await f.enqueue(ken, 'welcome', {});
+    await f.settled(kenWelcome, ['sent']);
+    await t.app.get(ConsoleUserService).create({ email: OPS, role: Role.Ops, password: PASSWORD }, 'test');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await sink?.close();
+  });
+
+  async function signedIn(path: string, language: Language = 'en'): Promise<{ page: Page; problems: string[] }> {
+    const say = (key: Parameters<typeof text>[1]) => text(language, key);
+    const { page, problems } = await openConsole(browser, t.baseUrl, path);
+    if (language === 'ja') {
+      await page.getByLabel(text('en', 'common.language')).selectOption('ja');
+    }
+    await page.getByLabel(say('signIn.email')).fill(OPS);
+    await page.getByLabel(say('signIn.password')).fill(PASSWORD);
+    await page.getByRole('button', { name: say('signIn.submit') }).click();
+    return { page, problems };
+  }
+
+  const say = (key: Parameters<typeof text>[1], values?: Record<string, string | number>) => text('en', key, values);
+  const rows = (page: Page, language: Language = 'en') =>
+    page.getByRole('table', { name: text(language, 'messages.logTitle') }).locator('tbody tr');
+  /** Waits until the log shows exactly n rows (it loads after the page does). */
+  const expectRows = (page: Page, n: number, language: Language = 'en') =>
+    waitFor(async () => ((await rows(page, language).count()) === n ? true : undefined), 10_000, `${n} rows`);
+
+  it('filters the log and opens a message with every attempt and the server replies', async () => {
+    const { page, problems } = await signedIn('/messages');
+    await page.getByRole('heading', { level: 1, name: say('messages.title') }).waitFor();
+    await expectRows(page, 3);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // Failed only: Ken's reminder.
+    await page.getByLabel(say('messages.filterStatus')).selectOption({ label: say('messages.status.failed') });
+    await page.getByRole('button', { name: say('messages.apply') }).click();
+    await page.waitForURL(/status=failed/);
+    await expectRows(page, 1);
+    await rows(page).getByText('Your cart is waiting, Ken').waitFor();
+
+    // One template, one customer: Hana's reminder.
+    await page.getByRole('button', { name: say('messages.clear') }).click();
+    await page.getByLabel(say('messages.filterTemplate')).selectOption('cart-reminder');
+    await page.getByLabel(say('messages.filterCustomer')).fill('c-hana');
+    await page.getByRole('button', { name: say('messages.apply') }).click();
+    await page.waitForURL(/customerId=c-hana/);
+    await expectRows(page, 1);
+    await screenshot(page, 'en-messages');
+
+    // A period that ended yesterday: nothing.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('button', { name: say('messages.clear') }).click();
+    await page.getByLabel(say('messages.filterTo')).fill(yesterday);
+    await page.getByRole('button', { name: say('messages.apply') }).click();
+    await page.getByText(say('messages.none')).waitFor();
+
+    await page.goto('/messages?customerId=c-hana');
+    await page.getByRole('link', { name: 'Your cart is waiting, Hana' }).click();
+    await page.getByRole('heading', { level: 1, name: say('message.title') }).waitFor();
+    const attempts = page.getByRole('region', { name: say('message.attemptsTitle') }).locator('tbody tr');
+    await expect(attempts.count()).resolves.toBe(2);
+    await expect(attempts.nth(0).innerText()).resolves.toMatch(
+      new RegExp(`^1\\t.*\\t${say('message.outcome.deferred').replace(/[()]/g, '\\$&')}\\t451\\t.*Try again later`),
+    );
+    await expect(attempts.nth(1).innerText()).resolves.toMatch(
+      new RegExp(`^2\\t.*\\t${say('message.outcome.sent')}\\t250\\t.*Queued as test`),
+    );
+    // The rendered mail, inert in its frame; the same as the mail the server received.
+    const frame = page.frameLocator(`iframe[title="${say('message.htmlFrame')}"]`);
+    await expect(frame.getByRole('heading').textContent()).resolves.toBe('Still thinking?');
+    await expect(page.locator('iframe').getAttribute('sandbox')).resolves.toBe('');
+    expect(sink.to('hana@example.test')[0]!.mail.html).toContain('Your cart: Blue teapot');
+    await page.getByText('Your cart: Blue teapot').first().waitFor(); // the text part
+    // No retry for a sent message.
+    await expect(page.getByRole('button', { name: say('message.retry') }).count()).resolves.toBe(0);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'en-message');
+    expect(problems).toEqual([]);
+  });
+
+  it('exports the filtered log as CSV', async () => {
+    const { page, problems } = await signedIn('/messages?templateKey=cart-reminder');
+    await expectRows(page, 2);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: say('messages.export') }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^messages-\d{8}-\d{6}\.csv$/);
+    const csv = (await readFile((await download.path()), 'utf8')).replace(/^\uFEFF/, '');
+    const lines = csv.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe(
+      'id,created_at,sent_at,status,status_reason,channel,category,customer_id,recipient,journey_id,journey_name,' +
+        'step_id,template_key,subject,attempts',
+    );
+    // Newest first: Ken's (enqueued second), then Hana's; the subjects carry commas, so they are quoted.
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([kenMessage, hanaMessage]);
+    expect(lines[1]).toContain(',failed,');
+    expect(lines[1]).toContain(',c-ken,ken@example.test,');
+    expect(lines[1]).toContain(',"Your cart is waiting, Ken",1');
+    expect(lines[2]).toContain(',sent,,email,marketing,c-hana,hana@example.test,,,,cart-reminder,');
+    expect(lines[2]).toMatch(/,"Your cart is waiting, Hana",2$/);
+    expect(problems).toEqual([]);
+  });
+
+  it('retries a failed message after confirmation, and follows it to sent', async () => {
+    const { page, problems } = await signedIn(`/messages/${kenMessage}`);
+    await page.getByRole('heading', { level: 1, name: say('message.title') }).waitFor();
+    await page.getByRole('cell', { name: '550 5.7.1 Message refused by policy' }).waitFor();
+    await page.getByRole('button', { name: say('message.retry') }).click();
+    const confirm = page.getByRole('dialog', { name: say('message.retryConfirmTitle') });
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await confirm.getByRole('button', { name: say('common.cancel') }).click();
+    expect((await f.message(kenMessage)).status).toBe('failed');
+
+    await page.getByRole('button', { name: say('message.retry') }).click();
+    await confirm.getByRole('button', { name: say('message.retryConfirm') }).click();
+    await page.getByText(say('message.retried')).waitFor();
+    await f.settled(kenMessage, ['sent']);
+    // The page follows the message (every 5 s while it is under way) to its second attempt.
+    const attempts = page.getByRole('region', { name: say('message.attemptsTitle') }).locator('tbody tr');
+    await attempts.nth(1).getByText(say('message.outcome.sent')).waitFor({ timeout: 15_000 });
+    expect(sink.to('ken@example.test').map((r) => r.mail.subject)).toEqual([
+      'Welcome to the shop',
+      'Your cart is waiting, Ken',
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the log and a message in Japanese, accessibly', async () => {
+    const { page, problems } = await signedIn('/messages', 'ja');
+    await page.getByRole('heading', { level: 1, name: text('ja', 'messages.title') }).waitFor();
+    await expectRows(page, 3, 'ja');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-messages');
+    await page.getByRole('link', { name: 'Your cart is waiting, Hana' }).click();
+    await page.getByRole('heading', { level: 1, name: text('ja', 'message.title') }).waitFor();
+    await page.getByText(text('ja', 'message.outcome.deferred')).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-message');
+    expect(problems).toEqual([]);
+  });
+});
