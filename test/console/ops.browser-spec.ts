@@ -148,7 +148,7 @@ describe('the message log in a browser', () => {
       page.getByRole('link', { name: say('messages.export') }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^messages-\d{8}-\d{6}\.csv$/);
-    const csv = (await readFile((await download.path()), 'utf8')).replace(/^\uFEFF/, '');
+    const csv = (await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, '');
     const lines = csv.split('\r\n').filter(Boolean);
     expect(lines[0]).toBe(
       'id,created_at,sent_at,status,status_reason,channel,category,customer_id,recipient,journey_id,journey_name,' +
@@ -188,6 +188,77 @@ describe('the message log in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows sending health: the queue, deferrals and the day of attempts with its failure rate', async () => {
+    const { page, problems } = await signedIn('/sending');
+    await page.getByRole('heading', { level: 1, name: say('sending.title') }).waitFor();
+    const summary = page.getByRole('region', { name: say('sending.deliveriesTitle') });
+    // Attempts so far: Hana 451 then 250, Ken's reminder 550 then (retried) 250, Ken's welcome 250:
+    // 3 sent, 1 deferred, 1 failed. Failure rate = failed / (sent + failed) = 1 / (3 + 1) = 25%.
+    await summary.getByText(say('sending.rateOf', { rate: '25%', failed: '1', total: '4' })).waitFor();
+    const queue = page.getByRole('region', { name: say('sending.queueTitle') });
+    await expect(queue.getByText(say('sending.due'), { exact: true }).locator('..').innerText()).resolves.toContain(
+      '0',
+    );
+    await queue.getByText(say('sending.seconds', { n: 0 })).waitFor();
+    await screenshot(page, 'en-sending');
+    // The chart's figures as a table: 24 hours, the current one holding all five attempts.
+    await page.getByText(say('sending.showTable')).click();
+    const hours = page.getByRole('region', { name: say('sending.chartTitle') }).locator('tbody tr');
+    await expect(hours.count()).resolves.toBeGreaterThanOrEqual(24);
+    await expect(hours.last().innerText()).resolves.toMatch(/\t3\t1\t1\t0\t25%$/);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('adds an address to the suppression list and removes it, with confirmation', async () => {
+    const { page, problems } = await signedIn('/sending');
+    await page.getByRole('heading', { level: 1, name: say('sending.title') }).waitFor();
+    await page
+      .getByRole('navigation', { name: say('sending.tabs') })
+      .getByRole('link', { name: say('suppressions.title') })
+      .click();
+    await page.getByRole('heading', { level: 1, name: say('suppressions.title') }).waitFor();
+    await page.getByText(say('suppressions.none')).waitFor();
+
+    await page.getByLabel(say('suppressions.email')).fill('Blocked@Example.test');
+    await page.getByLabel(say('suppressions.reason'), { exact: true }).selectOption('complaint');
+    await page.getByLabel(say('suppressions.note')).fill('asked by phone');
+    await page.getByRole('button', { name: say('suppressions.add'), exact: true }).click();
+    await page.getByText(say('suppressions.added', { email: 'blocked@example.test' })).waitFor();
+    const row = page.getByRole('row', { name: /blocked@example\.test/ });
+    await expect(row.innerText()).resolves.toMatch(
+      new RegExp(
+        `^blocked@example\\.test\\t${say('suppressions.reason.complaint')}\\tapi:user:ops@shop\\.test\\tasked by phone\\t`,
+      ),
+    );
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'en-suppressions');
+    const listed = async () =>
+      (await f.api<{ suppressions: unknown[] }>('GET', '/v1/suppressions?email=blocked@example.test', TEST_ADMIN_KEY))
+        .body.suppressions.length;
+    expect(await listed()).toBe(1);
+
+    const removeButton = page.getByRole('button', {
+      name: say('suppressions.removeOne', {
+        email: 'blocked@example.test',
+        reason: say('suppressions.reason.complaint'),
+      }),
+    });
+    await removeButton.click();
+    const confirm = page.getByRole('dialog', {
+      name: say('suppressions.removeConfirmTitle', { email: 'blocked@example.test' }),
+    });
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await confirm.getByRole('button', { name: say('common.cancel') }).click();
+    expect(await listed()).toBe(1);
+    await removeButton.click();
+    await confirm.getByRole('button', { name: say('suppressions.removeConfirm') }).click();
+    await page.getByText(say('suppressions.none')).waitFor();
+    expect(await listed()).toBe(0);
+
+    expect(problems).toEqual([]);
+  });
+
   it('shows the log and a message in Japanese, accessibly', async () => {
     const { page, problems } = await signedIn('/messages', 'ja');
     await page.getByRole('heading', { level: 1, name: text('ja', 'messages.title') }).waitFor();
@@ -199,6 +270,21 @@ describe('the message log in a browser', () => {
     await page.getByText(text('ja', 'message.outcome.deferred')).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'ja-message');
+
+    await page.goto('/sending');
+    await page.getByRole('heading', { level: 1, name: text('ja', 'sending.title') }).waitFor();
+    await page.getByText(text('ja', 'sending.chartTitle')).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-sending');
+    await f.api('POST', '/v1/suppressions', TEST_ADMIN_KEY, {
+      email: 'yamada@example.test',
+      reason: 'manual',
+      note: '電話で依頼',
+    });
+    await page.goto('/sending/suppressions');
+    await page.getByRole('row', { name: /yamada@example\.test/ }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-suppressions');
     expect(problems).toEqual([]);
   });
 });

@@ -5,7 +5,9 @@ import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
 import { MessagePage } from './messages/message-page';
 import { MessagesPage } from './messages/messages-page';
+import { SendingLayout } from './sending/sending-layout';
 import { SendingPage } from './sending/sending-page';
+import { SuppressionsPage } from './sending/suppressions-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
 import { SignInPage } from './session/sign-in-page';
@@ -51,7 +53,10 @@ export function App() {
               ))}
               <Route path="/messages" element={<MessagesPage />} />
               <Route path="/messages/:id" element={<MessagePage />} />
-              <Route path="/sending" element={<SendingPage />} />
+              <Route path="/sending" element={<SendingLayout />}>
+                <Route index element={<SendingPage />} />
+                <Route path="suppressions" element={<SuppressionsPage />} />
+              </Route>
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />
