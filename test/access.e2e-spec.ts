@@ -17,6 +17,7 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/identify': 'ingest',
   'POST /v1/batch': 'ingest',
   'POST /v1/webhooks/shopify': 'signed',
+  'GET /v1/customers': 'marketer,ops',
   'GET /v1/customers/:customerId': 'marketer,ops',
   'GET /v1/customers/:customerId/events': 'marketer,ops',
   'GET /v1/customers/:customerId/journeys': 'marketer,ops',

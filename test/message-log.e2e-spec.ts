@@ -54,13 +54,13 @@ describe('the message log for ops', () => {
     t = await startTestApp({ processes: { api: true, worker: false } });
     ops = await t.keyFor(Role.Ops);
     f = new EmailFixtures(t, TEST_ADMIN_KEY, ops);
-    [{ id: customer }, { id: other }] = await t.db.query<{ id: string }>(
+    [{ id: customer }, { id: other }] = (await t.db.query<{ id: string }>(
       `INSERT INTO customers (customer_id, email) VALUES ('c-log', 'buyer@example.test'), ('c-other', 'o@example.test')
        RETURNING id`,
-    );
-    [{ id: journeyId }] = await t.db.query<{ id: string }>(
+    )) as [{ id: string }, { id: string }];
+    [{ id: journeyId }] = (await t.db.query<{ id: string }>(
       `INSERT INTO journeys (name) VALUES ('Cart, "abandoned"') RETURNING id`,
-    );
+    )) as [{ id: string }];
   });
   afterAll(async () => {
     await t.close();

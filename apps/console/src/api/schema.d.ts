@@ -157,6 +157,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find customers by the start of their id or email, in key order
+         * @description `by=auto` (default) searches emails when `q` has an `@`, else customer ids. Exact and prefix matches alike (`q=c-4` finds c-4 and c-42); emails are matched lower case. One index range per page.
+         */
+        get: operations["CustomersController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customerId}": {
         parameters: {
             query?: never;
@@ -198,7 +218,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's journey instances: current state and history */
+        /** A customer's journey instances: current state, next timer and history */
         get: operations["CustomerJourneysController_list"];
         put?: never;
         post?: never;
@@ -1132,6 +1152,44 @@ export interface operations {
             };
         };
     };
+    CustomersController_search: {
+        parameters: {
+            query: {
+                /** @description nextCursor from the previous page */
+                after?: unknown;
+                /** @description 1-100, default 25 */
+                limit?: unknown;
+                by?: "auto" | "id" | "email";
+                /** @description the start of a customer id or an email */
+                q: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: {
+                            customerId: string | null;
+                            email: string | null;
+                            /** @enum {string} */
+                            emailConsent: "subscribed" | "unsubscribed" | "unknown";
+                            ordersCount: number;
+                            lastOrderAt: string | null;
+                        }[];
+                        /** @description pass as `after` for the next page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
     CustomersController_get: {
         parameters: {
             query?: never;
@@ -1191,6 +1249,8 @@ export interface operations {
     CustomersController_events: {
         parameters: {
             query?: {
+                /** @description only events of this name, e.g. nps.responded */
+                name?: unknown;
                 /** @description nextCursor from the previous page */
                 before?: unknown;
                 /** @description 1-200, default 50 */
@@ -1208,7 +1268,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        events: {
+                            id: string;
+                            name: string;
+                            messageId: string | null;
+                            source: string;
+                            /** @description ISO-8601 date-time */
+                            timestamp: string;
+                            /** @description ISO-8601 date-time */
+                            receivedAt: string;
+                            properties: {
+                                [key: string]: unknown;
+                            };
+                            traits?: {
+                                [key: string]: unknown;
+                            };
+                            processingError?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -1227,7 +1308,41 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        instances: {
+                            id: string;
+                            journeyId: string;
+                            journeyName: string | null;
+                            version: number;
+                            key: string | null;
+                            entryCount: number;
+                            status: string;
+                            currentStep: string | null;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                            exitedAt: string | null;
+                            exitReason: string | null;
+                            heldOut: boolean;
+                            goalReachedAt: string | null;
+                            /** @description the earliest timer the instance waits on; null when none */
+                            nextTimer: {
+                                event: string;
+                                /** @description ISO-8601 date-time */
+                                dueAt: string;
+                            } | null;
+                            history: {
+                                entry: number;
+                                version: number;
+                                kind: string;
+                                stepId: string | null;
+                                reason: string | null;
+                                /** @description ISO-8601 date-time */
+                                at: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
         };
     };

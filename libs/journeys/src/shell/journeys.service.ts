@@ -9,12 +9,7 @@ import { UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
 import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from '../core/journey.compiler';
 import { journeyDefinitionSchema } from '../core/journey-definition.schema';
 import type { JourneyContext } from '../core/journey-machine.types';
-import {
-  JourneyInstanceRepository,
-  type HistoryRow,
-  type JourneyCounts,
-  type StoredInstance,
-} from './journey-instance.repository';
+import { JourneyInstanceRepository, type CustomerJourneys, type JourneyCounts } from './journey-instance.repository';
 import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
 import { simulateJourney, type PathEntry } from '../core/journey.simulator';
@@ -199,7 +194,7 @@ export class JourneysService {
   }
 
   /** A customer's instances with their current state and history; undefined if no such customer. */
-  async forCustomer(customerId: string): Promise<{ instances: StoredInstance[]; history: HistoryRow[] } | undefined> {
+  async forCustomer(customerId: string): Promise<CustomerJourneys | undefined> {
     const customer = await this.customers.findByCustomerId(customerId);
     return customer ? this.instances.listForCustomer(customer.id) : undefined;
   }
