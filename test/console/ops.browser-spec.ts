@@ -259,6 +259,96 @@ describe('the message log in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it("finds a customer by email, shows their profile, NPS answer, journey and messages, down to an attempt's reply", async () => {
+    await f.event({
+      name: 'order.placed',
+      customerId: 'c-hana',
+      messageId: 'hana-o1',
+      properties: { orderId: 'o-1', total: 40, currency: 'USD' },
+    });
+    await f.event({
+      name: 'order.placed',
+      customerId: 'c-hana',
+      messageId: 'hana-o2',
+      properties: { orderId: 'o-2', total: 25, currency: 'EUR' },
+    });
+    await f.event({
+      name: 'nps.responded',
+      customerId: 'c-hana',
+      messageId: 'hana-nps',
+      properties: { score: 9, comment: 'Lovely tea, fast delivery' },
+    });
+    const journey = await f.api<{ id: string }>('POST', '/v1/journeys', TEST_ADMIN_KEY, {
+      name: 'Cart rescue',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      exit: [{ event: 'order.placed', sameKey: 'cartId' }],
+      steps: [
+        { id: 'grace', type: 'wait', duration: 'PT2H', next: 'done' },
+        { id: 'done', type: 'exit' },
+      ],
+    });
+    await f.api('POST', `/v1/journeys/${journey.body.id}/publish`, TEST_ADMIN_KEY, {});
+    await f.event({
+      name: 'checkout.started',
+      customerId: 'c-hana',
+      messageId: 'hana-co',
+      properties: { cartId: 'k-7', items: [] },
+    });
+
+    const { page, problems } = await signedIn('/customers');
+    await page.getByRole('heading', { level: 1, name: say('customers.title') }).waitFor();
+    await page.getByLabel(say('customers.query')).fill('HANA@');
+    await page.getByRole('button', { name: say('customers.search') }).click();
+    const results = page.getByRole('region', { name: say('customers.resultsTitle', { q: 'HANA@' }) });
+    await results.getByRole('link', { name: 'c-hana' }).waitFor();
+    await expect(results.locator('tbody tr').count()).resolves.toBe(1);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await results.getByRole('link', { name: 'c-hana' }).click();
+
+    await page.getByRole('heading', { level: 1, name: say('customer.title', { id: 'c-hana' }) }).waitFor();
+    // One USD order counts in revenue; the EUR one counts as an order, and is shown apart.
+    const purchases = page.getByRole('region', { name: say('customer.purchasesTitle') });
+    // Orders: 2 (both currencies); revenue: the USD order only, $40; average order: $40 / 1 USD order.
+    await purchases.getByText('€25.00').waitFor();
+    await expect(purchases.locator('dl').innerText()).resolves.toMatch(
+      new RegExp(
+        `^${say('customer.orders')}\\s+2\\s+${say('customer.revenue')}\\s+\\$40\\.00\\s+${say('customer.aov')}\\s+\\$40\\.00\\s`,
+      ),
+    );
+    await expect(purchases.getByRole('row', { name: /EUR/ }).innerText()).resolves.toBe('EUR\t1\t€25.00');
+    await page
+      .getByRole('region', { name: say('customer.attributesTitle') })
+      .getByText('Hana')
+      .waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'en-customer');
+
+    const tabs = page.getByRole('navigation', { name: say('customer.tabs') });
+    await tabs.getByRole('link', { name: say('customer.tab.activity') }).click();
+    await page.getByLabel(say('customer.npsAnswers')).check();
+    await page.getByText(say('customer.npsScore', { score: 9 })).waitFor();
+    await page.getByText('Lovely tea, fast delivery').waitFor();
+    await expect(page.locator('.timeline-item').count()).resolves.toBe(1);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    await tabs.getByRole('link', { name: say('customer.tab.journeys') }).click();
+    const row = page.getByRole('row', { name: /Cart rescue/ });
+    await row.getByText('grace', { exact: true }).waitFor();
+    // The wait step's timer: 2 hours after the checkout.
+    const [timer] = await t.db.query<{ due_at: Date }>('SELECT due_at FROM journey_timers WHERE journey_id = $1', [
+      journey.body.id,
+    ]);
+    await expect(row.locator('time').nth(0).getAttribute('datetime')).resolves.toBe(timer!.due_at.toISOString());
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    await tabs.getByRole('link', { name: say('customer.tab.messages') }).click();
+    await page.getByRole('link', { name: 'Your cart is waiting, Hana' }).click();
+    await page.getByRole('heading', { level: 1, name: say('message.title') }).waitFor();
+    await page.getByRole('cell', { name: '451 4.3.0 Try again later' }).waitFor();
+    await page.getByRole('cell', { name: '250 Queued as test' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('shows the log and a message in Japanese, accessibly', async () => {
     const { page, problems } = await signedIn('/messages', 'ja');
     await page.getByRole('heading', { level: 1, name: text('ja', 'messages.title') }).waitFor();
@@ -285,6 +375,15 @@ describe('the message log in a browser', () => {
     await page.getByRole('row', { name: /yamada@example\.test/ }).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'ja-suppressions');
+    await page.goto('/customers/c-hana');
+    await page.getByRole('heading', { level: 1, name: text('ja', 'customer.title', { id: 'c-hana' }) }).waitFor();
+    await page.getByText('€25.00').waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-customer');
+    await page.goto('/customers/c-hana?tab=journeys');
+    await page.getByRole('row', { name: /Cart rescue/ }).waitFor();
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'ja-customer-journeys');
     expect(problems).toEqual([]);
   });
 });

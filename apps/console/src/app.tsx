@@ -3,6 +3,8 @@ import { BrowserRouter, Route, Routes } from 'react-router';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
+import { CustomerPage } from './customers/customer-page';
+import { CustomersPage } from './customers/customers-page';
 import { MessagePage } from './messages/message-page';
 import { MessagesPage } from './messages/messages-page';
 import { SendingLayout } from './sending/sending-layout';
@@ -51,6 +53,8 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+              <Route path="/customers" element={<CustomersPage />} />
+              <Route path="/customers/:customerId" element={<CustomerPage />} />
               <Route path="/messages" element={<MessagesPage />} />
               <Route path="/messages/:id" element={<MessagePage />} />
               <Route path="/sending" element={<SendingLayout />}>

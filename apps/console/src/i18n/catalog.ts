@@ -1,4 +1,5 @@
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { customersStrings } from '../customers/customers.strings';
 import { messagesStrings } from '../messages/messages.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
@@ -19,6 +20,7 @@ const features = [
   apiKeysStrings,
   sendingStrings,
   messagesStrings,
+  customersStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

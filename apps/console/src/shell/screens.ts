@@ -6,7 +6,7 @@ export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey; built: bo
   { path: '/journeys', label: 'screen.journeys', built: false },
   { path: '/templates', label: 'screen.templates', built: false },
   { path: '/segments', label: 'screen.segments', built: false },
-  { path: '/customers', label: 'screen.customers', built: false },
+  { path: '/customers', label: 'screen.customers', built: true },
   { path: '/messages', label: 'screen.messages', built: true },
   { path: '/sending', label: 'screen.sending', built: true },
   { path: '/analytics', label: 'screen.analytics', built: false },
