@@ -6,7 +6,13 @@ import { LanguageProvider } from './i18n/i18n';
 import { SegmentEditorPage } from './segments/segment-editor-page';
 import { SegmentsPage } from './segments/segments-page';
 import { journeyRoutes } from './journeys/journey-routes';
+import { CustomerPage } from './customers/customer-page';
+import { CustomersPage } from './customers/customers-page';
+import { MessagePage } from './messages/message-page';
+import { MessagesPage } from './messages/messages-page';
+import { SendingLayout } from './sending/sending-layout';
 import { SendingPage } from './sending/sending-page';
+import { SuppressionsPage } from './sending/suppressions-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
 import { SignInPage } from './session/sign-in-page';
@@ -53,7 +59,14 @@ export function App() {
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
               {journeyRoutes()}
-              <Route path="/sending" element={<SendingPage />} />
+              <Route path="/customers" element={<CustomersPage />} />
+              <Route path="/customers/:customerId" element={<CustomerPage />} />
+              <Route path="/messages" element={<MessagesPage />} />
+              <Route path="/messages/:id" element={<MessagePage />} />
+              <Route path="/sending" element={<SendingLayout />}>
+                <Route index element={<SendingPage />} />
+                <Route path="suppressions" element={<SuppressionsPage />} />
+              </Route>
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />
               <Route path="/segments" element={<SegmentsPage />} />

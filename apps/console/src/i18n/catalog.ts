@@ -2,6 +2,8 @@ import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { rulesStrings } from '../rules/rules.strings';
 import { segmentsStrings } from '../segments/segments.strings';
 import { journeysStrings } from '../journeys/journeys.strings';
+import { customersStrings } from '../customers/customers.strings';
+import { messagesStrings } from '../messages/messages.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -25,6 +27,8 @@ const features = [
   rulesStrings,
   segmentsStrings,
   journeysStrings,
+  messagesStrings,
+  customersStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */
