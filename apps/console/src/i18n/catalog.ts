@@ -1,3 +1,4 @@
+import { analyticsStrings } from '../analytics/analytics.strings';
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
@@ -17,6 +18,7 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  analyticsStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */
