@@ -16,7 +16,7 @@ const libGraph = {
   common: [],
   config: [],
   rules: [],
-  analytics: ['database'],
+  analytics: ['customers', 'database'],
   auth: [],
   database: [],
   events: ['database'],

@@ -325,8 +325,12 @@ describe('abuse resistance', () => {
         )!;
       const nps = await send('GET', new URL(link!.url).pathname);
       expect(nps.status).toBe(200);
-      expect(String(nps.body)).toContain('Thank you for your answer');
-      expectHardened(nps, '/n');
+      // The answer page: a form posting back to itself, without any script.
+      expect(String(nps.body)).toContain('What is the main reason for your score?');
+      expect(String(nps.body)).not.toMatch(/<script/i);
+      const npsCsp = expectHardened(nps, '/n');
+      expect(npsCsp).toMatch(/(^|;)\s*form-action 'self'(;|$)/);
+      expect(npsCsp).toMatch(/(^|;)\s*script-src 'self'(;|$)/);
     });
 
     it('harden JSON answers too', async () => {

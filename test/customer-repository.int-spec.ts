@@ -178,7 +178,7 @@ describe('CustomerRepository', () => {
     });
 
     /** Records the facts in one transaction, as the worker does, and reads the stats back. */
-    async function statsAfter(uuid: string, record: (tx: EntityManager) => Promise<void>) {
+    async function statsAfter(uuid: string, record: (tx: EntityManager) => Promise<unknown>) {
       await dataSource.transaction(async (tx) => {
         await record(tx);
         await customers.recomputeStats(tx, uuid, 'USD');
@@ -244,6 +244,23 @@ describe('CustomerRepository', () => {
         firstOrderAt: Date.parse('2026-02-01T00:00:00Z'),
         lastOrderAt: Date.parse('2026-02-01T00:00:00Z'),
       });
+    });
+
+    it('counts an order id once across customers: a second customer with the same id records nothing', async () => {
+      const first = await newCustomer('owner-first');
+      const second = await newCustomer('owner-second');
+      let recorded: boolean[] = [];
+      await dataSource.transaction(async (tx) => {
+        recorded = [
+          await customers.recordOrder(tx, first, order('shared-1', 70, 'USD', '2026-02-01')),
+          await customers.recordOrder(tx, second, order('shared-1', 70, 'USD', '2026-02-01')),
+          // The owner sending it again is the same order: nothing new, and still its own.
+          await customers.recordOrder(tx, first, order('shared-1', 5, 'USD', '2026-02-03')),
+        ];
+      });
+      expect(recorded).toEqual([true, false, true]);
+      expect(await statsAfter(first, () => Promise.resolve())).toMatchObject({ ordersCount: 1, revenue: 70 });
+      expect(await statsAfter(second, () => Promise.resolve())).toMatchObject({ ordersCount: 0, revenue: 0 });
     });
 
     it('reports orders in other currencies apart, per currency, net of their refunds', async () => {

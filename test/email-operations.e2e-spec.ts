@@ -191,6 +191,101 @@ describe('templates API, message log, kill switch, crash recovery (e2e)', () => 
       expect((await f.api('GET', `/v1/templates/${templateId}?version=9`, marketer)).status).toBe(404);
     });
 
+    it("renders the editor's unsaved draft, says where a draft does not parse, and lists what each version changed", async () => {
+      const id = await f.template({ ...welcome, key: 'drafted' });
+      const draft = {
+        defaultLocale: 'en',
+        variants: {
+          en: { subject: 'Draft for {{customer.firstName}}', html: '<p>Draft</p>' },
+          ja: { subject: '下書き', html: '<p>下書き {{customer.firstName}}</p>' },
+        },
+      };
+      // Aiko reads Japanese; the editor's "en" tab asks for the en variant, of the draft.
+      const preview = await f.api('POST', `/v1/templates/${id}/preview`, marketer, {
+        customerId: 'c-aiko',
+        locale: 'en',
+        draft,
+      });
+      expect(preview.status).toBe(200);
+      expect(preview.body).toMatchObject({ subject: 'Draft for アイコ', html: '<p>Draft</p>', locale: 'en' });
+      // Nothing was saved.
+      expect((await f.api('GET', `/v1/templates/${id}`, marketer)).body).toMatchObject({ currentVersion: 1 });
+      const saved = await f.api('POST', `/v1/templates/${id}/preview`, marketer, { customerId: 'c-aiko' });
+      expect(saved.body).toMatchObject({ subject: 'ようこそ、アイコ様', locale: 'ja' });
+
+      const broken = await f.api<{ code: string; details: { syntax: unknown[] } }>(
+        'POST',
+        `/v1/templates/${id}/preview`,
+        marketer,
+        {
+          customerId: 'c-aiko',
+          draft: {
+            ...draft,
+            // Line 3, column 6: "name</p>" after "{{" is no expression (3 spaces, "{{", then it).
+            variants: { ...draft.variants, ja: { subject: 'ok', html: '<p>\nok\n   {{name</p>' } },
+          },
+        },
+      );
+      expect(broken.status).toBe(422);
+      expect(broken.body.code).toBe('TEMPLATE_INVALID');
+      expect(broken.body.details.syntax).toEqual([
+        { locale: 'ja', part: 'html', line: 3, column: 6, message: expect.stringMatching(/^Parse error on line 3:/) },
+      ]);
+      const mismatched = await f.api<{ details: { syntax: unknown[] } }>(
+        'POST',
+        `/v1/templates/${id}/preview`,
+        marketer,
+        {
+          customerId: 'c-aiko',
+          draft: { ...draft, variants: { en: { subject: 'Hi', html: 'a\n{{#if a}}x{{/each}}' } } },
+        },
+      );
+      // Handlebars points at the block's name: "if" in "{{#if" at line 2, column 4 (it counts from 0: 3).
+      expect(mismatched.body.details.syntax).toEqual([
+        { locale: 'en', part: 'html', line: 2, column: 4, message: "if doesn't match each - 2:3" },
+      ]);
+      const noVariant = await f.api('POST', `/v1/templates/${id}/preview`, marketer, {
+        customerId: 'c-aiko',
+        locale: 'fr',
+      });
+      expect(noVariant.status).toBe(422);
+
+      // v2 changes the en subject only; v3 drops ja and changes the en text.
+      await f.api('PUT', `/v1/templates/${id}`, marketer, {
+        ...welcome,
+        key: undefined,
+        variants: { ...welcome.variants, en: { ...welcome.variants.en, subject: 'Welcome!' } },
+      });
+      await f.api('PUT', `/v1/templates/${id}`, marketer, {
+        defaultLocale: 'en',
+        variants: { en: { subject: 'Welcome!', html: welcome.variants.en.html, text: 'Hello' } },
+      });
+      const versions = await f.api<{ versions: Array<{ version: number; locales: string[]; changes: unknown[] }> }>(
+        'GET',
+        `/v1/templates/${id}/versions`,
+        ops,
+      );
+      expect(versions.status).toBe(200);
+      expect(
+        versions.body.versions.map((v) => ({ version: v.version, locales: v.locales, changes: v.changes })),
+      ).toEqual([
+        {
+          version: 3,
+          locales: ['en'],
+          changes: [
+            { part: 'text', locale: 'en' },
+            { part: 'localeRemoved', locale: 'ja' },
+          ],
+        },
+        { version: 2, locales: ['en', 'ja'], changes: [{ part: 'subject', locale: 'en' }] },
+        { version: 1, locales: ['en', 'ja'], changes: [] },
+      ]);
+      const list = await f.api<{ templates: Array<{ key: string; locales: string[] }> }>('GET', '/v1/templates', ops);
+      expect(list.body.templates.find((x) => x.key === 'drafted')?.locales).toEqual(['en']);
+      expect((await f.api('POST', `/v1/templates/${id}/preview`, ops, { customerId: 'c-aiko' })).status).toBe(403);
+      expect((await f.api('DELETE', `/v1/templates/${id}`, marketer)).status).toBe(200);
+    });
+
     it('answers the journey compiler through TemplateCatalog, and archiving removes a key', async () => {
       const catalog = t.app.get(TemplateCatalog);
       const id = await f.template({ ...welcome, key: 'short-lived' });

@@ -6,7 +6,7 @@ import { startTestApp, waitFor, type TestApp } from './support/test-app';
 /**
  * The reference post-purchase journey as shipped, durations scaled so a day lasts half a second:
  * first-time, repeat and VIP buyers take their own paths; the review email's signed NPS links
- * record the answer and route detractors and promoters.
+ * open the answer page, whose POST records the answer and routes detractors and promoters.
  */
 const SCALE = 1 / 172_800;
 const PUBLIC_URL = 'https://kizuna.example.test';
@@ -66,6 +66,14 @@ describe('reference journeys: post-purchase (e2e)', () => {
     return new Map(links.map((m) => [Number(m[2]), m[1]!.replace(PUBLIC_URL, t.baseUrl)]));
   };
 
+  /** What the answer page's form posts (application/x-www-form-urlencoded, as a browser does). */
+  const answerNps = (url: string, score: number, comment = '') =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ score: String(score), comment }).toString(),
+    });
+
   it('first-time buyer: thank-you, tips, NPS request; a detractor answer routes to a feedback follow-up', async () => {
     await order(fumi);
     const orderId = `o-c-fumi-${seq}`;
@@ -84,16 +92,28 @@ describe('reference journeys: post-purchase (e2e)', () => {
     ).toString('base64url');
     expect((await fetch(`${t.baseUrl}/n/${forged}.${mac}`)).status).toBe(401);
 
-    const answer = await fetch(url);
+    // Following a link (as a mail scanner does with all eleven) shows the answer page, in Fumi's
+    // language, with her score preselected; it records nothing.
+    for (const link of links.values()) {
+      expect((await fetch(link)).status).toBe(200);
+    }
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('そのスコアを付けた一番の理由は何ですか？');
+    expect(page).toContain('value="3" checked');
+    expect(await shop.events(fumi, 'nps.responded')).toHaveLength(0);
+    // Her POST records the answer and its reason.
+    const answer = await answerNps(url, 3, 'Too slow to arrive');
     expect(answer.status).toBe(200);
-    expect(await answer.text()).toContain('Thank you for your answer');
+    expect(await answer.text()).toContain('ご回答ありがとうございました。');
     const events = await waitFor(async () => {
       const rows = await shop.events(fumi, 'nps.responded');
       return rows.length > 0 ? rows : undefined;
     });
-    expect(events.map((e) => e.properties)).toEqual([expect.objectContaining({ score: 3, instanceKey: orderId })]);
-    // Following the same link again is the same answer, recorded once.
-    expect((await fetch(url)).status).toBe(200);
+    expect(events.map((e) => e.properties)).toEqual([
+      expect.objectContaining({ score: 3, comment: 'Too slow to arrive', instanceKey: orderId }),
+    ]);
+    // Submitting the same answer again is the same answer, recorded once.
+    expect((await answerNps(url, 3, 'Too slow to arrive')).status).toBe(200);
     expect(await shop.events(fumi, 'nps.responded')).toHaveLength(1);
 
     expect(await sentTemplates(fumi, 4)).toEqual([
@@ -111,7 +131,7 @@ describe('reference journeys: post-purchase (e2e)', () => {
   it('repeat buyer skips the tips; a promoter gets the referral ask and no cross-sell', async () => {
     await order(rin);
     const links = await npsLinks(rin);
-    expect((await fetch(links.get(10)!)).status).toBe(200);
+    expect((await answerNps(links.get(10)!, 10)).status).toBe(200);
     expect(await sentTemplates(rin, 3)).toEqual(['order-thank-you', 'review-request', 'referral-ask']);
     await waitFor(async () =>
       (await shop.instances(rin, 'Post-purchase follow-up'))[0]?.status === 'completed' ? true : undefined,

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AnalyticsModule } from '@kizuna/analytics';
 import { ApiKeyGuard, ApiKeyThrottlerGuard, AuthModule } from '@kizuna/auth';
+import { AnalyticsModule, ShopAnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -10,6 +10,7 @@ import { SegmentsModule } from '@kizuna/segments';
 import { EngagementModule, MessageLogModule } from '@kizuna/messaging';
 import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
+import { ShopAnalyticsController } from './analytics/shop-analytics.controller';
 import { AnalyticsSettingsController } from './analytics/analytics-settings.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
@@ -57,6 +58,7 @@ import { TemplatesController } from './templates/templates.controller';
     JourneysModule,
     SegmentsModule,
     ReferenceModule,
+    ShopAnalyticsModule,
     AnalyticsModule,
   ],
   controllers: [
@@ -77,6 +79,7 @@ import { TemplatesController } from './templates/templates.controller';
     SessionController,
     InvitationsController,
     UsersController,
+    ShopAnalyticsController,
     AnalyticsSettingsController,
     MessageAnalyticsController,
   ],

@@ -6,6 +6,9 @@ import { ShopAnalyticsPage } from './analytics/shop-analytics-page';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
+import { SegmentEditorPage } from './segments/segment-editor-page';
+import { SegmentsPage } from './segments/segments-page';
+import { journeyRoutes } from './journeys/journey-routes';
 import { SendingPage } from './sending/sending-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
@@ -17,6 +20,8 @@ import { AppShell } from './shell/app-shell';
 import { NotBuiltPage } from './shell/not-built-page';
 import { NotFoundPage } from './shell/not-found-page';
 import { SCREENS } from './shell/screens';
+import { TemplateEditorPage } from './templates/template-editor-page';
+import { TemplatesPage } from './templates/templates-page';
 import { UsersPage } from './users/users-page';
 
 /** A 401 anywhere means the session ended (expired, signed out elsewhere, disabled): back to sign-in. */
@@ -50,9 +55,23 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+<<<<<<< HEAD
               <Route path="/" element={<OverviewPage />} />
+||||||| 3fcf453
+=======
+              {journeyRoutes()}
+>>>>>>> main
               <Route path="/sending" element={<SendingPage />} />
+<<<<<<< HEAD
               <Route path="/analytics" element={<ShopAnalyticsPage />} />
+||||||| 3fcf453
+=======
+              <Route path="/templates" element={<TemplatesPage />} />
+              <Route path="/templates/:id" element={<TemplateEditorPage />} />
+              <Route path="/segments" element={<SegmentsPage />} />
+              <Route path="/segments/new" element={<SegmentEditorPage />} />
+              <Route path="/segments/:id" element={<SegmentEditorPage />} />
+>>>>>>> main
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />

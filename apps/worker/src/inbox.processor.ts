@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AnalyticsSettingsRepository, OrderAttributionRepository, type AttributionContext } from '@kizuna/analytics';
+import {
+  AnalyticsSettingsRepository,
+  NpsAnswerRepository,
+  OrderAttributionRepository,
+  type AttributionContext,
+  type NpsAnswerFact,
+} from '@kizuna/analytics';
 import { Clock, errorMessage, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerProfileUpdater, CustomerRepository } from '@kizuna/customers';
@@ -44,6 +50,7 @@ export class InboxProcessor {
     private readonly uow: UnitOfWork,
     private readonly inbox: EventInboxRepository,
     private readonly profiles: CustomerProfileUpdater,
+    private readonly npsAnswers: NpsAnswerRepository,
     private readonly journeys: JourneyRuntime,
     private readonly segments: SegmentRepository,
     private readonly memberships: SegmentMembershipService,
@@ -122,6 +129,7 @@ export class InboxProcessor {
    */
   private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     const customers = await this.profiles.resolveAll(tx, events);
+    const orders = await this.profiles.beginOrderFacts(tx, events, customers);
     const uuidOf = (event: StoredEvent) => customers.get(event.seq)!.uuid;
     const journeyBatch = await this.journeys.begin(tx, {
       customerUuids: events.map(uuidOf),
@@ -141,6 +149,11 @@ export class InboxProcessor {
       }
       await this.journeys.applyEvent(tx, journeyBatch, customer.uuid, event);
     }
+    await this.profiles.settleOrderFacts(tx, orders);
+    await this.npsAnswers.record(
+      tx,
+      events.flatMap((e) => npsAnswerOf(e, uuidOf(e))),
+    );
     await this.journeys.write(tx, journeyBatch);
     if (batch.segments.length > 0) {
       const justApplied = new Map<string, StoredEvent[]>();
@@ -178,6 +191,31 @@ export class InboxProcessor {
       await this.attributions.orderChanged(tx, customerUuid, order, batch.attribution);
     }
   }
+}
+
+/**
+ * Every `nps.responded` is an answer, whoever posted it: Kizuna's answer page or a shop surveying
+ * with another tool (docs/events.md). Events stored before answers were checked at ingest are
+ * kept out unless their score is a whole number from 0 to 10.
+ */
+function npsAnswerOf(event: StoredEvent, customerUuid: string): NpsAnswerFact[] {
+  const p = event.properties;
+  if (event.name !== 'nps.responded' || !Number.isInteger(p.score) || Number(p.score) < 0 || Number(p.score) > 10) {
+    return [];
+  }
+  const comment = typeof p.comment === 'string' && p.comment.trim() !== '' ? p.comment.trim() : null;
+  return [
+    {
+      customerUuid,
+      eventId: event.id,
+      eventSeq: event.seq,
+      answeredAt: event.occurredAt,
+      score: Number(p.score),
+      comment,
+      source: event.source,
+      journeyId: typeof p.journeyId === 'string' ? p.journeyId : null,
+    },
+  ];
 }
 
 function groupByCustomer(events: StoredEvent[]): StoredEvent[][] {

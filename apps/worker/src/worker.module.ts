@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AnalyticsModule } from '@kizuna/analytics';
+import { AnalyticsModule, ShopAnalyticsModule } from '@kizuna/analytics';
 import { CustomersModule } from '@kizuna/customers';
 import { EventsModule } from '@kizuna/events';
 import { JourneysModule } from '@kizuna/journeys';
@@ -24,6 +24,7 @@ import { TimerProcessor } from './timer.processor';
     ScheduleModule.forRoot(),
     EventsModule,
     CustomersModule,
+    ShopAnalyticsModule,
     TemplatesModule,
     EmailDeliveryModule,
     WebhookDeliveryModule,

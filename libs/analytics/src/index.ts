@@ -45,7 +45,9 @@ export {
   MAX_LIFESPAN_YEARS,
   netPromoterScore,
   npsByMonth,
+  npsFromCounts,
   npsGroup,
+  NPS_GROUP_SCORES,
   purchaseFrequency,
   repeatPurchaseRate,
   type LifetimeValue,
@@ -75,6 +77,11 @@ export {
   type MessageTouch,
   type OrderPlaced,
 } from './attribution.util';
+export { ShopAnalyticsModule } from './shop/shop-analytics.module';
+export { ShopKpisService, type ShopKpis } from './shop/shop-kpis.service';
+export { ShopCohortsService, type Cohort } from './shop/shop-cohorts.service';
+export { NpsReportService, type NpsCommentCursor } from './shop/nps-report.service';
+export { NpsAnswerRepository, type NpsAnswerFact } from './shop/nps-answer.repository';
 export { AnalyticsModule } from './analytics.module';
 export {
   analyticsSettingsChangeSchema,

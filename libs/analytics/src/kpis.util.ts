@@ -121,15 +121,27 @@ export function netPromoterScore(answers: readonly NpsAnswer[], period: Instants
   for (const answer of latest.values()) {
     counts[npsGroup(answer.score)]++;
   }
-  const respondents = latest.size;
+  return npsFromCounts(counts.promoter, counts.passive, counts.detractor);
+}
+
+/** NPS from the counts of customers in each group (each customer counted once, already). */
+export function npsFromCounts(promoters: number, passives: number, detractors: number): NetPromoterScore {
+  const respondents = promoters + passives + detractors;
   return {
-    promoters: counts.promoter,
-    passives: counts.passive,
-    detractors: counts.detractor,
+    promoters,
+    passives,
+    detractors,
     respondents,
-    score: respondents === 0 ? null : (100 * (counts.promoter - counts.detractor)) / respondents,
+    score: respondents === 0 ? null : (100 * (promoters - detractors)) / respondents,
   };
 }
+
+/** The scores of each group, both ends included. */
+export const NPS_GROUP_SCORES: Readonly<Record<NpsGroup, { min: number; max: number }>> = {
+  promoter: { min: 9, max: 10 },
+  passive: { min: 7, max: 8 },
+  detractor: { min: 0, max: 6 },
+};
 
 /**
  * NPS month by month across a period (every shop month it touches, empty ones included), each

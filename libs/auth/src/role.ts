@@ -2,7 +2,8 @@
  * What an API key may do. `admin` may call everything; the others are scoped:
  * - ingest:   post events (native API, Segment tracking API);
  * - marketer: journeys, templates, segments, customer profiles;
- * - ops:      message log, sending controls, customer profiles, metrics.
+ * - ops:      message log, sending controls, customer profiles, metrics; reads templates and
+ *             segments (what a message was rendered from, who a journey aimed at).
  */
 export enum Role {
   Ingest = 'ingest',

@@ -9,8 +9,11 @@ import {
   type LockedCustomer,
   type ProfileChanges,
 } from './customer.repository';
+import { ShopOrderRollups, type OrderSnapshot } from './shop-order-rollups.repository';
 
 /** Trait names that are profile columns; any other trait is kept as an attribute. */
+const ORDER_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
+
 const COLUMN_TRAITS = new Set(['email', 'timezone', 'locale', 'emailConsent']);
 
 /** The profile an inbox event applies to, as this transaction has it locked. */
@@ -30,8 +33,27 @@ export interface ResolvedCustomer {
 export class CustomerProfileUpdater {
   constructor(
     private readonly customers: CustomerRepository,
+    private readonly rollups: ShopOrderRollups,
     private readonly config: KizunaConfig,
   ) {}
+
+  /**
+   * Before a batch's events are applied: the counted orders of the customers whose orders they
+   * may change, so that `settleOrderFacts` can move the shop's rollups by what changed.
+   */
+  beginOrderFacts(
+    tx: EntityManager,
+    events: StoredEvent[],
+    customers: Map<string, ResolvedCustomer>,
+  ): Promise<OrderSnapshot> {
+    const uuids = new Set(events.filter((e) => ORDER_EVENTS.has(e.name)).map((e) => customers.get(e.seq)!.uuid));
+    return this.rollups.snapshot(tx, [...uuids]);
+  }
+
+  /** After the batch's events: the shop's order rollups, in the same transaction (ShopOrderRollups.settle). */
+  settleOrderFacts(tx: EntityManager, before: OrderSnapshot): Promise<void> {
+    return this.rollups.settle(tx, before);
+  }
 
   /** Finds (or creates) and locks the profile of every event; keyed by event seq. */
   async resolveAll(tx: EntityManager, events: StoredEvent[]): Promise<Map<string, ResolvedCustomer>> {
@@ -114,13 +136,12 @@ export class CustomerProfileUpdater {
     const p = event.properties;
     switch (event.name) {
       case 'order.placed':
-        await this.customers.recordOrder(tx, customerUuid, {
+        return this.customers.recordOrder(tx, customerUuid, {
           orderId: String(p.orderId),
           total: Number(p.total),
           currency: String(p.currency),
           placedAt: event.occurredAt,
         });
-        return true;
       case 'order.refunded':
         await this.customers.recordRefund(tx, customerUuid, {
           orderId: String(p.orderId),

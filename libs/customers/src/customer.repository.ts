@@ -157,6 +157,17 @@ export class CustomerRepository {
     return this.customers.findOne({ where: { customerId } });
   }
 
+  /** The profile's locale, by the shop's id or else the email (as a signed link names the customer). */
+  async localeOf(identity: { customerId: string | null; email: string | null }): Promise<string | null> {
+    const found =
+      identity.customerId !== null
+        ? await this.customers.findOne({ where: { customerId: identity.customerId } })
+        : identity.email !== null
+          ? await this.customers.findOne({ where: { emailNormalized: identity.email.trim().toLowerCase() } })
+          : null;
+    return found?.locale ?? null;
+  }
+
   /**
    * Finds the profile for an identity, creating it when new, and locks its row. An id-less
    * profile known by email adopts the shop's id when the id first appears with that email.
@@ -297,10 +308,27 @@ export class CustomerRepository {
   }
 
   /**
-   * Records an order once; the same order id again changes nothing (the first one recorded wins).
-   * Refunds that arrived before the order are applied now.
+   * Records an order once; the same order id again changes nothing (the first one recorded wins),
+   * under this customer or another: `order_owners` holds one owner per order id, shop-wide.
+   * Refunds that arrived before the order are applied now. False when the id was already another
+   * customer's (nothing recorded).
    */
-  async recordOrder(tx: EntityManager, customerUuid: string, order: OrderFact): Promise<void> {
+  async recordOrder(tx: EntityManager, customerUuid: string, order: OrderFact): Promise<boolean> {
+    // Two statements: after a conflict, only a new statement sees the winner's committed row.
+    const claimed = await tx.query<Array<{ customer_uuid: string }>>(
+      `INSERT INTO order_owners (order_id, customer_uuid) VALUES ($1, $2)
+       ON CONFLICT (order_id) DO NOTHING RETURNING customer_uuid`,
+      [order.orderId, customerUuid],
+    );
+    if (claimed.length === 0) {
+      const [owner] = await tx.query<Array<{ customer_uuid: string }>>(
+        `SELECT customer_uuid FROM order_owners WHERE order_id = $1`,
+        [order.orderId],
+      );
+      if (owner?.customer_uuid !== customerUuid) {
+        return false;
+      }
+    }
     await tx.query(
       `INSERT INTO customer_orders (customer_uuid, order_id, total, currency, placed_at)
        VALUES ($1, $2, $3, $4, $5)
@@ -308,6 +336,7 @@ export class CustomerRepository {
       [customerUuid, order.orderId, order.total, order.currency, order.placedAt],
     );
     await this.applyRefunds(tx, customerUuid, order.orderId);
+    return true;
   }
 
   /**

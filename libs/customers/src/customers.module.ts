@@ -6,10 +6,11 @@ import { CustomerProfileUpdater } from './customer-profile.updater';
 import { Customer } from './customer.entity';
 import { CustomerRepository } from './customer.repository';
 import { CustomersService } from './customers.service';
+import { ShopOrderRollups } from './shop-order-rollups.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Customer]), EventsModule],
-  providers: [CustomerRepository, CustomersService, CustomerProfileUpdater, CustomerFactsLoader],
-  exports: [CustomersService, CustomerProfileUpdater, CustomerRepository, CustomerFactsLoader],
+  providers: [CustomerRepository, CustomersService, CustomerProfileUpdater, CustomerFactsLoader, ShopOrderRollups],
+  exports: [CustomersService, CustomerProfileUpdater, CustomerRepository, CustomerFactsLoader, ShopOrderRollups],
 })
 export class CustomersModule {}

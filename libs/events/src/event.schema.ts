@@ -53,6 +53,20 @@ const refundProperties = z.looseObject({
 
 const orderReference = z.looseObject({ orderId: idString });
 
+/** The longest NPS comment kept: a reason, not an essay. */
+export const MAX_NPS_COMMENT = 2000;
+
+/**
+ * An NPS answer, from Kizuna's answer page or posted by a shop that surveys with another tool
+ * (docs/analytics.md, "NPS"): both count the same.
+ */
+const npsProperties = z.looseObject({
+  score: z.number().int('must be a whole number from 0 to 10').min(0).max(10),
+  comment: z.string().trim().max(MAX_NPS_COMMENT).optional(),
+  journeyId: z.string().max(255).optional(),
+  instanceKey: z.string().max(255).optional(),
+});
+
 const productProperties = z.looseObject({
   productId: idString,
   name: z.string().max(500).optional(),
@@ -75,6 +89,7 @@ export const KNOWN_EVENT_PROPERTIES: ReadonlyMap<string, z.ZodType<Record<string
   ['order.cancelled', orderReference],
   ['order.refunded', refundProperties],
   ['product.viewed', productProperties],
+  ['nps.responded', npsProperties],
 ]);
 
 /** Profile fields an event may set. Anything else under `traits` becomes a profile attribute. */

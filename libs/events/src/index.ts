@@ -1,7 +1,7 @@
 export { canonicalJson } from './canonical-json';
 export { EventInboxRepository, INBOX_CHANNEL } from './event-inbox.repository';
 export { EventIngestService, type SystemEvent } from './event-ingest.service';
-export { MAX_BATCH_SIZE, nativeBatchSchema, nativeEventSchema } from './event.schema';
+export { MAX_BATCH_SIZE, MAX_NPS_COMMENT, nativeBatchSchema, nativeEventSchema } from './event.schema';
 export { EventsErrorCode, EventsException } from './events.exception';
 export { EventsModule } from './events.module';
 export type { IngestResult } from './new-event';

@@ -4,4 +4,4 @@ export { Segment } from './segment.entity';
 export { SegmentRepository } from './segment.repository';
 export { SegmentsErrorCode } from './segments.exception';
 export { SegmentsModule } from './segments.module';
-export { createSegmentSchema, SegmentsService, type SegmentPreview } from './segments.service';
+export { createSegmentSchema, SegmentsService, updateSegmentSchema, type SegmentPreview } from './segments.service';

@@ -48,6 +48,45 @@ export class SegmentRepository {
     return this.segments.find({ where: { archivedAt: IsNull() }, order: { createdAt: 'ASC' } });
   }
 
+  /**
+   * Active segments with their member counts, in one query: each count an index-only count over
+   * segment_memberships (segment_id, entered_at), for the console's list.
+   */
+  async listWithCounts(): Promise<Array<{ segment: Segment; memberCount: number }>> {
+    const rows: Array<{
+      id: string;
+      key: string;
+      name: string;
+      description: string | null;
+      rule: Rule;
+      ready: boolean;
+      created_at: Date;
+      updated_at: Date;
+      archived_at: Date | null;
+      member_count: number;
+    }> = await this.segments.query(
+      `SELECT s.*, c.n AS member_count
+         FROM segments s
+         CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM segment_memberships m WHERE m.segment_id = s.id) c
+        WHERE s.archived_at IS NULL
+        ORDER BY s.created_at, s.id`,
+    );
+    return rows.map((r) => ({
+      segment: this.segments.create({
+        id: r.id,
+        key: r.key,
+        name: r.name,
+        description: r.description,
+        rule: r.rule,
+        ready: r.ready,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        archivedAt: r.archived_at,
+      }),
+      memberCount: r.member_count,
+    }));
+  }
+
   /** Active segments, read inside the caller's transaction. */
   active(tx: EntityManager): Promise<Segment[]> {
     return tx.getRepository(Segment).find({ where: { archivedAt: IsNull() } });

@@ -68,6 +68,11 @@ export class SegmentsService {
     return this.segments.list();
   }
 
+  /** Active segments with their member counts (one query). */
+  listWithCounts(): Promise<Array<{ segment: Segment; memberCount: number }>> {
+    return this.segments.listWithCounts();
+  }
+
   async get(id: string): Promise<Segment> {
     const segment = await this.segments.findById(id);
     if (!segment || segment.archivedAt) {

@@ -1,4 +1,4 @@
-export type { Template, TemplateDraft, TemplateWithVersion } from './template';
+export type { Template, TemplateDraft, TemplateListing, TemplateVersionSummary, TemplateWithVersion } from './template';
 export { NpsSurvey } from './nps-survey';
 export { TemplatesErrorCode } from './templates.exception';
 export { TemplatesModule } from './templates.module';

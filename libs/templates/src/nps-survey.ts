@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
+import { CustomerRepository } from '@kizuna/customers';
 import { EventIngestService, EventsErrorCode, EventsException } from '@kizuna/events';
 import { LinkTokenSigner, type RecipientProfile } from '@kizuna/messaging';
 
@@ -24,8 +26,10 @@ export interface NpsAnswer {
  * Net Promoter Score links: a journey's email gets eleven links (`npsLinks`, scores 0-10), each
  * a token signed with the link signer (purpose "nps") binding the customer, the journey
  * instance and the score, so an answer cannot be forged or moved to someone else. Following one
- * records `nps.responded` { score, journeyId, instanceKey } and sets the profile attribute
- * `npsScore`, which journeys branch on (`{ attribute: npsScore, op: lte, value: 6 }`).
+ * shows the answer page (the score preselected, a comment box); only its POST records
+ * `nps.responded` { score, comment, journeyId, instanceKey } and sets the profile attribute
+ * `npsScore`, which journeys branch on (`{ attribute: npsScore, op: lte, value: 6 }`). A link
+ * scanner that fetches all eleven links records nothing.
  */
 @Injectable()
 export class NpsSurvey {
@@ -34,6 +38,7 @@ export class NpsSurvey {
   constructor(
     private readonly signer: LinkTokenSigner,
     private readonly ingest: EventIngestService,
+    private readonly customers: CustomerRepository,
     config: KizunaConfig,
   ) {
     this.base = config.http.publicUrl;
@@ -79,11 +84,20 @@ export class NpsSurvey {
     };
   }
 
+  /** The language of the answer page: Japanese for a customer whose locale is Japanese, else English. */
+  async languageOf(answer: NpsAnswer): Promise<'en' | 'ja'> {
+    const locale = await this.customers.localeOf(answer);
+    return locale?.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+  }
+
   /**
-   * Records the answer as a system event. One event per (instance, score): clicking the same
-   * link twice is one answer; a different score later is a new answer (journeys take the first).
+   * Records the answer as a system event. One event per (instance, score, comment): submitting
+   * the same answer twice is one answer; another score or comment later is a new answer (journeys
+   * take the first; the NPS report the latest).
    */
-  async record(answer: NpsAnswer): Promise<void> {
+  async record(answer: NpsAnswer, comment?: string): Promise<void> {
+    const said = comment?.trim() ? comment.trim() : undefined;
+    const commentKey = said === undefined ? '' : `:${createHash('sha256').update(said).digest('hex').slice(0, 16)}`;
     try {
       await this.ingest.ingest('system', [
         {
@@ -91,9 +105,14 @@ export class NpsSurvey {
           input: {
             name: 'nps.responded',
             ...(answer.customerId !== null ? { customerId: answer.customerId } : { email: answer.email }),
-            messageId: `nps:${answer.journeyId}:${answer.instanceKey}:${answer.score}`,
+            messageId: `nps:${answer.journeyId}:${answer.instanceKey}:${answer.score}${commentKey}`,
             traits: { npsScore: answer.score },
-            properties: { score: answer.score, journeyId: answer.journeyId, instanceKey: answer.instanceKey },
+            properties: {
+              score: answer.score,
+              ...(said === undefined ? {} : { comment: said }),
+              journeyId: answer.journeyId,
+              instanceKey: answer.instanceKey,
+            },
           },
         },
       ]);

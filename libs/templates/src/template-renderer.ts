@@ -12,6 +12,24 @@ export interface TemplateSource {
   subject: string | null;
   html: string;
   text: string | null;
+  /** An unsaved draft (a live preview): compiled for this render only, never cached. */
+  draft?: boolean;
+}
+
+/** Where a source stops parsing (1-based), when Handlebars says. */
+export interface SourceLocation {
+  line: number;
+  column: number;
+}
+
+/** A source that does not parse: Handlebars' whole message and, when known, where. */
+export class TemplateSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly location: SourceLocation | null,
+  ) {
+    super(message);
+  }
 }
 
 export interface RenderRequest {
@@ -53,9 +71,29 @@ export class TemplateRenderer {
     }
   }
 
-  /** Throws with Handlebars' message when a source does not parse. */
+  /**
+   * Throws TemplateSyntaxError with Handlebars' message when a source does not parse, and the
+   * line and column: a block mismatch carries them; a parse error carries only an excerpt, so
+   * the spot is read from the lexer's last location (parsing is synchronous: it is this parse's).
+   */
   check(source: string): void {
-    this.handlebars.precompile(source, { strict: false });
+    try {
+      this.handlebars.precompile(source, { strict: false });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const located = error as { lineNumber?: unknown; column?: unknown };
+      if (typeof located.lineNumber === 'number' && typeof located.column === 'number') {
+        throw new TemplateSyntaxError(message, { line: located.lineNumber, column: located.column + 1 });
+      }
+      // Handlebars exports its parser as `Parser` at run time; its typings leave it out.
+      const parser = (Handlebars as unknown as { Parser?: { lexer?: { yylloc?: Record<string, unknown> } } }).Parser;
+      const at = parser?.lexer?.yylloc;
+      const location =
+        message.startsWith('Parse error') && typeof at?.first_line === 'number' && typeof at.first_column === 'number'
+          ? { line: at.first_line, column: at.first_column + 1 }
+          : null;
+      throw new TemplateSyntaxError(message, location);
+    }
   }
 
   render(request: RenderRequest): RenderedContent {
@@ -75,13 +113,17 @@ export class TemplateRenderer {
   }
 
   private compiled(source: TemplateSource, part: Part): Compiled {
+    const text = part === 'subject' ? (source.subject ?? '') : part === 'text' ? (source.text ?? '') : source.html;
+    const options = { strict: false, noEscape: part !== 'html' };
+    if (source.draft) {
+      return this.handlebars.compile(text, options);
+    }
     const key = `${source.templateId}@${source.version}/${source.locale}/${part}`;
     const cached = this.cache.get(key);
     if (cached) {
       return cached;
     }
-    const text = part === 'subject' ? (source.subject ?? '') : part === 'text' ? (source.text ?? '') : source.html;
-    const compiled = this.handlebars.compile(text, { strict: false, noEscape: part !== 'html' });
+    const compiled = this.handlebars.compile(text, options);
     if (this.cache.size >= MAX_CACHED) {
       this.cache.delete(this.cache.keys().next().value as string);
     }

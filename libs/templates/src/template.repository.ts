@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '@kizuna/database';
-import type { Template, TemplateDraft, TemplateKind, TemplateVariant, TemplateWithVersion } from './template';
+import type {
+  Template,
+  TemplateChange,
+  TemplateDraft,
+  TemplateKind,
+  TemplateListing,
+  TemplateVariant,
+  TemplateVersionSummary,
+  TemplateWithVersion,
+} from './template';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
 
 interface TemplateRow {
@@ -130,12 +139,76 @@ export class TemplateRepository {
     return [...partials.values()];
   }
 
-  async list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<Template[]> {
-    const rows = await this.dataSource.query<TemplateRow[]>(
-      `SELECT * FROM templates WHERE ($1::text IS NULL OR kind = $1) AND ($2 OR archived_at IS NULL) ORDER BY key`,
+  /** Templates with the locales of their current version, in one query (the console's list). */
+  async list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<TemplateListing[]> {
+    const rows = await this.dataSource.query<Array<TemplateRow & { locales: string[] }>>(
+      `SELECT t.*, ARRAY(SELECT v.locale FROM template_versions v
+                          WHERE v.template_id = t.id AND v.version = t.current_version ORDER BY v.locale) AS locales
+         FROM templates t
+        WHERE ($1::text IS NULL OR t.kind = $1) AND ($2 OR t.archived_at IS NULL) ORDER BY t.key`,
       [kind ?? null, includeArchived],
     );
-    return rows.map(toTemplate);
+    return rows.map((r) => ({ ...toTemplate(r), locales: r.locales }));
+  }
+
+  /**
+   * Every version, newest first, with what each changed from the one before. Parts are compared
+   * by digest, so the list costs one query and no template text leaves the database.
+   */
+  async versions(id: string): Promise<TemplateVersionSummary[]> {
+    const rows = await this.dataSource.query<
+      Array<{
+        version: number;
+        locale: string;
+        layout_key: string | null;
+        subject: string | null;
+        html: string;
+        text: string | null;
+        created_at: Date;
+      }>
+    >(
+      `SELECT version, locale, layout_key, md5(subject) AS subject, md5(html) AS html, md5(text) AS text, created_at
+         FROM template_versions WHERE template_id = $1 ORDER BY version, locale`,
+      [id],
+    );
+    const byVersion = new Map<number, typeof rows>();
+    for (const row of rows) {
+      byVersion.set(row.version, [...(byVersion.get(row.version) ?? []), row]);
+    }
+    const summaries: TemplateVersionSummary[] = [];
+    let previous: typeof rows | undefined;
+    for (const [version, variants] of byVersion) {
+      const changes: TemplateChange[] = [];
+      if (previous) {
+        if (previous[0]!.layout_key !== variants[0]!.layout_key) {
+          changes.push({ part: 'layout', locale: null });
+        }
+        for (const variant of variants) {
+          const before = previous.find((p) => p.locale === variant.locale);
+          if (!before) {
+            changes.push({ part: 'localeAdded', locale: variant.locale });
+            continue;
+          }
+          for (const part of ['subject', 'html', 'text'] as const) {
+            if (before[part] !== variant[part]) {
+              changes.push({ part, locale: variant.locale });
+            }
+          }
+        }
+        for (const before of previous.filter((p) => !variants.some((v) => v.locale === p.locale))) {
+          changes.push({ part: 'localeRemoved', locale: before.locale });
+        }
+      }
+      summaries.push({
+        version,
+        createdAt: variants[0]!.created_at,
+        layoutKey: variants[0]!.layout_key,
+        locales: variants.map((v) => v.locale),
+        changes,
+      });
+      previous = variants;
+    }
+    return summaries.reverse();
   }
 
   async archive(id: string): Promise<Template | null> {

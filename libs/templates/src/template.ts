@@ -42,3 +42,33 @@ export interface TemplateDraft {
   layoutKey: string | null;
   variants: TemplateVariant[];
 }
+
+/** A template as listed: with the locales its current version has. */
+export interface TemplateListing extends Template {
+  locales: string[];
+}
+
+/** What one version changed from the version before it. */
+export interface TemplateChange {
+  part: 'layout' | 'subject' | 'html' | 'text' | 'localeAdded' | 'localeRemoved';
+  /** The locale the change is in; null for the layout. */
+  locale: string | null;
+}
+
+/** A version as listed: when, which locales, and what it changed (nothing for version 1). */
+export interface TemplateVersionSummary {
+  version: number;
+  createdAt: Date;
+  layoutKey: string | null;
+  locales: string[];
+  changes: TemplateChange[];
+}
+
+/** Where a template does not parse: the part, and the spot when Handlebars says it. */
+export interface TemplateProblem {
+  locale: string;
+  part: 'subject' | 'html' | 'text';
+  message: string;
+  line: number | null;
+  column: number | null;
+}

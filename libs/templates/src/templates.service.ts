@@ -10,8 +10,16 @@ import {
   type RenderedMessage,
 } from '@kizuna/messaging';
 import { chooseLocale, intlLocale, validTimeZone } from './locale.util';
-import type { Template, TemplateDraft, TemplateKind, TemplateWithVersion } from './template';
-import { TemplateRenderer, type TemplateSource } from './template-renderer';
+import type {
+  Template,
+  TemplateDraft,
+  TemplateKind,
+  TemplateListing,
+  TemplateProblem,
+  TemplateVersionSummary,
+  TemplateWithVersion,
+} from './template';
+import { TemplateRenderer, TemplateSyntaxError, type TemplateSource } from './template-renderer';
 import { NpsSurvey } from './nps-survey';
 import { TemplateRepository } from './template.repository';
 import { TemplatesErrorCode, TemplatesException } from './templates.exception';
@@ -73,9 +81,19 @@ export interface PreviewSample {
   eventId?: string;
 }
 
-const sourceOf = (t: TemplateWithVersion, locale: string): TemplateSource => {
+/**
+ * What to preview: the current version, or an unsaved draft (the editor's live preview); in the
+ * customer's locale, or the one asked for (the editor's locale tab).
+ */
+export interface PreviewRequest extends PreviewSample {
+  draft?: TemplateDraft;
+  locale?: string;
+}
+
+const sourceOf = (t: TemplateWithVersion, locale: string, draft = false): TemplateSource => {
   const variant = t.content.variants.find((v) => v.locale === locale) ?? t.content.variants[0]!;
   return {
+    draft,
     templateId: t.id,
     key: t.key,
     version: t.content.version,
@@ -132,8 +150,17 @@ export class TemplatesService extends MessageRenderer {
     return template;
   }
 
-  list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<Template[]> {
+  list(kind: TemplateKind | undefined, includeArchived: boolean): Promise<TemplateListing[]> {
     return this.templates.list(kind, includeArchived);
+  }
+
+  /** Every version of a template, newest first, each with what it changed. */
+  async versions(id: string): Promise<TemplateVersionSummary[]> {
+    const versions = await this.templates.versions(id);
+    if (versions.length === 0) {
+      throw notFound(id);
+    }
+    return versions;
   }
 
   async archive(id: string): Promise<Template> {
@@ -149,7 +176,7 @@ export class TemplatesService extends MessageRenderer {
    * and sample data, exactly as delivery would; errors are the caller's to see. The sample is a
    * payload as given, or one of the customer's stored events (its properties, plus `event`).
    */
-  async preview(id: string, customerId: string, sample: PreviewSample): Promise<RenderedMessage> {
+  async preview(id: string, customerId: string, sample: PreviewRequest): Promise<RenderedMessage> {
     const customer = await this.customers.findByCustomerId(customerId);
     if (!customer) {
       throw new TemplatesException(TemplatesErrorCode.CustomerNotFound, `No customer with id "${customerId}"`);
@@ -169,16 +196,33 @@ export class TemplatesService extends MessageRenderer {
         event: { name: event.name, timestamp: event.occurredAt.toISOString(), properties: event.properties },
       };
     }
-    const template = await this.get(id);
-    if (template.kind !== 'email' || template.archivedAt) {
+    const saved = await this.get(id);
+    if (saved.kind !== 'email' || saved.archivedAt) {
       throw new TemplatesException(
         TemplatesErrorCode.TemplateInvalid,
         `Template ${id} is not an active email template`,
       );
     }
+    const { draft, locale } = sample;
+    if (draft) {
+      await this.validate(saved.kind, draft);
+    }
+    const template: TemplateWithVersion = draft
+      ? {
+          ...saved,
+          defaultLocale: draft.defaultLocale,
+          content: { ...saved.content, layoutKey: draft.layoutKey, variants: draft.variants },
+        }
+      : saved;
+    if (locale !== undefined && !template.content.variants.some((v) => v.locale === locale)) {
+      throw new TemplatesException(TemplatesErrorCode.TemplateInvalid, `The template has no "${locale}" variant`);
+    }
     const links = { unsubscribeUrl: `${this.config.http.publicUrl}/u/preview` };
     try {
-      return await this.renderTemplate(template, profileOf(customer), payload, links);
+      return await this.renderTemplate(template, profileOf(customer), payload, links, this.current, {
+        locale,
+        draft: draft !== undefined,
+      });
     } catch (error) {
       throw new TemplatesException(
         TemplatesErrorCode.RenderFailed,
@@ -188,7 +232,7 @@ export class TemplatesService extends MessageRenderer {
   }
 
   /** Renders as preview does and sends the result to one address, subject marked [Test]. */
-  async testSend(id: string, to: string, customerId: string, sample: PreviewSample) {
+  async testSend(id: string, to: string, customerId: string, sample: PreviewRequest) {
     const rendered = await this.preview(id, customerId, sample);
     return { ...(await this.messages.sendTest(to, rendered)), subject: rendered.subject };
   }
@@ -231,12 +275,15 @@ export class TemplatesService extends MessageRenderer {
     payload: Record<string, unknown>,
     links: Record<string, string>,
     lookup: TemplateLookup = this.current,
+    options: { locale?: string; draft?: boolean } = {},
   ): Promise<RenderedMessage> {
-    const locale = chooseLocale(
-      template.content.variants.map((v) => v.locale),
-      customer.locale,
-      template.defaultLocale,
-    );
+    const locale =
+      options.locale ??
+      chooseLocale(
+        template.content.variants.map((v) => v.locale),
+        customer.locale,
+        template.defaultLocale,
+      );
     const layout = template.content.layoutKey
       ? await lookup.activeByKey(template.content.layoutKey, 'layout')
       : undefined;
@@ -260,7 +307,7 @@ export class TemplatesService extends MessageRenderer {
       customerLocale.split('-')[0]!.toLowerCase() === locale.split(/[-_]/)[0]!.toLowerCase()
         ? customerLocale
         : intlLocale(locale, 'en');
-    const sources = { template: sourceOf(template, locale), layout: layout ? pick(layout) : undefined };
+    const sources = { template: sourceOf(template, locale, options.draft), layout: layout ? pick(layout) : undefined };
     const partialSources = partials.map(pick);
     // Eleven signed links cost more than the rest of a small render: made only for templates
     // that mention them (in the email, its layout or a partial).
@@ -291,9 +338,10 @@ export class TemplatesService extends MessageRenderer {
   /** Every variant must parse; emails need a subject; the layout must exist. */
   private async validate(kind: TemplateKind, draft: TemplateDraft): Promise<void> {
     const problems: string[] = [];
+    const syntax: TemplateProblem[] = [];
     for (const variant of draft.variants) {
       const at = `variants.${variant.locale}`;
-      const parts: Array<[string, string | null]> = [
+      const parts: Array<[TemplateProblem['part'], string | null]> = [
         ['subject', variant.subject],
         ['html', variant.html],
         ['text', variant.text],
@@ -308,6 +356,14 @@ export class TemplatesService extends MessageRenderer {
           // All of it: the first line alone ("Parse error on line 1:") says nothing; the rest
           // shows the excerpt with a caret under the spot and what Handlebars expected there.
           problems.push(`${at}.${part}: ${errorMessage(error)}`);
+          const location = error instanceof TemplateSyntaxError ? error.location : null;
+          syntax.push({
+            locale: variant.locale,
+            part,
+            message: errorMessage(error),
+            line: location?.line ?? null,
+            column: location?.column ?? null,
+          });
         }
       }
       if (kind === 'email' && !variant.subject) {
@@ -329,6 +385,7 @@ export class TemplatesService extends MessageRenderer {
     if (problems.length > 0) {
       throw new TemplatesException(TemplatesErrorCode.TemplateInvalid, `Invalid template: ${problems.join('; ')}`, {
         problems,
+        syntax,
       });
     }
   }

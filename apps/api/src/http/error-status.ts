@@ -29,6 +29,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.InvalidCursor:
     case JourneysErrorCode.InvalidDefinition:
     case JourneysErrorCode.InvalidMigration:
+    case JourneysErrorCode.InvalidCursor:
     case MessagingErrorCode.InvalidCursor:
     case SegmentsErrorCode.InvalidCursor:
     case MessagingErrorCode.InvalidRecipient:
@@ -46,6 +47,7 @@ export function httpStatusOf(code: KizunaErrorCode): number {
     case CustomersErrorCode.CustomerNotFound:
     case SegmentsErrorCode.SegmentNotFound:
     case JourneysErrorCode.JourneyNotFound:
+    case JourneysErrorCode.CustomerNotFound:
     case TemplatesErrorCode.TemplateNotFound:
     case TemplatesErrorCode.CustomerNotFound:
     case MessagingErrorCode.MessageNotFound:

@@ -8,7 +8,7 @@ type Directives = Record<string, string[] | null>;
 /**
  * The Content-Security-Policy of every response: the one place that says what pages served by
  * the api may load. Today's pages are the unsubscribe/preference page (/u, a state-changing
- * form), the NPS thank-you page (/n) and Swagger UI (/docs); the console will be served at `/`
+ * form), the NPS answer page (/n, a form posting to itself) and Swagger UI (/docs); the console will be served at `/`
  * under the same policy. A page that needs more (a CDN, a websocket, a font host) adds it here.
  *
  * - No page may be framed (`frame-ancestors 'none'`): the preference form must not be

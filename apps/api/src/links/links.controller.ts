@@ -1,11 +1,13 @@
 import { Controller, Get, Post, Req, Res, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SignedRoute } from '@kizuna/auth';
+import { MAX_NPS_COMMENT } from '@kizuna/events';
 import { EngagementService, type LinkPurpose } from '@kizuna/messaging';
 import { NpsSurvey } from '@kizuna/templates';
 import type { Response } from 'express';
 import { Consumes } from '../http/request-body.decorators';
 import { LINK_PURPOSE, LinkTokenGuard, type LinkRequest } from './link-token.guard';
+import { npsAnswerPage, npsThankYouPage } from './nps-page';
 import { preferencePage } from './preference-page';
 
 /** A route reached from a link in an email; the token in the path is its signature. */
@@ -21,7 +23,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 
 /**
  * What customers reach from their email: one-click unsubscribe (RFC 8058) and its preference
- * page, the open pixel, click redirects, and NPS answers. No API key; each link carries a signed token.
+ * page, the open pixel, click redirects, and the NPS answer page. No API key; each link carries a signed token.
  */
 @ApiExcludeController()
 // Mail clients post the one-click unsubscribe as a form (RFC 8058), some as multipart; the
@@ -95,16 +97,53 @@ export class LinksController {
   }
 
   /**
-   * An NPS answer (0-10) from a review email: records `nps.responded` and thanks the customer.
-   * A GET that records: a mail scanner prefetching all eleven links would answer for the
-   * customer, but the journey takes the first answer only and records are idempotent per score;
-   * see docs/reference-journeys.md.
+   * The NPS answer page (0-10) of a review email's link: shows the score preselected and asks
+   * for the reason; records nothing. Mail scanners prefetch every link of an email, so a GET
+   * must not answer for the customer (docs/analytics.md, "NPS").
    */
   @Get('n/:token')
   @LinkRoute('nps')
+  async npsPage(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
+    const answer = NpsSurvey.answerOf(req.link!)!;
+    const language = await this.nps.languageOf(answer);
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(npsAnswerPage(req.originalUrl, answer.score, language));
+  }
+
+  /**
+   * The answer page's form: records `nps.responded` with the score chosen (the link's unless the
+   * customer changed it) and the reason, through the inbox like every event, so journeys route
+   * the customer by it. The signed token in the URL is the proof; no cookie is involved, so
+   * there is nothing for another site to ride on.
+   */
+  @Post('n/:token')
+  @LinkRoute('nps')
   async npsAnswer(@Req() req: LinkRequest, @Res() res: Response): Promise<void> {
-    await this.nps.record(NpsSurvey.answerOf(req.link!)!);
-    res.status(200).set('Cache-Control', 'no-store').type('html').send(NPS_THANK_YOU);
+    const answer = NpsSurvey.answerOf(req.link!)!;
+    const language = await this.nps.languageOf(answer);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const score = body.score === undefined ? answer.score : Number(body.score);
+    const comment = typeof body.comment === 'string' ? body.comment : undefined;
+    const valid =
+      typeof body.score !== 'object' &&
+      Number.isInteger(score) &&
+      score >= 0 &&
+      score <= 10 &&
+      (body.comment === undefined || typeof body.comment === 'string') &&
+      (comment?.trim().length ?? 0) <= MAX_NPS_COMMENT;
+    if (!valid) {
+      res
+        .status(400)
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(npsAnswerPage(req.originalUrl, answer.score, language, { invalid: true }));
+      return;
+    }
+    await this.nps.record({ ...answer, score }, comment);
+    res.status(200).set('Cache-Control', 'no-store').type('html').send(npsThankYouPage(language));
   }
 }
 
@@ -114,7 +153,3 @@ function userAgentOf(req: LinkRequest): string | null {
   return typeof ua === 'string' ? ua : null;
 }
 
-const NPS_THANK_YOU =
-  '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
-  '<title>Thank you</title></head><body style="font-family:sans-serif;max-width:480px;margin:3em auto;text-align:center">' +
-  '<h1>Thank you for your answer!</h1><p>ご回答ありがとうございました。</p></body></html>';

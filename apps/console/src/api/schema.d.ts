@@ -249,7 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List journeys */
+        /** List journeys, each with how many entered it and how many are in it now */
         get: operations["JourneysController_list"];
         put?: never;
         /** Create a journey (version 1, draft) */
@@ -380,6 +380,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/journeys/{id}/steps/{stepId}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customers resting in a step now, earliest entry first (keyset pages) */
+        get: operations["JourneysController_stepCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -422,7 +439,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List segments */
+        /** List segments, each with its member count */
         get: operations["SegmentsController_list"];
         put?: never;
         /** Create a segment; existing customers are evaluated in the background (ready: false until done) */
@@ -442,7 +459,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Evaluate an unsaved rule against existing customers */
+        /** Evaluate an unsaved rule against existing customers (up to 10,000 of them) */
         post: operations["SegmentsController_preview"];
         delete?: never;
         options?: never;
@@ -457,6 +474,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A segment */
         get: operations["SegmentsController_get"];
         put?: never;
         post?: never;
@@ -509,11 +527,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List templates */
+        /** List templates, with the locales of their current version */
         get: operations["TemplatesController_list"];
         put?: never;
         /** Create a template (email, layout or partial) at version 1 */
         post: operations["TemplatesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template's versions, newest first, each with what it changed from the one before */
+        get: operations["TemplatesController_versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -548,7 +583,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Render the current version for a real customer and a sample payload or stored event */
+        /** Render the current version (or an unsaved draft) for a real customer and a sample payload or stored event; a draft that does not parse is a 422 whose details.syntax names the locale, part, line and column */
         post: operations["TemplatesController_preview"];
         delete?: never;
         options?: never;
@@ -863,6 +898,86 @@ export interface paths {
         put?: never;
         /** A new invitation link (lost link, forgotten password); in this response only */
         post: operations["UsersController_reinvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shop KPIs as of a day and over a period
+         * @description Buyers, orders, revenue net of refunds and AOV over `from`–`to`; over the 365 shop days ending `asOf`: purchase frequency, repeat purchase rate, CLV; churn over `kpi.churnDays` and yearly (docs/analytics.md).
+         */
+        get: operations["ShopAnalyticsController_shopKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention cohorts by month of first order
+         * @description Per cohort month: the share of its customers ordering in each of the next 12 months, cumulative revenue per cohort customer, the current month marked partial; and the months a journey version was published.
+         */
+        get: operations["ShopAnalyticsController_shopCohorts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Net Promoter Score over a period, and by month
+         * @description 100 × (promoters − detractors) / respondents; each customer counts once, with their latest answer (in the period; in each month for the trend). No respondents: score null.
+         */
+        get: operations["ShopAnalyticsController_netPromoterScore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/nps/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * NPS comments of one group, newest first
+         * @description Each customer's latest answer in the period, when it is in the group and carries a comment.
+         */
+        get: operations["ShopAnalyticsController_npsComments"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1804,7 +1919,143 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        valid: true;
+                        definition: {
+                            name: string;
+                            description?: string;
+                            entry: {
+                                event: string | string[];
+                                where?: unknown;
+                                key?: string;
+                            } | {
+                                segment: string;
+                            };
+                            /**
+                             * @default {
+                             *       "mode": "whenNotActive"
+                             *     }
+                             */
+                            reentry: {
+                                /** @constant */
+                                mode: "once";
+                            } | {
+                                /** @constant */
+                                mode: "whenNotActive";
+                            } | {
+                                /** @constant */
+                                mode: "afterCooldown";
+                                cooldown: string;
+                            };
+                            /** @default 0 */
+                            holdout: number;
+                            /** @default 0 */
+                            priority: number;
+                            /** @default UTC */
+                            timeZone: string;
+                            exit?: ({
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                            } | {
+                                leftSegment: string;
+                            })[];
+                            goal?: {
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                                within: string;
+                                /**
+                                 * @default entry
+                                 * @enum {string}
+                                 */
+                                after: "entry" | "message";
+                            };
+                            steps: ({
+                                id: string;
+                                /** @constant */
+                                type: "wait";
+                                duration?: string;
+                                until?: {
+                                    time: string;
+                                    weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                };
+                                untilDate?: {
+                                    property?: string;
+                                    attribute?: string;
+                                    /** @default PT0S */
+                                    offset: string;
+                                };
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "waitForEvent";
+                                event: string;
+                                where?: unknown;
+                                sameKey?: string;
+                                timeout: string;
+                                onEvent?: string;
+                                onTimeout?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "branch";
+                                branches: {
+                                    when: unknown;
+                                    next?: string;
+                                }[];
+                                otherwise?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "split";
+                                paths: {
+                                    weight: number;
+                                    next?: string;
+                                }[];
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "send";
+                                /**
+                                 * @default email
+                                 * @constant
+                                 */
+                                channel: "email";
+                                template: string;
+                                /** @enum {string} */
+                                category: "marketing" | "transactional";
+                                /**
+                                 * @default defer
+                                 * @enum {string}
+                                 */
+                                whenCapped: "defer" | "skip";
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "updateProfile";
+                                attribute: string;
+                                value: string | number | boolean | null;
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "webhook";
+                                /** Format: uri */
+                                url: string;
+                                next?: string;
+                            } | {
+                                id: string;
+                                /** @constant */
+                                type: "exit";
+                            })[];
+                        };
+                    };
+                };
             };
         };
     };
@@ -1821,7 +2072,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        journeys: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            activeVersion: number | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            entered: number;
+                            activeNow: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2362,11 +2629,160 @@ export interface operations {
             };
         };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2385,7 +2801,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2932,7 +3497,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2959,7 +3673,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2978,7 +3841,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -2997,7 +4009,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3016,7 +4177,156 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "paused" | "archived";
+                        activeVersion: number | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        versions: {
+                            version: number;
+                            publishedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            definition: {
+                                name: string;
+                                description?: string;
+                                entry: {
+                                    event: string | string[];
+                                    where?: unknown;
+                                    key?: string;
+                                } | {
+                                    segment: string;
+                                };
+                                /**
+                                 * @default {
+                                 *       "mode": "whenNotActive"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @constant */
+                                    mode: "once";
+                                } | {
+                                    /** @constant */
+                                    mode: "whenNotActive";
+                                } | {
+                                    /** @constant */
+                                    mode: "afterCooldown";
+                                    cooldown: string;
+                                };
+                                /** @default 0 */
+                                holdout: number;
+                                /** @default 0 */
+                                priority: number;
+                                /** @default UTC */
+                                timeZone: string;
+                                exit?: ({
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                } | {
+                                    leftSegment: string;
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    within: string;
+                                    /**
+                                     * @default entry
+                                     * @enum {string}
+                                     */
+                                    after: "entry" | "message";
+                                };
+                                steps: ({
+                                    id: string;
+                                    /** @constant */
+                                    type: "wait";
+                                    duration?: string;
+                                    until?: {
+                                        time: string;
+                                        weekdays?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    };
+                                    untilDate?: {
+                                        property?: string;
+                                        attribute?: string;
+                                        /** @default PT0S */
+                                        offset: string;
+                                    };
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "waitForEvent";
+                                    event: string;
+                                    where?: unknown;
+                                    sameKey?: string;
+                                    timeout: string;
+                                    onEvent?: string;
+                                    onTimeout?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "branch";
+                                    branches: {
+                                        when: unknown;
+                                        next?: string;
+                                    }[];
+                                    otherwise?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "split";
+                                    paths: {
+                                        weight: number;
+                                        next?: string;
+                                    }[];
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "send";
+                                    /**
+                                     * @default email
+                                     * @constant
+                                     */
+                                    channel: "email";
+                                    template: string;
+                                    /** @enum {string} */
+                                    category: "marketing" | "transactional";
+                                    /**
+                                     * @default defer
+                                     * @enum {string}
+                                     */
+                                    whenCapped: "defer" | "skip";
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "updateProfile";
+                                    attribute: string;
+                                    value: string | number | boolean | null;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "webhook";
+                                    /** Format: uri */
+                                    url: string;
+                                    next?: string;
+                                } | {
+                                    id: string;
+                                    /** @constant */
+                                    type: "exit";
+                                })[];
+                            };
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3033,6 +4343,7 @@ export interface operations {
             content: {
                 "application/json": {
                     version?: number;
+                    customerId?: string;
                     /**
                      * @default {
                      *       "emailConsent": "unknown",
@@ -3084,7 +4395,71 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        version: number;
+                        path: ({
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "entered";
+                            instanceKey: string;
+                            trigger: string;
+                            heldOut: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "step";
+                            instanceKey: string;
+                            stepId: string;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "message";
+                            instanceKey: string;
+                            stepId: string;
+                            channel: string;
+                            template: string;
+                            category: string;
+                            subject?: string;
+                            suppressed: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "webhook";
+                            instanceKey: string;
+                            stepId: string;
+                            url: string;
+                            suppressed: boolean;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "profile-update";
+                            instanceKey: string;
+                            stepId: string;
+                            attribute: string;
+                            value: unknown;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "exited";
+                            instanceKey: string;
+                            reason: string;
+                        } | {
+                            /** @description ISO-8601 date-time */
+                            at: string;
+                            /** @constant */
+                            kind: "goal";
+                            instanceKey: string;
+                            event: string;
+                        })[];
+                    };
+                };
             };
         };
     };
@@ -3103,7 +4478,62 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        entered: number;
+                        heldOut: number;
+                        goalReached: number;
+                        currentlyIn: number;
+                        exited: {
+                            [key: string]: number;
+                        };
+                        steps: {
+                            stepId: string;
+                            entered: number;
+                            currentlyIn: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    JourneysController_stepCustomers: {
+        parameters: {
+            query?: {
+                /** @description nextCursor from the previous page */
+                cursor?: unknown;
+                /** @description 1-500, default 50 */
+                limit?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+                stepId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: {
+                            customerId: string | null;
+                            email: string | null;
+                            instanceKey: string;
+                            version: number;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                            /** @description ISO-8601 date-time */
+                            since: string;
+                            nextTimerAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -3220,7 +4650,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        segments: {
+                            id: string;
+                            key: string;
+                            name: string;
+                            description: string | null;
+                            rule: {
+                                [key: string]: unknown;
+                            };
+                            ready: boolean;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            memberCount: number;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3246,7 +4694,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3257,13 +4720,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    rule: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        evaluated: number;
+                        matched: number;
+                        sample: {
+                            customerId: string | null;
+                            email: string | null;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3282,7 +4762,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3297,6 +4792,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description archived */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3314,13 +4810,36 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    rule?: unknown;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        name: string;
+                        description: string | null;
+                        rule: {
+                            [key: string]: unknown;
+                        };
+                        ready: boolean;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3339,7 +4858,12 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        count: number;
+                        ready: boolean;
+                    };
+                };
             };
         };
     };
@@ -3363,7 +4887,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        members: {
+                            customerId: string | null;
+                            email: string | null;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -3384,7 +4918,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        templates: {
+                            id: string;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "email" | "layout" | "partial";
+                            description: string;
+                            defaultLocale: string;
+                            currentVersion: number;
+                            archivedAt: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description ISO-8601 date-time */
+                            updatedAt: string;
+                            locales: string[];
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3422,7 +4974,65 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    TemplatesController_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        versions: {
+                            version: number;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            layout: string | null;
+                            locales: string[];
+                            changes: {
+                                /** @enum {string} */
+                                part: "layout" | "subject" | "html" | "text" | "localeAdded" | "localeRemoved";
+                                locale: string | null;
+                            }[];
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -3443,7 +5053,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -3477,7 +5111,31 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        version: number;
+                        layout: string | null;
+                        variants: {
+                            [key: string]: {
+                                subject: string | null;
+                                html: string;
+                                text: string | null;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -3496,7 +5154,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        /** @enum {string} */
+                        kind: "email" | "layout" | "partial";
+                        description: string;
+                        defaultLocale: string;
+                        currentVersion: number;
+                        archivedAt: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                    };
+                };
             };
         };
     };
@@ -3518,6 +5191,19 @@ export interface operations {
                     };
                     /** Format: uuid */
                     eventId?: string;
+                    draft?: {
+                        description?: string;
+                        defaultLocale: string;
+                        layout?: string;
+                        variants: {
+                            [key: string]: {
+                                subject?: string;
+                                html: string;
+                                text?: string;
+                            };
+                        };
+                    };
+                    locale?: string;
                 };
             };
         };
@@ -3526,7 +5212,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        subject: string;
+                        html: string;
+                        text: string;
+                        locale: string;
+                        templateVersion: number;
+                    };
+                };
             };
         };
     };
@@ -3548,6 +5242,19 @@ export interface operations {
                     };
                     /** Format: uuid */
                     eventId?: string;
+                    draft?: {
+                        description?: string;
+                        defaultLocale: string;
+                        layout?: string;
+                        variants: {
+                            [key: string]: {
+                                subject?: string;
+                                html: string;
+                                text?: string;
+                            };
+                        };
+                    };
+                    locale?: string;
                     to: string;
                 };
             };
@@ -3557,7 +5264,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        to: string;
+                        response: string;
+                        subject: string;
+                    };
+                };
             };
         };
     };
@@ -4122,6 +5835,231 @@ export interface operations {
                         url: string;
                         /** @description ISO-8601 date-time */
                         expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_shopKpis: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+                /** @description YYYY-MM-DD (shop day); default `to` */
+                asOf?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string;
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        currency: string;
+                        churnDays: number;
+                        period: {
+                            buyers: number;
+                            orders: number;
+                            revenue: number;
+                            aov: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            /** @description orders in other currencies than `currency`: reported apart, never converted */
+                            otherCurrencies: {
+                                currency: string;
+                                orders: number;
+                                revenue: number;
+                            }[];
+                        };
+                        trailingYear: {
+                            from: string;
+                            buyers: number;
+                            orders: number;
+                            revenue: number;
+                            aov: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            purchaseFrequency: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            repeatBuyers: number;
+                            repeatPurchaseRate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            /** @description orders in other currencies than `currency`: reported apart, never converted */
+                            otherCurrencies: {
+                                currency: string;
+                                orders: number;
+                                revenue: number;
+                            }[];
+                        };
+                        churn: {
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                value: number | null;
+                            };
+                            lapsed: number;
+                            previousBuyers: number;
+                        };
+                        yearlyChurn: {
+                            numerator: number;
+                            denominator: number;
+                            value: number | null;
+                        };
+                        clv: {
+                            value: number | null;
+                            aov: number | null;
+                            yearlyFrequency: number | null;
+                            lifespanYears: number | null;
+                            capped: boolean;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_shopCohorts: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default this month (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM; default 11 months before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        timeZone: string;
+                        currency: string;
+                        cohorts: {
+                            month: string;
+                            customers: number;
+                            retention: {
+                                offset: number;
+                                month: string;
+                                buyers: number;
+                                share: {
+                                    numerator: number;
+                                    denominator: number;
+                                    value: number | null;
+                                };
+                                cumulativeRevenuePerCustomer: number | null;
+                                partial: boolean;
+                            }[];
+                        }[];
+                        launches: {
+                            month: string;
+                            journeyId: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_netPromoterScore: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        timeZone: string;
+                        score: number | null;
+                        promoters: number;
+                        passives: number;
+                        detractors: number;
+                        respondents: number;
+                        trend: {
+                            month: string;
+                            score: number | null;
+                            promoters: number;
+                            passives: number;
+                            detractors: number;
+                            respondents: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    ShopAnalyticsController_npsComments: {
+        parameters: {
+            query: {
+                /** @description 1-100, default 20 */
+                limit?: unknown;
+                /** @description nextCursor from the previous page */
+                cursor?: unknown;
+                /** @description YYYY-MM-DD; default today (shop time zone) */
+                to?: unknown;
+                /** @description YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+                group: "promoter" | "passive" | "detractor";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        comments: {
+                            customerId: string | null;
+                            email: string | null;
+                            score: number;
+                            comment: string;
+                            answeredAt: string;
+                        }[];
+                        nextCursor: string | null;
                     };
                 };
             };

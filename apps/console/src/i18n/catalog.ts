@@ -1,9 +1,13 @@
 import { analyticsStrings } from '../analytics/analytics.strings';
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
+import { rulesStrings } from '../rules/rules.strings';
+import { segmentsStrings } from '../segments/segments.strings';
+import { journeysStrings } from '../journeys/journeys.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
 import { shellStrings } from '../shell/shell.strings';
+import { templatesStrings } from '../templates/templates.strings';
 import { uiStrings } from '../ui/ui.strings';
 import { usersStrings } from '../users/users.strings';
 
@@ -18,7 +22,15 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+<<<<<<< HEAD
   analyticsStrings,
+||||||| 3fcf453
+=======
+  templatesStrings,
+  rulesStrings,
+  segmentsStrings,
+  journeysStrings,
+>>>>>>> main
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

@@ -10,6 +10,12 @@ const KNOWN: Record<string, MessageKey> = {
   CSRF_TOKEN_INVALID: 'error.CSRF_TOKEN_INVALID',
   EMAIL_TAKEN: 'error.EMAIL_TAKEN',
   LAST_ADMIN: 'error.LAST_ADMIN',
+  TEMPLATE_INVALID: 'error.TEMPLATE_INVALID',
+  TEMPLATE_RENDER_FAILED: 'error.TEMPLATE_RENDER_FAILED',
+  TEMPLATE_NOT_FOUND: 'error.TEMPLATE_NOT_FOUND',
+  TEMPLATE_KEY_TAKEN: 'error.TEMPLATE_KEY_TAKEN',
+  PREVIEW_CUSTOMER_NOT_FOUND: 'error.PREVIEW_CUSTOMER_NOT_FOUND',
+  INVALID_RECIPIENT: 'error.INVALID_RECIPIENT',
 };
 
 /** An error as the person reading the console should see it, in their language. */
@@ -24,5 +30,5 @@ export function describeError(t: Translate, error: unknown): string {
     return t('error.VALIDATION_FAILED', { message: error.message });
   }
   const key = Object.hasOwn(KNOWN, error.code) ? KNOWN[error.code] : undefined;
-  return key ? t(key) : t('error.unknown', { code: error.code, message: error.message });
+  return key ? t(key, { message: error.message }) : t('error.unknown', { code: error.code, message: error.message });
 }

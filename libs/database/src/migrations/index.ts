@@ -9,7 +9,9 @@ import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-
 import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
 import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
 import { OrderRefunds1764700000000 } from './1764700000000-order-refunds';
+import { InstancesAtStep1764800100000 } from './1764800100000-instances-at-step';
 import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
+import { ShopAnalytics1764820000000 } from './1764820000000-shop-analytics';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -24,5 +26,7 @@ export const MIGRATIONS = [
   ImportedHistory1764500000000,
   ConsoleUsers1764600000000,
   OrderRefunds1764700000000,
+  InstancesAtStep1764800100000,
   MessageAnalytics1764810000000,
+  ShopAnalytics1764820000000,
 ];

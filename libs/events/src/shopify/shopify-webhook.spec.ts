@@ -173,6 +173,34 @@ describe('mapShopifyWebhook', () => {
     });
   });
 
+  it("orders/create in a multi-currency shop: the total in shop money, the buyer's amount beside it", () => {
+    // A EUR shop selling to a Japanese buyer: total_price/currency are the buyer's (JPY 6,480),
+    // shop_money is what the shop settles (EUR 39.98), and revenue is counted in the shop currency.
+    const c = candidateOf('orders/create', {
+      ...order,
+      total_price: '6480',
+      currency: 'JPY',
+      total_price_set: {
+        shop_money: { amount: '39.98', currency_code: 'EUR' },
+        presentment_money: { amount: '6480', currency_code: 'JPY' },
+      },
+    });
+    expect(c.input.properties).toMatchObject({
+      total: 39.98,
+      currency: 'EUR',
+      presentmentTotal: 6480,
+      presentmentCurrency: 'JPY',
+    });
+    expect(nativeEventSchema.safeParse(c.input).success).toBe(true);
+    // One currency on both sides: nothing extra.
+    const same = candidateOf('orders/create', {
+      ...order,
+      total_price_set: { shop_money: { amount: '39.98', currency_code: 'USD' }, presentment_money: null },
+    });
+    expect(same.input.properties).not.toHaveProperty('presentmentTotal');
+    expect(same.input.properties).toMatchObject({ total: 39.98, currency: 'USD' });
+  });
+
   it('orders/create without a checkout (e.g. a POS order) has no cart id', () => {
     const c = candidateOf('orders/create', { ...order, checkout_token: null });
     expect(c.input.properties).not.toHaveProperty('cartId');

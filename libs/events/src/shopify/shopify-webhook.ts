@@ -68,6 +68,15 @@ const shopifyPayloadSchema = z.looseObject({
     .nullish(),
   line_items: z.array(shopifyLineItemSchema).optional(),
   total_price: z.union([z.string(), z.number()]).optional(),
+  /** The order's total in the shop's currency and in the buyer's (multi-currency shops). */
+  total_price_set: z
+    .looseObject({
+      shop_money: z.looseObject({ amount: z.union([z.string(), z.number()]), currency_code: z.string() }).nullish(),
+      presentment_money: z
+        .looseObject({ amount: z.union([z.string(), z.number()]), currency_code: z.string() })
+        .nullish(),
+    })
+    .nullish(),
   currency: z.string().optional(),
   presentment_currency: z.string().optional(),
   abandoned_checkout_url: shopifyText,
@@ -113,8 +122,18 @@ export function mapShopifyWebhook(
     price: Number(li.price ?? 0),
     quantity: li.quantity ?? 1,
   }));
-  const total = p.total_price === undefined ? undefined : Number(p.total_price);
-  const currency = p.currency ?? p.presentment_currency;
+  // A multi-currency shop's order: `total_price` and `currency` may be the buyer's (presentment)
+  // amount; `total_price_set.shop_money` is the settled amount in the shop's currency, which is
+  // what revenue is counted in (docs/analytics.md, "Currencies"). The buyer's amount is kept
+  // beside it when it differs.
+  const shopMoney = p.total_price_set?.shop_money ?? undefined;
+  const presentment = p.total_price_set?.presentment_money ?? undefined;
+  const total = shopMoney ? Number(shopMoney.amount) : p.total_price === undefined ? undefined : Number(p.total_price);
+  const currency = shopMoney ? shopMoney.currency_code : (p.currency ?? p.presentment_currency);
+  const presentmentAmount =
+    shopMoney && presentment && presentment.currency_code !== shopMoney.currency_code
+      ? { presentmentTotal: Number(presentment.amount), presentmentCurrency: presentment.currency_code }
+      : {};
 
   let name: string;
   let properties: Record<string, unknown>;
@@ -136,13 +155,14 @@ export function mapShopifyWebhook(
         orderId: p.id === undefined ? undefined : String(p.id),
         total,
         currency,
+        ...presentmentAmount,
         items,
         ...(p.checkout_token ? { cartId: p.checkout_token } : {}),
       };
       break;
     case 'orders/paid':
       name = 'order.paid';
-      properties = { orderId: p.id === undefined ? undefined : String(p.id), total, currency };
+      properties = { orderId: p.id === undefined ? undefined : String(p.id), total, currency, ...presentmentAmount };
       break;
     case 'orders/cancelled':
       name = 'order.cancelled';

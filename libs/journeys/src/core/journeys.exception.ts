@@ -5,6 +5,8 @@ export enum JourneysErrorCode {
   JourneyNotFound = 'JOURNEY_NOT_FOUND',
   InvalidLifecycleTransition = 'INVALID_JOURNEY_LIFECYCLE_TRANSITION',
   InvalidMigration = 'INVALID_JOURNEY_MIGRATION',
+  InvalidCursor = 'INVALID_JOURNEY_CURSOR',
+  CustomerNotFound = 'JOURNEY_CUSTOMER_NOT_FOUND',
 }
 
 export class JourneysException extends DomainException<JourneysErrorCode> {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { HistoryEntry, InstanceRecord, InstanceStatus } from '../core/instance-transitions';
 import type { DueTimer, InstanceChange } from '../core/journey.batch';
@@ -67,6 +68,16 @@ export interface HistoryRow {
   stepId: string | null;
   reason: string | null;
   at: Date;
+}
+
+/** An instance resting in a step now, for the console's "who is here" list. */
+export interface InstanceAtStep {
+  customerUuid: string;
+  instanceKey: string;
+  version: number;
+  enteredAt: Date;
+  since: Date;
+  nextTimerAt: Date | null;
 }
 
 export interface JourneyCounts {
@@ -411,6 +422,54 @@ export class JourneyInstanceRepository {
       [from, to],
     );
     return new Map(rows.map((r) => [r.journey_id, { entered: r.entered, activeNow: r.active_now }]));
+  }
+
+  /**
+   * The active instances resting in one step, earliest entry first, a keyset page at a time
+   * (position: the last row's exact entered_at and instance id). With each, its next timer.
+   */
+  async atStep(
+    journeyId: string,
+    stepId: string,
+    limit: number,
+    after: PagePosition | undefined,
+  ): Promise<{ instances: InstanceAtStep[]; next: PagePosition | undefined }> {
+    const rows = await this.dataSource.query<
+      Array<{
+        customer_uuid: string;
+        id: string;
+        instance_key: string;
+        version: number;
+        entered_at: Date;
+        updated_at: Date;
+        at_text: string;
+        next_timer_at: Date | null;
+      }>
+    >(
+      `SELECT i.customer_uuid, i.id, i.instance_key, i.version, i.entered_at, i.updated_at,
+              ${exactInstantSql('i.entered_at')} AS at_text,
+              (SELECT min(t.due_at) FROM journey_timers t
+                WHERE t.customer_uuid = i.customer_uuid AND t.instance_id = i.id) AS next_timer_at
+         FROM journey_instances i
+        WHERE i.journey_id = $1 AND i.status = 'active' AND i.current_step = $2
+          AND ($3::timestamptz IS NULL OR (i.entered_at, i.id) > ($3::timestamptz, $4::uuid))
+        ORDER BY i.entered_at, i.id
+        LIMIT $5`,
+      [journeyId, stepId, after?.at ?? null, after?.after ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      instances: page.map((r) => ({
+        customerUuid: r.customer_uuid,
+        instanceKey: r.instance_key,
+        version: r.version,
+        enteredAt: r.entered_at,
+        since: r.updated_at,
+        nextTimerAt: r.next_timer_at,
+      })),
+      next: rows.length > limit && last ? { at: last.at_text, after: last.id } : undefined,
+    };
   }
 
   /** Counts from the stored facts: history rows and the instances' current state. */

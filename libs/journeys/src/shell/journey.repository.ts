@@ -23,6 +23,12 @@ export interface JourneyRow {
   updatedAt: Date;
 }
 
+/** A journey in the list, with how many instances ever entered it and how many are in it now. */
+export interface JourneyListRow extends JourneyRow {
+  entered: number;
+  activeNow: number;
+}
+
 interface JourneyDbRow {
   id: string;
   name: string;
@@ -95,9 +101,22 @@ export class JourneyRepository {
     return rows[0] ? toJourney(rows[0]) : undefined;
   }
 
-  async list(): Promise<JourneyRow[]> {
-    const rows = await this.dataSource.query<JourneyDbRow[]>(`SELECT * FROM journeys ORDER BY created_at DESC, id`);
-    return rows.map(toJourney);
+  /**
+   * Every journey with its entered / in-now counts, in one statement (the console's list is one
+   * request, whatever the number of journeys): grouped once over the history's
+   * (journey_id, kind, step_id) index and the instances' (journey_id, status, current_step) index.
+   */
+  async list(): Promise<JourneyListRow[]> {
+    const rows = await this.dataSource.query<Array<JourneyDbRow & { entered: number; active_now: number }>>(
+      `SELECT j.*, coalesce(h.entered, 0)::int AS entered, coalesce(i.active_now, 0)::int AS active_now
+         FROM journeys j
+         LEFT JOIN (SELECT journey_id, count(*) AS entered FROM journey_instance_history
+                     WHERE kind = 'entered' GROUP BY journey_id) h ON h.journey_id = j.id
+         LEFT JOIN (SELECT journey_id, count(*) AS active_now FROM journey_instances
+                     WHERE status = 'active' GROUP BY journey_id) i ON i.journey_id = j.id
+        ORDER BY j.created_at DESC, j.id`,
+    );
+    return rows.map((r) => ({ ...toJourney(r), entered: r.entered, activeNow: r.active_now }));
   }
 
   async versions(journeyId: string, tx?: EntityManager): Promise<JourneyVersionRow[]> {
@@ -113,6 +132,19 @@ export class JourneyRepository {
       publishedAt: r.published_at ?? undefined,
       createdAt: r.created_at,
     }));
+  }
+
+  /** Versions published in [start, end): when and which journey (the cohorts' launch marks). */
+  async publishedBetween(
+    start: Date,
+    end: Date,
+  ): Promise<Array<{ journeyId: string; name: string; publishedAt: Date }>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; name: string; published_at: Date }>>(
+      `SELECT v.journey_id, j.name, v.published_at FROM journey_versions v JOIN journeys j ON j.id = v.journey_id
+        WHERE v.published_at >= $1 AND v.published_at < $2 ORDER BY v.published_at, v.journey_id`,
+      [start, end],
+    );
+    return rows.map((r) => ({ journeyId: r.journey_id, name: r.name, publishedAt: r.published_at }));
   }
 
   async definition(journeyId: string, version: number): Promise<JourneyDefinition | undefined> {

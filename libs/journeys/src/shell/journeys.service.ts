@@ -1,12 +1,18 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Clock } from '@kizuna/common';
+import { Clock, decodePageCursor, encodePageCursor } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { averageOrderValue, CustomerRepository } from '@kizuna/customers';
-import { TemplateCatalog } from '@kizuna/messaging';
+import { MessageRenderer, TemplateCatalog, type RecipientProfile } from '@kizuna/messaging';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
-import { compileJourney, restingSteps, timerOnEntry, type CompiledJourney } from '../core/journey.compiler';
+import {
+  compileJourney,
+  conditionsOf,
+  restingSteps,
+  timerOnEntry,
+  type CompiledJourney,
+} from '../core/journey.compiler';
 import { journeyDefinitionSchema } from '../core/journey-definition.schema';
 import type { JourneyContext } from '../core/journey-machine.types';
 import {
@@ -15,7 +21,13 @@ import {
   type JourneyCounts,
   type StoredInstance,
 } from './journey-instance.repository';
-import { JourneyRepository, type JourneyRow, type JourneyStatus, type JourneyVersionRow } from './journey.repository';
+import {
+  JourneyRepository,
+  type JourneyListRow,
+  type JourneyRow,
+  type JourneyStatus,
+  type JourneyVersionRow,
+} from './journey.repository';
 import { JourneyRuntime } from './journey.runtime';
 import { simulateJourney, type PathEntry } from '../core/journey.simulator';
 import { JourneysErrorCode, JourneysException } from '../core/journeys.exception';
@@ -24,9 +36,27 @@ export interface JourneyDetails extends JourneyRow {
   versions: JourneyVersionRow[];
 }
 
+/** A page of the customers resting in a step now. */
+export interface StepCustomersPage {
+  customers: Array<{
+    customerId: string | null;
+    email: string | null;
+    instanceKey: string;
+    version: number;
+    enteredAt: Date;
+    since: Date;
+    nextTimerAt: Date | null;
+  }>;
+  nextCursor: string | null;
+}
+
+const INSTANCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const simulationRequestSchema = z.strictObject({
   /** Which version to run; default the latest (the draft, if there is one). */
   version: z.number().int().positive().optional(),
+  /** A real customer (the shop's id): their stored profile, stats and segments instead of `customer`. */
+  customerId: z.string().min(1).max(255).optional(),
   customer: z
     .strictObject({
       email: z.string().max(320).optional(),
@@ -70,6 +100,8 @@ export class JourneysService {
     private readonly config: KizunaConfig,
     // Provided by the (global) templates module; a host without it cannot check template names.
     @Optional() private readonly templates?: TemplateCatalog,
+    // Provided by the templates module too: the simulator renders would-be subjects with it.
+    @Optional() private readonly renderer?: MessageRenderer,
   ) {}
 
   /** Validates and compiles; throws with every problem, pointed at its field. */
@@ -100,13 +132,18 @@ export class JourneysService {
     return { ...journey, versions: await this.journeys.versions(journeyId) };
   }
 
-  list(): Promise<JourneyRow[]> {
+  list(): Promise<JourneyListRow[]> {
     return this.journeys.list();
   }
 
   /** Entries in [from, to) and instances active now, per journey, for every journey at once. */
   entriesByJourney(from: Date, to: Date): Promise<Map<string, { entered: number; activeNow: number }>> {
     return this.instances.entriesByJourney(from, to);
+  }
+
+  /** Every version published in [start, end), oldest first: when each journey was launched or changed. */
+  publications(start: Date, end: Date): Promise<Array<{ journeyId: string; name: string; publishedAt: Date }>> {
+    return this.journeys.publishedBetween(start, end);
   }
 
   /**
@@ -168,7 +205,47 @@ export class JourneysService {
       );
     }
     const compiled = await this.validate(chosen.definition);
-    const c = request.customer;
+    const { facts, recipient } =
+      request.customerId === undefined
+        ? this.madeUpCustomer(request.customer)
+        : await this.realCustomer(request.customerId, compiled);
+    // Subjects render asynchronously; the simulator asks synchronously: note each message's
+    // payload in order, render them after the run.
+    const asked: Array<{ template: string; payload: Record<string, unknown> }> = [];
+    const path = simulateJourney(
+      compiled,
+      {
+        customerUuid: SIMULATED_CUSTOMER,
+        facts,
+        events: request.events.map((e) => ({ name: e.name, properties: e.properties, at: Date.parse(e.at) })),
+        renderSubject: (template, payload) => {
+          asked.push({ template, payload });
+          return undefined;
+        },
+      },
+      journeyId,
+    );
+    if (this.renderer) {
+      const renderer = this.renderer.forBatch();
+      let i = 0;
+      for (const entry of path) {
+        if (entry.kind === 'message') {
+          const { template, payload } = asked[i++]!;
+          // A template that does not render for this customer shows no subject; the path stands.
+          entry.subject = await renderer
+            .render(template, recipient, payload, {})
+            .then((m) => m.subject)
+            .catch(() => undefined);
+          if (entry.subject === undefined) {
+            delete entry.subject;
+          }
+        }
+      }
+    }
+    return { version: chosen.version, path };
+  }
+
+  private madeUpCustomer(c: SimulationRequest['customer']): { facts: CustomerFacts; recipient: RecipientProfile } {
     const facts: CustomerFacts = {
       ...UNKNOWN_CUSTOMER,
       email: c.email ?? null,
@@ -186,21 +263,77 @@ export class JourneysService {
       },
       segments: c.segments,
     };
-    const path = simulateJourney(
-      compiled,
-      {
-        customerUuid: SIMULATED_CUSTOMER,
-        facts,
-        events: request.events.map((e) => ({ name: e.name, properties: e.properties, at: Date.parse(e.at) })),
+    return {
+      facts,
+      recipient: {
+        customerId: null,
+        email: facts.email,
+        locale: facts.locale,
+        timezone: facts.timezone,
+        attributes: c.attributes,
       },
-      journeyId,
+    };
+  }
+
+  /** A stored customer's facts as the worker would load them now (profile, stats, segments). */
+  private async realCustomer(
+    customerId: string,
+    compiled: CompiledJourney,
+  ): Promise<{ facts: CustomerFacts; recipient: RecipientProfile }> {
+    const customer = await this.customers.findByCustomerId(customerId);
+    if (!customer) {
+      throw new JourneysException(JourneysErrorCode.CustomerNotFound, `No customer ${customerId}`);
+    }
+    const facts = await this.journeys.transaction(async (tx) =>
+      (await this.runtime.facts(tx, [customer.id], conditionsOf(compiled.definition), this.clock.now())).get(
+        customer.id,
+      )!,
     );
-    return { version: chosen.version, path };
+    return {
+      facts,
+      recipient: {
+        customerId: customer.customerId,
+        email: customer.email,
+        locale: customer.locale,
+        timezone: customer.timezone,
+        attributes: customer.attributes,
+      },
+    };
   }
 
   async counts(journeyId: string): Promise<JourneyCounts> {
     await this.require(journeyId);
     return this.instances.counts(journeyId);
+  }
+
+  /** The customers whose instances rest in `stepId` now (any version), earliest entry first. */
+  async customersAtStep(
+    journeyId: string,
+    stepId: string,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<StepCustomersPage> {
+    await this.require(journeyId);
+    const position = cursor === undefined ? undefined : decodePageCursor(cursor, INSTANCE_ID);
+    if (cursor !== undefined && !position) {
+      throw new JourneysException(JourneysErrorCode.InvalidCursor, 'The "cursor" is not one this API returned');
+    }
+    const page = await this.instances.atStep(journeyId, stepId, limit, position);
+    const contacts = await this.customers.contactsOf(
+      undefined,
+      page.instances.map((i) => i.customerUuid),
+    );
+    return {
+      customers: page.instances.map((i) => ({
+        ...(contacts.get(i.customerUuid) ?? { customerId: null, email: null }),
+        instanceKey: i.instanceKey,
+        version: i.version,
+        enteredAt: i.enteredAt,
+        since: i.since,
+        nextTimerAt: i.nextTimerAt,
+      })),
+      nextCursor: page.next ? encodePageCursor(page.next) : null,
+    };
   }
 
   /** A customer's instances with their current state and history; undefined if no such customer. */

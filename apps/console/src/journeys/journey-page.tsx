@@ -1,0 +1,173 @@
+import { useCallback, useMemo, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import type { MessageKey } from '../i18n/catalog';
+import { useLanguage } from '../i18n/i18n';
+import { useSession } from '../session/use-session';
+import { ConfirmDialog } from '../ui/confirm-dialog';
+import { ErrorNotice } from '../ui/error-notice';
+import { Page } from '../ui/page';
+import { RoleGate } from '../ui/role-gate';
+import { JourneyCanvas, type StepNumbers } from './journey-canvas';
+import { StatusBadge } from './status-badge';
+import { StepCustomersPanel } from './step-customers-panel';
+import { useJourney, useJourneyCounts, useLifecycle, type JourneyDetails, type LifecycleAction } from './use-journeys';
+import { VersionsPanel } from './versions-panel';
+import './journeys.css';
+
+/** The version a journey page draws: the published one, else the latest draft. */
+export function shownVersion(journey: JourneyDetails) {
+  const versions = journey.versions;
+  return versions.find((v) => v.version === journey.activeVersion) ?? versions[versions.length - 1]!;
+}
+
+const DIALOGS: Record<LifecycleAction, { title: MessageKey; body: MessageKey; confirm: MessageKey; danger: boolean }> =
+  {
+    pause: { title: 'journey.pauseTitle', body: 'journey.pauseBody', confirm: 'journey.pause', danger: true },
+    resume: { title: 'journey.resumeTitle', body: 'journey.resumeBody', confirm: 'journey.resume', danger: false },
+    archive: { title: 'journey.archiveTitle', body: 'journey.archiveBody', confirm: 'journey.archive', danger: true },
+  };
+
+/**
+ * A journey: its graph with live numbers per step (refreshed every few seconds), who is in a
+ * step now, pause / resume / archive with confirmation, and its versions with a diff.
+ */
+export function JourneyPage() {
+  const { id } = useParams() as { id: string };
+  const { t, language } = useLanguage();
+  const journey = useJourney(id);
+  const counts = useJourneyCounts(id);
+  const lifecycle = useLifecycle(id);
+  const role = useSession().data?.user.role;
+  const [selected, setSelected] = useState<string>();
+  const [dialog, setDialog] = useState<LifecycleAction | null>(null);
+  const j = journey.data;
+  const version = j ? shownVersion(j) : undefined;
+
+  const numbers = useMemo(
+    () =>
+      new Map<string, StepNumbers>(
+        (counts.data?.steps ?? []).map((s) => [s.stepId, { entered: s.entered, currentlyIn: s.currentlyIn }]),
+      ),
+    [counts.data],
+  );
+  const select = useCallback((stepId: string) => setSelected(stepId), []);
+  const mayChange = role === 'marketer' || role === 'admin';
+  const n = (value: number) => value.toLocaleString(language);
+  const exited = Object.values(counts.data?.exited ?? {}).reduce((sum, v) => sum + v, 0);
+
+  return (
+    <Page
+      title={j?.name ?? t('journeys.title')}
+      actions={
+        j &&
+        mayChange && (
+          <div className="journey-actions">
+            {j.status !== 'archived' && (
+              <Link className="button" to={`/journeys/${id}/edit`}>
+                {t('journey.edit')}
+              </Link>
+            )}
+            <Link className="button" to={`/journeys/${id}/simulate`}>
+              {t('journey.simulate')}
+            </Link>
+            {j.status === 'active' && (
+              <button type="button" className="button" onClick={() => setDialog('pause')}>
+                {t('journey.pause')}
+              </button>
+            )}
+            {j.status === 'paused' && (
+              <button type="button" className="button button-primary" onClick={() => setDialog('resume')}>
+                {t('journey.resume')}
+              </button>
+            )}
+            {j.status !== 'archived' && (
+              <button type="button" className="button button-danger" onClick={() => setDialog('archive')}>
+                {t('journey.archive')}
+              </button>
+            )}
+          </div>
+        )
+      }
+    >
+      <div className="journey-wide">
+        <Link to="/journeys" className="back-link">
+          ← {t('journey.back')}
+        </Link>
+      </div>
+      <RoleGate error={journey.error} roles={['marketer']}>
+        <ErrorNotice error={journey.error ?? lifecycle.error} />
+        {journey.isPending && <p>{t('common.loading')}</p>}
+        {j && version && (
+          <>
+            <div className="journey-meta">
+              <StatusBadge status={j.status} />
+              <span className="hint">
+                {t('journey.showing', {
+                  version: version.version,
+                  state: version.publishedAt ? t('journey.published') : t('journey.draft'),
+                })}
+              </span>
+            </div>
+            <section className="panel" aria-label={t('journey.totals')}>
+              <dl className="totals" aria-live="polite">
+                <div>
+                  <dt>{t('journey.entered')}</dt>
+                  <dd>{counts.data ? n(counts.data.entered) : '…'}</dd>
+                </div>
+                <div>
+                  <dt>{t('journey.inNow')}</dt>
+                  <dd>{counts.data ? n(counts.data.currentlyIn) : '…'}</dd>
+                </div>
+                <div>
+                  <dt>{t('journey.goalReached')}</dt>
+                  <dd>{counts.data ? n(counts.data.goalReached) : '…'}</dd>
+                </div>
+                <div>
+                  <dt>{t('journey.heldOut')}</dt>
+                  <dd>{counts.data ? n(counts.data.heldOut) : '…'}</dd>
+                </div>
+                <div>
+                  <dt>{t('journey.exited')}</dt>
+                  <dd>{counts.data ? n(exited) : '…'}</dd>
+                </div>
+                {/* Sent, opened, clicked, converted, revenue: GET /v1/analytics/messages?groupBy=step (issue #12). */}
+                <div className="pending" title={t('journey.analyticsPending')}>
+                  <dt>{t('journey.analyticsTitle')}</dt>
+                  <dd>—</dd>
+                </div>
+              </dl>
+            </section>
+            <div className="journey-body">
+              <section className="panel canvas-panel" aria-labelledby="journey-canvas-title">
+                <h2 id="journey-canvas-title">{t('journey.canvas')}</h2>
+                <p className="hint">{t('journey.canvasHint')}</p>
+                <JourneyCanvas
+                  definition={version.definition}
+                  label={t('journey.canvas')}
+                  numbers={numbers}
+                  selected={selected}
+                  onSelect={select}
+                />
+              </section>
+              <StepCustomersPanel journeyId={id} stepId={selected} />
+            </div>
+            <VersionsPanel journey={j} />
+          </>
+        )}
+      </RoleGate>
+      {dialog && (
+        <ConfirmDialog
+          open
+          title={t(DIALOGS[dialog].title)}
+          confirmLabel={t(DIALOGS[dialog].confirm)}
+          danger={DIALOGS[dialog].danger}
+          busy={lifecycle.isPending}
+          onCancel={() => setDialog(null)}
+          onConfirm={() => lifecycle.mutate(dialog, { onSettled: () => setDialog(null) })}
+        >
+          <p>{t(DIALOGS[dialog].body)}</p>
+        </ConfirmDialog>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,154 @@
+import { useDeferredValue, useMemo, useState } from 'react';
+import { Link } from 'react-router';
+import { useLanguage } from '../i18n/i18n';
+import type { MessageKey } from '../i18n/catalog';
+import { ErrorNotice } from '../ui/error-notice';
+import { Page } from '../ui/page';
+import { RoleGate } from '../ui/role-gate';
+import { TextField } from '../ui/text-field';
+import { StatusBadge, STATUSES } from './status-badge';
+import { useJourneyList } from './use-journeys';
+import './journeys.css';
+
+type SortKey = 'name' | 'status' | 'entered' | 'activeNow' | 'updatedAt';
+
+/**
+ * Marketers' list of journeys: one request (counts included), filtered and sorted in the
+ * browser, which stays fast at thousands of rows. Conversion rate and revenue are the analytics
+ * API's (issue #12): their cells are placeholders until it lands.
+ */
+export function JourneysListPage() {
+  const { t, formatTime, language } = useLanguage();
+  const list = useJourneyList();
+  const [filter, setFilter] = useState('');
+  const [status, setStatus] = useState('');
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'updatedAt', descending: true });
+  const deferredFilter = useDeferredValue(filter);
+  const all = list.data?.journeys;
+
+  const rows = useMemo(() => {
+    const needle = deferredFilter.trim().toLocaleLowerCase(language);
+    const collator = new Intl.Collator(language, { numeric: true });
+    const shown = (all ?? []).filter(
+      (j) => (!needle || j.name.toLocaleLowerCase(language).includes(needle)) && (!status || j.status === status),
+    );
+    const direction = sort.descending ? -1 : 1;
+    return shown.sort((a, b) => {
+      const x = a[sort.key];
+      const y = b[sort.key];
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
+      return direction * order || a.id.localeCompare(b.id);
+    });
+  }, [all, deferredFilter, status, sort, language]);
+
+  const header = (key: SortKey, label: MessageKey, numeric?: boolean) => (
+    <th
+      key={key}
+      scope="col"
+      className={numeric ? 'num' : undefined}
+      aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : undefined}
+    >
+      <button
+        type="button"
+        className="sort-button"
+        title={t('journeys.sortBy', { column: t(label) })}
+        onClick={() => setSort((s) => ({ key, descending: s.key === key ? !s.descending : numeric === true }))}
+      >
+        {t(label)}
+        <span aria-hidden="true" className="sort-mark">
+          {sort.key === key ? (sort.descending ? '▼' : '▲') : ''}
+        </span>
+      </button>
+    </th>
+  );
+
+  return (
+    <Page
+      title={t('journeys.title')}
+      actions={
+        <Link className="button button-primary" to="/journeys/new">
+          {t('journeys.new')}
+        </Link>
+      }
+    >
+      <RoleGate error={list.error} roles={['marketer']}>
+        <ErrorNotice error={list.error} />
+        {list.isPending && <p>{t('common.loading')}</p>}
+        {all && (
+          <section className="panel journeys-list" aria-label={t('journeys.title')}>
+            <div className="inline-form journeys-filters">
+              <TextField label={t('journeys.filter')} value={filter} onChange={setFilter} type="search" />
+              <div className="field">
+                <label htmlFor="journey-status-filter">{t('journeys.statusFilter')}</label>
+                <select id="journey-status-filter" value={status} onChange={(e) => setStatus(e.target.value)}>
+                  <option value="">{t('journeys.statusAll')}</option>
+                  {STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {t(`journeys.status.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <p className="hint journeys-count" role="status">
+                {t('journeys.count', { shown: rows.length, total: all.length })}
+              </p>
+            </div>
+            {all.length === 0 ? (
+              <p>{t('journeys.empty')}</p>
+            ) : rows.length === 0 ? (
+              <p>{t('journeys.noMatch')}</p>
+            ) : (
+              <div className="table-scroll" tabIndex={0} role="region" aria-label={t('journeys.title')}>
+                <table className="journeys-table">
+                  <thead>
+                    <tr>
+                      {header('name', 'journeys.col.name')}
+                      {header('status', 'journeys.col.status')}
+                      <th scope="col" className="num">
+                        {t('journeys.col.version')}
+                      </th>
+                      {header('entered', 'journeys.col.entered', true)}
+                      {header('activeNow', 'journeys.col.inNow', true)}
+                      <th scope="col" className="num">
+                        {t('journeys.col.conversion')}
+                      </th>
+                      <th scope="col" className="num">
+                        {t('journeys.col.revenue')}
+                      </th>
+                      {header('updatedAt', 'journeys.col.updated')}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((j) => (
+                      <tr key={j.id}>
+                        <th scope="row" className="journey-name">
+                          <Link to={`/journeys/${j.id}`} title={j.name} className="ellipsis">
+                            {j.name}
+                          </Link>
+                        </th>
+                        <td>
+                          <StatusBadge status={j.status} />
+                        </td>
+                        <td className="num">{j.activeVersion ?? <span title={t('journeys.noVersion')}>—</span>}</td>
+                        <td className="num">{j.entered.toLocaleString(language)}</td>
+                        <td className="num">{j.activeNow.toLocaleString(language)}</td>
+                        {/* Wired to GET /v1/analytics/journeys when the analytics API lands (issue #12). */}
+                        <td className="num pending" title={t('journeys.analyticsPending')}>
+                          —
+                        </td>
+                        <td className="num pending" title={t('journeys.analyticsPending')}>
+                          —
+                        </td>
+                        <td className="nowrap">{formatTime(j.updatedAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        )}
+      </RoleGate>
+    </Page>
+  );
+}
