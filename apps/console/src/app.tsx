@@ -55,23 +55,15 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
-<<<<<<< HEAD
               <Route path="/" element={<OverviewPage />} />
-||||||| 3fcf453
-=======
               {journeyRoutes()}
->>>>>>> main
               <Route path="/sending" element={<SendingPage />} />
-<<<<<<< HEAD
               <Route path="/analytics" element={<ShopAnalyticsPage />} />
-||||||| 3fcf453
-=======
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />
               <Route path="/segments" element={<SegmentsPage />} />
               <Route path="/segments/new" element={<SegmentEditorPage />} />
               <Route path="/segments/:id" element={<SegmentEditorPage />} />
->>>>>>> main
               <Route path="/settings" element={<SettingsLayout />}>
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />

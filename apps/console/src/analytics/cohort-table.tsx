@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { useLanguage } from '../i18n/i18n';
 import { formatMonth, formats } from './format';
 import { heatColour } from './heat';
-import type { CohortsReport } from './pending-api';
+import type { CohortsReport } from './reports';
 
 const OFFSETS = Array.from({ length: 13 }, (_, i) => i);
 

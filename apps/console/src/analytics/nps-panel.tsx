@@ -3,7 +3,7 @@ import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Too
 import { useLanguage } from '../i18n/i18n';
 import { ErrorNotice } from '../ui/error-notice';
 import { formatMonth, formats } from './format';
-import type { NpsGroup, NpsReport } from './pending-api';
+import type { NpsGroup, NpsReport } from './reports';
 import type { Period } from './period';
 import { useNpsComments } from './use-analytics';
 

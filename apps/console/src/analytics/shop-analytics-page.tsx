@@ -8,7 +8,7 @@ import { FigureTile } from './figure-tile';
 import { formatDay, formats, type Formats, type Ratio } from './format';
 import { NpsPanel } from './nps-panel';
 import { OtherCurrencies } from './other-currencies';
-import type { KpisReport } from './pending-api';
+import type { KpisReport } from './reports';
 import { addMonths, isShopDay } from './period';
 import { PeriodPicker } from './period-picker';
 import { useAnalyticsSettings, useCohorts, useKpis, useNps } from './use-analytics';

@@ -1,14 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { unwrap } from '../api/api-error';
 import { api } from '../api/client';
-import {
-  pendingGet,
-  type CohortsReport,
-  type KpisReport,
-  type NpsComments,
-  type NpsGroup,
-  type NpsReport,
-} from './pending-api';
+import type { NpsComments, NpsGroup } from './reports';
 import type { Period } from './period';
 
 const SETTINGS = ['analytics', 'settings'] as const;
@@ -81,7 +74,8 @@ export function useKpis(asOf: string | null, period: Period | null) {
     queryKey: ['analytics', 'kpis', asOf, period],
     enabled: asOf !== null && period !== null,
     placeholderData: keepPreviousData,
-    queryFn: () => pendingGet<KpisReport>('/v1/analytics/kpis', { asOf: asOf!, from: period!.from, to: period!.to }),
+    queryFn: () =>
+      unwrap(api.GET('/v1/analytics/kpis', { params: { query: { asOf: asOf!, from: period!.from, to: period!.to } } })),
   });
 }
 
@@ -91,7 +85,8 @@ export function useCohorts(months: { from: string; to: string } | null) {
     queryKey: ['analytics', 'cohorts', months],
     enabled: months !== null,
     placeholderData: keepPreviousData,
-    queryFn: () => pendingGet<CohortsReport>('/v1/analytics/cohorts', { from: months!.from, to: months!.to }),
+    queryFn: () =>
+      unwrap(api.GET('/v1/analytics/cohorts', { params: { query: { from: months!.from, to: months!.to } } })),
   });
 }
 
@@ -100,7 +95,7 @@ export function useNps(period: Period | null) {
     queryKey: ['analytics', 'nps', period],
     enabled: period !== null,
     placeholderData: keepPreviousData,
-    queryFn: () => pendingGet<NpsReport>('/v1/analytics/nps', { from: period!.from, to: period!.to }),
+    queryFn: () => unwrap(api.GET('/v1/analytics/nps', { params: { query: { from: period!.from, to: period!.to } } })),
   });
 }
 
@@ -112,12 +107,18 @@ export function useNpsComments(period: Period | null, group: NpsGroup) {
     initialPageParam: null as string | null,
     getNextPageParam: (last: NpsComments) => last.nextCursor,
     queryFn: ({ pageParam }) =>
-      pendingGet<NpsComments>('/v1/analytics/nps/comments', {
-        from: period!.from,
-        to: period!.to,
-        group,
-        limit: '20',
-        ...(pageParam ? { cursor: pageParam } : {}),
-      }),
+      unwrap(
+        api.GET('/v1/analytics/nps/comments', {
+          params: {
+            query: {
+              from: period!.from,
+              to: period!.to,
+              group,
+              limit: 20,
+              ...(pageParam ? { cursor: pageParam } : {}),
+            },
+          },
+        }),
+      ),
   });
 }

@@ -22,15 +22,11 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
-<<<<<<< HEAD
   analyticsStrings,
-||||||| 3fcf453
-=======
   templatesStrings,
   rulesStrings,
   segmentsStrings,
   journeysStrings,
->>>>>>> main
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */
