@@ -176,6 +176,9 @@ describe('analytics screens in a browser', () => {
     await page.getByRole('button', { name: text('en', 'signIn.submit') }).click();
   }
 
+  /** Back to the top of the page, for a screenshot that starts where a reader does. */
+  const top = (page: Page) => page.evaluate('window.scrollTo(0, 0)');
+
   /** A figure tile's whole text, found by its label among the tiles of a region. */
   const tile = (scope: Locator, label: string) =>
     scope.getByRole('listitem').filter({ has: scope.page().getByText(label, { exact: true }) });
@@ -215,6 +218,8 @@ describe('analytics screens in a browser', () => {
     await expect(tile(tiles, say('overview.revenue')).innerText()).resolves.toContain('$80.00');
     // Nothing was sent in the 30 days before: no trend to show, said so.
     expect(open).toContain(say('overview.trendNone', { days: 30 }));
+    await top(page);
+    await screenshot(page, 'en-overview');
     // The chart's table: today's row is created 4, sent 3, failed 1, opens 1, clicks 1.
     await page.getByText(say('analytics.showTable')).first().click();
     const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(now);
@@ -222,7 +227,6 @@ describe('analytics screens in a browser', () => {
     await expect(row.getByRole('cell').allInnerTexts()).resolves.toEqual(['4', '3', '1', '1', '1']);
     await page.getByText(say('overview.attentionNone')).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
-    await screenshot(page, 'en-overview');
 
     // Last 7 days: the same messages, all of today.
     await page.getByRole('button', { name: say('analytics.last7') }).click();
@@ -295,6 +299,7 @@ describe('analytics screens in a browser', () => {
     await page.getByRole('button', { name: say('shop.promoters') }).click();
     await page.getByText('Lovely sencha').waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await top(page);
     await screenshot(page, 'en-shop-analytics');
     expect(problems).toEqual([]);
   });
@@ -320,6 +325,7 @@ describe('analytics screens in a browser', () => {
         .attribution.windowDays,
     ).toBe(5);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await top(page);
     await screenshot(page, 'en-settings-analytics');
 
     await windowDays.fill('7');
@@ -359,12 +365,14 @@ describe('analytics screens in a browser', () => {
     const open = await tile(tiles, text('ja', 'overview.openRate')).innerText();
     expect(open).toContain(text('ja', 'overview.openDenominator', { numerator: 1, denominator: 3 }));
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await top(page);
     await screenshot(page, 'ja-overview');
     await page.getByRole('link', { name: text('ja', 'screen.analytics') }).click();
     await page.getByRole('heading', { level: 1, name: text('ja', 'shop.title') }).waitFor();
     await page.getByText(text('ja', 'shop.npsCounts', { respondents: 3 })).waitFor();
     await page.getByRole('table', { name: text('ja', 'shop.cohortRetention') }).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    await top(page);
     await screenshot(page, 'ja-shop-analytics');
     expect(problems).toEqual([]);
   });
