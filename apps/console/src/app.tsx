@@ -1,5 +1,8 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { AnalyticsSettingsPage } from './analytics/analytics-settings-page';
+import { OverviewPage } from './analytics/overview-page';
+import { ShopAnalyticsPage } from './analytics/shop-analytics-page';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
@@ -58,6 +61,7 @@ export function App() {
               {SCREENS.filter((s) => !s.built).map((s) => (
                 <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
               ))}
+              <Route path="/" element={<OverviewPage />} />
               {journeyRoutes()}
               <Route path="/customers" element={<CustomersPage />} />
               <Route path="/customers/:customerId" element={<CustomerPage />} />
@@ -67,6 +71,7 @@ export function App() {
                 <Route index element={<SendingPage />} />
                 <Route path="suppressions" element={<SuppressionsPage />} />
               </Route>
+              <Route path="/analytics" element={<ShopAnalyticsPage />} />
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />
               <Route path="/segments" element={<SegmentsPage />} />
@@ -76,6 +81,7 @@ export function App() {
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />
                 <Route path="api-keys" element={<ApiKeysPage />} />
+                <Route path="analytics" element={<AnalyticsSettingsPage />} />
               </Route>
               <Route path="*" element={<NotFoundPage />} />
             </Route>

@@ -1,3 +1,4 @@
+import { analyticsStrings } from '../analytics/analytics.strings';
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { rulesStrings } from '../rules/rules.strings';
 import { segmentsStrings } from '../segments/segments.strings';
@@ -23,6 +24,7 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  analyticsStrings,
   templatesStrings,
   rulesStrings,
   segmentsStrings,
