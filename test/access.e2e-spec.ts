@@ -95,6 +95,9 @@ const EXPECTED: Record<string, string> = {
 const describeAccess = (a: RouteAccess | undefined): string =>
   !a ? 'UNDECLARED' : a.kind === 'roles' ? a.roles.join(',') : a.kind;
 
+// Every route, with every role's key: hundreds of requests through the whole stack.
+jest.setTimeout(240_000);
+
 describe('route access matrix', () => {
   let t: TestApp;
   let routes: Route[];

@@ -23,9 +23,7 @@ import { SESSION_KEY } from './session/use-session';
 import { AccountPage } from './settings/account-page';
 import { SettingsLayout } from './settings/settings-layout';
 import { AppShell } from './shell/app-shell';
-import { NotBuiltPage } from './shell/not-built-page';
 import { NotFoundPage } from './shell/not-found-page';
-import { SCREENS } from './shell/screens';
 import { TemplateEditorPage } from './templates/template-editor-page';
 import { TemplatesPage } from './templates/templates-page';
 import { UsersPage } from './users/users-page';
@@ -58,9 +56,6 @@ export function App() {
                 </RequireSession>
               }
             >
-              {SCREENS.filter((s) => !s.built).map((s) => (
-                <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
-              ))}
               <Route path="/" element={<OverviewPage />} />
               {journeyRoutes()}
               <Route path="/customers" element={<CustomersPage />} />

@@ -6,5 +6,5 @@ export { CustomersErrorCode, CustomersException } from './customers.exception';
 export { CustomersModule } from './customers.module';
 export { CustomersService, type CustomerProfile } from './customers.service';
 export { averageOrderValue } from './purchase-stats.util';
-export { ShopOrderRollups, type CohortCell, type CurrencyTotals } from './shop-order-rollups.repository';
+export { ShopOrderRollups, type CurrencyTotals } from './shop-order-rollups.repository';
 export type { RollupShape } from './shop-rollup.util';
