@@ -24,7 +24,7 @@ const libGraph = {
   messaging: ['analytics', 'customers', 'database', 'events'],
   segments: ['customers', 'database', 'events', 'rules'],
   templates: ['customers', 'database', 'events', 'messaging'],
-  journeys: ['customers', 'database', 'events', 'messaging', 'rules', 'segments'],
+  journeys: ['analytics', 'customers', 'database', 'events', 'messaging', 'rules', 'segments'],
   reference: ['customers', 'database', 'events', 'journeys', 'rules', 'segments', 'templates'],
 };
 

@@ -35,6 +35,8 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/journeys/:id/archive': 'marketer',
   'POST /v1/journeys/:id/simulate': 'marketer',
   'GET /v1/journeys/:id/counts': 'marketer',
+  'GET /v1/analytics/journeys/:id/lift': 'marketer,ops',
+  'GET /v1/analytics/journeys/:id/splits': 'marketer,ops',
   'GET /v1/journeys/:id/steps/:stepId/customers': 'marketer,ops',
   'POST /v1/api-keys': 'admin',
   'GET /v1/api-keys': 'admin',

@@ -177,9 +177,11 @@ describe('message analytics (e2e)', () => {
       `SELECT id, split_path, step_id FROM outbox_messages WHERE customer_uuid = $1`,
       [treated.uuid],
     );
-    // The split's path is the stable bucket of (customer, journey, split): under 0.5 the first.
-    const path = stableFraction(treated.uuid, journeyId, 'ab') < 0.5 ? 0 : 1;
-    expect(mT).toEqual({ id: mT!.id, split_path: `ab:${path}`, step_id: `p${path}` });
+    // The split's path is the stable bucket of (customer, journey, split): under 0.5 the first,
+    // named A by default (B the second); the message records `<split>:<name>`.
+    const index = stableFraction(treated.uuid, journeyId, 'ab') < 0.5 ? 0 : 1;
+    const path = index === 0 ? 'A' : 'B';
+    expect(mT).toEqual({ id: mT!.id, split_path: `ab:${path}`, step_id: `p${index}` });
     // Held out: no message at all, so nothing to credit.
     expect(await t.db.query(`SELECT 1 FROM outbox_messages WHERE customer_uuid = $1`, [held.uuid])).toEqual([]);
     for (const id of [mB, mC, mT!.id]) {
@@ -364,7 +366,7 @@ describe('message analytics (e2e)', () => {
       `/v1/analytics/messages?from=2031-06-01&to=2031-06-02&groupBy=path&journeyId=${journeyId}`,
     );
     expect(paths.body.rows.map((row) => [row.stepId, row.splitPath, row.sent, row.journeyName])).toEqual([
-      [`p${path}`, `ab:${path}`, 1, 'welcome'],
+      [`p${index}`, `ab:${path}`, 1, 'welcome'],
       ['remind', null, 3, 'welcome'],
     ]);
 

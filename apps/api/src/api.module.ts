@@ -12,6 +12,7 @@ import { ReferenceModule } from '@kizuna/reference';
 import { TemplatesModule } from '@kizuna/templates';
 import { ShopAnalyticsController } from './analytics/shop-analytics.controller';
 import { AnalyticsSettingsController } from './analytics/analytics-settings.controller';
+import { JourneyLiftController } from './analytics/journey-lift.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ConsoleSetupAnnouncer } from './console/console-setup.announcer';
 import { InvitationsController } from './console/invitations.controller';
@@ -64,6 +65,7 @@ import { TemplatesController } from './templates/templates.controller';
   controllers: [
     HealthController,
     MetricsController,
+    JourneyLiftController,
     EventsController,
     SegmentController,
     ShopifyWebhookController,

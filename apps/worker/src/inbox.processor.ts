@@ -8,7 +8,7 @@ import {
 } from '@kizuna/analytics';
 import { Clock, errorMessage, inboxLag, inboxProcessed } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
-import { CustomerProfileUpdater, CustomerRepository } from '@kizuna/customers';
+import { CustomerProfileUpdater, CustomerRepository, ORDER_EVENTS, type OrderSnapshot } from '@kizuna/customers';
 import { isDatabaseUnreachable, UnitOfWork } from '@kizuna/database';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import { JourneyRuntime, type RunnableJourney } from '@kizuna/journeys';
@@ -22,9 +22,6 @@ interface Batch {
   now: Date;
   attribution: AttributionContext;
 }
-
-/** The events that change an order, and so its credit (docs/analytics.md, "Attribution"). */
-const ORDER_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
 
 interface Outcome {
   seq: string;
@@ -125,11 +122,12 @@ export class InboxProcessor {
 
   /**
    * The profile first (journeys decide on the updated facts), then the journeys, event by event
-   * in order; segment membership for every customer at once, after all of their events.
+   * in order; then what the batch's order events change beyond the profile (recordOrderOutcomes),
+   * the NPS answers, and segment membership for every customer at once, after all of their events.
    */
   private async apply(tx: EntityManager, batch: Batch, events: StoredEvent[]): Promise<Outcome[]> {
     const customers = await this.profiles.resolveAll(tx, events);
-    const orders = await this.profiles.beginOrderFacts(tx, events, customers);
+    const ordersBefore = await this.profiles.beginOrderFacts(tx, events, customers);
     const uuidOf = (event: StoredEvent) => customers.get(event.seq)!.uuid;
     const journeyBatch = await this.journeys.begin(tx, {
       customerUuids: events.map(uuidOf),
@@ -144,17 +142,19 @@ export class InboxProcessor {
       if (profile) {
         journeyBatch.profileChanged(customer.uuid, profile);
       }
-      if (ORDER_EVENTS.has(event.name)) {
-        await this.attribute(tx, batch, customer.uuid, event);
-      }
       await this.journeys.applyEvent(tx, journeyBatch, customer.uuid, event);
     }
-    await this.profiles.settleOrderFacts(tx, orders);
+    await this.journeys.write(tx, journeyBatch);
+    await this.recordOrderOutcomes(
+      tx,
+      batch,
+      events.filter((e) => ORDER_EVENTS.has(e.name)).map((event) => ({ customerUuid: uuidOf(event), event })),
+      ordersBefore,
+    );
     await this.npsAnswers.record(
       tx,
       events.flatMap((e) => npsAnswerOf(e, uuidOf(e))),
     );
-    await this.journeys.write(tx, journeyBatch);
     if (batch.segments.length > 0) {
       const justApplied = new Map<string, StoredEvent[]>();
       for (const event of events) {
@@ -175,10 +175,36 @@ export class InboxProcessor {
   }
 
   /**
-   * Credits an order when it is first applied (last touch), and re-measures the credit when a
-   * refund or cancellation changes the order; in the batch's transaction, after the profile wrote
-   * the order fact.
+   * What the batch's order events (placed, refunded, cancelled) change beyond the profile, one
+   * named step after another, each reading the orders as the profile writes above left them
+   * (`customer_orders`, net of refunds, in this transaction), after the journeys' write (so the
+   * entries the batch made exist):
+   * 1. attribution: an order is credited when first placed (last touch), its credit re-measured
+   *    when a refund or cancellation changes it (docs/analytics.md, "Attribution"; decisions/0033);
+   * 2. entry revenue: the journey entries whose goal window holds a changed order take its new
+   *    figure, with their `entry_daily` rows (decisions/0035);
+   * 3. shop rollups: the shop's order rollups move by what the batch changed in its customers'
+   *    orders (decisions/0034).
+   * Each recomputes from the orders rather than adding the event's amount, so duplicates, replays
+   * and refunds before their order converge on the same figures.
    */
+  private async recordOrderOutcomes(
+    tx: EntityManager,
+    batch: Batch,
+    orderEvents: Array<{ customerUuid: string; event: StoredEvent }>,
+    ordersBefore: OrderSnapshot,
+  ): Promise<void> {
+    for (const { customerUuid, event } of orderEvents) {
+      await this.attribute(tx, batch, customerUuid, event);
+    }
+    await this.journeys.recordOrderRevenue(
+      tx,
+      orderEvents.map(({ customerUuid, event }) => ({ customerUuid, orderId: String(event.properties.orderId) })),
+    );
+    await this.profiles.settleOrderFacts(tx, ordersBefore);
+  }
+
+  /** Attribution of one order event (recordOrderOutcomes, step 1). */
   private async attribute(tx: EntityManager, batch: Batch, customerUuid: string, event: StoredEvent): Promise<void> {
     const order = await this.customers.order(tx, customerUuid, String(event.properties.orderId));
     if (!order) {

@@ -12,6 +12,7 @@ import { InboxProcessor } from './inbox.processor';
 import { MaintenanceJobs } from './maintenance.jobs';
 import { ScheduledWork } from './scheduled-work';
 import { SegmentJobs } from './segment.jobs';
+import { SplitVerdictJobs } from './split-verdict.jobs';
 import { TimerProcessor } from './timer.processor';
 
 /**
@@ -33,7 +34,15 @@ import { TimerProcessor } from './timer.processor';
     SegmentsModule,
     AnalyticsModule,
   ],
-  providers: [InboxProcessor, TimerProcessor, BatchJobsPoller, ScheduledWork, MaintenanceJobs, SegmentJobs],
+  providers: [
+    InboxProcessor,
+    TimerProcessor,
+    BatchJobsPoller,
+    ScheduledWork,
+    MaintenanceJobs,
+    SegmentJobs,
+    SplitVerdictJobs,
+  ],
   exports: [InboxProcessor, TimerProcessor],
 })
 export class WorkerModule {}

@@ -102,4 +102,5 @@ export {
   type MessageFigures,
   type MessageGrouping,
   type JourneyMessageTotals,
+  type SplitPathMessageTotals,
 } from './messages/message-report.repository';

@@ -11,9 +11,10 @@ import {
 } from './customer.repository';
 import { ShopOrderRollups, type OrderSnapshot } from './shop-order-rollups.repository';
 
-/** Trait names that are profile columns; any other trait is kept as an attribute. */
-const ORDER_EVENTS = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
+/** The events that record or change an order fact (`customer_orders`, `order_refunds`). */
+export const ORDER_EVENTS: ReadonlySet<string> = new Set(['order.placed', 'order.refunded', 'order.cancelled']);
 
+/** Trait names that are profile columns; any other trait is kept as an attribute. */
 const COLUMN_TRAITS = new Set(['email', 'timezone', 'locale', 'emailConsent']);
 
 /** The profile an inbox event applies to, as this transaction has it locked. */

@@ -1,4 +1,4 @@
-export { CustomerProfileUpdater } from './customer-profile.updater';
+export { CustomerProfileUpdater, ORDER_EVENTS } from './customer-profile.updater';
 export { Customer, type EmailConsent } from './customer.entity';
 export { CustomerFactsLoader } from './customer-facts.loader';
 export { CustomerRepository, type ConsentChange } from './customer.repository';
@@ -6,5 +6,5 @@ export { CustomersErrorCode, CustomersException } from './customers.exception';
 export { CustomersModule } from './customers.module';
 export { CustomersService, type CustomerProfile } from './customers.service';
 export { averageOrderValue } from './purchase-stats.util';
-export { ShopOrderRollups, type CurrencyTotals } from './shop-order-rollups.repository';
+export { ShopOrderRollups, type CurrencyTotals, type OrderSnapshot } from './shop-order-rollups.repository';
 export type { RollupShape } from './shop-rollup.util';

@@ -7,3 +7,5 @@ export type { JourneyRow } from './shell/journey.repository';
 export { JourneyRuntime } from './shell/journey.runtime';
 export { JourneysModule } from './shell/journeys.module';
 export { JourneysService, simulationRequestSchema, type JourneyDetails } from './shell/journeys.service';
+export { LiftService } from './lift/lift.service';
+export { SplitVerdictsService } from './lift/split-verdicts.service';

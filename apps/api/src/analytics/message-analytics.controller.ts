@@ -1,51 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { MessageReportRepository, ratio, shiftShopDay, shopDayOf, shopPeriod } from '@kizuna/analytics';
+import { MessageReportRepository, ratio, shopDayOf } from '@kizuna/analytics';
 import { RequireRoles, Role } from '@kizuna/auth';
 import { Clock, parseOrThrow } from '@kizuna/common';
 import { KizunaConfig } from '@kizuna/config';
 import { JourneysService } from '@kizuna/journeys';
 import { z } from 'zod';
 import { openApiSchema } from '../http/openapi-schema';
+import { checkPeriod, periodOnlyQuery, periodQuery, ratioView } from './report-query';
 
-/** The longest range a report covers: two years of shop days. */
-const MAX_DAYS = 731;
-const DAY_MS = 86_400_000;
-
-const shopDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a shop day, YYYY-MM-DD')
-  .refine(
-    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
-    {
-      message: 'must be a real calendar day',
-    },
-  );
-
-/** from/to in shop days, both included; default the 30 shop days ending today. */
-const periodQuery = (today: string, timeZone: string) => ({
-  from: shopDay.optional(),
-  to: shopDay.optional(),
-  resolve: (q: { from?: string; to?: string }) => {
-    const to = q.to ?? today;
-    const from = q.from ?? shiftShopDay(to, 29, timeZone);
-    return { from, to };
-  },
-});
-
-const checkPeriod = ({ from, to }: { from: string; to: string }, ctx: z.RefinementCtx) => {
-  if (to < from) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after "from"' });
-  } else if ((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1 > MAX_DAYS) {
-    ctx.addIssue({ code: 'custom', path: ['from'], message: `a period is at most ${MAX_DAYS} days` });
-  }
-};
-
-const ratioView = z.object({
-  numerator: z.number(),
-  denominator: z.number(),
-  value: z.number().nullable().describe('null when the denominator is 0 (no data)'),
-});
 const otherCurrenciesView = z
   .array(z.object({ currency: z.string(), orders: z.number().int(), revenue: z.number() }))
   .describe('credited orders in other currencies: reported apart, never converted or added in');
@@ -55,7 +18,11 @@ const messageRowView = z.object({
   journeyName: z.string().nullable().optional(),
   stepId: z.string().nullable().optional(),
   templateKey: z.string().nullable().optional(),
-  splitPath: z.string().nullable().optional().describe('`<split step>:<path index>`; null before any split'),
+  splitPath: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('`<split step>:<path name>` (the last split before the step); null before any split'),
   day: z.string().optional().describe('the shop day of message creation (interval=day)'),
   created: z.number().int(),
   sent: z.number().int(),
@@ -148,7 +115,7 @@ export class MessageAnalyticsController {
           interval: z.enum(['day']).optional(),
           journeyId: z.uuid().optional(),
         })
-        .transform((v) => ({ ...v, ...period.resolve(v) }))
+        .transform((v) => period.resolve(v))
         .superRefine(checkPeriod),
       query ?? {},
     );
@@ -186,18 +153,10 @@ export class MessageAnalyticsController {
   @ApiOkResponse({ schema: openApiSchema(journeysView) })
   async journeySummaries(@Query() query: unknown) {
     const timeZone = this.config.shop.timeZone;
-    const period = periodQuery(shopDayOf(this.clock.now().getTime(), timeZone), timeZone);
-    const q = parseOrThrow(
-      z
-        .strictObject({ from: period.from, to: period.to })
-        .transform((v) => period.resolve(v))
-        .superRefine(checkPeriod),
-      query ?? {},
-    );
-    const instants = shopPeriod(q.from, q.to, timeZone);
+    const q = parseOrThrow(periodOnlyQuery(shopDayOf(this.clock.now().getTime(), timeZone), timeZone), query ?? {});
     const [journeys, entries, totals] = await Promise.all([
       this.journeys.list(),
-      this.journeys.entriesByJourney(new Date(instants.start), new Date(instants.end)),
+      this.journeys.entriesByJourney(q.from, q.to),
       this.reports.journeyTotals(q.from, q.to),
     ]);
     return {

@@ -55,6 +55,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/journeys/{id}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Holdout lift: treated vs held-out entrants over the goal window, with intervals */
+        get: operations["JourneyLiftController_journeyLift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/journeys/{id}/splits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A/B tests of the split steps: per path, each against the first (the control) */
+        get: operations["JourneyLiftController_splits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1156,6 +1190,197 @@ export interface operations {
             };
         };
     };
+    JourneyLiftController_journeyLift: {
+        parameters: {
+            query?: {
+                /** @description shop day YYYY-MM-DD; default today */
+                to?: unknown;
+                /** @description shop day YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        journeyId: string;
+                        /** @enum {string} */
+                        status: "no-holdout" | "no-goal" | "not-enough-data" | "ready";
+                        holdout: number | null;
+                        /** @description goal.within (ISO-8601): the outcome window of both groups */
+                        goalWithin: string | null;
+                        /**
+                         * Format: date-time
+                         * @description entrants count once their whole goal window has passed by this instant
+                         */
+                        asOf: string;
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        /** @description the last entry day counted (its goal windows have passed) */
+                        countedThrough: string | null;
+                        /** @description entrants of the period whose goal window is still open: not counted */
+                        inProgress: number;
+                        treated: {
+                            entrants: number;
+                            converted: number;
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            revenue: number;
+                        };
+                        control: {
+                            entrants: number;
+                            converted: number;
+                            rate: {
+                                numerator: number;
+                                denominator: number;
+                                /** @description null when the denominator is 0 (no data) */
+                                value: number | null;
+                            };
+                            revenue: number;
+                        };
+                        /** @description when not-enough-data: entrants still needed */
+                        moreEntrantsNeeded: number | null;
+                        /** @description treated rate − control rate, Newcombe hybrid score interval */
+                        absoluteLift: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description treated rate / control rate − 1, Katz log interval */
+                        relativeLift: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description two-sided pooled two-proportion z-test */
+                        pValue: number | null;
+                        significant: boolean | null;
+                        incrementalConversions: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description shop currency; Welch standard error */
+                        incrementalRevenue: {
+                            value: number;
+                            interval: {
+                                low: number;
+                                high: number;
+                            };
+                        } | null;
+                        /** @description entries / customers over the journey's whole history */
+                        entriesPerCustomer: number | null;
+                    };
+                };
+            };
+        };
+    };
+    JourneyLiftController_splits: {
+        parameters: {
+            query?: {
+                /** @description shop day YYYY-MM-DD; default today */
+                to?: unknown;
+                /** @description shop day YYYY-MM-DD; default 29 days before `to` */
+                from?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        journeyId: string;
+                        /** Format: date-time */
+                        asOf: string;
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        countedThrough: string | null;
+                        splits: {
+                            stepId: string;
+                            autoWinner: boolean;
+                            /** @description the recorded verdict (taken once, at the horizon) */
+                            winner: string | null;
+                            declaredAt: string | null;
+                            /** @enum {string} */
+                            status: "no-goal" | "not-enough-data" | "ready";
+                            moreEntrantsNeeded: number | null;
+                            /** @description of each comparison with the control: Bonferroni over the k − 1 comparisons */
+                            confidence: number;
+                            paths: {
+                                path: string;
+                                entrants: number;
+                                converted: number;
+                                rate: {
+                                    numerator: number;
+                                    denominator: number;
+                                    /** @description null when the denominator is 0 (no data) */
+                                    value: number | null;
+                                };
+                                revenue: number;
+                                inProgress: number;
+                                /** @description messages sent after this path (the last split before their step), created in the period */
+                                sent: number;
+                                /** @description of those, messages clicked by a person (not a scanner) */
+                                uniqueClicks: number;
+                                /** @description null for the control (the first path) and below the minimum sample */
+                                vsControl: {
+                                    absoluteLift: {
+                                        value: number;
+                                        interval: {
+                                            low: number;
+                                            high: number;
+                                        };
+                                    };
+                                    relativeLift: {
+                                        value: number;
+                                        interval: {
+                                            low: number;
+                                            high: number;
+                                        };
+                                    } | null;
+                                    pValue: number;
+                                    significant: boolean;
+                                } | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     EventsController_ingestOne: {
         parameters: {
             query?: never;
@@ -1630,9 +1855,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1761,9 +1989,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -1892,9 +2123,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2023,9 +2257,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2165,9 +2402,12 @@ export interface operations {
                                 /** @constant */
                                 type: "split";
                                 paths: {
+                                    name?: string;
                                     weight: number;
                                     next?: string;
                                 }[];
+                                /** @default false */
+                                autoWinner: boolean;
                             } | {
                                 id: string;
                                 /** @constant */
@@ -2344,9 +2584,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2475,9 +2718,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2606,9 +2852,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2737,9 +2986,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -2891,9 +3143,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -3059,9 +3314,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -3208,9 +3466,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -3339,9 +3600,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -3470,9 +3734,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -3601,9 +3868,12 @@ export interface operations {
                         /** @constant */
                         type: "split";
                         paths: {
+                            name?: string;
                             weight: number;
                             next?: string;
                         }[];
+                        /** @default false */
+                        autoWinner?: boolean;
                     } | {
                         id: string;
                         /** @constant */
@@ -3755,9 +4025,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -3931,9 +4204,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4099,9 +4375,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4267,9 +4546,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -4435,9 +4717,12 @@ export interface operations {
                                     /** @constant */
                                     type: "split";
                                     paths: {
+                                        name?: string;
                                         weight: number;
                                         next?: string;
                                     }[];
+                                    /** @default false */
+                                    autoWinner: boolean;
                                 } | {
                                     id: string;
                                     /** @constant */
@@ -6649,7 +6934,7 @@ export interface operations {
                             journeyName?: string | null;
                             stepId?: string | null;
                             templateKey?: string | null;
-                            /** @description `<split step>:<path index>`; null before any split */
+                            /** @description `<split step>:<path name>` (the last split before the step); null before any split */
                             splitPath?: string | null;
                             /** @description the shop day of message creation (interval=day) */
                             day?: string;

@@ -54,6 +54,12 @@ export interface MessageFigures {
   otherCurrencies: OtherCurrency[];
 }
 
+/** Per split path: the engagement of the messages sent after it (the A/B report's paths). */
+export interface SplitPathMessageTotals {
+  sent: number;
+  uniqueClicks: number;
+}
+
 /** Per journey: what the journeys list shows beside entries. */
 export interface JourneyMessageTotals {
   sent: number;
@@ -155,6 +161,28 @@ export class MessageReportRepository {
       ...(query.byDay ? { day: r.day } : {}),
       ...figures(r, otherByKey.get(keyOf(r)) ?? []),
     }));
+  }
+
+  /**
+   * Sent and unique (human) clicks per split path (`<split>:<path name>`, the engine's) of one
+   * journey, over messages created on shop days `from`–`to` (null: unbounded). A message counts
+   * for the last split before its step. One read through `message_daily_journey_day_idx`: the
+   * journey's days × 16 slots × its (step, template, path) keys, never a message row.
+   */
+  async splitPathTotals(
+    journeyId: string,
+    from: ShopDay | null,
+    to: ShopDay | null,
+  ): Promise<Map<string, SplitPathMessageTotals>> {
+    const rows = await this.dataSource.query<Array<{ split_path: string; sent: number; human_clicked: number }>>(
+      `SELECT split_path, sum(sent)::int AS sent, sum(human_clicked)::int AS human_clicked
+         FROM message_daily
+        WHERE journey_id = $1 AND split_path IS NOT NULL
+          AND ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day <= $3::date)
+        GROUP BY split_path`,
+      [journeyId, from, to],
+    );
+    return new Map(rows.map((r) => [r.split_path, { sent: r.sent, uniqueClicks: r.human_clicked }]));
   }
 
   /** Sent, conversions and attributed revenue per journey over the range: one grouped read. */

@@ -13,6 +13,7 @@ import { ConsoleLookups1764800200000 } from './1764800200000-console-lookups';
 import { InstancesAtStep1764800100000 } from './1764800100000-instances-at-step';
 import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
 import { ShopAnalytics1764820000000 } from './1764820000000-shop-analytics';
+import { JourneyEntries1764830000000 } from './1764830000000-journey-entries';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   InstancesAtStep1764800100000,
   MessageAnalytics1764810000000,
   ShopAnalytics1764820000000,
+  JourneyEntries1764830000000,
 ];

@@ -52,7 +52,7 @@ export interface JourneyVersion {
   compiled: CompiledJourney;
 }
 
-export type HistoryKind = 'entered' | 'step' | 'exited' | 'goal' | 'held-out' | 'migrated';
+export type HistoryKind = 'entered' | 'step' | 'split' | 'exited' | 'goal' | 'held-out' | 'migrated';
 
 export interface HistoryEntry {
   kind: HistoryKind;
@@ -160,6 +160,8 @@ export function onCustomerEvent(args: {
   now: number;
   /** Events older than this (now - event.at) are stale: see above. */
   entryMaxAgeMs: number;
+  /** The journey's declared A/B winners by split step id (autoWinner splits send entrants there). */
+  winners?: Readonly<Record<string, string>>;
 }): InstanceOutcome[] {
   const { journey, event, facts, now } = args;
   const outcomes: InstanceOutcome[] = [];
@@ -181,6 +183,7 @@ export function onCustomerEvent(args: {
         at: Math.max(event.at, instance.enteredAt),
         facts,
         properties: event.properties,
+        winners: args.winners,
       });
       // While paused, or for a stale event, an instance holds where it is, except that an event
       // which ends it without sending anything (the order arrived: an exit rule, or a path to an
@@ -254,6 +257,7 @@ export function onCustomerEvent(args: {
     trigger: { name: event.name, properties: event.properties },
     at: event.at,
     facts,
+    winners: args.winners,
   });
   applyStep(outcome, step, now);
   const others = outcomes.filter((o) => o.instance.id !== instance.id);
@@ -278,6 +282,7 @@ export function onDueTimer(args: {
   timer: { event: string; dueAt: number };
   facts: CustomerFacts;
   now: number;
+  winners?: Readonly<Record<string, string>>;
 }): InstanceOutcome {
   const outcome = emptyOutcome(args.instance);
   if (args.instance.status !== 'active') {
@@ -290,6 +295,7 @@ export function onDueTimer(args: {
     at: args.timer.dueAt,
     facts: args.facts,
     properties: {},
+    winners: args.winners,
   });
   applyStep(outcome, step, args.now);
   return outcome;
@@ -314,6 +320,9 @@ function applyStep(outcome: InstanceOutcome, step: EngineStep, at: number): void
   instance.currentStep = step.currentStep;
   for (const stepId of step.stepsEntered) {
     outcome.history.push({ kind: 'step', stepId, reason: undefined, at });
+  }
+  for (const split of step.splits) {
+    outcome.history.push({ kind: 'split', stepId: split.stepId, reason: split.path, at });
   }
   for (const effect of step.effects) {
     outcome.effects.push({

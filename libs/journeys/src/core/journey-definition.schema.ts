@@ -112,7 +112,22 @@ const branchStep = z.strictObject({
 const splitStep = z.strictObject({
   id: stepId,
   type: z.literal('split'),
-  paths: z.array(z.strictObject({ weight: z.number().positive().finite(), next: stepId.optional() })).min(2),
+  paths: z
+    .array(
+      z.strictObject({
+        /** How reports and the history name the path; default its letter by position (A, B, C, ...). */
+        name: stepId.optional(),
+        weight: z.number().positive().finite(),
+        next: stepId.optional(),
+      }),
+    )
+    .min(2)
+    .max(26),
+  /**
+   * Once the A/B test declares a winner (docs/analytics.md, "A/B tests"), new entrants take the
+   * winning path; instances already past the split stay where they are.
+   */
+  autoWinner: z.boolean().default(false),
 });
 
 const sendStep = z.strictObject({
@@ -155,6 +170,21 @@ export const stepSchema = z.discriminatedUnion('type', [
 ]);
 export type Step = z.output<typeof stepSchema>;
 export type StepType = Step['type'];
+export type SplitStep = Extract<Step, { type: 'split' }>;
+
+/** The names of a split's paths, in order: each path's `name`, else its letter by position. */
+export function splitPathNames(step: Pick<SplitStep, 'paths'>): string[] {
+  return step.paths.map((p, i) => p.name ?? String.fromCharCode(65 + i));
+}
+
+/**
+ * The one way a path taken is written where the split step is not beside it (a message's split
+ * path, the instance's last path): `<split step id>:<path name>`, e.g. `ab:A`. Entries keep the
+ * (split step, path name) pair; reports join the two through this function.
+ */
+export function splitPathKey(splitStepId: string, pathName: string): string {
+  return `${splitStepId}:${pathName}`;
+}
 
 export const journeyDefinitionSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),

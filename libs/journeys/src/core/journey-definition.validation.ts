@@ -2,7 +2,12 @@ import { checkHostAllowed, formatPath, type ValidationIssue } from '@kizuna/comm
 import type { TemplateCatalog } from '@kizuna/messaging';
 import { IANAZone } from 'luxon';
 import { parse as parseYaml } from 'yaml';
-import { journeyDefinitionSchema, type JourneyDefinition, type Step } from './journey-definition.schema';
+import {
+  journeyDefinitionSchema,
+  splitPathNames,
+  type JourneyDefinition,
+  type Step,
+} from './journey-definition.schema';
 import { JourneysErrorCode, JourneysException } from './journeys.exception';
 
 /**
@@ -108,6 +113,14 @@ function checkStructure(definition: JourneyDefinition, options: CompileOptions):
       if (kinds !== 1) {
         issues.push({ path: `steps[${i}]`, message: 'a wait takes exactly one of duration, until, untilDate' });
       }
+    }
+    if (step.type === 'split') {
+      const names = splitPathNames(step);
+      names.forEach((name, p) => {
+        if (names.indexOf(name) !== p) {
+          issues.push({ path: `steps[${i}].paths[${p}].name`, message: `duplicate path name "${name}"` });
+        }
+      });
     }
     if (step.type === 'webhook') {
       const { host, allowed } = checkHostAllowed(step.url, options.webhookHosts);

@@ -2,7 +2,13 @@ import { initialTransition, setup, type AnyStateMachine } from 'xstate';
 import { matchesRule, UNKNOWN_CUSTOMER, type CustomerFacts } from '@kizuna/rules';
 import { matchesEvent, stableFraction } from './condition.util';
 import { invalid } from './journey-definition.validation';
-import { parseIsoDuration, type EventMatch, type ExitRule, type JourneyDefinition } from './journey-definition.schema';
+import {
+  parseIsoDuration,
+  splitPathNames,
+  type EventMatch,
+  type ExitRule,
+  type JourneyDefinition,
+} from './journey-definition.schema';
 import type { JourneyContext, JourneyEvent, JourneyInput } from './journey-machine.types';
 import type { ZodType } from 'zod';
 import {
@@ -46,6 +52,12 @@ function factsOf(event: JourneyEvent | { type: 'xstate.init'; input: JourneyInpu
   return 'input' in event ? event.input.facts : event.facts;
 }
 
+function winnersOf(
+  event: JourneyEvent | { type: 'xstate.init'; input: JourneyInput },
+): Readonly<Record<string, string>> | undefined {
+  return 'input' in event ? event.input.winners : event.winners;
+}
+
 type Transition = { target: string; guard?: MachineGuard; actions?: MachineAction[] };
 type StateNode = {
   type?: 'final';
@@ -63,11 +75,6 @@ function exitRuleMatch(rule: ExitRule): EventMatch {
   return 'leftSegment' in rule
     ? { event: 'segment.exited', where: { field: 'event.segment', op: 'eq', value: rule.leftSegment } }
     : rule;
-}
-
-/** A split's path as messages and reports name it: the split step's id and the path's index (0 = the control). */
-export function splitPathName(splitStepId: string, index: number): string {
-  return `${splitStepId}:${index}`;
 }
 
 export function buildMachine(definition: JourneyDefinition): CompiledJourney {
@@ -105,19 +112,22 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
         break;
       case 'split': {
         const total = step.paths.reduce((sum, p) => sum + p.weight, 0);
+        const names = splitPathNames(step);
+        // Each path names itself as it is taken: the engine records it in the history (entries'
+        // paths) and carries it to the messages after the split (docs/analytics.md, "Split path").
+        const taken = (i: number): MachineAction[] => [
+          { type: 'tookPath', params: { stepId: step.id, path: names[i]! } },
+        ];
         let from = 0;
-        // Each path names itself as it is taken (`<split>:<index>`): the engine carries it to the
-        // messages after the split (docs/analytics.md, "Split path of a message").
-        const took = (i: number): MachineAction => ({
-          type: 'tookPath',
-          params: { stepId: step.id, path: splitPathName(step.id, i) },
-        });
         node.always = step.paths.map((p, i) => {
           const upto = i === step.paths.length - 1 ? 1 : from + p.weight / total;
           const transition = {
             target: to(p.next),
-            guard: { type: 'splitBucket' as const, params: { stepId: step.id, from, to: upto } },
-            actions: [took(i)],
+            guard: {
+              type: 'splitBucket' as const,
+              params: { stepId: step.id, from, to: upto, path: names[i]!, paths: names, autoWinner: step.autoWinner },
+            },
+            actions: taken(i),
           };
           from = upto;
           return transition;
@@ -125,7 +135,7 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
         // Rounding can leave the last bucket a hair short of 1: take whatever is left.
         node.always.push({
           target: to(step.paths[step.paths.length - 1]!.next),
-          actions: [took(step.paths.length - 1)],
+          actions: taken(step.paths.length - 1),
         });
         break;
       }
@@ -212,7 +222,14 @@ export function buildMachine(definition: JourneyDefinition): CompiledJourney {
           event: context.trigger.properties,
           now: timeOf(event),
         }),
-      splitBucket: ({ context }, params: GuardParams['splitBucket']) => {
+      splitBucket: ({ context, event }, params: GuardParams['splitBucket']) => {
+        const winners = params.autoWinner ? winnersOf(event) : undefined;
+        // Step ids are marketers' strings (`constructor`): own keys only.
+        const winner = winners && Object.hasOwn(winners, params.stepId) ? winners[params.stepId] : undefined;
+        // A winner the split (of this version) has no path for is ignored: the weights decide.
+        if (winner !== undefined && params.paths.includes(winner)) {
+          return params.path === winner;
+        }
         const x = stableFraction(context.customerUuid, context.journeyId, params.stepId);
         return x >= params.from && x < params.to;
       },

@@ -11,6 +11,8 @@ export interface JourneyInput {
   /** Epoch ms of entry. */
   at: number;
   facts: CustomerFacts;
+  /** Declared A/B winners of the journey by split step id (autoWinner splits take them). */
+  winners?: Readonly<Record<string, string>>;
 }
 
 /** The machine's context: plain JSON, persisted with the snapshot. */
@@ -26,7 +28,7 @@ export interface JourneyContext {
    */
   triggerAt?: number;
   /**
-   * The path taken at the last split passed (`<split>:<index>`), kept by the engine (not by the
+   * The path taken at the last split passed (`splitPathKey`: `<split>:<path name>`), kept by the engine (not by the
    * machine) so messages of later steps, in later transitions too, record it.
    */
   splitPath?: string;
@@ -41,6 +43,8 @@ export interface JourneyEvent {
   at: number;
   facts: CustomerFacts;
   properties: Record<string, unknown>;
+  /** Declared A/B winners of the journey by split step id (autoWinner splits take them). */
+  winners?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -70,6 +70,8 @@ export interface BatchState {
   versions: CompiledVersions;
   /** Events older than this start no journey. */
   entryMaxAgeMs: number;
+  /** Declared A/B winners by journey, then split step id (autoWinner splits send entrants there). */
+  winners: Map<string, Readonly<Record<string, string>>>;
 }
 
 /**
@@ -133,6 +135,7 @@ export class JourneyBatch {
         running: journey.status === 'active',
         now: now.getTime(),
         entryMaxAgeMs: this.state.entryMaxAgeMs,
+        winners: this.state.winners.get(journey.id),
       });
       for (const outcome of outcomes) {
         updates.push(...this.record(outcome, eventSeq));
@@ -154,6 +157,7 @@ export class JourneyBatch {
       timer: { event: timer.event, dueAt: timer.dueAt.getTime() },
       facts: this.factsOf(timer.customerUuid),
       now: this.state.now.getTime(),
+      winners: this.state.winners.get(instance.journeyId),
     });
     if (outcome.history.length > 0 || outcome.timersToSet.length > 0) {
       return this.record(outcome, undefined);
@@ -163,7 +167,11 @@ export class JourneyBatch {
 
   /** Everything the batch decided. */
   writes(): BatchWrites {
-    return { changes: this.changes, effects: this.effects, triggersUpdated: [...this.triggersUpdated.values()] };
+    return {
+      changes: this.changes,
+      effects: this.effects,
+      triggersUpdated: [...this.triggersUpdated.values()],
+    };
   }
 
   private instancesOf(customerUuid: string): InstanceRecord[] {

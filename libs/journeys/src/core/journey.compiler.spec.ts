@@ -138,7 +138,12 @@ describe('journey compiler: validation points at the step', () => {
 
   it('compiles every example in docs/journeys.md', async () => {
     const examples = documentedExamples();
-    expect([...examples.keys()]).toEqual(['Cart abandonment', 'Post-purchase follow-up', 'Win-back']);
+    expect([...examples.keys()]).toEqual([
+      'Subject line test',
+      'Cart abandonment',
+      'Post-purchase follow-up',
+      'Win-back',
+    ]);
     for (const definition of examples.values()) {
       await expect(compileJourney(definition, options)).resolves.toBeDefined();
     }
@@ -543,7 +548,63 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
     expect(shareA).toBeLessThan(0.34);
   });
 
-  it('messages after a split carry the path taken, in later transitions too; before it, none', async () => {
+  describe('split paths: names, the path taken, autoWinner', () => {
+    const split = (extra: Record<string, unknown> = {}, names: Array<string | undefined> = [undefined, undefined]) =>
+      journey([
+        {
+          id: 'ab',
+          type: 'split',
+          paths: [
+            { ...(names[0] ? { name: names[0] } : {}), weight: 50, next: 'a' },
+            { ...(names[1] ? { name: names[1] } : {}), weight: 50, next: 'b' },
+          ],
+          ...extra,
+        },
+        { id: 'a', type: 'exit' },
+        { id: 'b', type: 'exit' },
+      ]);
+    const start = (compiled: CompiledJourney, customerUuid: string, winners?: Record<string, string>) =>
+      startInstance(compiled, {
+        journeyId: JOURNEY,
+        customerUuid,
+        key: null,
+        trigger: { name: 'x', properties: {} },
+        at: T0,
+        facts: NO_FACTS,
+        winners,
+      });
+    const customers = Array.from({ length: 200 }, (_, i) => `customer-${i}`);
+
+    it('records the path taken, named by letter unless named', async () => {
+      const lettered = await compileJourney(split(), options);
+      const named = await compileJourney(split({}, ['control', 'bold']), options);
+      for (const customerUuid of customers.slice(0, 20)) {
+        const step = start(lettered, customerUuid);
+        expect(step.splits).toEqual([{ stepId: 'ab', path: step.stepsEntered[1] === 'a' ? 'A' : 'B' }]);
+        const other = start(named, customerUuid);
+        expect(other.splits).toEqual([{ stepId: 'ab', path: other.stepsEntered[1] === 'a' ? 'control' : 'bold' }]);
+      }
+    });
+
+    it('refuses two paths with one name (a default letter counts)', async () => {
+      await expect(compileJourney(split({}, [undefined, 'A']), options)).rejects.toThrow(
+        'steps[0].paths[1].name: duplicate path name "A"',
+      );
+    });
+
+    it('autoWinner: every entrant takes the declared winner; without autoWinner, or for an unknown path, the weights decide', async () => {
+      const auto = await compileJourney(split({ autoWinner: true }), options);
+      const plain = await compileJourney(split(), options);
+      expect(new Set(customers.map((c) => start(auto, c, { ab: 'B' }).stepsEntered[1]))).toEqual(new Set(['b']));
+      expect(new Set(customers.map((c) => start(auto, c, { ab: 'A' }).splits[0]!.path))).toEqual(new Set(['A']));
+      const byWeight = customers.map((c) => start(plain, c).stepsEntered[1]);
+      expect(customers.map((c) => start(plain, c, { ab: 'B' }).stepsEntered[1])).toEqual(byWeight);
+      expect(customers.map((c) => start(auto, c, { ab: 'Z' }).stepsEntered[1])).toEqual(byWeight);
+      expect(new Set(byWeight)).toEqual(new Set(['a', 'b']));
+    });
+  });
+
+  it('messages after a split carry the path taken (`<split>:<name>`), in later transitions too; before it, none', async () => {
     const compiled = await compileJourney(
       journey([
         { id: 'hello', type: 'send', template: 'hello', category: 'marketing', next: 'ab' },
@@ -572,7 +633,8 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
         facts: NO_FACTS,
       });
       const taken = start.stepsEntered[2]!; // hello, ab, then the path's step
-      const path = taken === 'a' ? 'ab:0' : 'ab:1';
+      expect(start.splits).toEqual([{ stepId: 'ab', path: taken === 'a' ? 'A' : 'B' }]);
+      const path = taken === 'a' ? 'ab:A' : 'ab:B'; // splitPathKey: the split, then the path's name
       expect(start.effects.map((e) => [e.stepId, e.splitPath])).toEqual([
         ['hello', undefined],
         [taken, path],
@@ -585,6 +647,7 @@ describe('compiled machines as tables of (state, event) -> (state, effects, time
         properties: {},
       });
       expect(later.effects.map((e) => [e.stepId, e.splitPath])).toEqual([['later', path]]);
+      expect(later.splits).toEqual([]);
     }
   });
 });

@@ -1,5 +1,6 @@
 import { createActor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { CompiledJourney } from './journey.compiler';
+import { splitPathKey } from './journey-definition.schema';
 import type { JourneyContext, JourneyEffect, JourneyEvent, JourneyInput, TimerRequest } from './journey-machine.types';
 import type { EffectAction, MachineAction } from './step-params.schema';
 
@@ -25,6 +26,8 @@ export interface EngineStep {
   timersToCancel: string[];
   /** Why the instance finished, when it did. */
   exitReason: string | undefined;
+  /** The paths (names) splits sent the instance down, in order: the history's `split` rows. */
+  splits: Array<{ stepId: string; path: string }>;
 }
 
 interface ActionObject {
@@ -108,7 +111,8 @@ function inert(
 }
 
 /**
- * `splitPath` is the path the instance took at the last split before this transition; splits
+ * `splitPath` is the path the instance took at the last split before this transition
+ * (`splitPathKey`: `<split>:<name>`); splits
  * passed now replace it in order, so each effect records the last one before its step, and the
  * last one is kept in the persisted context for the transitions to come.
  */
@@ -128,6 +132,7 @@ function interpret(
     timersToSet: [],
     timersToCancel: [],
     exitReason: undefined,
+    splits: [],
   };
   for (const action of actions as Array<MachineAction | XStateAction>) {
     switch (action.type) {
@@ -135,7 +140,8 @@ function interpret(
         step.stepsEntered.push(action.params.stepId);
         break;
       case 'tookPath':
-        splitPath = action.params.path;
+        step.splits.push({ stepId: action.params.stepId, path: action.params.path });
+        splitPath = splitPathKey(action.params.stepId, action.params.path);
         break;
       case 'send':
       case 'webhook':

@@ -124,6 +124,7 @@ function describe(outcome: InstanceOutcome, input: SimulationInput): PathEntry[]
         break;
       case 'held-out':
       case 'migrated':
+      case 'split':
         break;
       case 'step': {
         entries.push({ at, kind: 'step', instanceKey, stepId: h.stepId! });

@@ -14,8 +14,11 @@ const eventMatchParams = z.object({ match: z.custom<EventMatch>((v) => typeof v 
 /** Every action the machines may name, with the params each one takes. */
 export const ACTION_PARAMS = {
   enterStep: z.strictObject({ stepId: z.string() }),
-  /** The instance took this path of a split (`path` = `<split>:<index>`). */
-  tookPath: z.strictObject({ stepId: z.string(), path: z.string() }),
+  /**
+   * The instance took this path of a split (`path`: its name, splitPathNames): recorded in its
+   * history and carried to the messages after the split.
+   */
+  tookPath: z.strictObject({ stepId: z.string(), path: z.string().min(1) }),
   send: z.strictObject({
     stepId: z.string(),
     channel: z.literal('email'),
@@ -38,7 +41,16 @@ export const ACTION_PARAMS = {
 export const GUARD_PARAMS = {
   eventMatches: eventMatchParams,
   condition: z.strictObject({ condition: journeyConditionSchema }),
-  splitBucket: z.strictObject({ stepId: z.string(), from: z.number().min(0), to: z.number().max(1) }),
+  splitBucket: z.strictObject({
+    stepId: z.string(),
+    from: z.number().min(0),
+    to: z.number().max(1),
+    /** This transition's path, and all the split's paths (a recorded winner must be one of them). */
+    path: z.string().min(1),
+    paths: z.array(z.string()),
+    /** Take the recorded winner, when there is one, instead of the bucket. */
+    autoWinner: z.boolean(),
+  }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_PARAMS;

@@ -427,21 +427,15 @@ export class JourneyInstanceRepository {
   }
 
   /**
-   * Entries in [from, to) and instances active now, per journey, for every journey at once (the
-   * journeys list). Two grouped reads: entries through the history's (kind, at) index, active
-   * instances through (journey_id, status, current_step), both index-only.
+   * Instances active now, per journey, for every journey at once (the journeys list): one grouped
+   * read, index-only through (journey_id, status, current_step).
    */
-  async entriesByJourney(from: Date, to: Date): Promise<Map<string, { entered: number; activeNow: number }>> {
-    const rows = await this.dataSource.query<Array<{ journey_id: string; entered: number; active_now: number }>>(
-      `SELECT journey_id, sum(entered)::int AS entered, sum(active_now)::int AS active_now
-         FROM (SELECT journey_id, count(*) AS entered, 0 AS active_now FROM journey_instance_history
-                WHERE kind = 'entered' AND at >= $1 AND at < $2 GROUP BY journey_id
-               UNION ALL
-               SELECT journey_id, 0, count(*) FROM journey_instances WHERE status = 'active' GROUP BY journey_id) c
+  async activeByJourney(): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ journey_id: string; active_now: number }>>(
+      `SELECT journey_id, count(*)::int AS active_now FROM journey_instances WHERE status = 'active'
         GROUP BY journey_id`,
-      [from, to],
     );
-    return new Map(rows.map((r) => [r.journey_id, { entered: r.entered, activeNow: r.active_now }]));
+    return new Map(rows.map((r) => [r.journey_id, r.active_now]));
   }
 
   /**

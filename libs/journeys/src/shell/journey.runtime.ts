@@ -17,8 +17,12 @@ import {
   type RunnableJourney,
 } from '../core/journey.batch';
 import { conditionsOf } from '../core/journey.compiler';
+import { entryFactChanges } from '../core/entry-facts';
+import { parseIsoDuration } from '../core/journey-definition.schema';
+import { JourneyEntryRepository, type ShopBasis, type TouchedOrder } from './journey-entry.repository';
 import { JourneyInstanceRepository } from './journey-instance.repository';
 import { JourneyRepository } from './journey.repository';
+import { SplitVerdictRepository } from './split-verdict.repository';
 
 /** What a batch of inbox events or due timers works on. */
 export interface JourneyBatchScope {
@@ -48,6 +52,8 @@ export class JourneyRuntime {
   constructor(
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
+    private readonly entries: JourneyEntryRepository,
+    private readonly verdicts: SplitVerdictRepository,
     private readonly customers: CustomerRepository,
     private readonly customerFacts: CustomerFactsLoader,
     private readonly segments: SegmentRepository,
@@ -109,6 +115,9 @@ export class JourneyRuntime {
       facts: await this.facts(tx, customerUuids, rules, scope.now),
       versions: this.versions,
       entryMaxAgeMs: this.config.journeys.entryMaxAgeMs,
+      winners: await this.verdicts.winners(tx, [
+        ...new Set([...journeys.map((j) => j.id), ...[...versions].map((key) => key.split(':')[0]!)]),
+      ]),
     });
   }
 
@@ -149,7 +158,8 @@ export class JourneyRuntime {
   }
 
   /**
-   * Writes what a batch decided: instances, timers and history, then the outbox effects, then
+   * Writes what a batch decided: instances, timers and history, the entry facts and their
+   * rollups (a new entry's revenue from the orders already recorded), then the outbox effects, then
    * the new payload of unsent messages of instances whose trigger changed (after the enqueue,
    * so a message queued earlier in the same batch gets it too).
    */
@@ -163,6 +173,15 @@ export class JourneyRuntime {
       }
     }
     await this.instances.saveAll(tx, changes);
+    await this.entries.record(
+      tx,
+      entryFactChanges(changes, (journeyId, version) => {
+        const within = this.versions.definition(journeyId, version)?.goal?.within;
+        return within === undefined ? undefined : parseIsoDuration(within);
+      }),
+      [],
+      this.shop(),
+    );
     await this.outbox.enqueue(
       tx,
       effects.flatMap((e) => this.messageFor(e, batch.now) ?? []),
@@ -175,6 +194,20 @@ export class JourneyRuntime {
         payload: effectPayload(i),
       })),
     );
+  }
+
+  /**
+   * Entry revenue: the entries (journey_entries, entry_daily) whose goal window holds an order the
+   * caller's transaction recorded or changed (placed, refunded, cancelled) take its new figure
+   * (decisions/0035). Any writer of order facts calls it after writing them: the inbox batch does,
+   * an import writing `customer_orders` set-based must too.
+   */
+  async recordOrderRevenue(tx: EntityManager, orders: TouchedOrder[]): Promise<void> {
+    await this.entries.record(tx, [], orders, this.shop());
+  }
+
+  private shop(): ShopBasis {
+    return { timeZone: this.config.shop.timeZone, currency: this.config.shop.currency };
   }
 
   /** updateProfile effects, written at once: the customer's next event is applied on top of them. */

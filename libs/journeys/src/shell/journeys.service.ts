@@ -22,6 +22,7 @@ import {
   type JourneyCounts,
   type StoredInstance,
 } from './journey-instance.repository';
+import { EntryRollupRepository } from '../lift/entry-rollup.repository';
 import {
   JourneyRepository,
   type JourneyListRow,
@@ -95,6 +96,7 @@ export class JourneysService {
   constructor(
     private readonly journeys: JourneyRepository,
     private readonly instances: JourneyInstanceRepository,
+    private readonly rollups: EntryRollupRepository,
     private readonly customers: CustomerRepository,
     private readonly runtime: JourneyRuntime,
     private readonly clock: Clock,
@@ -137,9 +139,21 @@ export class JourneysService {
     return this.journeys.list();
   }
 
-  /** Entries in [from, to) and instances active now, per journey, for every journey at once. */
-  entriesByJourney(from: Date, to: Date): Promise<Map<string, { entered: number; activeNow: number }>> {
-    return this.instances.entriesByJourney(from, to);
+  /**
+   * Entries on shop days `from`–`to` (the entries rollup, decision 0035) and instances active
+   * now, per journey, for every journey at once.
+   */
+  async entriesByJourney(from: string, to: string): Promise<Map<string, { entered: number; activeNow: number }>> {
+    const [entered, active] = await Promise.all([
+      this.rollups.entrantsByJourney(from, to),
+      this.instances.activeByJourney(),
+    ]);
+    return new Map(
+      [...new Set([...entered.keys(), ...active.keys()])].map((id) => [
+        id,
+        { entered: entered.get(id) ?? 0, activeNow: active.get(id) ?? 0 },
+      ]),
+    );
   }
 
   /** Every version published in [start, end), oldest first: when each journey was launched or changed. */
