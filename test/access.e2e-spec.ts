@@ -17,6 +17,7 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/identify': 'ingest',
   'POST /v1/batch': 'ingest',
   'POST /v1/webhooks/shopify': 'signed',
+  'GET /v1/customers': 'marketer,ops',
   'GET /v1/customers/:customerId': 'marketer,ops',
   'GET /v1/customers/:customerId/events': 'marketer,ops',
   'GET /v1/customers/:customerId/journeys': 'marketer,ops',
@@ -69,6 +70,8 @@ const EXPECTED: Record<string, string> = {
   'POST /v1/templates/:id/test-send': 'marketer',
   'GET /v1/messages': 'ops',
   'GET /v1/messages/stats': 'ops',
+  'GET /v1/messages/export.csv': 'ops',
+  'GET /v1/messages/filters': 'ops',
   'GET /v1/messages/:id': 'ops',
   'POST /v1/messages/:id/retry': 'ops',
   'GET /v1/sending': 'ops',
@@ -93,6 +96,9 @@ const EXPECTED: Record<string, string> = {
 
 const describeAccess = (a: RouteAccess | undefined): string =>
   !a ? 'UNDECLARED' : a.kind === 'roles' ? a.roles.join(',') : a.kind;
+
+// Every route, with every role's key: hundreds of requests through the whole stack.
+jest.setTimeout(240_000);
 
 describe('route access matrix', () => {
   let t: TestApp;

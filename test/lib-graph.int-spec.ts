@@ -88,6 +88,9 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
   }
 }
 
+// dependency-cruiser parses the whole repository per test: slow on a busy 2-core machine.
+jest.setTimeout(240_000);
+
 describe('the lib dependency graph', () => {
   let dir: string;
 

@@ -7,6 +7,10 @@ import { catalogs, type Language, type MessageKey } from '../../apps/console/src
  * Real headless Chromium for the console's browser specs: Debian's `chromium` (installed by
  * .ci/run), driven by playwright-core. Never a downloaded browser build.
  */
+// A browser test walks a whole flow (sign in, build, publish, wait for the engine) through a real
+// Chromium and a real engine: minutes on a busy 2-core machine, not the 60 s unit default.
+jest.setTimeout(240_000);
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

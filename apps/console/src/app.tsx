@@ -1,12 +1,21 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
+import { AnalyticsSettingsPage } from './analytics/analytics-settings-page';
+import { OverviewPage } from './analytics/overview-page';
+import { ShopAnalyticsPage } from './analytics/shop-analytics-page';
 import { ApiError } from './api/api-error';
 import { ApiKeysPage } from './api-keys/api-keys-page';
 import { LanguageProvider } from './i18n/i18n';
 import { SegmentEditorPage } from './segments/segment-editor-page';
 import { SegmentsPage } from './segments/segments-page';
 import { journeyRoutes } from './journeys/journey-routes';
+import { CustomerPage } from './customers/customer-page';
+import { CustomersPage } from './customers/customers-page';
+import { MessagePage } from './messages/message-page';
+import { MessagesPage } from './messages/messages-page';
+import { SendingLayout } from './sending/sending-layout';
 import { SendingPage } from './sending/sending-page';
+import { SuppressionsPage } from './sending/suppressions-page';
 import { RequireSession } from './session/require-session';
 import { SetupPage } from './session/setup-page';
 import { SignInPage } from './session/sign-in-page';
@@ -14,9 +23,7 @@ import { SESSION_KEY } from './session/use-session';
 import { AccountPage } from './settings/account-page';
 import { SettingsLayout } from './settings/settings-layout';
 import { AppShell } from './shell/app-shell';
-import { NotBuiltPage } from './shell/not-built-page';
 import { NotFoundPage } from './shell/not-found-page';
-import { SCREENS } from './shell/screens';
 import { TemplateEditorPage } from './templates/template-editor-page';
 import { TemplatesPage } from './templates/templates-page';
 import { UsersPage } from './users/users-page';
@@ -49,11 +56,17 @@ export function App() {
                 </RequireSession>
               }
             >
-              {SCREENS.filter((s) => !s.built).map((s) => (
-                <Route key={s.path} path={s.path} element={<NotBuiltPage screen={s.label} />} />
-              ))}
+              <Route path="/" element={<OverviewPage />} />
               {journeyRoutes()}
-              <Route path="/sending" element={<SendingPage />} />
+              <Route path="/customers" element={<CustomersPage />} />
+              <Route path="/customers/:customerId" element={<CustomerPage />} />
+              <Route path="/messages" element={<MessagesPage />} />
+              <Route path="/messages/:id" element={<MessagePage />} />
+              <Route path="/sending" element={<SendingLayout />}>
+                <Route index element={<SendingPage />} />
+                <Route path="suppressions" element={<SuppressionsPage />} />
+              </Route>
+              <Route path="/analytics" element={<ShopAnalyticsPage />} />
               <Route path="/templates" element={<TemplatesPage />} />
               <Route path="/templates/:id" element={<TemplateEditorPage />} />
               <Route path="/segments" element={<SegmentsPage />} />
@@ -63,6 +76,7 @@ export function App() {
                 <Route index element={<AccountPage />} />
                 <Route path="users" element={<UsersPage />} />
                 <Route path="api-keys" element={<ApiKeysPage />} />
+                <Route path="analytics" element={<AnalyticsSettingsPage />} />
               </Route>
               <Route path="*" element={<NotFoundPage />} />
             </Route>

@@ -32,6 +32,15 @@ export interface ProfileChanges {
  */
 export type LockMode = 'wait' | 'skip-locked';
 
+/** A customer found by a search: who, and enough to tell namesakes apart. */
+export interface CustomerMatch {
+  customerId: string | null;
+  email: string | null;
+  emailConsent: 'subscribed' | 'unsubscribed' | 'unknown';
+  ordersCount: number;
+  lastOrderAt: Date | null;
+}
+
 /** A customer's contact identity, for showing who a message or a membership belongs to. */
 export interface CustomerContact {
   customerId: string | null;
@@ -166,6 +175,50 @@ export class CustomerRepository {
           ? await this.customers.findOne({ where: { emailNormalized: identity.email.trim().toLowerCase() } })
           : null;
     return found?.locale ?? null;
+  }
+
+  /**
+   * Customers whose shop id (or normalised email) starts with `prefix`, in byte order, `limit`
+   * after `after` (the last key of the previous page). One range of a "C"-collated index
+   * (migration 1764800200000): the upper bound is the prefix followed by the highest code point.
+   */
+  async search(
+    field: 'id' | 'email',
+    prefix: string,
+    limit: number,
+    after: string | undefined,
+  ): Promise<{ matches: CustomerMatch[]; next: string | undefined }> {
+    const column = field === 'id' ? 'customer_id' : 'email_normalized';
+    const rows = await this.customers.manager.query<
+      Array<{
+        key: string;
+        customer_id: string | null;
+        email: string | null;
+        email_consent: Customer['emailConsent'];
+        orders_count: number;
+        last_order_at: Date | null;
+      }>
+    >(
+      `SELECT ${column} AS key, customer_id, email, email_consent, orders_count, last_order_at
+         FROM customers
+        WHERE (${column} COLLATE "C") >= $1 AND (${column} COLLATE "C") < $2
+          AND starts_with(${column}, $1)
+          AND ($3::text IS NULL OR (${column} COLLATE "C") > $3)
+        ORDER BY ${column} COLLATE "C"
+        LIMIT $4`,
+      [prefix, `${prefix}\u{10FFFF}`, after ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      matches: page.map((r) => ({
+        customerId: r.customer_id,
+        email: r.email,
+        emailConsent: r.email_consent,
+        ordersCount: r.orders_count,
+        lastOrderAt: r.last_order_at,
+      })),
+      next: rows.length > limit ? page[page.length - 1]!.key : undefined,
+    };
   }
 
   /**

@@ -3,7 +3,7 @@ import { decodePageCursor, encodePageCursor, type PagePosition } from '@kizuna/c
 import { KizunaConfig } from '@kizuna/config';
 import { EventInboxRepository, type StoredEvent } from '@kizuna/events';
 import type { Customer } from './customer.entity';
-import { CustomerRepository, type OtherCurrencyRevenue } from './customer.repository';
+import { CustomerRepository, type CustomerMatch, type OtherCurrencyRevenue } from './customer.repository';
 import { CustomersErrorCode, CustomersException } from './customers.exception';
 
 export interface CustomerProfile {
@@ -36,6 +36,12 @@ export interface CustomerProfile {
 export interface EventPage {
   events: StoredEvent[];
   /** Pass as `before` to get the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface CustomerSearchPage {
+  customers: CustomerMatch[];
+  /** Pass as `after` for the next page; null on the last page. */
   nextCursor: string | null;
 }
 
@@ -73,10 +79,40 @@ export class CustomersService {
     };
   }
 
-  async listEvents(customerId: string, limit: number, before: string | undefined): Promise<EventPage> {
+  /**
+   * Customers by a prefix of their shop id, or of their email (`by: 'auto'` takes a query with an
+   * `@` for an email), in key order, a page at a time.
+   */
+  async search(
+    q: string,
+    by: 'auto' | 'id' | 'email',
+    limit: number,
+    after: string | undefined,
+  ): Promise<CustomerSearchPage> {
+    const field = by === 'auto' ? (q.includes('@') ? 'email' : 'id') : by;
+    const prefix = field === 'email' ? q.trim().toLowerCase() : q;
+    let key: string | undefined;
+    if (after !== undefined) {
+      key = Buffer.from(after, 'base64url').toString('utf8');
+      if (!/^[A-Za-z0-9_-]+$/.test(after) || !key.startsWith(`${field}:`)) {
+        throw new CustomersException(
+          CustomersErrorCode.InvalidCursor,
+          'The "after" cursor is not one this API returned',
+        );
+      }
+      key = key.slice(field.length + 1);
+    }
+    const page = await this.customers.search(field, prefix, limit, key);
+    return {
+      customers: page.matches,
+      nextCursor: page.next === undefined ? null : Buffer.from(`${field}:${page.next}`).toString('base64url'),
+    };
+  }
+
+  async listEvents(customerId: string, limit: number, before: string | undefined, name?: string): Promise<EventPage> {
     const customer = await this.require(customerId);
     const cursor = before === undefined ? undefined : decodeCursor(before);
-    const page = await this.events.listForCustomer(customer.id, limit, cursor);
+    const page = await this.events.listForCustomer(customer.id, limit, cursor, name);
     return { events: page.events, nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 

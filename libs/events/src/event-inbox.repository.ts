@@ -241,21 +241,23 @@ export class EventInboxRepository {
   }
 
   /**
-   * A customer's events, newest first, resuming after `before`; `next` is where the following
+   * A customer's events (of one name, if given), newest first, resuming after `before`; `next` is where the following
    * page starts (occurred_at to the microsecond, as text, then seq), undefined on the last page.
    */
   async listForCustomer(
     customerUuid: string,
     limit: number,
     before: PagePosition | undefined,
+    name?: string,
   ): Promise<{ events: StoredEvent[]; next: PagePosition | undefined }> {
     const rows: Array<StoredEventRow & { position_at: string }> = await this.dataSource.query(
       `SELECT *, ${exactInstantSql('occurred_at')} AS position_at FROM events
         WHERE customer_uuid = $1
           AND ($2::timestamptz IS NULL OR (occurred_at, seq) < ($2::timestamptz, $3::bigint))
+          AND ($5::text IS NULL OR name = $5)
         ORDER BY occurred_at DESC, seq DESC
         LIMIT $4`,
-      [customerUuid, before?.at ?? null, before?.after ?? null, limit + 1],
+      [customerUuid, before?.at ?? null, before?.after ?? null, limit + 1, name ?? null],
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -32,7 +32,7 @@ export { LinkTokenSigner, type LinkPurpose } from './engagement/link-token.signe
 // Message log and operations
 export { MessageLogModule } from './message-log/message-log.module';
 export type { MessageDetail, MessageSummary } from './message-log/message-log.repository';
-export { MessagesService } from './message-log/messages.service';
+export { MessagesService, type SendingHealth } from './message-log/messages.service';
 export { SUPPRESSION_REASONS, type Suppression } from './policy/suppression.repository';
 
 export { MessagingErrorCode } from './messaging.exception';

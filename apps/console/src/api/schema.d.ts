@@ -191,6 +191,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find customers by the start of their id or email, in key order
+         * @description `by=auto` (default) searches emails when `q` has an `@`, else customer ids. Exact and prefix matches alike (`q=c-4` finds c-4 and c-42); emails are matched lower case. One index range per page.
+         */
+        get: operations["CustomersController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customerId}": {
         parameters: {
             query?: never;
@@ -232,7 +252,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A customer's journey instances: current state and history */
+        /** A customer's journey instances: current state, next timer and history */
         get: operations["CustomerJourneysController_list"];
         put?: never;
         post?: never;
@@ -659,6 +679,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The filtered message log as CSV (RFC 4180, UTF-8), newest first, streamed
+         * @description Same filters as GET /v1/messages, every matching message. Values that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) are prefixed with an apostrophe.
+         */
+        get: operations["MessagesController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the message log's journey and template filters offer (names for ids) */
+        get: operations["MessagesController_filters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages/stats": {
         parameters: {
             query?: never;
@@ -667,8 +724,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Attempts closed as unknown (messages possibly delivered twice), per channel: all, and in a period
-         * @description An attempt is closed as unknown when its worker stopped (or lost its lease) between handing the message over and recording the answer; the message was then sent again. `inPeriod` counts those closed in [from, to); the period defaults to the 24 hours before `to` (default: now).
+         * Sending health: the queue now, deferred messages by reason, delivery attempts over a period, and attempts closed as unknown (messages possibly delivered twice)
+         * @description Defined in docs/analytics.md, "Sending health". An attempt is closed as unknown when its worker stopped (or lost its lease) between handing the message over and recording the answer; the message was then sent again. `inPeriod` and `attempts` count those finished in [from, to); the period defaults to the 24 hours before `to` (default: now). Attempts come by the UTC hour for periods up to 7 days, by the UTC day beyond.
          */
         get: operations["MessagesController_stats"];
         put?: never;
@@ -1487,6 +1544,44 @@ export interface operations {
             };
         };
     };
+    CustomersController_search: {
+        parameters: {
+            query: {
+                /** @description nextCursor from the previous page */
+                after?: unknown;
+                /** @description 1-100, default 25 */
+                limit?: unknown;
+                by?: "auto" | "id" | "email";
+                /** @description the start of a customer id or an email */
+                q: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: {
+                            customerId: string | null;
+                            email: string | null;
+                            /** @enum {string} */
+                            emailConsent: "subscribed" | "unsubscribed" | "unknown";
+                            ordersCount: number;
+                            lastOrderAt: string | null;
+                        }[];
+                        /** @description pass as `after` for the next page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
     CustomersController_get: {
         parameters: {
             query?: never;
@@ -1546,6 +1641,8 @@ export interface operations {
     CustomersController_events: {
         parameters: {
             query?: {
+                /** @description only events of this name, e.g. nps.responded */
+                name?: unknown;
                 /** @description nextCursor from the previous page */
                 before?: unknown;
                 /** @description 1-200, default 50 */
@@ -1563,7 +1660,28 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        events: {
+                            id: string;
+                            name: string;
+                            messageId: string | null;
+                            source: string;
+                            /** @description ISO-8601 date-time */
+                            timestamp: string;
+                            /** @description ISO-8601 date-time */
+                            receivedAt: string;
+                            properties: {
+                                [key: string]: unknown;
+                            };
+                            traits?: {
+                                [key: string]: unknown;
+                            };
+                            processingError?: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -1582,7 +1700,41 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        instances: {
+                            id: string;
+                            journeyId: string;
+                            journeyName: string | null;
+                            version: number;
+                            key: string | null;
+                            entryCount: number;
+                            status: string;
+                            currentStep: string | null;
+                            /** @description ISO-8601 date-time */
+                            enteredAt: string;
+                            exitedAt: string | null;
+                            exitReason: string | null;
+                            heldOut: boolean;
+                            goalReachedAt: string | null;
+                            /** @description the earliest timer the instance waits on; null when none */
+                            nextTimer: {
+                                event: string;
+                                /** @description ISO-8601 date-time */
+                                dueAt: string;
+                            } | null;
+                            history: {
+                                entry: number;
+                                version: number;
+                                kind: string;
+                                stepId: string | null;
+                                reason: string | null;
+                                /** @description ISO-8601 date-time */
+                                at: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5585,7 +5737,96 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "application/json": {
+                        messages: {
+                            id: string;
+                            effectKey: string;
+                            /** @description the shop's id of the customer; null when they have none */
+                            customerId: string | null;
+                            /** @enum {string} */
+                            channel: "email" | "webhook";
+                            /** @enum {string} */
+                            category: "marketing" | "transactional";
+                            templateKey: string | null;
+                            webhookUrl: string | null;
+                            priority: number;
+                            /** @enum {string} */
+                            whenCapped: "defer" | "skip";
+                            journeyId: string | null;
+                            stepId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "sending" | "sent" | "deferred" | "failed" | "suppressed" | "skipped";
+                            statusReason: string | null;
+                            recipient: string | null;
+                            subject: string | null;
+                            attempts: number;
+                            /** @description ISO-8601 date-time */
+                            notBefore: string;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            sentAt: string | null;
+                        }[];
+                        /** @description pass as `before` for the next (older) page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    MessagesController_export: {
+        parameters: {
+            query?: {
+                /** @description created before */
+                to?: unknown;
+                /** @description created at or after */
+                from?: unknown;
+                status?: "queued" | "sending" | "sent" | "deferred" | "failed" | "suppressed" | "skipped";
+                templateKey?: unknown;
+                journeyId?: unknown;
+                customerId?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
+            };
+        };
+    };
+    MessagesController_filters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        journeys: {
+                            id: string;
+                            name: string;
+                            status: string;
+                        }[];
+                        templates: {
+                            key: string;
+                            kind: string;
+                            description: string;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5607,7 +5848,61 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        period: {
+                            /** @description ISO-8601 date-time */
+                            from: string;
+                            /** @description ISO-8601 date-time */
+                            to: string;
+                        };
+                        /** @description ISO-8601 date-time */
+                        asOf: string;
+                        unknownAttempts: {
+                            email: {
+                                total: number;
+                                inPeriod: number;
+                            };
+                            webhook: {
+                                total: number;
+                                inPeriod: number;
+                            };
+                        };
+                        queue: {
+                            queued: number;
+                            deferred: number;
+                            sending: number;
+                            /** @description queued or deferred, and due now */
+                            due: number;
+                            oldestDueAt: string | null;
+                            /** @description how long the oldest due message has waited past its time; 0 when none */
+                            lagSeconds: number;
+                        };
+                        deferredByReason: {
+                            frequency_cap: number;
+                            quiet_hours: number;
+                            temporary_failure: number;
+                        };
+                        attempts: {
+                            /** @enum {string} */
+                            bucket: "hour" | "day";
+                            buckets: {
+                                /** @description ISO-8601 date-time */
+                                start: string;
+                                sent: number;
+                                deferred: number;
+                                failed: number;
+                                unknown: number;
+                                /** @description failed / (sent + failed); value null when nothing finished for good */
+                                failureRate: {
+                                    numerator: number;
+                                    denominator: number;
+                                    value: number | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
             };
         };
     };
@@ -5626,7 +5921,56 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        effectKey: string;
+                        /** @description the shop's id of the customer; null when they have none */
+                        customerId: string | null;
+                        /** @enum {string} */
+                        channel: "email" | "webhook";
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        templateKey: string | null;
+                        webhookUrl: string | null;
+                        priority: number;
+                        /** @enum {string} */
+                        whenCapped: "defer" | "skip";
+                        journeyId: string | null;
+                        stepId: string | null;
+                        /** @enum {string} */
+                        status: "queued" | "sending" | "sent" | "deferred" | "failed" | "suppressed" | "skipped";
+                        statusReason: string | null;
+                        recipient: string | null;
+                        subject: string | null;
+                        attempts: number;
+                        /** @description ISO-8601 date-time */
+                        notBefore: string;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        sentAt: string | null;
+                        payload: {
+                            [key: string]: unknown;
+                        };
+                        locale: string | null;
+                        templateVersion: number | null;
+                        smtpMessageId: string | null;
+                        /** @description null until rendered, and after MESSAGE_CONTENT_RETENTION_DAYS */
+                        html: string | null;
+                        text: string | null;
+                        attemptLog: {
+                            attempt: number;
+                            /** @description ISO-8601 date-time */
+                            startedAt: string;
+                            finishedAt: string | null;
+                            /** @description null while in progress */
+                            outcome: ("sent" | "deferred" | "failed" | "unknown") | null;
+                            smtpCode: number | null;
+                            /** @description the server's reply (SMTP) or the error */
+                            response: string | null;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5645,7 +5989,56 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        effectKey: string;
+                        /** @description the shop's id of the customer; null when they have none */
+                        customerId: string | null;
+                        /** @enum {string} */
+                        channel: "email" | "webhook";
+                        /** @enum {string} */
+                        category: "marketing" | "transactional";
+                        templateKey: string | null;
+                        webhookUrl: string | null;
+                        priority: number;
+                        /** @enum {string} */
+                        whenCapped: "defer" | "skip";
+                        journeyId: string | null;
+                        stepId: string | null;
+                        /** @enum {string} */
+                        status: "queued" | "sending" | "sent" | "deferred" | "failed" | "suppressed" | "skipped";
+                        statusReason: string | null;
+                        recipient: string | null;
+                        subject: string | null;
+                        attempts: number;
+                        /** @description ISO-8601 date-time */
+                        notBefore: string;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        sentAt: string | null;
+                        payload: {
+                            [key: string]: unknown;
+                        };
+                        locale: string | null;
+                        templateVersion: number | null;
+                        smtpMessageId: string | null;
+                        /** @description null until rendered, and after MESSAGE_CONTENT_RETENTION_DAYS */
+                        html: string | null;
+                        text: string | null;
+                        attemptLog: {
+                            attempt: number;
+                            /** @description ISO-8601 date-time */
+                            startedAt: string;
+                            finishedAt: string | null;
+                            /** @description null while in progress */
+                            outcome: ("sent" | "deferred" | "failed" | "unknown") | null;
+                            smtpCode: number | null;
+                            /** @description the server's reply (SMTP) or the error */
+                            response: string | null;
+                        }[];
+                    };
+                };
             };
         };
     };
@@ -5733,6 +6126,8 @@ export interface operations {
     MessagesController_suppressions: {
         parameters: {
             query?: {
+                /** @description nextCursor from the previous page */
+                before?: unknown;
                 /** @description 1-500, default 100 */
                 limit?: unknown;
                 email?: unknown;
@@ -5747,7 +6142,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        suppressions: {
+                            email: string;
+                            /** @enum {string} */
+                            reason: "hard_bounce" | "complaint" | "unsubscribe" | "manual";
+                            /** @description smtp, unsubscribe-link:..., api:<key id or user:email> */
+                            source: string;
+                            note: string | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
             };
         };
     };
@@ -5758,13 +6167,36 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    /**
+                     * @default manual
+                     * @enum {string}
+                     */
+                    reason?: "hard_bounce" | "complaint" | "unsubscribe" | "manual";
+                    note?: string;
+                };
+            };
+        };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @enum {string} */
+                        reason: "hard_bounce" | "complaint" | "unsubscribe" | "manual";
+                        /** @description smtp, unsubscribe-link:..., api:<key id or user:email> */
+                        source: string;
+                        note: string | null;
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                    };
+                };
             };
         };
     };
@@ -5785,7 +6217,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        removed: number;
+                    };
+                };
             };
         };
     };

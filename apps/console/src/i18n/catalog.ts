@@ -1,7 +1,10 @@
+import { analyticsStrings } from '../analytics/analytics.strings';
 import { apiKeysStrings } from '../api-keys/api-keys.strings';
 import { rulesStrings } from '../rules/rules.strings';
 import { segmentsStrings } from '../segments/segments.strings';
 import { journeysStrings } from '../journeys/journeys.strings';
+import { customersStrings } from '../customers/customers.strings';
+import { messagesStrings } from '../messages/messages.strings';
 import { sendingStrings } from '../sending/sending.strings';
 import { sessionStrings } from '../session/session.strings';
 import { settingsStrings } from '../settings/settings.strings';
@@ -21,10 +24,13 @@ const features = [
   usersStrings,
   apiKeysStrings,
   sendingStrings,
+  analyticsStrings,
   templatesStrings,
   rulesStrings,
   segmentsStrings,
   journeysStrings,
+  messagesStrings,
+  customersStrings,
 ];
 
 /** Every string of the console, by language; each feature folder keeps its own (`*.strings.ts`). */

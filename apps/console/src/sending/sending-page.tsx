@@ -5,9 +5,17 @@ import { ErrorNotice } from '../ui/error-notice';
 import { Page, Panel } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { TextField } from '../ui/text-field';
-import { usePauseSending, useResumeSending, useSendingState } from './use-sending';
+import { AttemptsChart } from './attempts-chart';
+import {
+  usePauseSending,
+  useResumeSending,
+  useSendingHealth,
+  useSendingState,
+  type SendingHealth,
+} from './use-sending';
+import './sending.css';
 
-/** Ops: the kill switch, with confirmation both ways. */
+/** Ops: the kill switch (with confirmation both ways), the queue, deferrals and the last day's deliveries. */
 export function SendingPage() {
   const { t, formatTime } = useLanguage();
   const state = useSendingState();
@@ -44,8 +52,8 @@ export function SendingPage() {
             </button>
           )}
         </Panel>
+        <SendingHealthPanels />
       </RoleGate>
-      <p className="hint">{t('sending.more')}</p>
       <ConfirmDialog
         open={dialog === 'pause'}
         title={t('sending.pauseConfirmTitle')}
@@ -69,5 +77,184 @@ export function SendingPage() {
         <p>{t('sending.resumeConfirmBody')}</p>
       </ConfirmDialog>
     </Page>
+  );
+}
+
+function SendingHealthPanels() {
+  const { t, language } = useLanguage();
+  const health = useSendingHealth();
+  const h = health.data;
+  const number = new Intl.NumberFormat(language);
+  return (
+    <>
+      <Panel title={t('sending.queueTitle')}>
+        {health.isPending && <p>{t('common.loading')}</p>}
+        <ErrorNotice error={health.error} />
+        {h && (
+          <dl className="tiles">
+            <Tile label={t('sending.queued')} value={number.format(h.queue.queued)} />
+            <Tile label={t('sending.deferred')} value={number.format(h.queue.deferred)} />
+            <Tile label={t('sending.sendingNow')} value={number.format(h.queue.sending)} />
+            <Tile label={t('sending.due')} value={number.format(h.queue.due)} hint={t('sending.dueHint')} />
+            <Tile
+              label={t('sending.lag')}
+              value={duration(t, h.queue.lagSeconds)}
+              hint={t('sending.lagHint')}
+              tone={h.queue.lagSeconds > 300 ? 'warn' : undefined}
+            />
+            <Tile
+              label={t('sending.duplicates')}
+              value={number.format(h.unknownAttempts.email.inPeriod + h.unknownAttempts.webhook.inPeriod)}
+              hint={t('sending.duplicatesHint')}
+            />
+          </dl>
+        )}
+      </Panel>
+      {h && (
+        <div className="sending-grid">
+          <Panel title={t('sending.deferredTitle')}>
+            <DeferredByReason counts={h.deferredByReason} />
+          </Panel>
+          <Panel title={t('sending.deliveriesTitle')}>
+            <DeliverySummary health={h} />
+          </Panel>
+        </div>
+      )}
+      {h && (
+        <Panel title={t('sending.chartTitle')}>
+          <AttemptsChart buckets={h.attempts.buckets} bucket={h.attempts.bucket} />
+          <details className="chart-table">
+            <summary>{t('sending.showTable')}</summary>
+            <AttemptsTable health={h} />
+          </details>
+        </Panel>
+      )}
+    </>
+  );
+}
+
+function Tile({ label, value, hint, tone }: { label: string; value: string; hint?: string; tone?: 'warn' }) {
+  return (
+    <div className={tone === 'warn' ? 'tile tile-warn' : 'tile'}>
+      <dt>{label}</dt>
+      <dd className="tile-value">{value}</dd>
+      {hint && <dd className="tile-hint">{hint}</dd>}
+    </div>
+  );
+}
+
+function duration(t: ReturnType<typeof useLanguage>['t'], seconds: number): string {
+  if (seconds < 60) {
+    return t('sending.seconds', { n: Math.round(seconds) });
+  }
+  if (seconds < 3600) {
+    return t('sending.minutes', { n: Math.round(seconds / 60) });
+  }
+  return t('sending.hours', { n: Math.round((seconds / 3600) * 10) / 10 });
+}
+
+const REASONS = ['frequency_cap', 'quiet_hours', 'temporary_failure'] as const;
+
+function DeferredByReason({ counts }: { counts: SendingHealth['deferredByReason'] }) {
+  const { t, language } = useLanguage();
+  const total = REASONS.reduce((sum, r) => sum + counts[r], 0);
+  const number = new Intl.NumberFormat(language);
+  return (
+    <table className="reason-table">
+      <tbody>
+        {REASONS.map((r) => (
+          <tr key={r}>
+            <th scope="row">{t(`sending.reason.${r}`)}</th>
+            <td className="reason-bar-cell">
+              <span
+                className="reason-bar"
+                style={{ width: `${total === 0 ? 0 : (counts[r] / total) * 100}%` }}
+                aria-hidden="true"
+              />
+            </td>
+            <td className="numeric">{number.format(counts[r])}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The period's totals; the failure rate with what it is made of (docs/analytics.md, "Sending health"). */
+function DeliverySummary({ health }: { health: SendingHealth }) {
+  const { t, language } = useLanguage();
+  const number = new Intl.NumberFormat(language);
+  const percent = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 });
+  const sum = (k: 'sent' | 'deferred' | 'failed' | 'unknown') =>
+    health.attempts.buckets.reduce((total, b) => total + b[k], 0);
+  const sent = sum('sent');
+  const failed = sum('failed');
+  const denominator = sent + failed;
+  return (
+    <dl className="facts">
+      <dt>{t('sending.outcome.sent')}</dt>
+      <dd>{number.format(sent)}</dd>
+      <dt>{t('sending.outcome.deferred')}</dt>
+      <dd>{number.format(sum('deferred'))}</dd>
+      <dt>{t('sending.outcome.failed')}</dt>
+      <dd>{number.format(failed)}</dd>
+      <dt>{t('sending.failureRate')}</dt>
+      <dd>
+        {denominator === 0
+          ? t('sending.noData')
+          : t('sending.rateOf', {
+              rate: percent.format(failed / denominator),
+              failed: number.format(failed),
+              total: number.format(denominator),
+            })}
+      </dd>
+    </dl>
+  );
+}
+
+function AttemptsTable({ health }: { health: SendingHealth }) {
+  const { t, language } = useLanguage();
+  const when = new Intl.DateTimeFormat(
+    language,
+    health.attempts.bucket === 'hour'
+      ? { month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' }
+      : { year: 'numeric', month: 'numeric', day: 'numeric' },
+  );
+  const percent = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 1 });
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t('sending.colFrom')}</th>
+          <th scope="col" className="numeric">
+            {t('sending.outcome.sent')}
+          </th>
+          <th scope="col" className="numeric">
+            {t('sending.outcome.deferred')}
+          </th>
+          <th scope="col" className="numeric">
+            {t('sending.outcome.failed')}
+          </th>
+          <th scope="col" className="numeric">
+            {t('sending.outcome.unknown')}
+          </th>
+          <th scope="col" className="numeric">
+            {t('sending.failureRate')}
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {health.attempts.buckets.map((b) => (
+          <tr key={b.start}>
+            <th scope="row">{when.format(new Date(b.start))}</th>
+            <td className="numeric">{b.sent}</td>
+            <td className="numeric">{b.deferred}</td>
+            <td className="numeric">{b.failed}</td>
+            <td className="numeric">{b.unknown}</td>
+            <td className="numeric">{b.failureRate.value === null ? '—' : percent.format(b.failureRate.value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

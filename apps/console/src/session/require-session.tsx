@@ -4,7 +4,7 @@ import { useT } from '../i18n/i18n';
 import { ErrorNotice } from '../ui/error-notice';
 import { useSession } from './use-session';
 
-/** Pages behind sign-in: nobody signed in goes to the sign-in page, and comes back after. */
+/** Pages behind sign-in: nobody signed in goes to the sign-in page, and comes back after (filters in the query too). */
 export function RequireSession({ children }: { children: ReactNode }) {
   const t = useT();
   const session = useSession();
@@ -16,7 +16,7 @@ export function RequireSession({ children }: { children: ReactNode }) {
     return <ErrorNotice error={session.error} />;
   }
   if (!session.data) {
-    return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+    return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
   }
   return children;
 }

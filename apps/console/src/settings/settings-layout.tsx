@@ -18,6 +18,9 @@ export function SettingsLayout() {
           <li>
             <NavLink to="/settings/api-keys">{t('settings.apiKeys')}</NavLink>
           </li>
+          <li>
+            <NavLink to="/settings/analytics">{t('settings.analytics')}</NavLink>
+          </li>
         </ul>
       </nav>
       <Outlet />

@@ -1,14 +1,14 @@
 import type { MessageKey } from '../i18n/catalog';
 
-/** The console's screens (issue #13), in navigation order; `built: false` shows the "not built yet" panel. */
-export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey; built: boolean }> = [
-  { path: '/', label: 'screen.overview', built: false },
-  { path: '/journeys', label: 'screen.journeys', built: true },
-  { path: '/templates', label: 'screen.templates', built: true },
-  { path: '/segments', label: 'screen.segments', built: true },
-  { path: '/customers', label: 'screen.customers', built: false },
-  { path: '/messages', label: 'screen.messages', built: false },
-  { path: '/sending', label: 'screen.sending', built: true },
-  { path: '/analytics', label: 'screen.analytics', built: false },
-  { path: '/settings', label: 'screen.settings', built: true },
+/** The console's screens (issue #13), in navigation order. */
+export const SCREENS: ReadonlyArray<{ path: string; label: MessageKey }> = [
+  { path: '/', label: 'screen.overview' },
+  { path: '/journeys', label: 'screen.journeys' },
+  { path: '/templates', label: 'screen.templates' },
+  { path: '/segments', label: 'screen.segments' },
+  { path: '/customers', label: 'screen.customers' },
+  { path: '/messages', label: 'screen.messages' },
+  { path: '/sending', label: 'screen.sending' },
+  { path: '/analytics', label: 'screen.analytics' },
+  { path: '/settings', label: 'screen.settings' },
 ];

@@ -16,10 +16,6 @@ export const shellStrings = defineStrings(
     'screen.sending': 'Sending',
     'screen.analytics': 'Analytics',
     'screen.settings': 'Settings',
-    'notBuilt.title': '{screen}: not built yet',
-    'notBuilt.body':
-      'This screen is planned in issue #13 (the web console) and is not built yet. It will show real data from the API when it is; until then it shows nothing rather than something made up.',
-    'notBuilt.apiHint': 'Meanwhile the same data is available from the API: see /docs.',
     'notFound.title': 'Page not found',
     'notFound.body': 'There is no console page at this address.',
     'notFound.home': 'Go to the overview',
@@ -39,10 +35,6 @@ export const shellStrings = defineStrings(
     'screen.sending': '送信',
     'screen.analytics': '分析',
     'screen.settings': '設定',
-    'notBuilt.title': '{screen}: まだできていません',
-    'notBuilt.body':
-      'この画面は issue #13（Web コンソール）で予定されていますが、まだ作られていません。完成すれば API の実データを表示します。それまでは作り物のデータは表示しません。',
-    'notBuilt.apiHint': 'それまでは同じデータを API から取得できます（/docs を参照）。',
     'notFound.title': 'ページが見つかりません',
     'notFound.body': 'このアドレスにはコンソールのページがありません。',
     'notFound.home': '概要へ',

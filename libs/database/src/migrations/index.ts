@@ -9,6 +9,7 @@ import { DeliveryLeaseOwner1764400100000 } from './1764400100000-delivery-lease-
 import { ImportedHistory1764500000000 } from './1764500000000-imported-history';
 import { ConsoleUsers1764600000000 } from './1764600000000-console-users';
 import { OrderRefunds1764700000000 } from './1764700000000-order-refunds';
+import { ConsoleLookups1764800200000 } from './1764800200000-console-lookups';
 import { InstancesAtStep1764800100000 } from './1764800100000-instances-at-step';
 import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
 import { ShopAnalytics1764820000000 } from './1764820000000-shop-analytics';
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   ImportedHistory1764500000000,
   ConsoleUsers1764600000000,
   OrderRefunds1764700000000,
+  ConsoleLookups1764800200000,
   InstancesAtStep1764800100000,
   MessageAnalytics1764810000000,
   ShopAnalytics1764820000000,

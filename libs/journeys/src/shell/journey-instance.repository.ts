@@ -59,6 +59,14 @@ interface NetTimers {
   set: Map<string, { journeyId: string; timer: TimerRequest }>;
 }
 
+/** A customer's journey instances, their history, each one's next timer and the journeys' names. */
+export interface CustomerJourneys {
+  instances: StoredInstance[];
+  history: HistoryRow[];
+  nextTimers: Map<string, { event: string; dueAt: Date }>;
+  journeyNames: Map<string, string>;
+}
+
 export interface HistoryRow {
   instanceId: string;
   journeyId: string;
@@ -370,7 +378,7 @@ export class JourneyInstanceRepository {
     return rows.map(toInstance);
   }
 
-  async listForCustomer(customerUuid: string): Promise<{ instances: StoredInstance[]; history: HistoryRow[] }> {
+  async listForCustomer(customerUuid: string): Promise<CustomerJourneys> {
     const rows = await this.dataSource.query<InstanceDbRow[]>(
       `SELECT * FROM journey_instances WHERE customer_uuid = $1 ORDER BY entered_at DESC, id`,
       [customerUuid],
@@ -391,7 +399,19 @@ export class JourneyInstanceRepository {
          FROM journey_instance_history WHERE customer_uuid = $1 ORDER BY seq`,
       [customerUuid],
     );
+    // Each instance's next timer (the earliest due), and the journeys' names: by the customer's key.
+    const timers = await this.dataSource.query<Array<{ instance_id: string; event: string; due_at: Date }>>(
+      `SELECT DISTINCT ON (instance_id) instance_id, event, due_at
+         FROM journey_timers WHERE customer_uuid = $1 ORDER BY instance_id, due_at, timer_id`,
+      [customerUuid],
+    );
+    const names = await this.dataSource.query<Array<{ id: string; name: string }>>(
+      `SELECT id, name FROM journeys WHERE id = ANY($1::uuid[])`,
+      [[...new Set(rows.map((r) => r.journey_id))]],
+    );
     return {
+      nextTimers: new Map(timers.map((t) => [t.instance_id, { event: t.event, dueAt: t.due_at }])),
+      journeyNames: new Map(names.map((n) => [n.id, n.name])),
       instances: rows.map(toInstance),
       history: history.map((h) => ({
         instanceId: h.instance_id,

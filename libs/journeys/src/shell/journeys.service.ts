@@ -17,6 +17,7 @@ import { journeyDefinitionSchema } from '../core/journey-definition.schema';
 import type { JourneyContext } from '../core/journey-machine.types';
 import {
   JourneyInstanceRepository,
+  type CustomerJourneys,
   type HistoryRow,
   type JourneyCounts,
   type StoredInstance,
@@ -351,7 +352,7 @@ export class JourneysService {
   }
 
   /** A customer's instances with their current state and history; undefined if no such customer. */
-  async forCustomer(customerId: string): Promise<{ instances: StoredInstance[]; history: HistoryRow[] } | undefined> {
+  async forCustomer(customerId: string): Promise<CustomerJourneys | undefined> {
     const customer = await this.customers.findByCustomerId(customerId);
     return customer ? this.instances.listForCustomer(customer.id) : undefined;
   }

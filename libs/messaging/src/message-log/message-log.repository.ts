@@ -78,6 +78,30 @@ export interface UnknownAttemptCounts {
   webhook: { total: number; inPeriod: number };
 }
 
+/** The delivery queue now (docs/analytics.md, "Sending health"). */
+export interface QueueState {
+  queued: number;
+  deferred: number;
+  sending: number;
+  /** Queued or deferred messages whose time has come: what workers should be sending now. */
+  due: number;
+  /** The earliest not_before among the due messages; null when none is due. */
+  oldestDueAt: Date | null;
+}
+
+/** Why deferred messages wait: a frequency cap, quiet hours, or a temporary delivery failure (4xx, connection). */
+export const DEFER_REASONS = ['frequency_cap', 'quiet_hours', 'temporary_failure'] as const;
+export type DeferReason = (typeof DEFER_REASONS)[number];
+
+/** Delivery attempts that finished in one bucket (an hour or a day), by outcome. */
+export interface AttemptBucket {
+  start: Date;
+  sent: number;
+  deferred: number;
+  failed: number;
+  unknown: number;
+}
+
 export interface SendingState {
   paused: boolean;
   reason: string | null;
@@ -243,6 +267,75 @@ export class MessageLogRepository {
       counts[r.channel] = { total: r.total, inPeriod: r.in_period };
     }
     return counts;
+  }
+
+  async queue(now: Date): Promise<QueueState> {
+    const [row] = await this.dataSource.query<
+      Array<{ queued: number; deferred: number; sending: number; due: number; oldest_due_at: Date | null }>
+    >(
+      `SELECT (count(*) FILTER (WHERE status = 'queued'))::int AS queued,
+              (count(*) FILTER (WHERE status = 'deferred'))::int AS deferred,
+              (SELECT count(*)::int FROM outbox_messages WHERE status = 'sending') AS sending,
+              (count(*) FILTER (WHERE not_before <= $1))::int AS due,
+              min(not_before) FILTER (WHERE not_before <= $1) AS oldest_due_at
+         FROM outbox_messages WHERE status IN ('queued', 'deferred')`,
+      [now],
+    );
+    return {
+      queued: row!.queued,
+      deferred: row!.deferred,
+      sending: row!.sending,
+      due: row!.due,
+      oldestDueAt: row!.oldest_due_at,
+    };
+  }
+
+  /**
+   * Deferred messages by why they wait, read from the reason the policy or the delivery wrote:
+   * the policy's start with "frequency cap" or "quiet hours"; anything else is a mail server's
+   * temporary answer or a failed connection.
+   */
+  async deferredByReason(): Promise<Record<DeferReason, number>> {
+    const rows = await this.dataSource.query<Array<{ reason: DeferReason; n: number }>>(
+      `SELECT CASE WHEN status_reason LIKE 'frequency cap%' THEN 'frequency_cap'
+                   WHEN status_reason LIKE 'quiet hours%' THEN 'quiet_hours'
+                   ELSE 'temporary_failure' END AS reason,
+              count(*)::int AS n
+         FROM outbox_messages WHERE status = 'deferred'
+        GROUP BY 1`,
+    );
+    const counts: Record<DeferReason, number> = { frequency_cap: 0, quiet_hours: 0, temporary_failure: 0 };
+    for (const r of rows) {
+      counts[r.reason] = r.n;
+    }
+    return counts;
+  }
+
+  /**
+   * Delivery attempts (email and webhooks) that finished in [from, to), per bucket of `bucket`
+   * (UTC hours or days), every bucket of the period present (zeros where nothing finished).
+   */
+  async attemptsOverTime(from: Date, to: Date, bucket: 'hour' | 'day'): Promise<AttemptBucket[]> {
+    const rows = await this.dataSource.query<
+      Array<{ start: Date; sent: number; deferred: number; failed: number; unknown: number }>
+    >(
+      `WITH buckets AS (
+         SELECT generate_series(date_trunc($3, $1::timestamptz AT TIME ZONE 'UTC'),
+                                $2::timestamptz AT TIME ZONE 'UTC' - interval '1 microsecond',
+                                ('1 ' || $3)::interval) AS start),
+       finished AS (
+         SELECT date_trunc($3, finished_at AT TIME ZONE 'UTC') AS start, outcome
+           FROM message_attempts WHERE finished_at >= $1 AND finished_at < $2)
+       SELECT b.start AT TIME ZONE 'UTC' AS start,
+              (count(f.outcome) FILTER (WHERE f.outcome = 'sent'))::int AS sent,
+              (count(f.outcome) FILTER (WHERE f.outcome = 'deferred'))::int AS deferred,
+              (count(f.outcome) FILTER (WHERE f.outcome = 'failed'))::int AS failed,
+              (count(f.outcome) FILTER (WHERE f.outcome = 'unknown'))::int AS unknown
+         FROM buckets b LEFT JOIN finished f ON f.start = b.start
+        GROUP BY b.start ORDER BY b.start`,
+      [from, to, bucket],
+    );
+    return rows;
   }
 
   /**

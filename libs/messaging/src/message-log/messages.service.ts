@@ -16,19 +16,47 @@ import {
   type MessageDetail,
   type MessageFilter,
   type MessageSummary,
+  type AttemptBucket,
+  type DeferReason,
+  type QueueState,
   type SendingState,
   type UnknownAttemptCounts,
 } from './message-log.repository';
 import type { RenderedMessage } from '../delivery/email/message-renderer';
 import { MessagingErrorCode, MessagingException } from '../messaging.exception';
 import { checkRecipient } from '../delivery/email/recipient.util';
-import { SuppressionRepository, type Suppression, type SuppressionReason } from '../policy/suppression.repository';
+import {
+  SUPPRESSION_CURSOR_AFTER,
+  SuppressionRepository,
+  type Suppression,
+  type SuppressionReason,
+} from '../policy/suppression.repository';
 
 export interface MessagePage {
   messages: MessageSummary[];
   /** Pass as `before` for the next (older) page; null on the last page. */
   nextCursor: string | null;
 }
+
+export interface SuppressionPage {
+  suppressions: Suppression[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The sending screen's figures (docs/analytics.md, "Sending health"), read in one go. */
+export interface SendingHealth {
+  unknownAttempts: UnknownAttemptCounts;
+  queue: QueueState;
+  deferredByReason: Record<DeferReason, number>;
+  attempts: { bucket: 'hour' | 'day'; buckets: AttemptBucket[] };
+}
+
+/** Periods up to this long are shown by the hour, longer ones by the day. */
+const HOURLY_UP_TO_MS = 7 * 86_400_000;
+
+/** How many messages one page of an export reads. */
+const EXPORT_PAGE = 1000;
 
 /** Operations on the message log: browse, inspect, retry, and the sending kill switch. */
 @Injectable()
@@ -56,6 +84,32 @@ export class MessagesService {
     }
     const page = await this.log.list({ ...filter, customerUuid, before: position });
     return { messages: await this.named(page.messages), nextCursor: page.next ? encodePageCursor(page.next) : null };
+  }
+
+  /**
+   * Every message the filter matches, newest first, a page at a time (keyset, so memory and each
+   * query stay bounded however many there are): for the CSV export.
+   */
+  async *export({
+    customerId,
+    ...filter
+  }: Omit<MessageFilter, 'before' | 'customerUuid' | 'limit'> & { customerId?: string }): AsyncGenerator<
+    MessageSummary[]
+  > {
+    let customerUuid: string | undefined;
+    if (customerId !== undefined) {
+      const customer = await this.customers.findByCustomerId(customerId);
+      if (!customer) {
+        return;
+      }
+      customerUuid = customer.id;
+    }
+    let before: PagePosition | undefined;
+    do {
+      const page = await this.log.list({ ...filter, customerUuid, limit: EXPORT_PAGE, before });
+      yield await this.named(page.messages);
+      before = page.next;
+    } while (before);
   }
 
   async detail(id: string): Promise<MessageDetail> {
@@ -96,9 +150,16 @@ export class MessagesService {
     return drainInChunks(() => this.log.pruneContent(this.config.delivery.contentRetentionDays));
   }
 
-  /** Attempts closed as unknown (possibly delivered twice): all, and those closed in [from, to). */
-  unknownAttempts(from: Date, to: Date): Promise<UnknownAttemptCounts> {
-    return this.log.unknownAttempts(from, to);
+  /** Queue, deferrals, and attempts over [from, to) by the hour (by the day past 7 days). */
+  async health(from: Date, to: Date, now: Date): Promise<SendingHealth> {
+    const bucket = to.getTime() - from.getTime() <= HOURLY_UP_TO_MS ? 'hour' : 'day';
+    const [unknownAttempts, queue, deferredByReason, buckets] = await Promise.all([
+      this.log.unknownAttempts(from, to),
+      this.log.queue(now),
+      this.log.deferredByReason(),
+      this.log.attemptsOverTime(from, to, bucket),
+    ]);
+    return { unknownAttempts, queue, deferredByReason, attempts: { bucket, buckets } };
   }
 
   sendingState(): Promise<SendingState> {
@@ -109,8 +170,23 @@ export class MessagesService {
     return this.log.setSending(paused, reason, changedBy);
   }
 
-  listSuppressions(email: string | undefined, limit: number): Promise<Suppression[]> {
-    return this.suppressions.list(email, limit);
+  async listSuppressions(
+    email: string | undefined,
+    limit: number,
+    before: string | undefined,
+  ): Promise<SuppressionPage> {
+    let position: PagePosition | undefined;
+    if (before !== undefined) {
+      position = decodePageCursor(before, SUPPRESSION_CURSOR_AFTER);
+      if (!position) {
+        throw new MessagingException(
+          MessagingErrorCode.InvalidCursor,
+          'The "before" cursor is not one this API returned',
+        );
+      }
+    }
+    const page = await this.suppressions.list(email, limit, position);
+    return { suppressions: page.entries, nextCursor: page.next ? encodePageCursor(page.next) : null };
   }
 
   /** An operator's entry: `manual` stops all mail to the address, `complaint` marketing only. */
@@ -123,7 +199,7 @@ export class MessagesService {
       );
     }
     await this.suppressions.add(recipient.address, reason, `api:${by}`, note);
-    const [entry] = (await this.suppressions.list(recipient.address, 10)).filter((s) => s.reason === reason);
+    const [entry] = (await this.suppressions.list(recipient.address, 10)).entries.filter((s) => s.reason === reason);
     return entry!;
   }
 

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { exactInstantSql, type PagePosition } from '@kizuna/common';
 import type { MessageCategory } from '../outbox/outbox-message';
 
 export const SUPPRESSION_REASONS = ['hard_bounce', 'complaint', 'unsubscribe', 'manual'] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** A page cursor's tie-breaker: `<reason>:<email>` (reasons have no colon). */
+export const SUPPRESSION_CURSOR_AFTER = /^(hard_bounce|complaint|unsubscribe|manual):\S{1,320}$/;
+const splitAfter = (after: string): [string, string] => {
+  const colon = after.indexOf(':');
+  return [after.slice(0, colon), after.slice(colon + 1)];
+};
 
 export interface Suppression {
   email: string;
@@ -76,20 +84,45 @@ export class SuppressionRepository {
     );
   }
 
-  async list(email: string | undefined, limit: number): Promise<Suppression[]> {
+  /**
+   * Entries newest first (or one address's), `limit` of them after `before` (keyset on
+   * created_at exactly, then reason and email); `position` is where the next page starts.
+   */
+  async list(
+    email: string | undefined,
+    limit: number,
+    before?: PagePosition,
+  ): Promise<{ entries: Suppression[]; next: PagePosition | undefined }> {
+    const [beforeReason, beforeEmail] = before ? splitAfter(before.after) : [null, null];
     const rows = await this.dataSource.query<
-      Array<{ email: string; reason: SuppressionReason; source: string; note: string | null; created_at: Date }>
-    >(`SELECT * FROM suppressions WHERE ($1::text IS NULL OR email = $1) ORDER BY created_at DESC, email LIMIT $2`, [
-      email?.toLowerCase() ?? null,
-      limit,
-    ]);
-    return rows.map((r) => ({
-      email: r.email,
-      reason: r.reason,
-      source: r.source,
-      note: r.note,
-      createdAt: r.created_at,
-    }));
+      Array<{
+        email: string;
+        reason: SuppressionReason;
+        source: string;
+        note: string | null;
+        created_at: Date;
+        position_at: string;
+      }>
+    >(
+      `SELECT email, reason, source, note, created_at, ${exactInstantSql('created_at')} AS position_at
+         FROM suppressions
+        WHERE ($1::text IS NULL OR email = $1)
+          AND ($3::timestamptz IS NULL OR (created_at, reason, email) < ($3::timestamptz, $4::text, $5::text))
+        ORDER BY created_at DESC, reason DESC, email DESC LIMIT $2`,
+      [email?.toLowerCase() ?? null, limit + 1, before?.at ?? null, beforeReason, beforeEmail],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map((r) => ({
+        email: r.email,
+        reason: r.reason,
+        source: r.source,
+        note: r.note,
+        createdAt: r.created_at,
+      })),
+      next: rows.length > limit && last ? { at: last.position_at, after: `${last.reason}:${last.email}` } : undefined,
+    };
   }
 
   /** Removes entries for an address (one reason, or all); returns how many. */
