@@ -15,13 +15,7 @@ import {
 } from '../core/journey.compiler';
 import { journeyDefinitionSchema } from '../core/journey-definition.schema';
 import type { JourneyContext } from '../core/journey-machine.types';
-import {
-  JourneyInstanceRepository,
-  type CustomerJourneys,
-  type HistoryRow,
-  type JourneyCounts,
-  type StoredInstance,
-} from './journey-instance.repository';
+import { JourneyInstanceRepository, type CustomerJourneys, type JourneyCounts } from './journey-instance.repository';
 import { EntryRollupRepository } from '../lift/entry-rollup.repository';
 import {
   JourneyRepository,
