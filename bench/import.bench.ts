@@ -275,7 +275,11 @@ interface ImportRun {
  * `kizuna import <file> --wait`, as a user runs it. `onWaiting` runs when the CLI starts waiting
  * for the engine (here: the workers are started then).
  */
-async function runImport(file: string, env: Record<string, string>, onWaiting: () => Promise<void>): Promise<ImportRun> {
+async function runImport(
+  file: string,
+  env: Record<string, string>,
+  onWaiting: () => Promise<void>,
+): Promise<ImportRun> {
   const started = performance.now();
   let waitingAt: number | undefined;
   let stdout = '';
@@ -337,7 +341,9 @@ async function main(): Promise<void> {
     const orders = await writeOrders(file, asOf);
     const size = (await stat(file)).size;
     const expected = expectedFigures(orders, asOf);
-    console.log(`wrote ${n(ROWS)} rows (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `wrote ${n(ROWS)} rows (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
 
     // The reference content, the way an operator installs it; its post-purchase journey starts on order.placed.
     const installed = spawnSync(process.execPath, [cli, 'install-reference'], {
@@ -421,20 +427,52 @@ async function main(): Promise<void> {
     const jpy = (list: KpisView['period']['otherCurrencies']) => list.find((c) => c.currency === 'JPY');
     const checks: Check[] = [
       { figure: 'customers (profiles)', expected: expected.customers, actual: after.customers },
-      { figure: 'orders stored (customer_orders, incl. cancelled)', expected: expected.orders, actual: after.customer_orders },
+      {
+        figure: 'orders stored (customer_orders, incl. cancelled)',
+        expected: expected.orders,
+        actual: after.customer_orders,
+      },
       { figure: 'events stored (orders, refunds, cancellations)', expected: expected.events, actual: after.events },
       { figure: 'period buyers', expected: expected.period.buyers, actual: kpis.period.buyers },
       { figure: 'period orders (all currencies)', expected: expected.period.orders, actual: kpis.period.orders },
-      { figure: 'period revenue, USD cents, net of refunds', expected: expected.period.usdCents, actual: cents(kpis.period.revenue) },
-      { figure: 'period JPY orders (apart)', expected: expected.period.jpyOrders, actual: jpy(kpis.period.otherCurrencies)?.orders ?? 0 },
-      { figure: 'period JPY revenue, yen (apart)', expected: expected.period.jpyYen, actual: jpy(kpis.period.otherCurrencies)?.revenue ?? 0 },
+      {
+        figure: 'period revenue, USD cents, net of refunds',
+        expected: expected.period.usdCents,
+        actual: cents(kpis.period.revenue),
+      },
+      {
+        figure: 'period JPY orders (apart)',
+        expected: expected.period.jpyOrders,
+        actual: jpy(kpis.period.otherCurrencies)?.orders ?? 0,
+      },
+      {
+        figure: 'period JPY revenue, yen (apart)',
+        expected: expected.period.jpyYen,
+        actual: jpy(kpis.period.otherCurrencies)?.revenue ?? 0,
+      },
       { figure: 'trailing-year buyers', expected: expected.year.buyers, actual: kpis.trailingYear.buyers },
       { figure: 'trailing-year orders', expected: expected.year.orders, actual: kpis.trailingYear.orders },
-      { figure: 'trailing-year revenue, USD cents', expected: expected.year.usdCents, actual: cents(kpis.trailingYear.revenue) },
-      { figure: 'trailing-year repeat buyers', expected: expected.year.repeatBuyers, actual: kpis.trailingYear.repeatBuyers },
-      { figure: 'churn (90 d): previous buyers', expected: expected.churn90.previousBuyers, actual: kpis.churn.previousBuyers },
+      {
+        figure: 'trailing-year revenue, USD cents',
+        expected: expected.year.usdCents,
+        actual: cents(kpis.trailingYear.revenue),
+      },
+      {
+        figure: 'trailing-year repeat buyers',
+        expected: expected.year.repeatBuyers,
+        actual: kpis.trailingYear.repeatBuyers,
+      },
+      {
+        figure: 'churn (90 d): previous buyers',
+        expected: expected.churn90.previousBuyers,
+        actual: kpis.churn.previousBuyers,
+      },
       { figure: 'churn (90 d): lapsed', expected: expected.churn90.lapsed, actual: kpis.churn.lapsed },
-      { figure: 'yearly churn: previous-year buyers', expected: expected.churn365.previousBuyers, actual: kpis.yearlyChurn.denominator },
+      {
+        figure: 'yearly churn: previous-year buyers',
+        expected: expected.churn365.previousBuyers,
+        actual: kpis.yearlyChurn.denominator,
+      },
       { figure: 'yearly churn: lapsed', expected: expected.churn365.lapsed, actual: kpis.yearlyChurn.numerator },
     ];
     // Cohorts: size, buyers per month and cumulative revenue per customer (to the cent: the
@@ -464,7 +502,9 @@ async function main(): Promise<void> {
         }
         cohortCells++;
         if (cell.buyers !== want.buyers[cell.offset]) {
-          cohortProblems.push(`${cohort.month}+${cell.offset}: ${cell.buyers} buyers, expected ${want.buyers[cell.offset]}`);
+          cohortProblems.push(
+            `${cohort.month}+${cell.offset}: ${cell.buyers} buyers, expected ${want.buyers[cell.offset]}`,
+          );
         }
         const perCustomer = cell.cumulativeRevenuePerCustomer;
         // revenue / customers, times customers, back to the cohort's cents.
@@ -489,7 +529,10 @@ async function main(): Promise<void> {
       segmentEvents === 0 &&
       failed === 0;
 
-    const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
     const section = `## Import (\`npm run bench:import\`)
 
 ${await environment(database.url)}

@@ -90,7 +90,9 @@ export async function waitForApplication(
     console.log('Nothing new to apply: profiles, stats, segments and KPIs already include this file.');
     return;
   }
-  console.log(`Waiting for the engine to apply ${n(summary.events)} events (Ctrl-C stops waiting; the import is kept).`);
+  console.log(
+    `Waiting for the engine to apply ${n(summary.events)} events (Ctrl-C stops waiting; the import is kept).`,
+  );
   const started = Date.now();
   const bar = new ProgressLine(progress);
   let toldNoWorker = false;

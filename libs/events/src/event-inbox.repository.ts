@@ -325,7 +325,9 @@ export class EventInboxRepository {
 
   /** The highest seq stored so far: events stored after this call have a higher one ("0": none yet). */
   async lastSeq(): Promise<string> {
-    const [row]: Array<{ seq: string | null }> = await this.dataSource.query('SELECT max(seq)::text AS seq FROM events');
+    const [row]: Array<{ seq: string | null }> = await this.dataSource.query(
+      'SELECT max(seq)::text AS seq FROM events',
+    );
     return row?.seq ?? '0';
   }
 
