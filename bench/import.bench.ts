@@ -384,11 +384,12 @@ async function main(): Promise<void> {
       await startWorkers();
     });
     clearInterval(analyzeTimer);
-    const { rows: applied } = await db.query<{ n: string; seconds: number }>(
+    const { rows: applied } = await db.query<{ n: string; seconds: string }>(
       `SELECT count(*) AS n, extract(epoch FROM max(processed_at) - min(processed_at)) AS seconds
          FROM events WHERE source = 'import'`,
     );
-    const appliedRate = Number(applied[0]!.n) / Math.max(applied[0]!.seconds, 0.001);
+    const appliedSeconds = Number(applied[0]!.seconds);
+    const appliedRate = Number(applied[0]!.n) / Math.max(appliedSeconds, 0.001);
     const failed = await count(db, `SELECT count(*) AS n FROM events WHERE processing_error IS NOT NULL`);
 
     const counts = async () => ({
@@ -545,7 +546,7 @@ ${await environment(database.url)}
 | loading: validate and store every row (the CLI's own figure) | ${first.loadSeconds.toFixed(1)} | ${n(first.loadRate)} rows/s |
 | loading, wall time of the command up to its "Waiting" line (start-up, migrations check) | ${(first.wallSeconds - (first.applySeconds ?? 0)).toFixed(1)} | ${n(ROWS / (first.wallSeconds - (first.applySeconds ?? 0)))} rows/s |
 | applying: ${n(Number(applied[0]!.n))} events by ${WORKERS} worker(s), from the CLI's "Waiting" line to its exit (worker start-up included) | ${(first.applySeconds ?? NaN).toFixed(1)} | ${n(Number(applied[0]!.n) / (first.applySeconds ?? NaN))} events/s |
-| applying, first to last event applied (database timestamps) | ${applied[0]!.seconds.toFixed(1)} | ${n(appliedRate)} events/s |
+| applying, first to last event applied (database timestamps) | ${appliedSeconds.toFixed(1)} | ${n(appliedRate)} events/s |
 | the same file again (every row a duplicate), wall time | ${again.wallSeconds.toFixed(1)} | ${n(again.loadRate)} rows/s |
 | GET /v1/analytics/kpis (730 days) after the import | ${(kpisMs / 1000).toFixed(3)} | |
 | GET /v1/analytics/cohorts (${cohorts.cohorts.length} months) after the import | ${(cohortsMs / 1000).toFixed(3)} | |
