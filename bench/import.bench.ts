@@ -217,9 +217,15 @@ function expectedFigures(o: Orders, asOf: number): Expected {
       e.year.orders++;
       e.year.usdCents += o.jpy[i] ? 0 : o.net[i]!;
     }
-    if (inDays(day, asOf - 89, asOf)) seen[c]! |= 4;
-    if (inDays(day, asOf - 179, asOf - 90)) seen[c]! |= 8;
-    if (inDays(day, asOf - 729, asOf - 365)) seen[c]! |= 16;
+    if (inDays(day, asOf - 89, asOf)) {
+      seen[c]! |= 4;
+    }
+    if (inDays(day, asOf - 179, asOf - 90)) {
+      seen[c]! |= 8;
+    }
+    if (inDays(day, asOf - 729, asOf - 365)) {
+      seen[c]! |= 16;
+    }
   }
   const mask = new Uint16Array(CUSTOMERS);
   for (let i = 0; i < o.n; i++) {
