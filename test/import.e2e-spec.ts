@@ -172,4 +172,38 @@ describe('importing history', () => {
     );
     expect(emi).toEqual({ locale: 'ja', attributes: { tier: 'gold' } });
   });
+
+  it('--wait waits until the engine has applied the import, with progress, and says the figures include it', async () => {
+    const file = path.join(dir, 'wait-orders.csv');
+    await writeFile(
+      file,
+      [
+        'orderId,customerId,email,placedAt,total,currency,refundedTotal',
+        `2001,c-20,fumi@example.com,2025-04-01T10:00:00Z,60.00,USD,15.00`,
+        `2002,c-21,goro@example.com,2025-04-02T10:00:00Z,25.00,USD,`,
+      ].join('\n'),
+    );
+    const cli = (...args: string[]) =>
+      run('node', [path.join(root, 'dist/apps/cli/src/main.js'), 'import', file, ...args], {
+        env: { ...process.env, DATABASE_URL: t.db.url, LOG_LEVEL: 'silent' },
+      });
+    const { stdout, stderr } = await cli('--wait');
+    // Two orders and one refund: 3 events, all applied by the time the command returns.
+    expect(stdout).toContain('Waiting for the engine to apply 3 events');
+    expect(stderr).toContain('100%  applied 3 of 3 events');
+    expect(stdout).toMatch(/Applied 3 events in [\d.]+ s/);
+    expect(stdout).toContain('Profiles, purchase stats, segments and KPIs now include this file');
+    const [pending] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL AND source = 'import'`,
+    );
+    expect(pending!.n).toBe(0);
+    // c-20: 60 − 15 refunded = 45.
+    expect(await stats('c-20')).toEqual({ orders_count: 1, revenue: '45.0000' });
+
+    // Again: nothing new, so nothing to wait for.
+    const again = await cli('--wait');
+    expect(again.stdout).toMatch(/duplicates\s+2 /);
+    expect(again.stdout).toContain('Nothing new to apply');
+    // Two CLI processes (each boots Nest and checks migrations) and a worker batch: slow on a busy machine.
+  }, 240_000);
 });

@@ -1,4 +1,4 @@
-import type { ImportSummary } from '@kizuna/events';
+import type { HistoryImporter, ImportSummary } from '@kizuna/events';
 
 /**
  * A one-line progress bar on a terminal (redrawn in place, at most ten times a second), or a line
@@ -58,5 +58,67 @@ export function printImportSummary(summary: ImportSummary, file: string): void {
   if (summary.rejected + summary.changed > shown) {
     console.log(`    and ${n(summary.rejected + summary.changed - shown)} more`);
   }
-  console.log('The engine applies the imported events (profiles, stats, segments); no journey acts on them.');
+}
+
+/** The line after the summary when the command does not wait (`--wait` not given). */
+export function printNotWaiting(summary: ImportSummary, applied: number): void {
+  const n = (value: number): string => value.toLocaleString('en');
+  if (summary.events === 0) {
+    console.log('Nothing new to apply: profiles, stats, segments and KPIs already include this file.');
+    return;
+  }
+  console.log(
+    `The engine applies the imported events (profiles, stats, segments, KPIs); no journey acts on them. ` +
+      `Applied so far: ${n(applied)} of ${n(summary.events)}. ` +
+      'KPIs include the file once all are applied: `kizuna import --wait` waits for that.',
+  );
+}
+
+/**
+ * `--wait`: polls the inbox until the engine's workers have applied every event the import
+ * stored, with a progress line "applied N of M", then says that the figures include the file.
+ * Waits for a worker when none is running (saying so); the import itself is already committed.
+ */
+export async function waitForApplication(
+  importer: HistoryImporter,
+  summary: ImportSummary,
+  progress: NodeJS.WriteStream,
+  pollMs = 1000,
+): Promise<void> {
+  const n = (value: number): string => value.toLocaleString('en');
+  if (summary.events === 0) {
+    console.log('Nothing new to apply: profiles, stats, segments and KPIs already include this file.');
+    return;
+  }
+  console.log(
+    `Waiting for the engine to apply ${n(summary.events)} events (Ctrl-C stops waiting; the import is kept).`,
+  );
+  const started = Date.now();
+  const bar = new ProgressLine(progress);
+  let toldNoWorker = false;
+  for (;;) {
+    const state = await importer.application(summary);
+    bar.show(state.applied / state.events, `applied ${n(state.applied)} of ${n(state.events)} events`);
+    if (state.applied >= state.events) {
+      break;
+    }
+    if (state.workers === 0 && !toldNoWorker) {
+      toldNoWorker = true;
+      progress.write(
+        '\nNo worker is draining the inbox of this database: start the engine (`npm start`, or `npm run start:worker`) to apply the events.\n',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  bar.done();
+  const seconds = (Date.now() - started) / 1000;
+  const failed = await importer.failedApplications(summary);
+  const rate = seconds > 0 ? Math.round(summary.events / seconds) : summary.events;
+  console.log(`Applied ${n(summary.events)} events in ${seconds.toFixed(1)} s, ${n(rate)} events/s`);
+  if (failed > 0) {
+    console.log(
+      `  ${n(failed)} of them failed to apply and are left out of every figure (events.processing_error says why).`,
+    );
+  }
+  console.log('Profiles, purchase stats, segments and KPIs now include this file; no journey acted on it.');
 }

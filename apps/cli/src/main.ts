@@ -16,7 +16,7 @@ import { ConfigModule, KizunaConfig, loadConfig } from '@kizuna/config';
 import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
-import { printImportSummary, ProgressLine } from './import-report';
+import { printImportSummary, printNotWaiting, ProgressLine, waitForApplication } from './import-report';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { Command } from 'commander';
 import { readPassword } from './read-password';
@@ -41,12 +41,13 @@ class CliModule {
   }
 }
 
-async function withDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
+/** `startedHere`: this command started the embedded server (so the engine is not running on it). */
+async function withDatabase<T>(work: (url: string, startedHere: boolean) => Promise<T>): Promise<T> {
   const config = loadConfig();
   let database: RunningDatabase | undefined;
   try {
     database = await startDatabase(config, () => undefined);
-    return await work(database.url);
+    return await work(database.url, database.embedded !== undefined);
   } finally {
     await database?.embedded?.stop();
   }
@@ -226,8 +227,13 @@ program
       '(docs/import.md); safe to run again. Updates profiles, stats and segments; starts no journey',
   )
   .option('--format <format>', `one of ${HISTORY_FORMATS.join(', ')} (default: told from the file)`)
-  .action((file: string, options: { format?: string }) =>
-    withDatabase(async (url) => {
+  .option(
+    '--wait',
+    "after loading, wait until the engine's workers have applied every imported event (progress shown): " +
+      'then KPIs, stats and segments include the file',
+  )
+  .action((file: string, options: { format?: string; wait?: boolean }) =>
+    withDatabase(async (url, embedded) => {
       const format = options.format ?? (await detectFormat(file));
       if (!HISTORY_FORMATS.includes(format as HistoryFormat)) {
         throw new Error(
@@ -239,12 +245,24 @@ program
       await runMigrations(url);
       const app = await NestFactory.createApplicationContext(CliImportModule.forRoot(url), { logger: ['error'] });
       const bar = new ProgressLine(process.stderr);
+      const importer = app.get(HistoryImporter);
       try {
-        const summary = await app.get(HistoryImporter).import(file, format as HistoryFormat, {
+        const summary = await importer.import(file, format as HistoryFormat, {
           onProgress: (p) => bar.show(p.bytes / p.totalBytes, `${p.rows.toLocaleString('en')} rows`),
         });
         bar.done();
         printImportSummary(summary, file);
+        if (!options.wait) {
+          printNotWaiting(summary, (await importer.application(summary)).applied);
+        } else if (embedded) {
+          // This command started the embedded server, so no engine is running on it to apply them.
+          console.log(
+            'The engine is not running (this command started the embedded database): start it and it applies the ' +
+              'imported events; `--wait` has nothing to wait for.',
+          );
+        } else {
+          await waitForApplication(importer, summary, process.stderr);
+        }
       } finally {
         await app.close();
       }

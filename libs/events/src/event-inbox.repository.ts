@@ -325,6 +325,44 @@ export class EventInboxRepository {
     return count;
   }
 
+  /** The highest seq stored so far: events stored after this call have a higher one ("0": none yet). */
+  async lastSeq(): Promise<string> {
+    const [row]: Array<{ seq: string | null }> = await this.dataSource.query(
+      'SELECT max(seq)::text AS seq FROM events',
+    );
+    return row?.seq ?? '0';
+  }
+
+  /**
+   * Imported events stored after `afterSeq` that no worker has applied yet: a count over the
+   * pending index (events_pending_idx), so it stays cheap while a million wait.
+   */
+  async countPendingImported(afterSeq: string): Promise<number> {
+    const [row]: Array<{ n: string }> = await this.dataSource.query(
+      `SELECT count(*)::text AS n FROM events WHERE processed_at IS NULL AND seq > $1::bigint AND source = 'import'`,
+      [afterSeq],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Imported events stored after `afterSeq` whose application failed (processing_error); reads them all, once. */
+  async countFailedImported(afterSeq: string): Promise<number> {
+    const [row]: Array<{ n: string }> = await this.dataSource.query(
+      `SELECT count(*)::text AS n FROM events WHERE seq > $1::bigint AND source = 'import' AND processing_error IS NOT NULL`,
+      [afterSeq],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** Worker processes draining this database's inbox now: each holds a LISTEN connection on its channel. */
+  async countInboxListeners(): Promise<number> {
+    const [row]: Array<{ n: string }> = await this.dataSource.query(
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+      [`kizuna-listen-${INBOX_CHANNEL}`],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async countPending(): Promise<number> {
     const [row]: Array<{ count: string }> = await this.dataSource.query(
       'SELECT count(*)::text AS count FROM events WHERE processed_at IS NULL',

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import type { ValidationIssue } from '@kizuna/common';
+import { EventInboxRepository } from '../event-inbox.repository';
 import { EventIngestService, type EventCandidate, type ImportOutcome } from '../event-ingest.service';
 import { readHistory, type HistoryFormat } from './history-file';
 
@@ -20,6 +21,17 @@ export interface ImportSummary {
   /** The rejected rows (and changed ones), by line, with why; at most `keepProblems` of them. */
   problems: Array<{ line: number; kind: 'rejected' | 'changed'; why: string }>;
   seconds: number;
+  /** The inbox's last seq before the import: its events come after it (HistoryImporter.application). */
+  afterSeq: string;
+}
+
+/** How far the engine's workers are in applying an import's events (docs/import.md, "Waiting"). */
+export interface ImportApplication {
+  /** The import's events applied so far, of `events` (the events it stored). */
+  applied: number;
+  events: number;
+  /** Worker processes draining the inbox now; 0: nothing is applying them. */
+  workers: number;
 }
 
 export interface ImportProgress {
@@ -40,7 +52,10 @@ const CHUNK_EVENTS = 2000;
  */
 @Injectable()
 export class HistoryImporter {
-  constructor(private readonly ingest: EventIngestService) {}
+  constructor(
+    private readonly ingest: EventIngestService,
+    private readonly inbox: EventInboxRepository,
+  ) {}
 
   async import(
     path: string,
@@ -48,6 +63,7 @@ export class HistoryImporter {
     options: { onProgress?: (progress: ImportProgress) => void; keepProblems?: number } = {},
   ): Promise<ImportSummary> {
     const started = Date.now();
+    const afterSeq = await this.inbox.lastSeq();
     const totalBytes = (await stat(path)).size;
     const keep = options.keepProblems ?? 1000;
     const summary: ImportSummary = {
@@ -60,6 +76,7 @@ export class HistoryImporter {
       events: 0,
       problems: [],
       seconds: 0,
+      afterSeq,
     };
     const note = (line: number, kind: 'rejected' | 'changed', why: string): void => {
       if (summary.problems.length < keep) {
@@ -118,5 +135,23 @@ export class HistoryImporter {
     await storing;
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
+  }
+
+  /**
+   * The import's events applied so far: those it stored minus those of source `import` stored
+   * after it began that are still pending (an import running beside it at the same time counts
+   * towards "pending" too, so this never claims too much).
+   */
+  async application(summary: ImportSummary): Promise<ImportApplication> {
+    const [pending, workers] = await Promise.all([
+      this.inbox.countPendingImported(summary.afterSeq),
+      this.inbox.countInboxListeners(),
+    ]);
+    return { applied: Math.max(0, summary.events - pending), events: summary.events, workers };
+  }
+
+  /** The import's events whose application failed (kept with their processing_error); read once, at the end. */
+  failedApplications(summary: ImportSummary): Promise<number> {
+    return this.inbox.countFailedImported(summary.afterSeq);
   }
 }
