@@ -131,7 +131,7 @@ export class MessageAnalyticsController {
     });
     const names =
       q.groupBy === 'journey' || q.groupBy === 'step' || q.groupBy === 'path'
-        ? new Map((await this.journeys.list()).map((j) => [j.id, j.name]))
+        ? new Map((await this.journeys.all()).map((j) => [j.id, j.name]))
         : undefined;
     return {
       from: q.from,
@@ -155,7 +155,7 @@ export class MessageAnalyticsController {
     const timeZone = this.config.shop.timeZone;
     const q = parseOrThrow(periodOnlyQuery(shopDayOf(this.clock.now().getTime(), timeZone), timeZone), query ?? {});
     const [journeys, entries, totals] = await Promise.all([
-      this.journeys.list(),
+      this.journeys.all(),
       this.journeys.entriesByJourney(q.from, q.to),
       this.reports.journeyTotals(q.from, q.to),
     ]);

@@ -1,5 +1,15 @@
 import {
+  DATE_FIELDS,
+  OPERATORS as CORE_OPERATORS,
+  PROFILE_FIELDS as CORE_PROFILE_FIELDS,
+  STAT_FIELDS,
+} from '../../../../libs/rules/src/rule.schema';
+import {
   addChild,
+  DATE_STATS,
+  NUMBER_STATS,
+  OPERATORS,
+  PROFILE_FIELDS,
   newField,
   newGroup,
   nodeForIssue,
@@ -146,5 +156,16 @@ describe('the condition builder model', () => {
     // A single leaf sits at the root of the JSON.
     const single = parseCondition({ field: 'email', op: 'startsWith', value: '' });
     expect(nodeForIssue(pathsOf(single), 'rule.value', 'rule')).toBe(single.root.children[0]!.id);
+  });
+});
+
+describe("the builder's vocabulary", () => {
+  // The console cannot bundle the rules core (zod and luxon would ship to the browser), so it keeps
+  // its own copy of the language's names: this keeps the copy equal to the core's.
+  it('is the rules core’s: the same operators, profile fields and stats', () => {
+    expect([...OPERATORS]).toEqual([...CORE_OPERATORS]);
+    expect([...PROFILE_FIELDS]).toEqual([...CORE_PROFILE_FIELDS]);
+    expect([...NUMBER_STATS, ...DATE_STATS].sort()).toEqual([...STAT_FIELDS].sort());
+    expect([...DATE_STATS].sort()).toEqual([...DATE_FIELDS].sort());
   });
 });

@@ -101,6 +101,12 @@ export class JourneyRepository {
     return rows[0] ? toJourney(rows[0]) : undefined;
   }
 
+  /** Every journey, without counts: names and statuses for reports that bring their own figures. */
+  async all(): Promise<JourneyRow[]> {
+    const rows = await this.dataSource.query<JourneyDbRow[]>('SELECT * FROM journeys ORDER BY created_at DESC, id');
+    return rows.map(toJourney);
+  }
+
   /**
    * Every journey with its entered / in-now counts, in one statement (the console's list is one
    * request, whatever the number of journeys): grouped once over the history's

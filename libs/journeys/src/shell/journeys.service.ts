@@ -133,6 +133,11 @@ export class JourneysService {
     return this.journeys.list();
   }
 
+  /** Every journey without the list's counts (which read all of history): for the analytics reports. */
+  all(): Promise<JourneyRow[]> {
+    return this.journeys.all();
+  }
+
   /**
    * Entries on shop days `from`–`to` (the entries rollup, decision 0035) and instances active
    * now, per journey, for every journey at once.
