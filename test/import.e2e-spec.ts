@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { HistoryImporter, type ImportSummary } from '@kizuna/events';
 import { ReferenceInstaller } from '@kizuna/reference';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, waitForInboxDrained, type TestApp } from './support/test-app';
 
 /**
  * `kizuna import` (docs/import.md): a shop's history loads idempotently, rejected rows are
@@ -33,17 +33,7 @@ describe('importing history', () => {
   const importFile = (file: string): Promise<ImportSummary> =>
     t.app.get(HistoryImporter).import(file, file.endsWith('.ndjson') ? 'ndjson' : 'orders-csv');
 
-  const allApplied = () =>
-    waitFor(
-      async () => {
-        const [row] = await t.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL`,
-        );
-        return row!.n === 0 ? true : undefined;
-      },
-      30_000,
-      'the imported events to be applied',
-    );
+  const allApplied = () => waitForInboxDrained(t);
 
   const stats = async (customerId: string) =>
     (

@@ -1,7 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 import { Role } from '@kizuna/auth';
 import { type ErrorBody, type EventPageBody, type EventRow, type ProfileBody } from './support/http-bodies';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, waitForInboxDrained, type TestApp } from './support/test-app';
 
 /**
  * The Segment HTTP Tracking API, driven by the real analytics-node client: what a shop that
@@ -92,16 +92,7 @@ describe('Segment HTTP Tracking API', () => {
   const eventCount = async (): Promise<number> =>
     (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events'))[0]!.n;
 
-  const waitForProcessing = (): Promise<true> =>
-    waitFor(
-      async () =>
-        (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL'))[0]!.n ===
-        0
-          ? true
-          : undefined,
-      15_000,
-      'the worker to process every event',
-    );
+  const waitForProcessing = (): Promise<true> => waitForInboxDrained(t);
 
   const profile = async (customerId: string): Promise<{ status: number; body: ProfileBody }> => {
     const res = await fetch(`${t.baseUrl}/v1/customers/${encodeURIComponent(customerId)}`, {

@@ -1,7 +1,7 @@
 import { Role } from '@kizuna/auth';
 import { VirtualClock } from '../libs/common/src/clock';
 import { SegmentEvaluationJobs } from '@kizuna/segments';
-import { startTestApp, waitFor, type TestApp } from './support/test-app';
+import { startTestApp, waitFor, waitForInboxDrained, type TestApp } from './support/test-app';
 
 const DAY = 86_400_000;
 
@@ -60,11 +60,7 @@ describe('segments', () => {
     expect(res.status).toBe(202);
   };
 
-  const processed = () =>
-    waitFor(async () => {
-      const [row] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL');
-      return row!.n === 0 ? true : undefined;
-    });
+  const processed = () => waitForInboxDrained(t);
 
   const createSegment = async (key: string, rule: unknown): Promise<SegmentBody> => {
     const created = await api<SegmentBody>('POST', '/v1/segments', { key, name: key, rule });

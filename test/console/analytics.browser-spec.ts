@@ -3,7 +3,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import type { Language } from '../../apps/console/src/i18n/catalog';
 import { EmailFixtures } from '../support/email-fixtures';
 import { rawHeader, SmtpSink } from '../support/smtp-sink';
-import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from '../support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, waitFor, waitForInboxDrained, type TestApp } from '../support/test-app';
 import { launchChromium, openConsole, screenshot, seriousAccessibilityViolations, text } from './browser';
 
 const PASSWORD = 'correct horse battery';
@@ -137,8 +137,9 @@ describe('analytics screens in a browser', () => {
       20_000,
       'the tracking hits to be applied',
     );
-    // Ann orders after her click: credited to her message (clicked, else received; 5 days).
-    await order('ann', 'A-1', 80, new Date(Date.now() - 1000));
+    // Ann orders after her click (stamped now, after the hits were applied; a timestamp even a
+    // second back could precede the send): credited to her message (clicked, else received).
+    await order('ann', 'A-1', 80, new Date());
 
     // --- Orders across three months (cohorts and KPIs) ---------------------------------------
     // Kim: first order two months ago (100), again last month (50).
@@ -168,6 +169,8 @@ describe('analytics screens in a browser', () => {
     await answer('kim', 10, 'Lovely sencha', 4 * 60_000);
     await answer('lee', 3, 'Late delivery', 3 * 60_000);
     await answer('max', 8, 'Fine', 2 * 60_000);
+    // The screens read what the worker has applied: every order and answer, before any page opens.
+    await waitForInboxDrained(t);
   }
 
   async function signIn(page: Page, email: string) {

@@ -120,6 +120,8 @@ describe('the message log in a browser', () => {
     await page.getByRole('link', { name: 'Your cart is waiting, Hana' }).click();
     await page.getByRole('heading', { level: 1, name: say('message.title') }).waitFor();
     const attempts = page.getByRole('region', { name: say('message.attemptsTitle') }).locator('tbody tr');
+    // The attempts load after the message itself: wait for the second before counting.
+    await attempts.nth(1).waitFor();
     await expect(attempts.count()).resolves.toBe(2);
     await expect(attempts.nth(0).innerText()).resolves.toMatch(
       new RegExp(`^1\\t.*\\t${say('message.outcome.deferred').replace(/[()]/g, '\\$&')}\\t451\\t.*Try again later`),

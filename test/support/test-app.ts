@@ -80,6 +80,21 @@ export async function startTestApp(
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * Waits until the worker has applied every event in the inbox (none left with processed_at
+ * unset): what the API reports afterwards reflects all of them.
+ */
+export function waitForInboxDrained(t: Pick<TestApp, 'db'>, timeoutMs = 30_000): Promise<true> {
+  return waitFor(
+    async () => {
+      const [row] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE processed_at IS NULL');
+      return row!.n === 0 ? true : undefined;
+    },
+    timeoutMs,
+    'the worker to apply every event in the inbox',
+  );
+}
+
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 10_000,
