@@ -31,9 +31,9 @@ describe('demo shop', () => {
   });
   afterAll(() => t.close());
 
-  // 90 days last 3.6 s; the quiet 240 days (9.6 s) leave customers who bought in the first month
+  // 90 days last 3.6 s; the quiet 360 days (14.4 s) leave customers who bought in the first month
   // well past their crossing (rechecks run every second), with room for a loaded machine.
-  const run = () => t.app.get(ShopDemo).run({ customers: 60, days: 30, quietDays: 240, dayMs: DAY_MS, seed: 7 });
+  const run = () => t.app.get(ShopDemo).run({ customers: 60, days: 30, quietDays: 360, dayMs: DAY_MS, seed: 7 });
 
   function expectEveryJourneyFired(summary: DemoSummary): void {
     expect(summary.customers).toBeGreaterThan(20);

@@ -37,7 +37,9 @@ describe('journey engine with real worker processes', () => {
       name: 'restart',
       entry: { event: 'signed.up' },
       steps: [
-        { id: 'pause', type: 'wait', duration: 'PT3S', next: 'hello' },
+        // Long enough that the first worker is surely stopped before it comes due, even on a
+        // loaded machine (3 s was not: the timer fired before the stop once).
+        { id: 'pause', type: 'wait', duration: 'PT10S', next: 'hello' },
         { id: 'hello', type: 'send', template: 'hello', category: 'marketing' },
       ],
     });
@@ -74,7 +76,7 @@ describe('journey engine with real worker processes', () => {
     expect(
       await db.query(`SELECT status, exit_reason FROM journey_instances WHERE journey_id = $1`, [journeyId]),
     ).toEqual([{ status: 'completed', exit_reason: 'completed' }]);
-  });
+  }, 120_000);
 
   it('kill -9 of a worker mid-batch loses nothing and duplicates no effect', async () => {
     const customers = 1500;

@@ -17,6 +17,8 @@ export const ratioOf = (numerator: number, denominator: number): Ratio => ({
 export function formats(language: Language, currency: string) {
   const count = new Intl.NumberFormat(language, { maximumFractionDigits: 0 });
   const decimal = new Intl.NumberFormat(language, { maximumFractionDigits: 2 });
+  const tenths = new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const thousandths = new Intl.NumberFormat(language, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
   const percent = new Intl.NumberFormat(language, {
     style: 'percent',
     minimumFractionDigits: 1,
@@ -27,6 +29,10 @@ export function formats(language: Language, currency: string) {
   return {
     count: (n: number) => count.format(n),
     decimal: (n: number) => decimal.format(n),
+    /** One decimal always (20 → "20.0"): estimates and their intervals. */
+    tenths: (n: number) => tenths.format(n),
+    /** Three decimals always: p-values. */
+    thousandths: (n: number) => thousandths.format(n),
     /** A share (0.125 → 12.5%); null stays null so the caller says "no data". */
     percent: (v: number | null) => (v === null ? null : percent.format(v)),
     money: (n: number) => money.format(n),

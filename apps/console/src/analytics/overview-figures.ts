@@ -17,6 +17,8 @@ export interface PeriodFigures {
   machineOpens: number;
   scannerClicks: number;
   conversions: number;
+  /** Messages credited with at least one order: the conversion rate's numerator. */
+  convertedMessages: number;
   attributedRevenue: number;
   otherCurrencies: Array<{ currency: string; orders: number; revenue: number }>;
   openRate: Ratio;
@@ -24,10 +26,22 @@ export interface PeriodFigures {
   unsubscribeRate: Ratio;
   /** failed / created: the status split's denominator (docs/analytics.md, "Message engagement"). */
   bounceRate: Ratio;
+  /** converted messages / sent. */
+  conversionRate: Ratio;
+  /** attributed revenue / sent. */
+  revenuePerRecipient: Ratio;
 }
 
+/** The period's figures from per-day rows (days outside the period left out). */
 export function sumPeriod(rows: readonly MessageRow[], period: Period): PeriodFigures {
-  const inPeriod = rows.filter((r) => r.day !== undefined && r.day >= period.from && r.day <= period.to);
+  return sumRows(rows.filter((r) => r.day !== undefined && r.day >= period.from && r.day <= period.to));
+}
+
+/**
+ * Rows that part the same messages (days, or the steps of one journey) summed: counts add up
+ * because each message is in exactly one row, and the rates are made again from the sums.
+ */
+export function sumRows(inPeriod: readonly MessageRow[]): PeriodFigures {
   const sum = (pick: (r: MessageRow) => number) => inPeriod.reduce((total, r) => total + pick(r), 0);
   const other = new Map<string, { currency: string; orders: number; revenue: number }>();
   for (const r of inPeriod) {
@@ -42,6 +56,9 @@ export function sumPeriod(rows: readonly MessageRow[], period: Period): PeriodFi
   const uniqueOpens = sum((r) => r.uniqueOpens);
   const uniqueClicks = sum((r) => r.uniqueClicks);
   const unsubscribes = sum((r) => r.unsubscribes);
+  // Cents, then back: a sum of many decimal amounts should not show 0.30000000000000004.
+  const attributedRevenue = Math.round(sum((r) => Math.round(r.attributedRevenue * 100))) / 100;
+  const convertedMessages = sum((r) => r.convertedMessages);
   return {
     created,
     sent,
@@ -52,13 +69,15 @@ export function sumPeriod(rows: readonly MessageRow[], period: Period): PeriodFi
     machineOpens: sum((r) => r.machineOpens),
     scannerClicks: sum((r) => r.scannerClicks),
     conversions: sum((r) => r.conversions),
-    // Cents, then back: a sum of many decimal amounts should not show 0.30000000000000004.
-    attributedRevenue: Math.round(sum((r) => Math.round(r.attributedRevenue * 100))) / 100,
+    convertedMessages,
+    attributedRevenue,
     otherCurrencies: [...other.values()],
     openRate: ratioOf(uniqueOpens, sent),
     clickRate: ratioOf(uniqueClicks, sent),
     unsubscribeRate: ratioOf(unsubscribes, sent),
     bounceRate: ratioOf(failed, created),
+    conversionRate: ratioOf(convertedMessages, sent),
+    revenuePerRecipient: ratioOf(attributedRevenue, sent),
   };
 }
 

@@ -5,11 +5,11 @@ import { Page, Panel } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { DailyChart } from './daily-chart';
 import { FigureTile } from './figure-tile';
-import { formatDay, formats, type Formats, type Ratio } from './format';
+import { formats, type Formats, type Ratio } from './format';
 import { OtherCurrencies } from './other-currencies';
 import { dailySeries, FAILING_SHARE, sumPeriod, type PeriodFigures } from './overview-figures';
 import { daysBetween, previousPeriod } from './period';
-import { PeriodPicker } from './period-picker';
+import { PeriodPicker, PeriodShown } from './period-picker';
 import { useAnalyticsSettings, useOverview, type JourneySummary, type MessageRow } from './use-analytics';
 import { usePeriod } from './use-period';
 import type { Translate } from '../i18n/i18n';
@@ -37,13 +37,7 @@ export function OverviewPage() {
         {period && (
           <div className="analytics-toolbar">
             <PeriodPicker preset={preset} custom={period} onPreset={choosePreset} onCustom={chooseCustom} />
-            <p className="hint period-shown">
-              {t('analytics.periodShown', {
-                from: formatDay(language, period.from),
-                to: formatDay(language, period.to),
-                timeZone: timeZone ?? '',
-              })}
-            </p>
+            <PeriodShown period={period} timeZone={timeZone} />
           </div>
         )}
         {(!period || daily.isPending) && !error && <p>{t('overview.loadingFigures')}</p>}

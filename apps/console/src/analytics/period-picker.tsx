@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
-import { useT } from '../i18n/i18n';
+import { useLanguage, useT } from '../i18n/i18n';
+import { formatDay } from './format';
 import { isShopDay, type Period, type Preset } from './period';
 
 const PRESETS: Array<{ days: 7 | 30 | 90; label: 'analytics.last7' | 'analytics.last30' | 'analytics.last90' }> = [
@@ -104,5 +105,19 @@ export function PeriodPicker({
         </form>
       )}
     </fieldset>
+  );
+}
+
+/** The period a report covers, in words: its first and last shop day and the shop's time zone. */
+export function PeriodShown({ period, timeZone }: { period: Period; timeZone: string | undefined }) {
+  const { t, language } = useLanguage();
+  return (
+    <p className="hint period-shown">
+      {t('analytics.periodShown', {
+        from: formatDay(language, period.from),
+        to: formatDay(language, period.to),
+        timeZone: timeZone ?? '',
+      })}
+    </p>
   );
 }

@@ -10,7 +10,7 @@ import { NpsPanel } from './nps-panel';
 import { OtherCurrencies } from './other-currencies';
 import type { KpisReport } from './reports';
 import { addMonths, isShopDay } from './period';
-import { PeriodPicker } from './period-picker';
+import { PeriodPicker, PeriodShown } from './period-picker';
 import { useAnalyticsSettings, useCohorts, useKpis, useNps } from './use-analytics';
 import { usePeriod } from './use-period';
 import './analytics.css';
@@ -50,15 +50,7 @@ export function ShopAnalyticsPage() {
             </div>
           </div>
         )}
-        {period && (
-          <p className="hint period-shown">
-            {t('analytics.periodShown', {
-              from: formatDay(language, period.from),
-              to: formatDay(language, period.to),
-              timeZone: timeZone ?? '',
-            })}
-          </p>
-        )}
+        {period && <PeriodShown period={period} timeZone={timeZone} />}
         <Panel title={t('shop.kpis')}>
           <ErrorNotice error={kpis.error} />
           {kpis.isPending && !kpis.error && <p>{t('common.loading')}</p>}

@@ -27,6 +27,8 @@ import type { JourneyDefinition, JourneyStep } from './use-journeys';
 export interface StepNumbers {
   entered: number;
   currentlyIn: number;
+  /** A send step's email figures over the page's period, written out by the page (sent and rates; earned). */
+  email?: string[];
 }
 
 export interface CanvasEditing {
@@ -121,6 +123,15 @@ function StepNodeView({ id, data }: NodeProps<StepNode>) {
               {t('journey.stepWaiting', { count: data.numbers.currentlyIn.toLocaleString(language) })}
             </span>
           )}
+        </p>
+      )}
+      {step && data.numbers?.email && (
+        <p className="step-node-email">
+          {data.numbers.email.map((line) => (
+            <span key={line} className="ellipsis" title={line}>
+              {line}
+            </span>
+          ))}
         </p>
       )}
       {data.problems.length > 0 && (

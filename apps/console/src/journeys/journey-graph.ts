@@ -12,6 +12,8 @@ import type { JourneyDefinition, JourneyStep } from './use-journeys';
 export const ENTRY_NODE = '__entry';
 export const NODE_WIDTH = 232;
 export const NODE_HEIGHT = 96;
+/** Send steps carry three more lines: their email figures on the journey page. */
+export const SEND_NODE_HEIGHT = 144;
 const ENTRY_HEIGHT = 64;
 
 export type StepType = JourneyStep['type'];
@@ -146,7 +148,7 @@ export function layoutJourney(definition: Pick<JourneyDefinition, 'steps'>): {
     // A duplicated id is the compiler's to report; draw the first.
     if (!seen.has(step.id)) {
       seen.add(step.id);
-      g.setNode(step.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+      g.setNode(step.id, { width: NODE_WIDTH, height: heightOf(step) });
     }
   }
   for (const edge of edges) {
@@ -171,10 +173,14 @@ export function layoutJourney(definition: Pick<JourneyDefinition, 'steps'>): {
   for (const step of steps) {
     if (!placed.has(step.id)) {
       placed.add(step.id);
-      nodes.push(place(step.id, step, NODE_HEIGHT));
+      nodes.push(place(step.id, step, heightOf(step)));
     }
   }
   return { nodes, edges };
+}
+
+function heightOf(step: JourneyStep): number {
+  return step.type === 'send' ? SEND_NODE_HEIGHT : NODE_HEIGHT;
 }
 
 /** Steps an instance can rest in (a migration maps these). */

@@ -1,5 +1,10 @@
 import { useCallback, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { formats } from '../analytics/format';
+import { sumRows } from '../analytics/overview-figures';
+import { PeriodPicker, PeriodShown } from '../analytics/period-picker';
+import { useAnalyticsSettings } from '../analytics/use-analytics';
+import { usePeriod } from '../analytics/use-period';
 import type { MessageKey } from '../i18n/catalog';
 import { useLanguage } from '../i18n/i18n';
 import { useSession } from '../session/use-session';
@@ -8,8 +13,10 @@ import { ErrorNotice } from '../ui/error-notice';
 import { Page } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { JourneyCanvas, type StepNumbers } from './journey-canvas';
+import { JourneyFigures, LiftPanel, SplitsPanel, stepEmailLines } from './journey-performance';
 import { StatusBadge } from './status-badge';
 import { StepCustomersPanel } from './step-customers-panel';
+import { useJourneyLift, useJourneySplits, useJourneyStepMessages } from './use-journey-analytics';
 import { useJourney, useJourneyCounts, useLifecycle, type JourneyDetails, type LifecycleAction } from './use-journeys';
 import { VersionsPanel } from './versions-panel';
 import './journeys.css';
@@ -28,8 +35,10 @@ const DIALOGS: Record<LifecycleAction, { title: MessageKey; body: MessageKey; co
   };
 
 /**
- * A journey: its graph with live numbers per step (refreshed every few seconds), who is in a
- * step now, pause / resume / archive with confirmation, and its versions with a diff.
+ * A journey: its graph with live numbers per step (refreshed every few seconds) and each send
+ * step's email figures over the chosen period, who is in a step now, what the journey earns
+ * (email figures, holdout lift, A/B tests: docs/analytics.md), pause / resume / archive with
+ * confirmation, and its versions with a diff.
  */
 export function JourneyPage() {
   const { id } = useParams() as { id: string };
@@ -40,16 +49,30 @@ export function JourneyPage() {
   const role = useSession().data?.user.role;
   const [selected, setSelected] = useState<string>();
   const [dialog, setDialog] = useState<LifecycleAction | null>(null);
+  const settings = useAnalyticsSettings();
+  const timeZone = settings.data?.timeZone;
+  const { preset, period, choosePreset, chooseCustom } = usePeriod(timeZone);
+  const stepMessages = useJourneyStepMessages(id, period);
+  const lift = useJourneyLift(id, period);
+  const splits = useJourneySplits(id, period);
+  const currency = stepMessages.data?.currency ?? settings.data?.currency ?? 'USD';
+  const f = formats(language, currency);
   const j = journey.data;
   const version = j ? shownVersion(j) : undefined;
 
-  const numbers = useMemo(
-    () =>
-      new Map<string, StepNumbers>(
-        (counts.data?.steps ?? []).map((s) => [s.stepId, { entered: s.entered, currentlyIn: s.currentlyIn }]),
-      ),
-    [counts.data],
-  );
+  const numbers = useMemo(() => {
+    const stepFormats = formats(language, currency);
+    const byStep = new Map((stepMessages.data?.rows ?? []).map((r) => [r.stepId, r]));
+    return new Map<string, StepNumbers>(
+      (counts.data?.steps ?? []).map((s) => {
+        const row = byStep.get(s.stepId);
+        const email = row && stepEmailLines(row, stepFormats, t);
+        return [s.stepId, { entered: s.entered, currentlyIn: s.currentlyIn, email }];
+      }),
+    );
+  }, [counts.data, stepMessages.data, language, currency, t]);
+  const figures = stepMessages.data ? sumRows(stepMessages.data.rows) : undefined;
+  const analyticsError = settings.error ?? stepMessages.error ?? lift.error ?? splits.error;
   const select = useCallback((stepId: string) => setSelected(stepId), []);
   const mayChange = role === 'marketer' || role === 'admin';
   const n = (value: number) => value.toLocaleString(language);
@@ -130,12 +153,24 @@ export function JourneyPage() {
                   <dt>{t('journey.exited')}</dt>
                   <dd>{counts.data ? n(exited) : '…'}</dd>
                 </div>
-                {/* Sent, opened, clicked, converted, revenue: GET /v1/analytics/messages?groupBy=step (issue #12). */}
-                <div className="pending" title={t('journey.analyticsPending')}>
-                  <dt>{t('journey.analyticsTitle')}</dt>
-                  <dd>—</dd>
-                </div>
               </dl>
+            </section>
+            <section className="panel" aria-labelledby="journey-performance-title">
+              <h2 id="journey-performance-title">{t('perf.title')}</h2>
+              <ErrorNotice error={analyticsError} />
+              {period && (
+                <div className="analytics-toolbar">
+                  <PeriodPicker preset={preset} custom={period} onPreset={choosePreset} onCustom={chooseCustom} />
+                  <PeriodShown period={period} timeZone={timeZone} />
+                </div>
+              )}
+              {figures ? (
+                <section aria-label={t('perf.emailFigures')}>
+                  <JourneyFigures figures={figures} currency={currency} f={f} />
+                </section>
+              ) : (
+                !analyticsError && <p>{t('common.loading')}</p>
+              )}
             </section>
             <div className="journey-body">
               <section className="panel canvas-panel" aria-labelledby="journey-canvas-title">
@@ -151,6 +186,8 @@ export function JourneyPage() {
               </section>
               <StepCustomersPanel journeyId={id} stepId={selected} />
             </div>
+            {lift.data && <LiftPanel report={lift.data} confidence={settings.data?.lift.confidence ?? 0.95} f={f} />}
+            {splits.data && <SplitsPanel report={splits.data} f={f} />}
             <VersionsPanel journey={j} />
           </>
         )}

@@ -1,5 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Link } from 'react-router';
+import { formats, type Formats } from '../analytics/format';
+import type { JourneySummary } from '../analytics/use-analytics';
 import { useLanguage } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/catalog';
 import { ErrorNotice } from '../ui/error-notice';
@@ -7,6 +9,7 @@ import { Page } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { TextField } from '../ui/text-field';
 import { StatusBadge, STATUSES } from './status-badge';
+import { useJourneySummaries } from './use-journey-analytics';
 import { useJourneyList } from './use-journeys';
 import './journeys.css';
 
@@ -14,12 +17,19 @@ type SortKey = 'name' | 'status' | 'entered' | 'activeNow' | 'updatedAt';
 
 /**
  * Marketers' list of journeys: one request (counts included), filtered and sorted in the
- * browser, which stays fast at thousands of rows. Conversion rate and revenue are the analytics
- * API's (issue #12): their cells are placeholders until it lands.
+ * browser, which stays fast at thousands of rows; a second, whatever the number of journeys,
+ * brings each one's conversion rate and attributed revenue over the last 30 shop days
+ * (GET /v1/analytics/journeys). The list shows as soon as the first answers.
  */
 export function JourneysListPage() {
   const { t, formatTime, language } = useLanguage();
   const list = useJourneyList();
+  const summaries = useJourneySummaries();
+  const earned = useMemo(
+    () => new Map((summaries.data?.journeys ?? []).map((j) => [j.journeyId, j])),
+    [summaries.data],
+  );
+  const money = formats(language, summaries.data?.currency ?? 'USD');
   const [filter, setFilter] = useState('');
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'updatedAt', descending: true });
@@ -72,7 +82,7 @@ export function JourneysListPage() {
       }
     >
       <RoleGate error={list.error} roles={['marketer']}>
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error ?? summaries.error} />
         {list.isPending && <p>{t('common.loading')}</p>}
         {all && (
           <section className="panel journeys-list" aria-label={t('journeys.title')}>
@@ -132,13 +142,7 @@ export function JourneysListPage() {
                         <td className="num">{j.activeVersion ?? <span title={t('journeys.noVersion')}>—</span>}</td>
                         <td className="num">{j.entered.toLocaleString(language)}</td>
                         <td className="num">{j.activeNow.toLocaleString(language)}</td>
-                        {/* Wired to GET /v1/analytics/journeys when the analytics API lands (issue #12). */}
-                        <td className="num pending" title={t('journeys.analyticsPending')}>
-                          —
-                        </td>
-                        <td className="num pending" title={t('journeys.analyticsPending')}>
-                          —
-                        </td>
+                        <EarnedCells summary={earned.get(j.id)} f={money} pending={summaries.isPending} />
                         <td className="nowrap">{formatTime(j.updatedAt)}</td>
                       </tr>
                     ))}
@@ -150,5 +154,34 @@ export function JourneysListPage() {
         )}
       </RoleGate>
     </Page>
+  );
+}
+
+/** Conversion rate (with what it is made of) and attributed revenue over the last 30 shop days. */
+function EarnedCells({ summary, f, pending }: { summary: JourneySummary | undefined; f: Formats; pending: boolean }) {
+  const { t } = useLanguage();
+  if (!summary) {
+    const text = pending ? '…' : '—';
+    return (
+      <>
+        <td className="num pending">{text}</td>
+        <td className="num pending">{text}</td>
+      </>
+    );
+  }
+  const rate = summary.conversionRate;
+  return (
+    <>
+      <td
+        className="num"
+        title={t('journeys.conversionHint', {
+          numerator: f.count(rate.numerator),
+          denominator: f.count(rate.denominator),
+        })}
+      >
+        {f.percent(rate.value) ?? '—'}
+      </td>
+      <td className="num">{f.money(summary.attributedRevenue)}</td>
+    </>
   );
 }
