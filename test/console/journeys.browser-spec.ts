@@ -47,9 +47,9 @@ describe('journeys in a browser', () => {
     return created.body.id;
   };
 
-  const signIn = async (path: string): Promise<{ page: Page; problems: string[] }> => {
+  const signIn = async (path: string, email = 'marketer@shop.test'): Promise<{ page: Page; problems: string[] }> => {
     const { page, problems } = await openConsole(browser, t.baseUrl, path);
-    await page.getByLabel(say('signIn.email')).fill('marketer@shop.test');
+    await page.getByLabel(say('signIn.email')).fill(email);
     await page.getByLabel(say('signIn.password')).fill(PASSWORD);
     await page.getByRole('button', { name: say('signIn.submit') }).click();
     return { page, problems };
@@ -63,6 +63,7 @@ describe('journeys in a browser', () => {
     await t.app
       .get(ConsoleUserService)
       .create({ email: 'marketer@shop.test', role: Role.Marketer, password: PASSWORD }, 'test');
+    await t.app.get(ConsoleUserService).create({ email: 'ops@shop.test', role: Role.Ops, password: PASSWORD }, 'test');
   });
   afterAll(async () => {
     await browser?.close();
@@ -259,14 +260,14 @@ describe('journeys in a browser', () => {
     expect((await api<{ status: string }>('GET', `/v1/journeys/${id}`)).body.status).toBe('active');
     await page.getByRole('button', { name: say('journey.pause'), exact: true }).click();
     await pauseDialog.getByRole('button', { name: say('journey.pause') }).click();
-    await page.getByText(say('journeys.status.paused'), { exact: true }).waitFor();
+    await page.locator('.journey-meta').getByText(say('journeys.status.paused'), { exact: true }).waitFor();
     expect((await api<{ status: string }>('GET', `/v1/journeys/${id}`)).body.status).toBe('paused');
     await page.getByRole('button', { name: say('journey.resume'), exact: true }).click();
     await page
       .getByRole('dialog', { name: say('journey.resumeTitle') })
       .getByRole('button', { name: say('journey.resume') })
       .click();
-    await page.getByText(say('journeys.status.active'), { exact: true }).waitFor();
+    await page.locator('.journey-meta').getByText(say('journeys.status.active'), { exact: true }).waitFor();
 
     // A second version with a longer timeout: the diff shows the one changed line.
     expect(
@@ -285,6 +286,38 @@ describe('journeys in a browser', () => {
       '−     timeout: P1D',
       '+     timeout: P2D',
     ]);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lets ops read a journey and hold it (pause, resume), but not edit, simulate or archive it', async () => {
+    const id = await publishedJourney({
+      name: 'Ops can hold this',
+      entry: { event: 'checkout.started', key: 'cartId' },
+      steps: [{ id: 'hold', type: 'wait', duration: 'P1D' }],
+    });
+    const { page, problems } = await signIn('/journeys', 'ops@shop.test');
+    await page.getByRole('heading', { level: 1, name: say('journeys.title') }).waitFor();
+    await page.getByRole('link', { name: 'Ops can hold this' }).waitFor();
+    await expect(page.getByRole('link', { name: say('journeys.new') }).count()).resolves.toBe(0);
+    await page.getByRole('link', { name: 'Ops can hold this' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Ops can hold this' }).waitFor();
+    // Pause and resume only: the rest is marketers' work.
+    await page.getByRole('button', { name: say('journey.pause'), exact: true }).click();
+    await page
+      .getByRole('dialog', { name: say('journey.pauseTitle') })
+      .getByRole('button', { name: say('journey.pause') })
+      .click();
+    await page.locator('.journey-meta').getByText(say('journeys.status.paused'), { exact: true }).waitFor();
+    expect((await api<{ status: string }>('GET', `/v1/journeys/${id}`)).body.status).toBe('paused');
+    for (const action of ['journey.edit', 'journey.simulate', 'journey.archive'] as const) {
+      await expect(page.getByRole('link', { name: say(action) }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: say(action) }).count()).resolves.toBe(0);
+    }
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    // The editor, typed into the address bar: who may use it, before anything is typed.
+    await page.goto(`/journeys/${id}/edit`);
+    await page.getByRole('heading', { name: say('forbidden.title') }).waitFor();
     expect(problems).toEqual([]);
     await page.context().close();
   });

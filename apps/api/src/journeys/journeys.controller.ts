@@ -103,6 +103,7 @@ export class JourneysController {
   }
 
   @Get()
+  @RequireRoles(Role.Marketer, Role.Ops)
   @ApiOperation({ summary: 'List journeys, each with how many entered it and how many are in it now' })
   @ApiOkResponse({ schema: openApiSchema(journeyListView) })
   async list() {
@@ -125,6 +126,7 @@ export class JourneysController {
   }
 
   @Get(':id')
+  @RequireRoles(Role.Marketer, Role.Ops)
   @ApiOperation({ summary: 'A journey with all its versions' })
   @ApiOkResponse({ schema: openApiSchema(journeyDetailsView) })
   async get(@Param('id') id: string) {
@@ -151,6 +153,7 @@ export class JourneysController {
   }
 
   @Post(':id/pause')
+  @RequireRoles(Role.Marketer, Role.Ops)
   @HttpCode(200)
   @ApiOperation({ summary: 'Hold every instance where it is; timers due meanwhile fire on resume' })
   @ApiOkResponse({ schema: openApiSchema(journeyDetailsView) })
@@ -160,6 +163,7 @@ export class JourneysController {
   }
 
   @Post(':id/resume')
+  @RequireRoles(Role.Marketer, Role.Ops)
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused journey' })
   @ApiOkResponse({ schema: openApiSchema(journeyDetailsView) })
@@ -189,6 +193,7 @@ export class JourneysController {
   }
 
   @Get(':id/counts')
+  @RequireRoles(Role.Marketer, Role.Ops)
   @ApiOperation({ summary: 'Entered, currently in, exited by reason, held out, goal reached; per journey and step' })
   @ApiOkResponse({ schema: openApiSchema(journeyCountsView) })
   counts(@Param('id') id: string) {

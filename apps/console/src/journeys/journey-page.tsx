@@ -74,7 +74,9 @@ export function JourneyPage() {
   const figures = stepMessages.data ? sumRows(stepMessages.data.rows) : undefined;
   const analyticsError = settings.error ?? stepMessages.error ?? lift.error ?? splits.error;
   const select = useCallback((stepId: string) => setSelected(stepId), []);
+  // Marketers change journeys; ops may hold one (pause) and let it go again, as with all sending.
   const mayChange = role === 'marketer' || role === 'admin';
+  const mayPause = mayChange || role === 'ops';
   const n = (value: number) => value.toLocaleString(language);
   const exited = Object.values(counts.data?.exited ?? {}).reduce((sum, v) => sum + v, 0);
 
@@ -83,16 +85,18 @@ export function JourneyPage() {
       title={j?.name ?? t('journeys.title')}
       actions={
         j &&
-        mayChange && (
+        mayPause && (
           <div className="journey-actions">
-            {j.status !== 'archived' && (
+            {mayChange && j.status !== 'archived' && (
               <Link className="button" to={`/journeys/${id}/edit`}>
                 {t('journey.edit')}
               </Link>
             )}
-            <Link className="button" to={`/journeys/${id}/simulate`}>
-              {t('journey.simulate')}
-            </Link>
+            {mayChange && (
+              <Link className="button" to={`/journeys/${id}/simulate`}>
+                {t('journey.simulate')}
+              </Link>
+            )}
             {j.status === 'active' && (
               <button type="button" className="button" onClick={() => setDialog('pause')}>
                 {t('journey.pause')}
@@ -103,7 +107,7 @@ export function JourneyPage() {
                 {t('journey.resume')}
               </button>
             )}
-            {j.status !== 'archived' && (
+            {mayChange && j.status !== 'archived' && (
               <button type="button" className="button button-danger" onClick={() => setDialog('archive')}>
                 {t('journey.archive')}
               </button>
@@ -117,7 +121,7 @@ export function JourneyPage() {
           ← {t('journey.back')}
         </Link>
       </div>
-      <RoleGate error={journey.error} roles={['marketer']}>
+      <RoleGate error={journey.error} roles={['marketer', 'ops']}>
         <ErrorNotice error={journey.error ?? lifecycle.error} />
         {journey.isPending && <p>{t('common.loading')}</p>}
         {j && version && (

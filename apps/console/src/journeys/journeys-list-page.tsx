@@ -6,6 +6,7 @@ import { useLanguage } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/catalog';
 import { ErrorNotice } from '../ui/error-notice';
 import { Page } from '../ui/page';
+import { useSession } from '../session/use-session';
 import { RoleGate } from '../ui/role-gate';
 import { TextField } from '../ui/text-field';
 import { StatusBadge, STATUSES } from './status-badge';
@@ -16,7 +17,7 @@ import './journeys.css';
 type SortKey = 'name' | 'status' | 'entered' | 'activeNow' | 'updatedAt';
 
 /**
- * Marketers' list of journeys: one request (counts included), filtered and sorted in the
+ * The list of journeys (marketers; ops read it): one request (counts included), filtered and sorted in the
  * browser, which stays fast at thousands of rows; a second, whatever the number of journeys,
  * brings each one's conversion rate and attributed revenue over the last 30 shop days
  * (GET /v1/analytics/journeys). The list shows as soon as the first answers.
@@ -24,6 +25,8 @@ type SortKey = 'name' | 'status' | 'entered' | 'activeNow' | 'updatedAt';
 export function JourneysListPage() {
   const { t, formatTime, language } = useLanguage();
   const list = useJourneyList();
+  const role = useSession().data?.user.role;
+  const mayCreate = role === 'marketer' || role === 'admin';
   const summaries = useJourneySummaries();
   const earned = useMemo(
     () => new Map((summaries.data?.journeys ?? []).map((j) => [j.journeyId, j])),
@@ -76,12 +79,14 @@ export function JourneysListPage() {
     <Page
       title={t('journeys.title')}
       actions={
-        <Link className="button button-primary" to="/journeys/new">
-          {t('journeys.new')}
-        </Link>
+        mayCreate && (
+          <Link className="button button-primary" to="/journeys/new">
+            {t('journeys.new')}
+          </Link>
+        )
       }
     >
-      <RoleGate error={list.error} roles={['marketer']}>
+      <RoleGate error={list.error} roles={['marketer', 'ops']}>
         <ErrorNotice error={list.error ?? summaries.error} />
         {list.isPending && <p>{t('common.loading')}</p>}
         {all && (
