@@ -335,8 +335,14 @@ describe('journeys in a browser', () => {
     await field('editor.name').fill('Cart abandonment');
     await field('editor.entryEvents').fill('checkout.started, cart.updated');
     await field('editor.entryKey').fill('cartId');
-    await field('editor.exit').fill('- { event: order.placed, sameKey: cartId }');
-    await field('editor.goal').fill('{ event: order.placed, sameKey: cartId, within: P7D, after: message }');
+    // Exit when the cart's order arrives; the goal is that order within 7 days of a message.
+    await page.getByRole('button', { name: say('editor.addExit') }).click();
+    await field('editor.exitEvent', { n: 1 }).fill('order.placed');
+    await field('editor.exitSameKey', { n: 1 }).fill('cartId');
+    await field('editor.goalEvent').fill('order.placed');
+    await field('editor.goalWithin').fill('P7D');
+    await field('editor.goalAfter').selectOption('message');
+    await field('editor.goalSameKey').fill('cartId');
 
     // The first step, with a duration the compiler refuses: the error is pinned to that step.
     await add('step.wait');
@@ -364,7 +370,13 @@ describe('journeys in a browser', () => {
     await field('editor.duration').fill('P2D');
     await add('step.branch');
     await field('editor.stepId').fill('big-cart');
-    await field('editor.branchWhen', { n: 1 }).fill('{ property: total, op: gte, value: 100 }');
+    // Its condition in the builder: the cart's total (an event property) at least 100.
+    const when = page.getByRole('group', { name: say('editor.branchWhen', { n: 1 }) });
+    await when.getByLabel(say('rules.subject', { n: 1 })).selectOption('event');
+    await when.getByLabel(say('rules.path.event', { n: 1 })).fill('total');
+    await when.getByLabel(say('rules.operator', { n: 1 })).selectOption('gte');
+    await when.getByLabel(say('rules.value', { n: 1 }), { exact: true }).fill('100');
+    await screenshot(page, 'en-journey-editor-condition');
     // Its first way out (the condition) gets the incentive; the next one (otherwise) the exit.
     await add('step.send');
     await field('editor.stepId').fill('incentive');

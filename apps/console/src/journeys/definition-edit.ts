@@ -16,7 +16,7 @@ function newStep(type: StepType, id: string, template: string | undefined): Jour
     case 'waitForEvent':
       return { id, type, event: 'order.placed', timeout: 'P1D' };
     case 'branch':
-      return { id, type, branches: [{ when: { property: 'total', op: 'gte', value: 100 } }] };
+      return { id, type, branches: [{ when: { field: 'stats.ordersCount', op: 'gt', value: 0 } }] };
     case 'split':
       return { id, type, paths: [{ weight: 1 }, { weight: 1 }] };
     case 'send':

@@ -25,8 +25,9 @@ export function SelectField(props: {
 }
 
 /**
- * A rule (condition, exit list, goal) written as YAML text in the rule language
- * (docs/conditions.md). The text is kept as typed; the value changes when it reads as YAML.
+ * A value written as YAML text (an updateProfile step's value: a number, text, a list, an
+ * object). The text is kept as typed; the value changes when it reads as YAML. Conditions have
+ * their builder (rule-fields.tsx).
  * Empty text is "none" (undefined).
  */
 export function YamlField(props: {

@@ -182,9 +182,11 @@ export function JourneyCanvas(props: {
   visited?: { steps: Set<string>; edges: Set<string> };
   problems?: Map<string, string[]>;
   editing?: CanvasEditing;
+  /** Room on every send step for its email figures (StepNumbers.email). */
+  emailFigures?: boolean;
 }) {
   const { t } = useLanguage();
-  const { definition, numbers, selected, onSelect, visited, problems, editing } = props;
+  const { definition, numbers, selected, onSelect, visited, problems, editing, emailFigures = false } = props;
   const entry = definition.entry;
   const entryText =
     'segment' in entry
@@ -192,7 +194,7 @@ export function JourneyCanvas(props: {
       : [entry.event].flat().join(', ') + (entry.key ? ` · ${entry.key}` : '');
 
   const { nodes, edges } = useMemo(() => {
-    const graph = layoutJourney(definition);
+    const graph = layoutJourney(definition, emailFigures);
     const nodes: StepNode[] = graph.nodes.map((n) => ({
       id: n.id,
       type: 'step',
@@ -234,11 +236,15 @@ export function JourneyCanvas(props: {
       };
     });
     return { nodes, edges };
-  }, [definition, entryText, numbers, selected, onSelect, visited, problems, editing, t]);
+  }, [definition, entryText, numbers, selected, onSelect, visited, problems, editing, emailFigures, t]);
 
   const shape = nodes.map((n) => n.id).join('|');
   return (
-    <div className="journey-canvas" role="group" aria-label={props.label}>
+    <div
+      className={emailFigures ? 'journey-canvas with-email-figures' : 'journey-canvas'}
+      role="group"
+      aria-label={props.label}
+    >
       <ReactFlow<StepNode, Edge>
         nodes={nodes}
         edges={edges}

@@ -19,7 +19,8 @@ import {
   replaceStep,
   type Issue,
 } from './definition-edit';
-import { SelectField, YamlField } from './editor-fields';
+import { SelectField } from './editor-fields';
+import { ConditionField, ExitRulesField, GoalFields } from './rule-fields';
 import { JourneyCanvas, type CanvasEditing } from './journey-canvas';
 import { restingStepIds, STEP_TYPES } from './journey-graph';
 import { fromYaml, toYaml } from './journey-yaml';
@@ -348,25 +349,16 @@ export function JourneyEditorPage() {
                   value={entry.key ?? ''}
                   onChange={(key) => change({ ...definition, entry: { ...entry, key: key || undefined } })}
                 />
-                <YamlField
+                <ConditionField
                   label={t('editor.entryWhere')}
                   value={entry.where}
-                  onChange={(where) => change({ ...definition, entry: { ...entry, where: where } })}
+                  optional
+                  onChange={(where) => change({ ...definition, entry: { ...entry, where } })}
                 />
               </>
             )}
-            <YamlField
-              label={t('editor.exit')}
-              value={definition.exit}
-              multiline
-              onChange={(exit) => change({ ...definition, exit: exit as JourneyDefinition['exit'] })}
-            />
-            <YamlField
-              label={t('editor.goal')}
-              value={definition.goal}
-              multiline
-              onChange={(goal) => change({ ...definition, goal: goal as JourneyDefinition['goal'] })}
-            />
+            <ExitRulesField rules={definition.exit} onChange={(exit) => change({ ...definition, exit })} />
+            <GoalFields goal={definition.goal} onChange={(goal) => change({ ...definition, goal })} />
             <TextField
               label={t('editor.holdout')}
               type="number"

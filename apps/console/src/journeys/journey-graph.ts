@@ -12,7 +12,7 @@ import type { JourneyDefinition, JourneyStep } from './use-journeys';
 export const ENTRY_NODE = '__entry';
 export const NODE_WIDTH = 232;
 export const NODE_HEIGHT = 96;
-/** Send steps carry three more lines: their email figures on the journey page. */
+/** Send steps with their email figures (three more lines, on the journey page). */
 export const SEND_NODE_HEIGHT = 144;
 const ENTRY_HEIGHT = 64;
 
@@ -110,10 +110,16 @@ export interface GraphEdge {
 }
 
 /** Nodes placed by dagre (top-left corners, as React Flow wants them) and their edges. */
-export function layoutJourney(definition: Pick<JourneyDefinition, 'steps'>): {
+export function layoutJourney(
+  definition: Pick<JourneyDefinition, 'steps'>,
+  /** Send steps show their email figures (the journey page): they are drawn taller. */
+  emailFigures = false,
+): {
   nodes: GraphNode[];
   edges: GraphEdge[];
 } {
+  const heightOf = (step: JourneyStep): number =>
+    emailFigures && step.type === 'send' ? SEND_NODE_HEIGHT : NODE_HEIGHT;
   const steps = definition.steps;
   const ids = new Set(steps.map((s) => s.id));
   const edges: GraphEdge[] = [];
@@ -177,10 +183,6 @@ export function layoutJourney(definition: Pick<JourneyDefinition, 'steps'>): {
     }
   }
   return { nodes, edges };
-}
-
-function heightOf(step: JourneyStep): number {
-  return step.type === 'send' ? SEND_NODE_HEIGHT : NODE_HEIGHT;
 }
 
 /** Steps an instance can rest in (a migration maps these). */

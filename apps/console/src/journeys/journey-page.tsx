@@ -184,6 +184,7 @@ export function JourneyPage() {
                   definition={version.definition}
                   label={t('journey.canvas')}
                   numbers={numbers}
+                  emailFigures
                   selected={selected}
                   onSelect={select}
                 />

@@ -5,7 +5,7 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
 }
 
-/** A condition or rule written inline, e.g. `{ property: total, op: gte, value: 100 }`. */
+/** A value written inline, e.g. `{ tier: gold }` or `[a, b]`. */
 export function toFlowYaml(value: unknown): string {
   return value === undefined ? '' : stringify(value, { lineWidth: 0, collectionStyle: 'flow' }).trim();
 }

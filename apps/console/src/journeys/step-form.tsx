@@ -1,6 +1,7 @@
 import { useLanguage } from '../i18n/i18n';
 import { TextField } from '../ui/text-field';
 import { SelectField, YamlField } from './editor-fields';
+import { ConditionField } from './rule-fields';
 import type { JourneyStep } from './use-journeys';
 
 /**
@@ -56,7 +57,12 @@ export function StepForm(props: {
       {step.type === 'waitForEvent' && (
         <>
           <TextField label={t('editor.event')} value={step.event} onChange={(event) => patch({ event })} />
-          <YamlField label={t('editor.where')} value={step.where} onChange={(where) => patch({ where })} />
+          <ConditionField
+            label={t('editor.where')}
+            value={step.where}
+            optional
+            onChange={(where) => patch({ where })}
+          />
           <TextField
             label={t('editor.sameKey')}
             value={step.sameKey ?? ''}
@@ -71,11 +77,11 @@ export function StepForm(props: {
         <>
           {step.branches.map((b, i) => (
             <fieldset key={i} className="step-fieldset">
-              <YamlField
+              <ConditionField
                 label={t('editor.branchWhen', { n: i + 1 })}
                 value={b.when}
                 onChange={(when) =>
-                  patch({ branches: step.branches.map((x, j) => (j === i ? { ...x, when: when ?? {} } : x)) })
+                  patch({ branches: step.branches.map((x, j) => (j === i ? { ...x, when: when ?? { all: [] } } : x)) })
                 }
               />
               {nextSelect(t('editor.branchNext'), b.next, (next) =>
@@ -96,7 +102,7 @@ export function StepForm(props: {
             type="button"
             className="button button-small"
             onClick={() =>
-              patch({ branches: [...step.branches, { when: { stat: 'ordersCount', op: 'gt', value: 0 } }] })
+              patch({ branches: [...step.branches, { when: { field: 'stats.ordersCount', op: 'gt', value: 0 } }] })
             }
           >
             {t('editor.addBranch')}
