@@ -62,9 +62,10 @@ describe('journey engine with real worker processes', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, timer!.due_at.getTime() - Date.now())));
     worker();
     worker();
+    // Two fresh processes boot (compiled code, a pool each) before either claims the timer.
     await waitFor(
       async () => ((await count(db, 'SELECT 1 FROM outbox_messages')) > 0 ? true : undefined),
-      15_000,
+      45_000,
       'the message',
     );
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -233,6 +233,10 @@ describe('what a journey earns, in a browser', () => {
     await canvas.getByText(say('perf.stepSent', { sent: 2, opened: '50.0%' })).waitFor();
     await canvas.getByText(say('perf.stepClicked', { clicked: '50.0%', conversions: 1 })).waitFor();
     await canvas.getByText(say('perf.stepRevenue', { revenue: '$80.00' })).waitFor();
+    // As counts: one person opened, one clicked.
+    await page.getByRole('button', { name: say('journey.figuresCounts') }).click();
+    await canvas.getByText(say('perf.stepSent', { sent: 2, opened: 1 })).waitFor();
+    await canvas.getByText(say('perf.stepClicked', { clicked: 1, conversions: 1 })).waitFor();
     // No holdout: lift cannot be measured, and the page says why.
     await page.getByText(say('perf.noHoldout')).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);

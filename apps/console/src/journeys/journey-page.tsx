@@ -13,12 +13,13 @@ import { ErrorNotice } from '../ui/error-notice';
 import { Page } from '../ui/page';
 import { RoleGate } from '../ui/role-gate';
 import { JourneyCanvas, type StepNumbers } from './journey-canvas';
-import { JourneyFigures, LiftPanel, SplitsPanel, stepEmailLines } from './journey-performance';
+import { JourneyFigures, LiftPanel, SplitsPanel, stepEmailLines, type StepFigureMode } from './journey-performance';
 import { StatusBadge } from './status-badge';
 import { StepCustomersPanel } from './step-customers-panel';
 import { useJourneyLift, useJourneySplits, useJourneyStepMessages } from './use-journey-analytics';
 import { useJourney, useJourneyCounts, useLifecycle, type JourneyDetails, type LifecycleAction } from './use-journeys';
 import { VersionsPanel } from './versions-panel';
+import '../ui/controls.css';
 import './journeys.css';
 
 /** The version a journey page draws: the published one, else the latest draft. */
@@ -49,6 +50,7 @@ export function JourneyPage() {
   const role = useSession().data?.user.role;
   const [selected, setSelected] = useState<string>();
   const [dialog, setDialog] = useState<LifecycleAction | null>(null);
+  const [figureMode, setFigureMode] = useState<StepFigureMode>('rates');
   const settings = useAnalyticsSettings();
   const timeZone = settings.data?.timeZone;
   const { preset, period, choosePreset, chooseCustom } = usePeriod(timeZone);
@@ -66,11 +68,11 @@ export function JourneyPage() {
     return new Map<string, StepNumbers>(
       (counts.data?.steps ?? []).map((s) => {
         const row = byStep.get(s.stepId);
-        const email = row && stepEmailLines(row, stepFormats, t);
+        const email = row && stepEmailLines(row, stepFormats, t, figureMode);
         return [s.stepId, { entered: s.entered, currentlyIn: s.currentlyIn, email }];
       }),
     );
-  }, [counts.data, stepMessages.data, language, currency, t]);
+  }, [counts.data, stepMessages.data, language, currency, figureMode, t]);
   const figures = stepMessages.data ? sumRows(stepMessages.data.rows) : undefined;
   const analyticsError = settings.error ?? stepMessages.error ?? lift.error ?? splits.error;
   const select = useCallback((stepId: string) => setSelected(stepId), []);
@@ -179,7 +181,22 @@ export function JourneyPage() {
             <div className="journey-body">
               <section className="panel canvas-panel" aria-labelledby="journey-canvas-title">
                 <h2 id="journey-canvas-title">{t('journey.canvas')}</h2>
-                <p className="hint">{t('journey.canvasHint')}</p>
+                <div className="canvas-toolbar">
+                  <p className="hint">{t('journey.canvasHint')}</p>
+                  <div className="segmented" role="group" aria-label={t('journey.figuresAs')}>
+                    {(['rates', 'counts'] as const).map((mode) => (
+                      <button
+                        key={mode}
+                        type="button"
+                        className="segmented-option"
+                        aria-pressed={figureMode === mode}
+                        onClick={() => setFigureMode(mode)}
+                      >
+                        {t(mode === 'rates' ? 'journey.figuresRates' : 'journey.figuresCounts')}
+                      </button>
+                    ))}
+                  </div>
+                </div>
                 <JourneyCanvas
                   definition={version.definition}
                   label={t('journey.canvas')}

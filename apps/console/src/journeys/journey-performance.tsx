@@ -33,12 +33,19 @@ export function formatP(f: Formats, p: number): string {
   return p < 0.001 ? `< ${f.thousandths(0.001)}` : f.thousandths(p);
 }
 
+/** How the canvas shows a send step's opens and clicks: people (unique) or shares of those sent. */
+export type StepFigureMode = 'counts' | 'rates';
+
 /** The email figures of a send step on the canvas, three short lines: sent and opens, clicks and orders, revenue. */
-export function stepEmailLines(row: MessageRow, f: Formats, t: Translate): string[] {
-  const pct = (r: Ratio) => f.percent(r.value) ?? t('analytics.noData');
+export function stepEmailLines(row: MessageRow, f: Formats, t: Translate, mode: StepFigureMode): string[] {
+  const show = (count: number, rate: Ratio) =>
+    mode === 'counts' ? f.count(count) : (f.percent(rate.value) ?? t('analytics.noData'));
   return [
-    t('perf.stepSent', { sent: f.count(row.sent), opened: pct(row.openRate) }),
-    t('perf.stepClicked', { clicked: pct(row.clickRate), conversions: f.count(row.conversions) }),
+    t('perf.stepSent', { sent: f.count(row.sent), opened: show(row.uniqueOpens, row.openRate) }),
+    t('perf.stepClicked', {
+      clicked: show(row.uniqueClicks, row.clickRate),
+      conversions: f.count(row.conversions),
+    }),
     t('perf.stepRevenue', { revenue: f.money(row.attributedRevenue) }),
   ];
 }

@@ -49,7 +49,11 @@ export const journeysStrings = defineStrings(
     'journey.archiveBody':
       'Every customer in it leaves now (reason: archived) and it can never run again. This cannot be undone.',
     'journey.canvas': 'Journey graph',
-    'journey.canvasHint': 'Numbers refresh every few seconds. Select a step to see who is there now.',
+    'journey.canvasHint':
+      'Numbers refresh every few seconds; send steps show their emails of the period. Select a step to see who is there now.',
+    'journey.figuresAs': 'Opens and clicks on the graph as',
+    'journey.figuresRates': 'Rates',
+    'journey.figuresCounts': 'Counts',
     'journey.showing': 'Showing version {version} ({state})',
     'journey.published': 'published',
     'journey.draft': 'draft',
@@ -334,7 +338,11 @@ export const journeysStrings = defineStrings(
     'journey.archiveTitle': 'このジャーニーをアーカイブしますか？',
     'journey.archiveBody': '参加中の顧客は全員すぐに離脱し（理由: archived）、二度と実行できません。元に戻せません。',
     'journey.canvas': 'ジャーニーの図',
-    'journey.canvasHint': '数値は数秒ごとに更新されます。ステップを選ぶと、今そこにいる顧客が表示されます。',
+    'journey.canvasHint':
+      '数値は数秒ごとに更新されます。メール送信ステップには期間中のメールの数値を表示します。ステップを選ぶと、今そこにいる顧客が表示されます。',
+    'journey.figuresAs': '図の開封・クリックの表示',
+    'journey.figuresRates': '率',
+    'journey.figuresCounts': '件数',
     'journey.showing': 'バージョン {version}（{state}）を表示中',
     'journey.published': '公開済み',
     'journey.draft': '下書き',
