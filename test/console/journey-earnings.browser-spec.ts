@@ -250,6 +250,10 @@ describe('what a journey earns, in a browser', () => {
   it('shows holdout lift and the A/B test with intervals and p-values worked out by hand', async () => {
     const { page, problems } = await signIn(`/journeys/${liftId}`);
     await page.getByRole('heading', { level: 1, name: 'Second order' }).waitFor();
+    // Its send steps sent nothing (the entries were stored, not run): each says so on the graph.
+    const canvas = page.getByRole('group', { name: say('journey.canvas') });
+    await canvas.getByText(say('perf.stepNone')).nth(1).waitFor();
+    await expect(canvas.getByText(say('perf.stepNone')).count()).resolves.toBe(2);
     const lift = page.getByRole('region', { name: say('perf.liftTitle') });
     const groups = lift.getByRole('table', { name: say('perf.groups') });
     await groups.getByRole('row', { name: new RegExp(`^${say('perf.treated').replace(/[()]/g, '\\$&')}`) }).waitFor();

@@ -65,14 +65,21 @@ export function JourneyPage() {
   const numbers = useMemo(() => {
     const stepFormats = formats(language, currency);
     const byStep = new Map((stepMessages.data?.rows ?? []).map((r) => [r.stepId, r]));
+    const live = new Map((counts.data?.steps ?? []).map((s) => [s.stepId, s]));
     return new Map<string, StepNumbers>(
-      (counts.data?.steps ?? []).map((s) => {
-        const row = byStep.get(s.stepId);
-        const email = row && stepEmailLines(row, stepFormats, t, figureMode);
-        return [s.stepId, { entered: s.entered, currentlyIn: s.currentlyIn, email }];
+      (version?.definition.steps ?? []).map((step) => {
+        const row = byStep.get(step.id);
+        // A send step with no email of the period says so, rather than leaving its room blank.
+        const email = row
+          ? stepEmailLines(row, stepFormats, t, figureMode)
+          : step.type === 'send' && stepMessages.data
+            ? [t('perf.stepNone')]
+            : undefined;
+        const { entered = 0, currentlyIn = 0 } = live.get(step.id) ?? {};
+        return [step.id, { entered, currentlyIn, email }];
       }),
     );
-  }, [counts.data, stepMessages.data, language, currency, figureMode, t]);
+  }, [counts.data, stepMessages.data, version, language, currency, figureMode, t]);
   const figures = stepMessages.data ? sumRows(stepMessages.data.rows) : undefined;
   const analyticsError = settings.error ?? stepMessages.error ?? lift.error ?? splits.error;
   const select = useCallback((stepId: string) => setSelected(stepId), []);

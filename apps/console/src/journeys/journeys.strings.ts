@@ -73,6 +73,7 @@ export const journeysStrings = defineStrings(
     'perf.stepSent': 'sent {sent} · opened {opened}',
     'perf.stepClicked': 'clicked {clicked} · orders {conversions}',
     'perf.stepRevenue': 'revenue {revenue}',
+    'perf.stepNone': 'no email in the period',
     'perf.liftTitle': 'Holdout lift',
     'perf.liftHint':
       '{holdout} of entrants are held out and get no message. Both groups are measured over the goal window ({window}) from entry, on all their orders.',
@@ -362,6 +363,7 @@ export const journeysStrings = defineStrings(
     'perf.stepSent': '送信 {sent} · 開封 {opened}',
     'perf.stepClicked': 'クリック {clicked} · 注文 {conversions} 件',
     'perf.stepRevenue': '売上 {revenue}',
+    'perf.stepNone': '期間中のメールなし',
     'perf.liftTitle': 'ホールドアウトによるリフト',
     'perf.liftHint':
       '開始者の {holdout} をホールドアウトし、メッセージを送りません。両グループとも開始からゴール期間（{window}）の全注文で測ります。',
