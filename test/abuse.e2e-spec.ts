@@ -285,7 +285,7 @@ describe('abuse resistance', () => {
     expect(adminOnly.body.message).toBe('This route needs the role "admin"; this key has the role "ops"');
     expect(adminOnly.body.details).toEqual({ keyRole: 'ops', requiredRoles: ['admin'] });
     const ingest = await t.keyFor(Role.Ingest);
-    const marketer = await send<ErrorBody>('GET', '/v1/journeys', { authorization: `Bearer ${ingest}` });
+    const marketer = await send<ErrorBody>('GET', '/v1/journeys/schema', { authorization: `Bearer ${ingest}` });
     expect(marketer.status).toBe(403);
     expect(marketer.body.message).toBe(
       'This route needs one of the roles "marketer", "admin"; this key has the role "ingest"',
