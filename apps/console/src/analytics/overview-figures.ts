@@ -41,10 +41,10 @@ export function sumPeriod(rows: readonly MessageRow[], period: Period): PeriodFi
  * Rows that part the same messages (days, or the steps of one journey) summed: counts add up
  * because each message is in exactly one row, and the rates are made again from the sums.
  */
-export function sumRows(inPeriod: readonly MessageRow[]): PeriodFigures {
-  const sum = (pick: (r: MessageRow) => number) => inPeriod.reduce((total, r) => total + pick(r), 0);
+export function sumRows(rows: readonly MessageRow[]): PeriodFigures {
+  const sum = (pick: (r: MessageRow) => number) => rows.reduce((total, r) => total + pick(r), 0);
   const other = new Map<string, { currency: string; orders: number; revenue: number }>();
-  for (const r of inPeriod) {
+  for (const r of rows) {
     for (const c of r.otherCurrencies) {
       const seen = other.get(c.currency) ?? { currency: c.currency, orders: 0, revenue: 0 };
       other.set(c.currency, { ...seen, orders: seen.orders + c.orders, revenue: seen.revenue + c.revenue });

@@ -205,9 +205,42 @@ export function LiftPanel({ report, confidence, f }: { report: LiftReport; confi
   );
 }
 
+interface GroupFigures {
+  entrants: number;
+  converted: number;
+  rate: Ratio;
+  revenue: number;
+}
+
 interface GroupRow {
   name: string;
-  group: { entrants: number; converted: number; rate: Ratio; revenue: number };
+  group: GroupFigures;
+}
+
+/** The columns every group of a test has (holdout groups, split paths): headers, then cells. */
+function GroupFigureHeaders() {
+  const { t } = useLanguage();
+  return (
+    <>
+      {(['perf.col.entrants', 'perf.col.converted', 'perf.col.rate', 'perf.col.revenue'] as const).map((key) => (
+        <th key={key} scope="col" className="num">
+          {t(key)}
+        </th>
+      ))}
+    </>
+  );
+}
+
+function GroupFigureCells({ group, f }: { group: GroupFigures; f: Formats }) {
+  const { t } = useLanguage();
+  return (
+    <>
+      <td className="num">{f.count(group.entrants)}</td>
+      <td className="num">{f.count(group.converted)}</td>
+      <td className="num">{f.percent(group.rate.value) ?? t('analytics.noData')}</td>
+      <td className="num">{f.money(group.revenue)}</td>
+    </>
+  );
 }
 
 function GroupsTable({ caption, rows, f }: { caption: string; rows: GroupRow[]; f: Formats }) {
@@ -218,28 +251,14 @@ function GroupsTable({ caption, rows, f }: { caption: string; rows: GroupRow[]; 
       <thead>
         <tr>
           <th scope="col">{t('perf.col.group')}</th>
-          <th scope="col" className="num">
-            {t('perf.col.entrants')}
-          </th>
-          <th scope="col" className="num">
-            {t('perf.col.converted')}
-          </th>
-          <th scope="col" className="num">
-            {t('perf.col.rate')}
-          </th>
-          <th scope="col" className="num">
-            {t('perf.col.revenue')}
-          </th>
+          <GroupFigureHeaders />
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr key={r.name}>
             <th scope="row">{r.name}</th>
-            <td className="num">{f.count(r.group.entrants)}</td>
-            <td className="num">{f.count(r.group.converted)}</td>
-            <td className="num">{f.percent(r.group.rate.value) ?? t('analytics.noData')}</td>
-            <td className="num">{f.money(r.group.revenue)}</td>
+            <GroupFigureCells group={r.group} f={f} />
           </tr>
         ))}
       </tbody>
@@ -284,18 +303,7 @@ export function SplitsPanel({ report, f }: { report: SplitsReport; f: Formats })
                 <thead>
                   <tr>
                     <th scope="col">{t('perf.col.path')}</th>
-                    <th scope="col" className="num">
-                      {t('perf.col.entrants')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('perf.col.converted')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('perf.col.rate')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('perf.col.revenue')}
-                    </th>
+                    <GroupFigureHeaders />
                     <th scope="col" className="num">
                       {t('perf.col.sent')}
                     </th>
@@ -315,10 +323,7 @@ export function SplitsPanel({ report, f }: { report: SplitsReport; f: Formats })
                         {p.path}
                         {i === 0 && <span className="hint"> {t('perf.controlPath')}</span>}
                       </th>
-                      <td className="num">{f.count(p.entrants)}</td>
-                      <td className="num">{f.count(p.converted)}</td>
-                      <td className="num">{f.percent(p.rate.value) ?? t('analytics.noData')}</td>
-                      <td className="num">{f.money(p.revenue)}</td>
+                      <GroupFigureCells group={p} f={f} />
                       <td className="num">{f.count(p.sent)}</td>
                       <td className="num">{f.count(p.uniqueClicks)}</td>
                       <td>
