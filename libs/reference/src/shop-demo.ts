@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@kizuna/common';
 import type { KizunaConfig } from '@kizuna/config';
 import { EventIngestService } from '@kizuna/events';
+import { SegmentEvaluationJobs } from '@kizuna/segments';
 import { NpsSurvey } from '@kizuna/templates';
 import { ReferenceInstaller } from './reference-installer.service';
 import { ShopDemoRepository, type DemoRunCounts, type DemoSummary } from './shop-demo.repository';
@@ -81,6 +82,7 @@ export class ShopDemo {
     private readonly ingest: EventIngestService,
     private readonly nps: NpsSurvey,
     private readonly repository: ShopDemoRepository,
+    private readonly segmentJobs: SegmentEvaluationJobs,
     private readonly clock: Clock,
   ) {}
 
@@ -106,6 +108,11 @@ export class ShopDemo {
     const random = mulberry32(options.seed);
     await this.repository.reset();
     await this.installer.install({ durationScale: ShopDemo.scaleFor(options.dayMs) });
+    // A new segment's first evaluation changes memberships silently (no segment.entered). Left to
+    // the workers' job, it overlapped the trading and, on a loaded machine, ended after the first
+    // customers had crossed into dormant-90d, so the win-back journey never started. On the empty
+    // database it costs nothing here.
+    await this.segmentJobs.evaluateNewSegments();
     const customers = makeCustomers(options.customers, random);
     const start = Date.now();
     // Ids unique to this run, so no idempotency key or order id of an earlier run can match.
