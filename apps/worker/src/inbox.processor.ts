@@ -3,6 +3,7 @@ import {
   AnalyticsSettingsRepository,
   NpsAnswerRepository,
   OrderAttributionRepository,
+  type AppliedOrder,
   type AttributionContext,
   type NpsAnswerFact,
 } from '@kizuna/analytics';
@@ -194,9 +195,7 @@ export class InboxProcessor {
     orderEvents: Array<{ customerUuid: string; event: StoredEvent }>,
     ordersBefore: OrderSnapshot,
   ): Promise<void> {
-    for (const { customerUuid, event } of orderEvents) {
-      await this.attribute(tx, batch, customerUuid, event);
-    }
+    await this.attribute(tx, batch, orderEvents);
     await this.journeys.recordOrderRevenue(
       tx,
       orderEvents.map(({ customerUuid, event }) => ({ customerUuid, orderId: String(event.properties.orderId) })),
@@ -204,18 +203,32 @@ export class InboxProcessor {
     await this.profiles.settleOrderFacts(tx, ordersBefore);
   }
 
-  /** Attribution of one order event (recordOrderOutcomes, step 1). */
-  private async attribute(tx: EntityManager, batch: Batch, customerUuid: string, event: StoredEvent): Promise<void> {
-    const order = await this.customers.order(tx, customerUuid, String(event.properties.orderId));
-    if (!order) {
-      // A refund or cancellation before its order: the order's own arrival credits it, refunds applied.
-      return;
+  /**
+   * Attribution of the orders the batch's order events touched (recordOrderOutcomes, step 1). A
+   * refund or cancellation before its order changes nothing: the order's own arrival credits it,
+   * refunds applied.
+   */
+  private async attribute(
+    tx: EntityManager,
+    batch: Batch,
+    orderEvents: Array<{ customerUuid: string; event: StoredEvent }>,
+  ): Promise<void> {
+    const touched = new Map<string, { customerUuid: string; orderId: string; placed: boolean }>();
+    for (const { customerUuid, event } of orderEvents) {
+      const orderId = String(event.properties.orderId);
+      const key = `${customerUuid}:${orderId}`;
+      const placed = event.name === 'order.placed' || (touched.get(key)?.placed ?? false);
+      touched.set(key, { customerUuid, orderId, placed });
     }
-    if (event.name === 'order.placed') {
-      await this.attributions.orderPlaced(tx, customerUuid, order, batch.attribution);
-    } else {
-      await this.attributions.orderChanged(tx, customerUuid, order, batch.attribution);
-    }
+    const orders = await this.customers.orders(tx, [...touched.values()]);
+    await this.attributions.ordersApplied(
+      tx,
+      [...touched].flatMap(([key, { customerUuid, placed }]): AppliedOrder[] => {
+        const order = orders.get(key);
+        return order ? [{ customerUuid, order, placed }] : [];
+      }),
+      batch.attribution,
+    );
   }
 }
 

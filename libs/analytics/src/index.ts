@@ -94,6 +94,7 @@ export { AnalyticsSettingsRepository } from './settings/analytics-settings.repos
 export { MessageEngagementRepository } from './messages/message-engagement.repository';
 export {
   OrderAttributionRepository,
+  type AppliedOrder,
   type AttributionContext,
   type OrderState,
 } from './messages/order-attribution.repository';

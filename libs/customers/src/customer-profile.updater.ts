@@ -122,14 +122,14 @@ export class CustomerProfileUpdater {
       customer.email = event.email;
     }
     const currency = this.config.shop.currency;
-    let facts: CustomerFacts | undefined;
     if (event.traits) {
-      facts = await this.customers.applyProfile(tx, customer.uuid, profileChanges(event), currency);
+      await this.customers.updateProfile(tx, customer.uuid, profileChanges(event));
     }
+    // The facts are read back once, by the last write: the stats recomputed, else the traits.
     if (await this.applyOrderFacts(tx, customer.uuid, event)) {
-      facts = await this.customers.recomputeStats(tx, customer.uuid, currency);
+      return this.customers.recomputeStats(tx, customer.uuid, currency);
     }
-    return facts;
+    return event.traits ? this.customers.currentFacts(tx, customer.uuid, currency) : undefined;
   }
 
   /** True when the event changed an order fact. */

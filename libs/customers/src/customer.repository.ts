@@ -123,6 +123,45 @@ const purchaseStatsOf = (customer: string) => `
            WHERE customer_uuid = ${customer} AND cancelled_at IS NULL
            GROUP BY currency) per`;
 
+/** The profile columns rules decide on (factsOf, recomputeStats), `c` being the customers row. */
+const FACT_COLUMNS = `c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
+              c.first_order_at, c.last_order_at`;
+
+interface FactsRow {
+  id: string;
+  email: string | null;
+  locale: string | null;
+  timezone: string | null;
+  email_consent: string;
+  attributes: Record<string, unknown>;
+  orders_count: number;
+  revenue: string;
+  /** The orders the shop-currency revenue counts (purchaseStatsOf): the average's divisor. */
+  revenue_orders: number;
+  first_order_at: Date | null;
+  last_order_at: Date | null;
+}
+
+function factsFromRow(row: FactsRow): CustomerFacts {
+  const revenue = Number(row.revenue);
+  return {
+    email: row.email,
+    locale: row.locale,
+    timezone: row.timezone,
+    emailConsent: row.email_consent,
+    attributes: row.attributes,
+    stats: {
+      ordersCount: row.orders_count,
+      revenue,
+      averageOrderValue: averageOrderValue(revenue, row.revenue_orders),
+      firstOrderAt: row.first_order_at?.getTime() ?? null,
+      lastOrderAt: row.last_order_at?.getTime() ?? null,
+    },
+    segments: [],
+    events: {},
+  };
+}
+
 /**
  * The `customers` table and its `customer_orders`: nothing else reads or writes them. Profiles,
  * identity resolution, order facts and the purchase stats computed from them, email consent, and
@@ -325,6 +364,12 @@ export class CustomerRepository {
     changes: ProfileChanges,
     shopCurrency: string,
   ): Promise<CustomerFacts> {
+    await this.updateProfile(tx, customerUuid, changes);
+    return this.currentFacts(tx, customerUuid, shopCurrency);
+  }
+
+  /** Applies traits and consent (applyProfile without reading the facts back). */
+  async updateProfile(tx: EntityManager, customerUuid: string, changes: ProfileChanges): Promise<void> {
     await tx.query(
       `UPDATE customers
           SET timezone = COALESCE($2, timezone),
@@ -337,7 +382,6 @@ export class CustomerRepository {
     if (changes.emailConsent) {
       await this.recordEmailConsent(tx, customerUuid, changes.emailConsent);
     }
-    return this.currentFacts(tx, customerUuid, shopCurrency);
   }
 
   /**
@@ -367,20 +411,34 @@ export class CustomerRepository {
    * customer's (nothing recorded).
    */
   async recordOrder(tx: EntityManager, customerUuid: string, order: OrderFact): Promise<boolean> {
-    // Two statements: after a conflict, only a new statement sees the winner's committed row.
-    const claimed = await tx.query<Array<{ customer_uuid: string }>>(
-      `INSERT INTO order_owners (order_id, customer_uuid) VALUES ($1, $2)
-       ON CONFLICT (order_id) DO NOTHING RETURNING customer_uuid`,
-      [order.orderId, customerUuid],
+    // The usual case in one statement: the order id is new, so it is claimed and the order
+    // stored with any refunds that arrived before it (refundedTotal's rule, as applyRefunds).
+    const [placed] = await tx.query<Array<{ claimed: boolean }>>(
+      `WITH claimed AS (
+         INSERT INTO order_owners (order_id, customer_uuid) VALUES ($2, $1)
+         ON CONFLICT (order_id) DO NOTHING RETURNING customer_uuid),
+       stored AS (
+         INSERT INTO customer_orders (customer_uuid, order_id, total, currency, placed_at, refunded_total)
+         SELECT $1, $2, $3, $4, $5, LEAST($3::numeric(20, 4), COALESCE(
+                  (SELECT sum(COALESCE(r.amount, $3::numeric(20, 4))) FROM order_refunds r
+                    WHERE r.customer_uuid = $1 AND r.order_id = $2 AND (r.currency IS NULL OR r.currency = $4)), 0))
+           FROM claimed
+         ON CONFLICT (customer_uuid, order_id) DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed`,
+      [customerUuid, order.orderId, order.total, order.currency, order.placedAt],
     );
-    if (claimed.length === 0) {
-      const [owner] = await tx.query<Array<{ customer_uuid: string }>>(
-        `SELECT customer_uuid FROM order_owners WHERE order_id = $1`,
-        [order.orderId],
-      );
-      if (owner?.customer_uuid !== customerUuid) {
-        return false;
-      }
+    if (placed!.claimed) {
+      return true;
+    }
+    // Claimed before: by this customer (a duplicate, or an order stored before owners were
+    // recorded) or by another one (the same order id from another customer is not theirs). A new
+    // statement, since only it sees a concurrent claimer's committed row.
+    const [owner] = await tx.query<Array<{ customer_uuid: string }>>(
+      `SELECT customer_uuid FROM order_owners WHERE order_id = $1`,
+      [order.orderId],
+    );
+    if (owner?.customer_uuid !== customerUuid) {
+      return false;
     }
     await tx.query(
       `INSERT INTO customer_orders (customer_uuid, order_id, total, currency, placed_at)
@@ -423,25 +481,46 @@ export class CustomerRepository {
     );
   }
 
-  /** An order as its facts stand now (what attribution credits); undefined when it is not recorded. */
-  async order(tx: EntityManager, customerUuid: string, orderId: string): Promise<OrderRecord | undefined> {
-    const [row] = await tx.query<
-      Array<{ total: string; refunded_total: string; currency: string; placed_at: Date; cancelled_at: Date | null }>
+  /**
+   * Orders as their facts stand now (what attribution credits), keyed `${customerUuid}:${orderId}`;
+   * an order not recorded (a refund that came before it) is absent.
+   */
+  async orders(
+    tx: EntityManager,
+    keys: ReadonlyArray<{ customerUuid: string; orderId: string }>,
+  ): Promise<Map<string, OrderRecord>> {
+    if (keys.length === 0) {
+      return new Map();
+    }
+    const rows = await tx.query<
+      Array<{
+        customer_uuid: string;
+        order_id: string;
+        total: string;
+        refunded_total: string;
+        currency: string;
+        placed_at: Date;
+        cancelled_at: Date | null;
+      }>
     >(
-      `SELECT total, refunded_total, currency, placed_at, cancelled_at FROM customer_orders
-        WHERE customer_uuid = $1 AND order_id = $2`,
-      [customerUuid, orderId],
+      `SELECT o.customer_uuid, o.order_id, o.total, o.refunded_total, o.currency, o.placed_at, o.cancelled_at
+         FROM unnest($1::uuid[], $2::text[]) AS k(customer_uuid, order_id)
+         JOIN customer_orders o ON o.customer_uuid = k.customer_uuid AND o.order_id = k.order_id`,
+      [keys.map((k) => k.customerUuid), keys.map((k) => k.orderId)],
     );
-    return row
-      ? {
-          orderId,
+    return new Map(
+      rows.map((row) => [
+        `${row.customer_uuid}:${row.order_id}`,
+        {
+          orderId: row.order_id,
           total: Number(row.total),
           refundedTotal: Number(row.refunded_total),
           currency: row.currency,
           placedAt: row.placed_at,
           cancelled: row.cancelled_at !== null,
-        }
-      : undefined;
+        },
+      ]),
+    );
   }
 
   async recordCancellation(tx: EntityManager, customerUuid: string, orderId: string, at: Date): Promise<void> {
@@ -495,48 +574,14 @@ export class CustomerRepository {
     if (customerUuids.length === 0) {
       return new Map();
     }
-    const rows = await (tx ?? this.customers.manager).query<
-      Array<{
-        id: string;
-        email: string | null;
-        locale: string | null;
-        timezone: string | null;
-        email_consent: string;
-        attributes: Record<string, unknown>;
-        orders_count: number;
-        revenue: string;
-        revenue_orders: number;
-        first_order_at: Date | null;
-        last_order_at: Date | null;
-      }>
-    >(
-      `SELECT c.id, c.email, c.locale, c.timezone, c.email_consent, c.attributes, c.orders_count, c.revenue,
-              c.first_order_at, c.last_order_at,
+    const rows = await (tx ?? this.customers.manager).query<FactsRow[]>(
+      `SELECT c.id, ${FACT_COLUMNS},
               CASE WHEN c.orders_count = 0 THEN 0 ELSE
                 (SELECT s.revenue_orders FROM (${purchaseStatsOf('c.id')}) s) END AS revenue_orders
          FROM customers c WHERE c.id = ANY($1::uuid[])`,
       [customerUuids, shopCurrency],
     );
-    const facts = new Map<string, CustomerFacts>();
-    for (const row of rows) {
-      const revenue = Number(row.revenue);
-      facts.set(row.id, {
-        email: row.email,
-        locale: row.locale,
-        timezone: row.timezone,
-        emailConsent: row.email_consent,
-        attributes: row.attributes,
-        stats: {
-          ordersCount: row.orders_count,
-          revenue,
-          averageOrderValue: averageOrderValue(revenue, row.revenue_orders),
-          firstOrderAt: row.first_order_at?.getTime() ?? null,
-          lastOrderAt: row.last_order_at?.getTime() ?? null,
-        },
-        segments: [],
-        events: {},
-      });
-    }
+    const facts = new Map(rows.map((row) => [row.id, factsFromRow(row)]));
     const missing = customerUuids.find((id) => !facts.has(id));
     if (missing) {
       throw new Error(`customer ${missing} not found`);
@@ -563,27 +608,34 @@ export class CustomerRepository {
     }));
   }
 
-  /** The one write of the stored purchase stats, from the order facts (purchaseStatsOf). */
+  /**
+   * The one write of the stored purchase stats, from the order facts (purchaseStatsOf); returns
+   * the profile's facts as written, so the journeys batch decides on them without asking again.
+   */
   async recomputeStats(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
-    await tx.query(
-      `UPDATE customers c
-          SET orders_count = s.orders_count,
-              revenue = s.revenue,
-              first_order_at = s.first_order_at,
-              last_order_at = s.last_order_at,
-              updated_at = now()
-         FROM (${purchaseStatsOf('$1')}) s
-        WHERE c.id = $1`,
+    const [row] = await tx.query<FactsRow[]>(
+      // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+      `WITH written AS (
+         UPDATE customers c
+            SET orders_count = s.orders_count,
+                revenue = s.revenue,
+                first_order_at = s.first_order_at,
+                last_order_at = s.last_order_at,
+                updated_at = now()
+           FROM (${purchaseStatsOf('$1')}) s
+          WHERE c.id = $1
+         RETURNING c.id, ${FACT_COLUMNS}, s.revenue_orders)
+       SELECT * FROM written`,
       [customerUuid, shopCurrency],
     );
-    return this.currentFacts(tx, customerUuid, shopCurrency);
+    if (!row) {
+      throw new Error(`customer ${customerUuid} not found`);
+    }
+    return factsFromRow(row);
   }
 
-  /**
-   * The facts of one profile just written, read in the writer's transaction: the journeys batch
-   * takes them from the write instead of asking again.
-   */
-  private async currentFacts(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
+  /** The facts of one profile as this transaction has it (factsOf for one). */
+  async currentFacts(tx: EntityManager, customerUuid: string, shopCurrency: string): Promise<CustomerFacts> {
     return (await this.factsOf(tx, [customerUuid], shopCurrency)).get(customerUuid)!;
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { creditFor, type AttributionSettings, type Credit, type MessageTouch } from '../attribution.util';
+import { creditFor, type AttributionSettings, type MessageTouch } from '../attribution.util';
 import type { EngagementThresholds } from '../engagement.util';
 import { classifyHits } from './message-engagement.repository';
 
@@ -21,17 +21,10 @@ export interface AttributionContext {
   shopCurrency: string;
 }
 
-interface Candidate {
-  id: string;
-  sent_at: Date;
-  journey_id: string | null;
-  step_id: string | null;
-  template_key: string | null;
-  split_path: string | null;
-}
-
 interface StoredAttribution {
-  message_id: string | null;
+  customer_uuid: string;
+  order_id: string;
+  message_id: string;
   currency: string;
   credited_orders: number;
   revenue: string;
@@ -49,32 +42,73 @@ interface StoredAttribution {
  * held-out instance produces no message at all (the engine drops its effects), so nothing of a
  * held-out customer can be credited.
  */
+/** An order a batch of events touched, as it stands after them; `placed`: one of them placed it. */
+export interface AppliedOrder {
+  customerUuid: string;
+  order: OrderState;
+  placed: boolean;
+}
+
+interface Candidate {
+  /** Which of the orders being decided (its index) the message is a candidate for. */
+  ord: number;
+  id: string;
+  sent_at: Date;
+  journey_id: string | null;
+  step_id: string | null;
+  template_key: string | null;
+  split_path: string | null;
+}
+
 @Injectable()
 export class OrderAttributionRepository {
-  /** Decides the credit of a newly applied order; an order already decided (a duplicate) changes nothing. */
-  async orderPlaced(
-    tx: EntityManager,
-    customerUuid: string,
-    order: OrderState,
-    context: AttributionContext,
-  ): Promise<Credit | null> {
-    const [decided] = await tx.query<unknown[]>(
-      `SELECT 1 FROM order_attributions WHERE customer_uuid = $1 AND order_id = $2`,
-      [customerUuid, order.orderId],
+  /**
+   * The credit of every order a batch of events touched, in a fixed number of statements whatever
+   * their number: an order placed and not yet decided is decided (a duplicate `order.placed`
+   * changes nothing), then every decided one's credit is brought to the order as it stands.
+   */
+  async ordersApplied(tx: EntityManager, applied: AppliedOrder[], context: AttributionContext): Promise<void> {
+    if (applied.length === 0) {
+      return;
+    }
+    const decided = new Set(
+      (
+        await tx.query<Array<{ key: string }>>(
+          `SELECT a.customer_uuid || ':' || a.order_id AS key
+             FROM unnest($1::uuid[], $2::text[]) AS k(customer_uuid, order_id)
+             JOIN order_attributions a ON a.customer_uuid = k.customer_uuid AND a.order_id = k.order_id`,
+          [applied.map((a) => a.customerUuid), applied.map((a) => a.order.orderId)],
+        )
+      ).map((r) => r.key),
     );
-    if (decided) {
-      return null;
+    await this.decide(
+      tx,
+      applied.filter((a) => a.placed && !decided.has(`${a.customerUuid}:${a.order.orderId}`)),
+      context,
+    );
+    await this.bringUpToDate(tx, applied, context);
+  }
+
+  /** Decides and records the credit of orders not decided yet (no credit is a decision too). */
+  private async decide(tx: EntityManager, orders: AppliedOrder[], context: AttributionContext): Promise<void> {
+    if (orders.length === 0) {
+      return;
     }
     const windowMs = context.attribution.windowMs;
-    const from = new Date(order.placedAt.getTime() - windowMs);
     const candidates = await tx.query<Candidate[]>(
-      `SELECT o.id, o.sent_at, o.journey_id, o.step_id, o.template_key, o.split_path
-         FROM outbox_messages o
-        WHERE o.customer_uuid = $1 AND o.channel = 'email' AND o.status = 'sent' AND o.sent_at <= $3
-          AND (o.sent_at >= $2
+      `SELECT k.ord::int AS ord, o.id, o.sent_at, o.journey_id, o.step_id, o.template_key, o.split_path
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS k(customer_uuid, from_at, placed_at, ord)
+         JOIN outbox_messages o
+           ON o.customer_uuid = k.customer_uuid AND o.channel = 'email' AND o.status = 'sent' AND o.sent_at <= k.placed_at
+          AND (o.sent_at >= k.from_at
                OR o.id IN (SELECT e.message_id FROM message_engagements e
-                            WHERE e.customer_uuid = $1 AND e.at BETWEEN $2 AND $3 AND e.kind IN ('open', 'click')))`,
-      [customerUuid, from, order.placedAt],
+                            WHERE e.customer_uuid = k.customer_uuid AND e.at BETWEEN k.from_at AND k.placed_at
+                              AND e.kind IN ('open', 'click')))`,
+      [
+        orders.map((o) => o.customerUuid),
+        orders.map((o) => new Date(o.order.placedAt.getTime() - windowMs)),
+        orders.map((o) => o.order.placedAt),
+      ],
     );
     const hits =
       candidates.length === 0
@@ -89,93 +123,96 @@ export class OrderAttributionRepository {
             }>
           >(
             `SELECT message_id, kind, at, link, user_agent FROM message_engagements
-              WHERE customer_uuid = $1 AND message_id = ANY ($2::uuid[]) ORDER BY message_id, seq`,
-            [customerUuid, candidates.map((c) => c.id)],
+              WHERE customer_uuid = ANY ($1::uuid[]) AND message_id = ANY ($2::uuid[]) ORDER BY message_id, seq`,
+            [[...new Set(orders.map((o) => o.customerUuid))], [...new Set(candidates.map((c) => c.id))]],
           );
-    const touches: MessageTouch[] = candidates.map((c) => {
-      const verdict = classifyHits(
-        c.sent_at,
-        hits.filter((h) => h.message_id === c.id),
-        context.engagement,
-      );
-      return {
-        messageId: c.id,
-        sentAt: c.sent_at.getTime(),
-        humanOpens: verdict.humanOpens,
-        humanClicks: verdict.humanClicks,
-        heldOut: false,
-      };
+    const hitsOf = new Map<string, typeof hits>();
+    for (const hit of hits) {
+      hitsOf.set(hit.message_id, [...(hitsOf.get(hit.message_id) ?? []), hit]);
+    }
+    const rows = orders.map(({ customerUuid, order }, i) => {
+      const mine = candidates.filter((c) => c.ord === i + 1);
+      const touches: MessageTouch[] = mine.map((c) => {
+        const verdict = classifyHits(c.sent_at, hitsOf.get(c.id) ?? [], context.engagement);
+        return {
+          messageId: c.id,
+          sentAt: c.sent_at.getTime(),
+          humanOpens: verdict.humanOpens,
+          humanClicks: verdict.humanClicks,
+          heldOut: false,
+        };
+      });
+      const credit = creditFor(order.placedAt.getTime(), touches, context.attribution);
+      const message = credit ? mine.find((c) => c.id === credit.messageId) : undefined;
+      return { customerUuid, order, credit, message };
     });
-    const credit = creditFor(order.placedAt.getTime(), touches, context.attribution);
-    const message = credit ? candidates.find((c) => c.id === credit.messageId)! : undefined;
     await tx.query(
       `INSERT INTO order_attributions (customer_uuid, order_id, message_id, journey_id, step_id, template_key,
                                        split_path, touch, touched_at, currency, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())`,
+       SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[], $9::timestamptz[], $10::text[])`,
       [
-        customerUuid,
-        order.orderId,
-        message?.id ?? null,
-        message?.journey_id ?? null,
-        message?.step_id ?? null,
-        message?.template_key ?? null,
-        message?.split_path ?? null,
-        credit?.by ?? null,
-        credit ? new Date(credit.at) : null,
-        order.currency,
+        rows.map((r) => r.customerUuid),
+        rows.map((r) => r.order.orderId),
+        rows.map((r) => r.message?.id ?? null),
+        rows.map((r) => r.message?.journey_id ?? null),
+        rows.map((r) => r.message?.step_id ?? null),
+        rows.map((r) => r.message?.template_key ?? null),
+        rows.map((r) => r.message?.split_path ?? null),
+        rows.map((r) => r.credit?.by ?? null),
+        rows.map((r) => (r.credit ? new Date(r.credit.at) : null)),
+        rows.map((r) => r.order.currency),
       ],
     );
-    await this.orderChanged(tx, customerUuid, order, context);
-    return credit;
   }
 
   /**
-   * Brings the credit of an attributed order to the order as it stands: one order and its net
+   * Brings the credit of each attributed order to the order as it stands: one order and its net
    * revenue (total − refunded), none once cancelled. A refund lowers the credited message's
    * revenue by what it took off the order.
    */
-  async orderChanged(
-    tx: EntityManager,
-    customerUuid: string,
-    order: OrderState,
-    context: AttributionContext,
-  ): Promise<void> {
-    const [stored] = await tx.query<StoredAttribution[]>(
-      `SELECT message_id, currency, credited_orders, revenue FROM order_attributions
-        WHERE customer_uuid = $1 AND order_id = $2 FOR UPDATE`,
-      [customerUuid, order.orderId],
+  private async bringUpToDate(tx: EntityManager, applied: AppliedOrder[], context: AttributionContext): Promise<void> {
+    const stored = await tx.query<StoredAttribution[]>(
+      `SELECT a.customer_uuid, a.order_id, a.message_id, a.currency, a.credited_orders, a.revenue
+         FROM unnest($1::uuid[], $2::text[]) AS k(customer_uuid, order_id)
+         JOIN order_attributions a ON a.customer_uuid = k.customer_uuid AND a.order_id = k.order_id
+        WHERE a.message_id IS NOT NULL
+        ORDER BY a.customer_uuid, a.order_id
+          FOR UPDATE OF a`,
+      [applied.map((a) => a.customerUuid), applied.map((a) => a.order.orderId)],
     );
-    if (!stored?.message_id) {
-      return;
-    }
-    const orders = order.cancelled ? 0 : 1;
-    const revenue = order.cancelled ? 0 : Math.max(0, order.total - order.refundedTotal);
-    const deltaOrders = orders - stored.credited_orders;
-    const deltaRevenue = revenue - Number(stored.revenue);
-    if (deltaOrders === 0 && deltaRevenue === 0) {
-      return;
-    }
-    await tx.query(
-      `UPDATE order_attributions SET credited_orders = $3, revenue = $4 WHERE customer_uuid = $1 AND order_id = $2`,
-      [customerUuid, order.orderId, orders, revenue],
-    );
-    if (stored.currency === context.shopCurrency) {
+    const orderOf = new Map(applied.map((a) => [`${a.customerUuid}:${a.order.orderId}`, a.order]));
+    for (const credit of stored) {
+      const order = orderOf.get(`${credit.customer_uuid}:${credit.order_id}`)!;
+      const orders = order.cancelled ? 0 : 1;
+      const revenue = order.cancelled ? 0 : Math.max(0, order.total - order.refundedTotal);
+      const deltaOrders = orders - credit.credited_orders;
+      const deltaRevenue = revenue - Number(credit.revenue);
+      if (deltaOrders === 0 && deltaRevenue === 0) {
+        continue;
+      }
       await tx.query(
-        `UPDATE outbox_messages SET credited_orders = credited_orders + $2, credited_revenue = credited_revenue + $3
-          WHERE id = $1`,
-        [stored.message_id, deltaOrders, deltaRevenue],
+        `UPDATE order_attributions SET credited_orders = $3, revenue = $4 WHERE customer_uuid = $1 AND order_id = $2`,
+        [credit.customer_uuid, credit.order_id, orders, revenue],
       );
-    } else {
-      // Other currencies are counted as orders and their amounts kept apart, never converted.
-      await tx.query(
-        `UPDATE outbox_messages
-            SET credited_orders = credited_orders + $3,
-                credited_other = jsonb_set(credited_other, ARRAY[$2::text], jsonb_build_object(
-                  'orders', COALESCE((credited_other->$2->>'orders')::int, 0) + $3,
-                  'revenue', COALESCE((credited_other->$2->>'revenue')::numeric, 0) + $4))
-          WHERE id = $1`,
-        [stored.message_id, stored.currency, deltaOrders, deltaRevenue],
-      );
+      if (credit.currency === context.shopCurrency) {
+        await tx.query(
+          `UPDATE outbox_messages SET credited_orders = credited_orders + $2, credited_revenue = credited_revenue + $3
+            WHERE id = $1`,
+          [credit.message_id, deltaOrders, deltaRevenue],
+        );
+      } else {
+        // Other currencies are counted as orders and their amounts kept apart, never converted.
+        await tx.query(
+          `UPDATE outbox_messages
+              SET credited_orders = credited_orders + $3,
+                  credited_other = jsonb_set(credited_other, ARRAY[$2::text], jsonb_build_object(
+                    'orders', COALESCE((credited_other->$2->>'orders')::int, 0) + $3,
+                    'revenue', COALESCE((credited_other->$2->>'revenue')::numeric, 0) + $4))
+            WHERE id = $1`,
+          [credit.message_id, credit.currency, deltaOrders, deltaRevenue],
+        );
+      }
     }
   }
 }
