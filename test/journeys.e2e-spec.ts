@@ -249,6 +249,15 @@ describe('journeys API', () => {
         { stepId: 'remind', entered: 1, currentlyIn: 0 },
       ],
     });
+    // The counts are read from the history's rollup (decisions/0038): it agrees with the history.
+    const byKind = (sql: string) => t.db.query<{ kind: string; n: number }>(sql, [id]);
+    expect(
+      await byKind(`SELECT kind, sum(n)::int AS n FROM journey_history_counts WHERE journey_id = $1
+                     GROUP BY kind ORDER BY kind`),
+    ).toEqual(
+      await byKind(`SELECT kind, count(*)::int AS n FROM journey_instance_history WHERE journey_id = $1
+                     GROUP BY kind ORDER BY kind`),
+    );
 
     const mine = await call<{
       instances: Array<{

@@ -14,6 +14,7 @@ import { InstancesAtStep1764800100000 } from './1764800100000-instances-at-step'
 import { MessageAnalytics1764810000000 } from './1764810000000-message-analytics';
 import { ShopAnalytics1764820000000 } from './1764820000000-shop-analytics';
 import { JourneyEntries1764830000000 } from './1764830000000-journey-entries';
+import { JourneyCounts1764840000000 } from './1764840000000-journey-counts';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   MessageAnalytics1764810000000,
   ShopAnalytics1764820000000,
   JourneyEntries1764830000000,
+  JourneyCounts1764840000000,
 ];

@@ -488,23 +488,18 @@ export class JourneyInstanceRepository {
 
   /** Counts from the stored facts: history rows and the instances' current state. */
   async counts(journeyId: string): Promise<JourneyCounts> {
-    const [totals] = await this.dataSource.query<Array<{ entered: number; held_out: number; goal: number }>>(
-      `SELECT count(*) FILTER (WHERE kind = 'entered')::int AS entered,
-              count(*) FILTER (WHERE kind = 'held-out')::int AS held_out,
-              count(*) FILTER (WHERE kind = 'goal')::int AS goal
-         FROM journey_instance_history WHERE journey_id = $1`,
+    // From the history's rollup (kept by a trigger in the history's own transactions,
+    // decisions/0038), not from the history: a few rows per journey, whatever its age.
+    const counted = await this.dataSource.query<
+      Array<{ kind: string; step_id: string | null; reason: string | null; n: number }>
+    >(
+      `SELECT kind, step_id, reason, sum(n)::int AS n FROM journey_history_counts
+        WHERE journey_id = $1 AND kind IN ('entered', 'held-out', 'goal', 'exited', 'step')
+        GROUP BY kind, step_id, reason ORDER BY kind, step_id, reason`,
       [journeyId],
     );
-    const exits = await this.dataSource.query<Array<{ reason: string; n: number }>>(
-      `SELECT reason, count(*)::int AS n FROM journey_instance_history
-        WHERE journey_id = $1 AND kind = 'exited' GROUP BY reason ORDER BY reason`,
-      [journeyId],
-    );
-    const steps = await this.dataSource.query<Array<{ step_id: string; entered: number }>>(
-      `SELECT step_id, count(*)::int AS entered FROM journey_instance_history
-        WHERE journey_id = $1 AND kind = 'step' GROUP BY step_id ORDER BY step_id`,
-      [journeyId],
-    );
+    const of = (kind: string) => counted.filter((c) => c.kind === kind);
+    const total = (kind: string) => of(kind).reduce((sum, c) => sum + c.n, 0);
     const current = await this.dataSource.query<Array<{ step_id: string; n: number }>>(
       `SELECT current_step AS step_id, count(*)::int AS n FROM journey_instances
         WHERE journey_id = $1 AND status = 'active' GROUP BY current_step`,
@@ -512,15 +507,15 @@ export class JourneyInstanceRepository {
     );
     const currentByStep = new Map(current.map((c) => [c.step_id, c.n]));
     return {
-      entered: totals?.entered ?? 0,
-      heldOut: totals?.held_out ?? 0,
-      goalReached: totals?.goal ?? 0,
+      entered: total('entered'),
+      heldOut: total('held-out'),
+      goalReached: total('goal'),
       currentlyIn: current.reduce((sum, c) => sum + c.n, 0),
-      exited: Object.fromEntries(exits.map((e) => [e.reason, e.n])),
-      steps: steps.map((s) => ({
-        stepId: s.step_id,
-        entered: s.entered,
-        currentlyIn: currentByStep.get(s.step_id) ?? 0,
+      exited: Object.fromEntries(of('exited').map((e) => [e.reason!, e.n])),
+      steps: of('step').map((s) => ({
+        stepId: s.step_id!,
+        entered: s.n,
+        currentlyIn: currentByStep.get(s.step_id!) ?? 0,
       })),
     };
   }

@@ -109,14 +109,15 @@ export class JourneyRepository {
 
   /**
    * Every journey with its entered / in-now counts, in one statement (the console's list is one
-   * request, whatever the number of journeys): grouped once over the history's
-   * (journey_id, kind, step_id) index and the instances' (journey_id, status, current_step) index.
+   * request, whatever the number of journeys): `entered` from the history's rollup
+   * (journey_history_counts, decisions/0038), in-now over the instances' (journey_id, status,
+   * current_step) index.
    */
   async list(): Promise<JourneyListRow[]> {
     const rows = await this.dataSource.query<Array<JourneyDbRow & { entered: number; active_now: number }>>(
       `SELECT j.*, coalesce(h.entered, 0)::int AS entered, coalesce(i.active_now, 0)::int AS active_now
          FROM journeys j
-         LEFT JOIN (SELECT journey_id, count(*) AS entered FROM journey_instance_history
+         LEFT JOIN (SELECT journey_id, sum(n) AS entered FROM journey_history_counts
                      WHERE kind = 'entered' GROUP BY journey_id) h ON h.journey_id = j.id
          LEFT JOIN (SELECT journey_id, count(*) AS active_now FROM journey_instances
                      WHERE status = 'active' GROUP BY journey_id) i ON i.journey_id = j.id
