@@ -499,6 +499,7 @@ async function main(): Promise<void> {
       'order_refunds',
       'journey_instances',
       'journey_instance_history',
+      'journey_history_counts',
       'journey_entries',
       'entry_daily',
       'outbox_messages',
@@ -583,7 +584,7 @@ ${await environment(database.url)}
 - Load average (1 min) ${loadBefore[0]!.toFixed(1)} before the requests, ${loadAfter[0]!.toFixed(1)} after (2 cores shared with the api, PostgreSQL and this process)
 - Command: \`BENCH_CUSTOMERS=${CUSTOMERS} npm run bench:analytics\` (BENCH_REQUESTS=${REQUESTS}); shop time zone ${TIME_ZONE}, currency USD, one api process, no worker${scaleNote}
 
-**Data** (counted in the database after loading; ${n(CUSTOMERS)} customers, facts over the ${DAYS} days before the run): ${sizes.map(([t, c]) => `${t} ${n(c)}`).join(', ')}; database ${(bytes / 2 ** 30).toFixed(2)} GiB. Three journeys published through the API before generating (post-purchase with a 10% holdout and a 14-day goal, a cart journey with an A/B split and a 7-day goal, a welcome journey); one instance per customer. Written with set-based SQL in ${n(Math.ceil(CUSTOMERS / CHUNK))} transactions of up to ${n(CHUNK)} customers, in the engine's shapes (message_daily and message_currency_daily by their triggers, entry_daily by one INSERT ... SELECT ... GROUP BY as JourneyEntryRepository writes it). Not generated: message_engagements and order_attributions (raw hits and attribution decisions, which no report measured here reads: the messages' summary columns and the rollups carry them), idempotency keys. Goal reached and entry revenue are drawn per entry (about 12% of treated and 10% of held-out entrants), not derived from the generated orders.
+**Data** (counted in the database after loading; ${n(CUSTOMERS)} customers, facts over the ${DAYS} days before the run): ${sizes.map(([t, c]) => `${t} ${n(c)}`).join(', ')}; database ${(bytes / 2 ** 30).toFixed(2)} GiB. Three journeys published through the API before generating (post-purchase with a 10% holdout and a 14-day goal, a cart journey with an A/B split and a 7-day goal, a welcome journey); one instance per customer. Written with set-based SQL in ${n(Math.ceil(CUSTOMERS / CHUNK))} transactions of up to ${n(CHUNK)} customers, in the engine's shapes (message_daily, message_currency_daily and journey_history_counts by their triggers, entry_daily by one INSERT ... SELECT ... GROUP BY as JourneyEntryRepository writes it). Not generated: message_engagements and order_attributions (raw hits and attribution decisions, which no report measured here reads: the messages' summary columns and the rollups carry them), idempotency keys. Goal reached and entry revenue are drawn per entry (about 12% of treated and 10% of held-out entrants), not derived from the generated orders.
 
 | load step | seconds |
 | --- | ---: |
@@ -602,11 +603,10 @@ ${results.map((r) => `| ${r.label} | ${r.summary.count} | ${ms(r.summary.p50)} |
 
 **Over target** (p95 > ${TARGET_MS} ms): ${over.length === 0 ? 'none.' : over.map((r) => `${r.label} (${ms(r.summary.p95)})`).join('; ')}
 
-**Where the time goes.** The message, journey-summary, lift, splits and cohort reports read rollups (message_daily, entry_daily, cohort_monthly, order_daily and the coverage tables), so their time follows the number of days and groups, not of customers. These read the facts, and grow with the shop:
+**Where the time goes.** The message, journey-summary, lift, splits and cohort reports read rollups (message_daily, entry_daily, cohort_monthly, order_daily and the coverage tables), so their time follows the number of days and groups, not of customers. So do the journey counts: \`GET /v1/journeys/:id/counts\` and the list's \`entered\` sum \`journey_history_counts\` (${n(size('journey_history_counts'))} rows, kept by a trigger on the history, decision 0038) instead of counting ${n(size('journey_instance_history'))} history rows; the instances now at each step still come from the active instances. These read the facts, and grow with the shop:
 
-- \`GET /v1/journeys/:id/counts\` counts the journey's whole history (four statements over journey_instance_history's (journey_id, kind, step_id) index; ${n(size('journey_instance_history'))} history rows for the three journeys here) plus its active instances, whatever period the screen shows; \`GET /v1/journeys\` counts every journey's \`entered\` rows the same way, so it crosses the target as history grows.
-- \`kpis\` counts the period's buyers from the customer_orders_placed index: every counted order of the period (${n(size('customer_orders'))} orders over the two years here), so 365 days reads twelve times what 30 days reads; the other KPI figures come from the rollups.
-- \`nps\` takes each customer's latest answer in the period (DISTINCT ON over the period's rows of nps_answers, ${n(size('nps_answers'))} in all) and again per month for the trend.
+- \`kpis\` over a period as long as a kept coverage window (365, 730, the churn window and twice it) reads the buyers from the coverage rollup; any other period counts its buyers from the customer_orders_placed index: every counted order of the period (${n(size('customer_orders'))} orders over the two years here), so 90 days reads three times what 30 days reads.
+- \`nps\` takes each customer's latest answer per month of the period and, from those, over the period (DISTINCT ON over the period's rows of nps_answers, ${n(size('nps_answers'))} in all): one read of the period's answers.
 - The first report after a bulk load builds the shop's order rollups from every order (decision 0034); after that the inbox moves them with each order.
 `;
     writeSection('analytics', section);

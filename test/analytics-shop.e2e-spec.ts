@@ -165,6 +165,24 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
     });
   });
 
+  it('a period as long as a kept window (365, 90 days) counts its buyers from the coverage rollup, the same as any other', async () => {
+    // The trailing year as a period, 2023-06-17 … 2024-06-15 (365 days): 7 buyers, 10 orders, as above.
+    const year = await get<{ period: { buyers: number; orders: number; revenue: number } }>(
+      '/v1/analytics/kpis?asOf=2024-06-15&from=2023-06-17&to=2024-06-15',
+    );
+    expect(year.body.period).toMatchObject({ buyers: 7, orders: 10, revenue: 405 });
+    // The last 90 days, 2024-03-18 … 06-15: Dai, Emi, Ivy, Ann, Ben = 5 buyers.
+    const quarter = await get<{ period: { buyers: number } }>(
+      '/v1/analytics/kpis?asOf=2024-06-15&from=2024-03-18&to=2024-06-15',
+    );
+    expect(quarter.body.period.buyers).toBe(5);
+    // One day longer is counted from the orders: 2024-03-17 adds no order, so still 5.
+    const longer = await get<{ period: { buyers: number } }>(
+      '/v1/analytics/kpis?asOf=2024-06-15&from=2024-03-17&to=2024-06-15',
+    );
+    expect(longer.body.period.buyers).toBe(5);
+  });
+
   it('counts the period in shop days: in Tokyo 2024-01-31T15:00Z is 1 February', async () => {
     const jan = await get<{ period: { orders: number; buyers: number } }>(
       '/v1/analytics/kpis?asOf=2024-01-31&from=2024-01-01&to=2024-01-31',

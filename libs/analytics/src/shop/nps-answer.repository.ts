@@ -77,25 +77,31 @@ export class NpsAnswerRepository {
     );
   }
 
-  /** Customers per group over [start, end), each with their latest answer. */
-  async counts(start: Date, end: Date): Promise<GroupCounts> {
-    const [row] = await this.dataSource.query<GroupCounts[]>(`SELECT ${COUNTS} FROM (${LATEST_IN_PERIOD}) latest`, [
-      start,
-      end,
-    ]);
-    return row!;
-  }
-
-  /** The same per shop month (`YYYY-MM`) of [start, end), each month on its own; months without answers left out. */
-  async countsByMonth(start: Date, end: Date, timeZone: string): Promise<Array<GroupCounts & { month: string }>> {
+  /**
+   * Customers per group over [start, end), each with their latest answer (`month` null), and the
+   * same per shop month (`YYYY-MM`) of the period, each month on its own (months without answers
+   * left out). One read of the period's answers: a customer's latest answer of the period is the
+   * latest of their monthly latest ones.
+   */
+  async countsWithMonths(
+    start: Date,
+    end: Date,
+    timeZone: string,
+  ): Promise<Array<GroupCounts & { month: string | null }>> {
     return this.dataSource.query(
-      `SELECT month, ${COUNTS}
-         FROM (SELECT DISTINCT ON (customer_uuid, month) customer_uuid, month, score
-                 FROM (SELECT customer_uuid, to_char(answered_at AT TIME ZONE $3, 'YYYY-MM') AS month, score,
-                              answered_at, event_seq
-                         FROM nps_answers WHERE answered_at >= $1 AND answered_at < $2) a
-                ORDER BY customer_uuid, month, answered_at DESC, event_seq DESC) latest
-        GROUP BY month ORDER BY month`,
+      `WITH monthly AS (
+         SELECT DISTINCT ON (customer_uuid, month) customer_uuid, month, score, answered_at, event_seq
+           FROM (SELECT customer_uuid, to_char(answered_at AT TIME ZONE $3, 'YYYY-MM') AS month, score,
+                        answered_at, event_seq
+                   FROM nps_answers WHERE answered_at >= $1 AND answered_at < $2) a
+          ORDER BY customer_uuid, month, answered_at DESC, event_seq DESC),
+       latest AS (
+         SELECT DISTINCT ON (customer_uuid) customer_uuid, score
+           FROM monthly ORDER BY customer_uuid, month DESC, answered_at DESC, event_seq DESC)
+       SELECT NULL AS month, ${COUNTS} FROM latest
+       UNION ALL
+       SELECT month, ${COUNTS} FROM monthly GROUP BY month
+       ORDER BY month NULLS FIRST`,
       [start, end, timeZone],
     );
   }

@@ -41,15 +41,12 @@ export class NpsReportService {
     const timeZone = this.config.shop.timeZone;
     const period = shopPeriod(from, to, timeZone);
     const [start, end] = [new Date(period.start), new Date(period.end)];
-    const [overall, byMonth] = await Promise.all([
-      this.answers.counts(start, end),
-      this.answers.countsByMonth(start, end, timeZone),
-    ]);
+    const [overall, ...byMonth] = await this.answers.countsWithMonths(start, end, timeZone);
     const first = shopMonthOf(period.start, timeZone);
     const months = monthsAfter(first, shopMonthOf(period.end - 1, timeZone)) + 1;
     const found = new Map(byMonth.map((m) => [m.month, m]));
     return {
-      ...npsFromCounts(overall.promoters, overall.passives, overall.detractors),
+      ...npsFromCounts(overall!.promoters, overall!.passives, overall!.detractors),
       trend: Array.from({ length: months }, (_, i) => {
         const month = addMonths(first, i);
         const m = found.get(month);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CurrencyTotals } from '@kizuna/customers';
+import type { CurrencyTotals, ShopOrderRollups } from '@kizuna/customers';
 import {
   averageOrderValue,
   churnRate,
@@ -8,8 +8,11 @@ import {
   repeatPurchaseRate,
 } from '../kpis.util';
 import type { Ratio } from '../ratio.util';
-import { shiftShopDay, shopPeriod, type ShopDay } from '../shop-calendar.util';
+import { shiftShopDay, shopPeriod, type Instants, type ShopDay } from '../shop-calendar.util';
 import { ShopRollupsReader, YEAR_DAYS } from './shop-rollups.reader';
+
+/** A calendar day: shop days are dates (YYYY-MM-DD), so two of them are whole days apart. */
+const DAY_MS = 86_400_000;
 
 export interface OtherCurrency {
   currency: string;
@@ -74,15 +77,35 @@ function money(totals: CurrencyTotals[], currency: string) {
 export class ShopKpisService {
   constructor(private readonly reader: ShopRollupsReader) {}
 
+  /**
+   * Buyers of the period: a period as long as a window the rollups keep (365, 730, the churn
+   * window and twice it) is one coverage sum, as the trailing-year figures are; any other is
+   * counted from the period's orders (buyersBetween), which grows with the period's orders.
+   */
+  private async periodBuyers(
+    rollups: ShopOrderRollups,
+    windows: readonly number[],
+    from: ShopDay,
+    to: ShopDay,
+    period: Instants,
+  ): Promise<number> {
+    const days = Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
+    if (windows.includes(days)) {
+      const [buyers] = await rollups.coverage('buyer', [{ window: days, day: to }]);
+      return buyers!;
+    }
+    return rollups.buyersBetween(new Date(period.start), new Date(period.end));
+  }
+
   async kpis(asOf: ShopDay, from: ShopDay, to: ShopDay): Promise<ShopKpis> {
     const { timeZone, currency } = this.reader;
-    const { rollups, churnDays } = await this.reader.ready();
+    const { rollups, churnDays, buyerWindows } = await this.reader.ready();
     const period = shopPeriod(from, to, timeZone);
     const yearFrom = shiftShopDay(asOf, YEAR_DAYS - 1, timeZone);
     const back = (days: number) => shiftShopDay(asOf, days, timeZone);
     const [periodTotals, periodBuyers, yearTotals, buyers, repeat] = await Promise.all([
       rollups.orderTotals(from, to),
-      rollups.buyersBetween(new Date(period.start), new Date(period.end)),
+      this.periodBuyers(rollups, buyerWindows, from, to, period),
       rollups.orderTotals(yearFrom, asOf),
       // Buyers of the W days ending with a day: churn compares the N days ending N days ago with
       // the last N, lapsed = buyers(2N, D) − buyers(N, D) (docs/analytics.md, "Shop KPIs").

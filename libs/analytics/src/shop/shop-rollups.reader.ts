@@ -30,8 +30,11 @@ export class ShopRollupsReader {
     return this.config.shop.currency;
   }
 
-  /** The rollups, ready for the shop's calendar and churn window (`kpi.churnDays`), and that window. */
-  async ready(): Promise<{ rollups: ShopOrderRollups; churnDays: number }> {
+  /**
+   * The rollups, ready for the shop's calendar and churn window (`kpi.churnDays`), that window,
+   * and the buyer windows they keep.
+   */
+  async ready(): Promise<{ rollups: ShopOrderRollups; churnDays: number; buyerWindows: readonly number[] }> {
     const churnDays = (await this.settings.current()).kpi.churnDays;
     const wanted: RollupShape = {
       timeZone: this.timeZone,
@@ -49,6 +52,6 @@ export class ShopRollupsReader {
     if (!fits) {
       await this.uow.run((tx) => this.rollups.rebuild(tx, wanted));
     }
-    return { rollups: this.rollups, churnDays };
+    return { rollups: this.rollups, churnDays, buyerWindows: wanted.buyerWindows };
   }
 }
