@@ -38,6 +38,9 @@ interface HitRow {
   user_agent: string | null;
 }
 
+/** When a message's hits are measured from: its SMTP acceptance, else its first attempt, else its creation. */
+const SENT_AT = 'COALESCE(sent_at, first_attempt_at, created_at)';
+
 /** The verdict over a message's hits (docs/analytics.md, "Machine activity"). */
 export function classifyHits(
   sentAt: Date,
@@ -56,6 +59,34 @@ export function classifyHits(
   );
 }
 
+/** A message's summary from all of its hits, as reports count it. */
+function summaryOf(sentAt: Date, hits: readonly HitRow[], thresholds: EngagementThresholds): EngagementSummary {
+  const verdict = classifyHits(sentAt, hits, thresholds);
+  return {
+    opened: verdict.opened,
+    clicked: verdict.clicked,
+    unsubscribed: hits.some((h) => h.kind === 'unsubscribe'),
+    complained: hits.some((h) => h.kind === 'complaint'),
+  };
+}
+
+function sameSummary(a: EngagementSummary, b: EngagementSummary): boolean {
+  return (
+    a.opened === b.opened &&
+    a.clicked === b.clicked &&
+    a.unsubscribed === b.unsubscribed &&
+    a.complained === b.complained
+  );
+}
+
+/** The summary columns of a message row, without the rest. */
+const summaryFrom = (row: EngagementSummary): EngagementSummary => ({
+  opened: row.opened,
+  clicked: row.clicked,
+  unsubscribed: row.unsubscribed,
+  complained: row.complained,
+});
+
 /**
  * Every hit on a message's tracking links (`message_engagements`), and the message's summary
  * recomputed from all of them in the same transaction: a verdict can change as more hits arrive
@@ -73,30 +104,15 @@ export class MessageEngagementRepository {
    * with the shop's current thresholds, as this transaction reads them.
    */
   async record(tx: EntityManager, hit: EngagementHitFact): Promise<EngagementSummary | undefined> {
-    const [message] = await tx.query<
-      Array<{
-        customer_uuid: string;
-        sent_at: Date;
-        opened: Engaged;
-        clicked: Engaged;
-        unsubscribed: boolean;
-        complained: boolean;
-      }>
-    >(
-      `SELECT customer_uuid, COALESCE(sent_at, first_attempt_at, created_at) AS sent_at,
-              opened, clicked, unsubscribed, complained
+    const [message] = await tx.query<Array<EngagementSummary & { customer_uuid: string; sent_at: Date }>>(
+      `SELECT customer_uuid, ${SENT_AT} AS sent_at, opened, clicked, unsubscribed, complained
          FROM outbox_messages WHERE id = $1 FOR UPDATE`,
       [hit.messageId],
     );
     if (!message) {
       return undefined;
     }
-    const before: EngagementSummary = {
-      opened: message.opened,
-      clicked: message.clicked,
-      unsubscribed: message.unsubscribed,
-      complained: message.complained,
-    };
+    const before = summaryFrom(message);
     const stored = await tx.query<HitRow[]>(
       `WITH next AS (
          SELECT count(*)::int + 1 AS seq FROM message_engagements WHERE customer_uuid = $1 AND message_id = $2),
@@ -123,24 +139,73 @@ export class MessageEngagementRepository {
         WHERE customer_uuid = $1 AND message_id = $2 ORDER BY seq`,
       [message.customer_uuid, hit.messageId],
     );
-    const verdict = classifyHits(message.sent_at, hits, (await this.settings.current(tx)).engagement);
-    const after: EngagementSummary = {
-      opened: verdict.opened,
-      clicked: verdict.clicked,
-      unsubscribed: hits.some((h) => h.kind === 'unsubscribe'),
-      complained: hits.some((h) => h.kind === 'complaint'),
-    };
-    if (
-      after.opened !== before.opened ||
-      after.clicked !== before.clicked ||
-      after.unsubscribed !== before.unsubscribed ||
-      after.complained !== before.complained
-    ) {
+    const after = summaryOf(message.sent_at, hits, (await this.settings.current(tx)).engagement);
+    if (!sameSummary(after, before)) {
       await tx.query(
         `UPDATE outbox_messages SET opened = $2, clicked = $3, unsubscribed = $4, complained = $5 WHERE id = $1`,
         [hit.messageId, after.opened, after.clicked, after.unsubscribed, after.complained],
       );
     }
     return after;
+  }
+
+  /**
+   * Recomputes the summary of these messages from their hits with `thresholds`, as `record` would
+   * after a hit (the analytics rebuild, after the engagement settings changed), and writes only the
+   * summaries that change, in one statement whose trigger moves `message_daily`. Returns how many
+   * changed. A message with neither a hit nor a summary has nothing to recompute and is not read.
+   * The others are locked first, as `record` locks a message: a hit arriving meanwhile waits and
+   * then classifies from what this wrote, and no hit can land between this read and this write
+   * and be overwritten by a verdict that did not see it.
+   */
+  async reclassify(tx: EntityManager, messageIds: string[], thresholds: EngagementThresholds): Promise<number> {
+    if (messageIds.length === 0) {
+      return 0;
+    }
+    const messages = await tx.query<Array<EngagementSummary & { id: string; customer_uuid: string; sent_at: Date }>>(
+      `SELECT o.id, o.customer_uuid, ${SENT_AT} AS sent_at, o.opened, o.clicked, o.unsubscribed, o.complained
+         FROM outbox_messages o
+        WHERE o.id = ANY ($1::uuid[])
+          AND (o.opened <> 'none' OR o.clicked <> 'none' OR o.unsubscribed OR o.complained
+               OR EXISTS (SELECT 1 FROM message_engagements e WHERE e.customer_uuid = o.customer_uuid AND e.message_id = o.id))
+        ORDER BY o.id
+          FOR UPDATE OF o`,
+      [messageIds],
+    );
+    if (messages.length === 0) {
+      return 0;
+    }
+    const hits = await tx.query<Array<HitRow & { message_id: string }>>(
+      `SELECT e.message_id, e.kind, e.at, e.link, e.user_agent
+         FROM unnest($1::uuid[], $2::uuid[]) AS m(customer_uuid, message_id)
+         JOIN message_engagements e ON e.customer_uuid = m.customer_uuid AND e.message_id = m.message_id
+        ORDER BY e.message_id, e.seq`,
+      [messages.map((m) => m.customer_uuid), messages.map((m) => m.id)],
+    );
+    const hitsOf = new Map<string, HitRow[]>();
+    for (const hit of hits) {
+      hitsOf.set(hit.message_id, [...(hitsOf.get(hit.message_id) ?? []), hit]);
+    }
+    const changed = messages.flatMap((m) => {
+      const after = summaryOf(m.sent_at, hitsOf.get(m.id) ?? [], thresholds);
+      return sameSummary(after, m) ? [] : [{ id: m.id, ...after }];
+    });
+    if (changed.length > 0) {
+      await tx.query(
+        `UPDATE outbox_messages o
+            SET opened = c.opened, clicked = c.clicked, unsubscribed = c.unsubscribed, complained = c.complained
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::boolean[])
+                AS c(id, opened, clicked, unsubscribed, complained)
+          WHERE o.id = c.id`,
+        [
+          changed.map((c) => c.id),
+          changed.map((c) => c.opened),
+          changed.map((c) => c.clicked),
+          changed.map((c) => c.unsubscribed),
+          changed.map((c) => c.complained),
+        ],
+      );
+    }
+    return changed.length;
   }
 }

@@ -89,6 +89,41 @@ export class OrderAttributionRepository {
     await this.bringUpToDate(tx, applied, context);
   }
 
+  /**
+   * The decided orders of these customers: `${customerUuid}:${orderId}` → the message credited
+   * (null: decided, nothing credited).
+   */
+  async decisionsOf(tx: EntityManager, customerUuids: string[]): Promise<Map<string, string | null>> {
+    const rows = await tx.query<Array<{ key: string; message_id: string | null }>>(
+      `SELECT customer_uuid || ':' || order_id AS key, message_id FROM order_attributions
+        WHERE customer_uuid = ANY ($1::uuid[])`,
+      [customerUuids],
+    );
+    return new Map(rows.map((r) => [r.key, r.message_id]));
+  }
+
+  /**
+   * Undoes every decision of these customers (the analytics rebuild, which then decides their
+   * orders again with `ordersApplied`): their messages' credits go back to none and their
+   * `order_attributions` rows are deleted. A message is only ever credited with its own
+   * customer's orders (`decide` looks at that customer's messages), so the credit on the
+   * customers' messages is exactly what their decisions added, in whichever currency column it
+   * went to under the SHOP_CURRENCY of the time; setting it to none reverses it without having to
+   * know that. The caller holds the customers' locks: no batch applies their orders meanwhile.
+   */
+  async withdraw(tx: EntityManager, customerUuids: string[]): Promise<void> {
+    if (customerUuids.length === 0) {
+      return;
+    }
+    await tx.query(
+      `UPDATE outbox_messages SET credited_orders = 0, credited_revenue = 0, credited_other = '{}'::jsonb
+        WHERE customer_uuid = ANY ($1::uuid[])
+          AND (credited_orders <> 0 OR credited_revenue <> 0 OR credited_other <> '{}'::jsonb)`,
+      [customerUuids],
+    );
+    await tx.query(`DELETE FROM order_attributions WHERE customer_uuid = ANY ($1::uuid[])`, [customerUuids]);
+  }
+
   /** Decides and records the credit of orders not decided yet (no credit is a decision too). */
   private async decide(tx: EntityManager, orders: AppliedOrder[], context: AttributionContext): Promise<void> {
     if (orders.length === 0) {
