@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { inTransaction } from '@kizuna/database';
 
 /** Sums of `entry_daily` rows: entrants, conversions and revenue (Σx, Σx²) of one group. */
 export interface EntrySums {
@@ -33,6 +34,45 @@ interface SumRow {
   converted: number;
   revenue: string;
   revenue_squares: string;
+}
+
+/**
+ * The statement that adds entries to `entry_daily`: each row of `contributions` (a relation with
+ * `sign`, `journey_id`, `held_out`, `entered_day`, `slot`, `splits`, `first_entry`, `converted`
+ * and `revenue`: an entry as it was, sign −1, or as it is, sign +1) counts for the journey as a
+ * whole (`'', ''`) and for each split path it took; the sums are grouped by rollup row, groups that
+ * add nothing left out, rows in key order (so two writers never wait on each other in a cycle),
+ * and added to what the rows hold. How an entry makes its rollup rows, written once: the rebuild
+ * below sums every entry with sign +1 into an emptied table. The engine's write of changed
+ * entries (JourneyEntryRepository.record) is this statement over (after − before) and still spells
+ * it out; it should call this (decision 0039).
+ */
+export function addToEntryDaily(contributions: string): string {
+  return `
+    INSERT INTO entry_daily AS d (journey_id, split_step, split_path, held_out, day, slot, entrants, first_entrants,
+                                  converted, revenue, revenue_squares)
+    SELECT c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot, sum(c.sign),
+           sum(c.sign * c.first_entry::int), sum(c.sign * c.converted::int), sum(c.sign * c.revenue),
+           sum(c.sign * c.revenue * c.revenue)
+      FROM ${contributions} c
+     CROSS JOIN LATERAL (SELECT '' AS split_step, '' AS split_path
+                         UNION ALL SELECT key, value FROM jsonb_each_text(c.splits)) p
+     GROUP BY c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot
+    HAVING sum(c.sign) <> 0 OR sum(c.sign * c.first_entry::int) <> 0 OR sum(c.sign * c.converted::int) <> 0
+        OR sum(c.sign * c.revenue) <> 0 OR sum(c.sign * c.revenue * c.revenue) <> 0
+     ORDER BY c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot
+    ON CONFLICT (journey_id, split_step, split_path, held_out, day, slot) DO UPDATE SET
+      entrants = d.entrants + EXCLUDED.entrants, first_entrants = d.first_entrants + EXCLUDED.first_entrants,
+      converted = d.converted + EXCLUDED.converted, revenue = d.revenue + EXCLUDED.revenue,
+      revenue_squares = d.revenue_squares + EXCLUDED.revenue_squares`;
+}
+
+/** What a rebuild of the entries rollup did. */
+export interface EntryRollupRebuilt {
+  /** Entries filed under another shop day. */
+  rekeyed: number;
+  /** `entry_daily` rows written. */
+  rows: number;
 }
 
 /**
@@ -117,5 +157,39 @@ export class EntryRollupRepository {
       [journeyId],
     );
     return row && row.customers > 0 ? row.entrants / row.customers : null;
+  }
+
+  /**
+   * The rollup rebuilt from the entry facts (`kizuna analytics rebuild`, after a change of
+   * SHOP_TIMEZONE): every entry filed under the shop day of its entry in `timeZone` (as the engine
+   * files a new one), then `entry_daily` emptied and summed again from `journey_entries`, in one
+   * transaction. Entry writers (the engine's batches, JourneyEntryRepository) write
+   * `journey_entries` first and `entry_daily` after; the locks are taken in that order, so a batch
+   * under way finishes first and the next waits until the rebuild commits, and no change of an
+   * entry can fall between the re-keying and the sums. Reports keep reading the old rows meanwhile
+   * (EXCLUSIVE lets readers through). At a million entries this holds the engine's entry writes for
+   * the seconds the sums take.
+   */
+  async rebuild(timeZone: string): Promise<EntryRollupRebuilt> {
+    return inTransaction(this.dataSource, async (tx) => {
+      await tx.query('LOCK TABLE journey_entries IN EXCLUSIVE MODE');
+      await tx.query('LOCK TABLE entry_daily IN EXCLUSIVE MODE');
+      const [moved] = await tx.query<Array<{ n: number }>>(
+        `WITH moved AS (
+           UPDATE journey_entries SET entered_day = (entered_at AT TIME ZONE $1)::date
+            WHERE entered_day <> (entered_at AT TIME ZONE $1)::date
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM moved`,
+        [timeZone],
+      );
+      await tx.query('DELETE FROM entry_daily');
+      await tx.query(`
+        WITH entries AS (
+          SELECT 1 AS sign, journey_id, held_out, entered_day, slot, splits, first_entry, converted, revenue
+            FROM journey_entries)
+        ${addToEntryDaily('entries')}`);
+      const [written] = await tx.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM entry_daily`);
+      return { rekeyed: moved!.n, rows: written!.n };
+    });
   }
 }

@@ -19,7 +19,13 @@ import {
 import { parseIsoDuration, splitPathKey, splitPathNames } from '../core/journey-definition.schema';
 import { SplitVerdictRepository } from '../shell/split-verdict.repository';
 import { JourneysService, type JourneyDetails } from '../shell/journeys.service';
-import { EntryRollupRepository, NO_ENTRIES, type EntrySums, type GroupSums } from './entry-rollup.repository';
+import {
+  EntryRollupRepository,
+  NO_ENTRIES,
+  type EntryRollupRebuilt,
+  type EntrySums,
+  type GroupSums,
+} from './entry-rollup.repository';
 
 /** An interval as the API writes it. */
 export interface ApiInterval {
@@ -135,7 +141,8 @@ const figures = (s: EntrySums): GroupFigures => ({
  * Holdout lift and A/B tests of a journey (docs/analytics.md, "Lift", "A/B tests"), from the
  * `entry_daily` rollup and the statistics of `statistics.util.ts`. Entrants count once their
  * whole goal window has passed by the as-of instant (now): entries of shop days d with
- * end of d + goal.within ≤ now. Later entries of the period are shown as in progress.
+ * end of d + goal.within ≤ now. Later entries of the period are shown as in progress. The
+ * rollup's rebuild is here too, for the operator's `kizuna analytics rebuild`.
  */
 @Injectable()
 export class LiftService {
@@ -148,6 +155,14 @@ export class LiftService {
     private readonly clock: Clock,
     private readonly config: KizunaConfig,
   ) {}
+
+  /**
+   * The rollup these reports read, rebuilt from the entry facts in the shop's time zone
+   * (`kizuna analytics rebuild`, after a change of SHOP_TIMEZONE): EntryRollupRepository.rebuild.
+   */
+  rebuildEntries(): Promise<EntryRollupRebuilt> {
+    return this.rollups.rebuild(this.config.shop.timeZone);
+  }
 
   /** Lift settings (docs/analytics.md, "Settings"): the shop's, over the defaults. */
   private async settings(): Promise<LiftSettings> {
