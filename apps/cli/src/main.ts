@@ -16,6 +16,7 @@ import { ConfigModule, KizunaConfig, loadConfig } from '@kizuna/config';
 import { DatabaseClock, DatabaseModule, runMigrations, startDatabase, type RunningDatabase } from '@kizuna/database';
 import { detectFormat, EventsModule, HISTORY_FORMATS, HistoryImporter, type HistoryFormat } from '@kizuna/events';
 import { ReferenceInstaller, ReferenceModule } from '@kizuna/reference';
+import { CliAnalyticsModule, rebuildAnalytics } from './analytics-rebuild';
 import { printImportSummary, printNotWaiting, ProgressLine, waitForApplication } from './import-report';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { Command } from 'commander';
@@ -263,6 +264,29 @@ program
         } else {
           await waitForApplication(importer, summary, process.stderr);
         }
+      } finally {
+        await app.close();
+      }
+    }),
+  );
+
+const analytics = program.command('analytics').description('analytics figures');
+
+analytics
+  .command('rebuild')
+  .description(
+    'after a change of SHOP_TIMEZONE or of an engagement or attribution setting: recompute the message figures ' +
+      '(day keys, machine verdicts, order credits), the entries rollup and the order rollups from the facts, ' +
+      'under the current settings (docs/analytics.md); safe while the engine runs, and to run again',
+  )
+  .action(() =>
+    withDatabase(async (url) => {
+      await runMigrations(url);
+      const app = await NestFactory.createApplicationContext(CliAnalyticsModule.forRoot(loadConfig(), url), {
+        logger: ['error'],
+      });
+      try {
+        await rebuildAnalytics(app, (line) => console.log(line), process.stderr);
       } finally {
         await app.close();
       }

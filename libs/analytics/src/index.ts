@@ -105,3 +105,5 @@ export {
   type JourneyMessageTotals,
   type SplitPathMessageTotals,
 } from './messages/message-report.repository';
+export { AnalyticsRebuildModule } from './rebuild/analytics-rebuild.module';
+export { AnalyticsRebuildService } from './rebuild/analytics-rebuild.service';

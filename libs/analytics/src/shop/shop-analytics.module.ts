@@ -11,6 +11,7 @@ import { ShopRollupsReader } from './shop-rollups.reader';
 @Module({
   imports: [CustomersModule, AnalyticsModule],
   providers: [ShopRollupsReader, ShopKpisService, ShopCohortsService, NpsAnswerRepository, NpsReportService],
-  exports: [ShopKpisService, ShopCohortsService, NpsAnswerRepository, NpsReportService],
+  // ShopRollupsReader: the analytics rebuild makes the rollups ready too.
+  exports: [ShopKpisService, ShopCohortsService, NpsAnswerRepository, NpsReportService, ShopRollupsReader],
 })
 export class ShopAnalyticsModule {}
