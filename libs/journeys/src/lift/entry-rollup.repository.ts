@@ -42,10 +42,9 @@ interface SumRow {
  * and `revenue`: an entry as it was, sign −1, or as it is, sign +1) counts for the journey as a
  * whole (`'', ''`) and for each split path it took; the sums are grouped by rollup row, groups that
  * add nothing left out, rows in key order (so two writers never wait on each other in a cycle),
- * and added to what the rows hold. How an entry makes its rollup rows, written once: the rebuild
- * below sums every entry with sign +1 into an emptied table. The engine's write of changed
- * entries (JourneyEntryRepository.record) is this statement over (after − before) and still spells
- * it out; it should call this (decision 0039).
+ * and added to what the rows hold. How an entry makes its rollup rows, written once: the engine's
+ * write of changed entries (JourneyEntryRepository.record) adds (after − before), the rebuild
+ * below every entry with sign +1 into an emptied table.
  */
 export function addToEntryDaily(contributions: string): string {
   return `

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntryFactChange } from '../core/entry-facts';
+import { addToEntryDaily } from '../lift/entry-rollup.repository';
 
 /** An order fact a batch recorded or changed (placed, refunded, cancelled). */
 export interface TouchedOrder {
@@ -118,22 +119,7 @@ export class JourneyEntryRepository {
          SELECT -1 AS sign, ${CONTRIBUTION_COLUMNS} FROM before WHERE NOT is_new
          UNION ALL
          SELECT 1, ${CONTRIBUTION_COLUMNS} FROM after)
-       INSERT INTO entry_daily AS d (journey_id, split_step, split_path, held_out, day, slot, entrants, first_entrants,
-                                     converted, revenue, revenue_squares)
-       SELECT c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot, sum(c.sign),
-              sum(c.sign * c.first_entry::int), sum(c.sign * c.converted::int), sum(c.sign * c.revenue),
-              sum(c.sign * c.revenue * c.revenue)
-         FROM contributions c
-        CROSS JOIN LATERAL (SELECT '' AS split_step, '' AS split_path
-                            UNION ALL SELECT key, value FROM jsonb_each_text(c.splits)) p
-        GROUP BY c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot
-       HAVING sum(c.sign) <> 0 OR sum(c.sign * c.first_entry::int) <> 0 OR sum(c.sign * c.converted::int) <> 0
-           OR sum(c.sign * c.revenue) <> 0 OR sum(c.sign * c.revenue * c.revenue) <> 0
-        ORDER BY c.journey_id, p.split_step, p.split_path, c.held_out, c.entered_day, c.slot
-       ON CONFLICT (journey_id, split_step, split_path, held_out, day, slot) DO UPDATE SET
-         entrants = d.entrants + EXCLUDED.entrants, first_entrants = d.first_entrants + EXCLUDED.first_entrants,
-         converted = d.converted + EXCLUDED.converted, revenue = d.revenue + EXCLUDED.revenue,
-         revenue_squares = d.revenue_squares + EXCLUDED.revenue_squares`,
+       ${addToEntryDaily('contributions')}`,
       [
         facts.map((f) => f.customerUuid),
         facts.map((f) => f.instanceId),
