@@ -1,6 +1,7 @@
 export { DatabaseClock } from './database-clock';
 export { DatabaseModule } from './database.module';
 export { DatabaseOutage } from './database-outage.service';
+export { retryOnDeadlock } from './deadlock.util';
 export { isDatabaseUnreachable } from './database-unreachable.util';
 export { DatabaseErrorCode, DatabaseException } from './database.exception';
 export { runMigrations } from './migrate';

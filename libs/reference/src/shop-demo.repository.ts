@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Clock } from '@kizuna/common';
 import { CustomerRepository } from '@kizuna/customers';
-import { inTransaction } from '@kizuna/database';
+import { inTransaction, retryOnDeadlock } from '@kizuna/database';
 import type { DataSource } from 'typeorm';
 
 export interface ReviewRequest {
@@ -49,20 +49,11 @@ export class ShopDemoRepository {
    * customers, orders and journeys. Only a database the demo marked as its own (or one without
    * customers yet) is emptied; anything else is refused, never truncated.
    */
-  async reset(): Promise<void> {
+  reset(): Promise<void> {
     // TRUNCATE takes each table's strongest lock in turn while the engine's own loops poll them:
     // a deadlock between the two is possible and harmless (PostgreSQL rolls the reset back), so
     // the reset is tried again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.resetOnce();
-      } catch (error) {
-        const failure = error as { code?: string; driverError?: { code?: string } };
-        if ((failure.code ?? failure.driverError?.code) !== '40P01' || attempt === 5) {
-          throw error;
-        }
-      }
-    }
+    return retryOnDeadlock(() => this.resetOnce());
   }
 
   private async resetOnce(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KizunaConfig } from '@kizuna/config';
 import { CustomerRepository } from '@kizuna/customers';
-import { UnitOfWork } from '@kizuna/database';
+import { retryOnDeadlock, UnitOfWork } from '@kizuna/database';
 import type { EntityManager } from 'typeorm';
 import { MessageEngagementRepository } from '../messages/message-engagement.repository';
 import {
@@ -17,8 +17,6 @@ import { AnalyticsRebuildRepository } from './analytics-rebuild.repository';
 const MESSAGE_BATCH = 1000;
 /** Customers per transaction, with their orders and messages. */
 const CUSTOMER_BATCH = 200;
-/** A batch that deadlocks with the engine's own work is rolled back by PostgreSQL and run again. */
-const DEADLOCK_ATTEMPTS = 5;
 
 /** How far a pass has come (0–1) and how many rows it has done. */
 export type RebuildProgress = (fraction: number, done: number) => void;
@@ -187,22 +185,10 @@ export class AnalyticsRebuildService {
     return { customers: customerUuids.length, orders: keys.length, moved };
   }
 
-  private async batch<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.uow.run(work);
-      } catch (error) {
-        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) {
-          throw error;
-        }
-      }
-    }
+  /** One short transaction; one that deadlocks with the engine's own work is run again. */
+  private batch<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return retryOnDeadlock(() => this.uow.run(work));
   }
-}
-
-function isDeadlock(error: unknown): boolean {
-  const failure = error as { code?: string; driverError?: { code?: string } };
-  return (failure.code ?? failure.driverError?.code) === '40P01';
 }
 
 /**
