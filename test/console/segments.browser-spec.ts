@@ -131,6 +131,8 @@ describe('segments in a browser', () => {
 
     await page.getByRole('link', { name: say('segments.back') }).click();
     const row = page.getByRole('row', { name: /Repeat gold and silver/ });
+    // allInnerTexts does not wait: the list renders after its request.
+    await row.getByRole('cell').nth(3).waitFor();
     expect(await row.getByRole('cell').allInnerTexts()).toEqual([
       'repeat-tier',
       '2',
