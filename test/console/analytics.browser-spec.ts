@@ -275,8 +275,11 @@ describe('analytics screens in a browser', () => {
     const cohorts = page.getByRole('table', { name: say('shop.cohortRetention') });
     const cohortRow = (d: Date) =>
       cohorts.getByRole('row').filter({ has: page.getByRole('rowheader', { name: monthLabel('en', d) }) });
-    const cells = async (d: Date) =>
-      (await cohortRow(d).getByRole('cell').allInnerTexts()).slice(0, 4).map((c) => c.replace(/\s+/g, ' '));
+    // allInnerTexts does not wait: the cohorts load with their own request.
+    const cells = async (d: Date) => {
+      await cohortRow(d).getByRole('cell').first().waitFor();
+      return (await cohortRow(d).getByRole('cell').allInnerTexts()).slice(0, 4).map((c) => c.replace(/\s+/g, ' '));
+    };
     const partial = ` (${say('shop.partial')})`;
     expect(monthKey(monthsAgo(2, 10))).not.toBe(monthKey(monthsAgo(1, 10)));
     await expect(cells(monthsAgo(2, 10))).resolves.toEqual(['2', '100.0%', '50.0%', `0.0%*${partial}`]);
@@ -289,6 +292,7 @@ describe('analytics screens in a browser', () => {
     const revenueRow = revenue
       .getByRole('row')
       .filter({ has: page.getByRole('rowheader', { name: monthLabel('en', monthsAgo(2, 10)) }) });
+    await revenueRow.getByRole('cell').first().waitFor();
     expect((await revenueRow.getByRole('cell').allInnerTexts()).slice(0, 3)).toEqual(['2', '$70.00', '$95.00']);
     await page.getByRole('button', { name: say('shop.cohortRetention') }).click();
 
