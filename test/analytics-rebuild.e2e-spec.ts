@@ -1,22 +1,14 @@
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Role } from '@kizuna/auth';
-import { createRootLogger, PinoNestLogger } from '@kizuna/common';
-import { loadConfig, type KizunaConfig } from '@kizuna/config';
 import { OutboxRepository } from '@kizuna/messaging';
 import { DataSource } from 'typeorm';
-import { configureHttp, expressErrorHandler, HTTP_APPLICATION_OPTIONS } from '../apps/api/src/http/configure-http';
 import { CliAnalyticsModule, rebuildAnalytics, type RebuildSummary } from '../apps/cli/src/analytics-rebuild';
-import { KizunaModule } from '../apps/kizuna/src/kizuna.module';
 import { VirtualClock } from '../libs/common/src/clock';
 import { stableFraction } from '../libs/journeys/src/core/condition.util';
 import { EmailFixtures } from './support/email-fixtures';
 import { SmtpSink } from './support/smtp-sink';
-import { startTestApp, TEST_ADMIN_KEY, TEST_TOKEN_SECRET, TEST_WEBHOOK_SECRET, type TestApp } from './support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './support/test-app';
 import { publishJourney } from './support/worker-process';
 
 const PUBLIC_URL = 'https://kizuna.example.test';
@@ -55,8 +47,6 @@ describe('analytics rebuild (e2e)', () => {
   let sink: SmtpSink;
   let t: TestApp;
   let f: EmailFixtures;
-  /** The engine after the restart in Tokyo (same database). */
-  let tokyo: { app: NestExpressApplication; baseUrl: string; config: KizunaConfig } | undefined;
   let marketerKey: string;
   let ingestKey: string;
   let journeyId: string;
@@ -91,47 +81,12 @@ describe('analytics rebuild (e2e)', () => {
     });
   }, 60_000);
   afterAll(async () => {
-    if (tokyo) {
-      await tokyo.app.close();
-      await t.db.drop();
-    } else {
-      await t?.close();
-    }
+    await t?.close();
     await sink?.close();
   });
 
-  /** The engine restarted with another SHOP_TIMEZONE on the same database (startTestApp's boot). */
-  async function restartIn(timeZone: string): Promise<NonNullable<typeof tokyo>> {
-    await t.app.close();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: t.db.url,
-      ADMIN_API_KEY: TEST_ADMIN_KEY,
-      WORKER_POLL_INTERVAL_MS: '100',
-      TOKEN_SIGNING_SECRET: TEST_TOKEN_SECRET,
-      MAIL_DIR: path.join(os.tmpdir(), 'kizuna-test-mail'),
-      FREQUENCY_CAP_RULES: '',
-      QUIET_HOURS: '',
-      WEBHOOK_SIGNING_SECRET: TEST_WEBHOOK_SECRET,
-      ...env(),
-      SHOP_TIMEZONE: timeZone,
-    });
-    const logger = createRootLogger(config.log.level);
-    const app = await NestFactory.create<NestExpressApplication>(
-      KizunaModule.forRoot(config, t.db.url, { api: true, worker: true }, clock),
-      { ...HTTP_APPLICATION_OPTIONS, logger: new PinoNestLogger(logger) },
-    );
-    configureHttp(app, config, logger);
-    await app.init();
-    app.use(expressErrorHandler);
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    return { app, baseUrl: `http://127.0.0.1:${port}`, config };
-  }
-
   const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${tokyo?.baseUrl ?? t.baseUrl}${path}`, {
+    const res = await fetch(`${t.baseUrl}${path}`, {
       headers: { authorization: `Bearer ${marketerKey}` },
     });
     expect(res.status).toBe(200);
@@ -207,7 +162,7 @@ describe('analytics rebuild (e2e)', () => {
   /** The operator command's phases, in its own Nest host, with the restarted engine's configuration. */
   async function rebuild(): Promise<{ summary: RebuildSummary; lines: string[] }> {
     const host: INestApplicationContext = await NestFactory.createApplicationContext(
-      CliAnalyticsModule.forRoot(tokyo!.config, t.db.url),
+      CliAnalyticsModule.forRoot(t.config, t.db.url),
       { logger: false },
     );
     const lines: string[] = [];
@@ -271,7 +226,7 @@ describe('analytics rebuild (e2e)', () => {
     await order('bob', 'b1', 80, new Date(Tb.getTime() + 6 * DAY));
 
     // --- Restarted in Tokyo: the past keeps its UTC days and old verdicts ------------------------
-    tokyo = await restartIn('Asia/Tokyo');
+    t = await t.restart({ SHOP_TIMEZONE: 'Asia/Tokyo' });
     // Before the rebuild, all three messages are on 1 June (UTC days): sent 3; three people's
     // clicks (each a human open too); credits a1 → mA (100) and t1 → mT (50): 2 conversions, 150.
     const before = { created: 3, sent: 3, uniqueOpens: 3, uniqueClicks: 3, scannerClicks: 0, conversions: 2 };
@@ -291,7 +246,7 @@ describe('analytics rebuild (e2e)', () => {
     expect(await journeysOn('2031-06-02')).toMatchObject({ entered: 0, sent: 0, conversions: 0 });
 
     // The settings change applies from the change on: the past is as it was.
-    const put = await fetch(`${tokyo.baseUrl}/v1/analytics/settings`, {
+    const put = await fetch(`${t.baseUrl}/v1/analytics/settings`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({

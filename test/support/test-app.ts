@@ -22,23 +22,31 @@ export interface TestApp {
   db: TestDatabase;
   /** Creates an API key with this role and returns its secret. */
   keyFor(role: Role): Promise<string>;
+  /**
+   * Stops this engine and starts another on the same database, configured as this one with
+   * `env` on top (a shop restarted with another SHOP_TIMEZONE): use the returned app from then on.
+   */
+  restart(env: Record<string, string>): Promise<TestApp>;
   close(): Promise<void>;
+}
+
+interface BootOptions {
+  processes?: KizunaProcesses;
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** The URL the app connects with, given the test database's (e.g. through a TcpProxy). */
+  connectVia?: (url: string) => Promise<string>;
 }
 
 /**
  * Boots the real Kizuna (api and/or worker, as production wires them) on a fresh database and
  * a free port. `env` overrides configuration exactly as environment variables would.
  */
-export async function startTestApp(
-  options: {
-    processes?: KizunaProcesses;
-    env?: Record<string, string>;
-    clock?: Clock;
-    /** The URL the app connects with, given the test database's (e.g. through a TcpProxy). */
-    connectVia?: (url: string) => Promise<string>;
-  } = {},
-): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function startTestApp(options: BootOptions = {}): Promise<TestApp> {
+  return boot(await createTestDatabase(), options);
+}
+
+async function boot(db: TestDatabase, options: BootOptions): Promise<TestApp> {
   const appUrl = options.connectVia ? await options.connectVia(db.url) : db.url;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -72,6 +80,10 @@ export async function startTestApp(
     config,
     db,
     keyFor: async (role) => (await app.get(ApiKeyService).create(`test ${role}`, role)).secret,
+    restart: async (env) => {
+      await app.close();
+      return boot(db, { ...options, env: { ...options.env, ...env } });
+    },
     close: async () => {
       await app.close();
       await db.drop();
