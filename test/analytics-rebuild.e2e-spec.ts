@@ -351,8 +351,18 @@ describe('analytics rebuild (e2e)', () => {
     });
 
     // --- A second run: nothing left to change ----------------------------------------------------
+    // Alice is held by another transaction (as an inbox batch would hold her) while it starts: the
+    // rebuild skips her in her page, then waits for her alone, and still decides her order.
     const rebuilt = await stored();
-    const second = await rebuild();
+    await t.db.query('BEGIN');
+    await t.db.query(`SELECT 1 FROM customers WHERE customer_id = 'alice' FOR UPDATE`);
+    let finished = false;
+    const running = rebuild().finally(() => (finished = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const waited = !finished;
+    await t.db.query('COMMIT');
+    const second = await running;
+    expect(waited).toBe(true);
     expect(second.summary).toMatchObject({
       messages: { read: 3, rekeyed: 0, reclassified: 0 },
       orders: { customers: 4, orders: 4, moved: 0 },
