@@ -87,6 +87,28 @@ describe('importing history', () => {
     expect(third.problems).toEqual([
       { line: 2, kind: 'changed', why: 'imported before with other content; left as it was' },
     ]);
+
+    // Changed again, now with a refund the earlier files did not have: the order stays as it was
+    // (120), the refund (20) is new and applied, and the report says both.
+    await writeFile(
+      file,
+      [
+        'orderId,customerId,email,placedAt,total,currency,refundedTotal',
+        '1001,c-1,aiko@example.com,2025-01-05T10:00:00Z,999.00,USD,20.00',
+      ].join('\n'),
+    );
+    const fourth = await importFile(file);
+    expect(fourth).toMatchObject({ rows: 1, imported: 0, changed: 1, events: 1 });
+    expect(fourth.problems).toEqual([
+      {
+        line: 2,
+        kind: 'changed',
+        why: 'imported before with other content; left as it was, but its refund or cancellation, new in this file, was applied',
+      },
+    ]);
+    await allApplied();
+    // c-1: (120 - 20) + (80 - 30) = 150.
+    expect(await stats('c-1')).toEqual({ orders_count: 2, revenue: '150.0000' });
   });
 
   it('enters no journey, however recent the history: no cart reminder, no thank-you, no segment event', async () => {

@@ -112,7 +112,15 @@ export class HistoryImporter {
           note(row.line, 'rejected', issues.map((i) => `${i.path}: ${i.message}`).join('; '));
         } else if (mine.some((o) => o.status === 'conflict')) {
           summary.changed++;
-          note(row.line, 'changed', 'imported before with other content; left as it was');
+          // A row stands for several events (an order and its refund): those new in this file
+          // are applied even when the order itself changed, and the report says so.
+          note(
+            row.line,
+            'changed',
+            mine.some((o) => o.status === 'accepted')
+              ? 'imported before with other content; left as it was, but its refund or cancellation, new in this file, was applied'
+              : 'imported before with other content; left as it was',
+          );
         } else if (mine.some((o) => o.status === 'accepted')) {
           summary.imported++;
         } else {
