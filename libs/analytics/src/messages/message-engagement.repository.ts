@@ -59,6 +59,33 @@ export function classifyHits(
   );
 }
 
+/**
+ * The hits of these messages (each named with its customer, the table's leading key), oldest
+ * first, by message id: what `classifyHits` judges, for one message or a batch.
+ */
+export async function hitsOfMessages(
+  tx: EntityManager,
+  messages: ReadonlyArray<{ customerUuid: string; messageId: string }>,
+): Promise<Map<string, HitRow[]>> {
+  // A message named twice (a candidate for two orders) is read once.
+  const unique = [...new Map(messages.map((m) => [m.messageId, m])).values()];
+  const rows =
+    unique.length === 0
+      ? []
+      : await tx.query<Array<HitRow & { message_id: string }>>(
+          `SELECT e.message_id, e.kind, e.at, e.link, e.user_agent
+             FROM unnest($1::uuid[], $2::uuid[]) AS m(customer_uuid, message_id)
+             JOIN message_engagements e ON e.customer_uuid = m.customer_uuid AND e.message_id = m.message_id
+            ORDER BY e.message_id, e.seq`,
+          [unique.map((m) => m.customerUuid), unique.map((m) => m.messageId)],
+        );
+  const hits = new Map<string, HitRow[]>();
+  for (const row of rows) {
+    hits.set(row.message_id, [...(hits.get(row.message_id) ?? []), row]);
+  }
+  return hits;
+}
+
 /** A message's summary from all of its hits, as reports count it. */
 function summaryOf(sentAt: Date, hits: readonly HitRow[], thresholds: EngagementThresholds): EngagementSummary {
   const verdict = classifyHits(sentAt, hits, thresholds);
@@ -78,14 +105,6 @@ function sameSummary(a: EngagementSummary, b: EngagementSummary): boolean {
     a.complained === b.complained
   );
 }
-
-/** The summary columns of a message row, without the rest. */
-const summaryFrom = (row: EngagementSummary): EngagementSummary => ({
-  opened: row.opened,
-  clicked: row.clicked,
-  unsubscribed: row.unsubscribed,
-  complained: row.complained,
-});
 
 /**
  * Every hit on a message's tracking links (`message_engagements`), and the message's summary
@@ -112,7 +131,6 @@ export class MessageEngagementRepository {
     if (!message) {
       return undefined;
     }
-    const before = summaryFrom(message);
     const stored = await tx.query<HitRow[]>(
       `WITH next AS (
          SELECT count(*)::int + 1 AS seq FROM message_engagements WHERE customer_uuid = $1 AND message_id = $2),
@@ -132,15 +150,20 @@ export class MessageEngagementRepository {
       ],
     );
     if (stored.length === 0) {
-      return before;
+      return {
+        opened: message.opened,
+        clicked: message.clicked,
+        unsubscribed: message.unsubscribed,
+        complained: message.complained,
+      };
     }
-    const hits = await tx.query<HitRow[]>(
-      `SELECT kind, at, link, user_agent FROM message_engagements
-        WHERE customer_uuid = $1 AND message_id = $2 ORDER BY seq`,
-      [message.customer_uuid, hit.messageId],
+    const hits = await hitsOfMessages(tx, [{ customerUuid: message.customer_uuid, messageId: hit.messageId }]);
+    const after = summaryOf(
+      message.sent_at,
+      hits.get(hit.messageId) ?? [],
+      (await this.settings.current(tx)).engagement,
     );
-    const after = summaryOf(message.sent_at, hits, (await this.settings.current(tx)).engagement);
-    if (!sameSummary(after, before)) {
+    if (!sameSummary(after, message)) {
       await tx.query(
         `UPDATE outbox_messages SET opened = $2, clicked = $3, unsubscribed = $4, complained = $5 WHERE id = $1`,
         [hit.messageId, after.opened, after.clicked, after.unsubscribed, after.complained],
@@ -175,17 +198,10 @@ export class MessageEngagementRepository {
     if (messages.length === 0) {
       return 0;
     }
-    const hits = await tx.query<Array<HitRow & { message_id: string }>>(
-      `SELECT e.message_id, e.kind, e.at, e.link, e.user_agent
-         FROM unnest($1::uuid[], $2::uuid[]) AS m(customer_uuid, message_id)
-         JOIN message_engagements e ON e.customer_uuid = m.customer_uuid AND e.message_id = m.message_id
-        ORDER BY e.message_id, e.seq`,
-      [messages.map((m) => m.customer_uuid), messages.map((m) => m.id)],
+    const hitsOf = await hitsOfMessages(
+      tx,
+      messages.map((m) => ({ customerUuid: m.customer_uuid, messageId: m.id })),
     );
-    const hitsOf = new Map<string, HitRow[]>();
-    for (const hit of hits) {
-      hitsOf.set(hit.message_id, [...(hitsOf.get(hit.message_id) ?? []), hit]);
-    }
     const changed = messages.flatMap((m) => {
       const after = summaryOf(m.sent_at, hitsOf.get(m.id) ?? [], thresholds);
       return sameSummary(after, m) ? [] : [{ id: m.id, ...after }];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { creditFor, type AttributionSettings, type MessageTouch } from '../attribution.util';
 import type { EngagementThresholds } from '../engagement.util';
-import { classifyHits } from './message-engagement.repository';
+import { classifyHits, hitsOfMessages } from './message-engagement.repository';
 
 /** An order as its customer's facts have it now (CustomerRepository owns them). */
 export interface OrderState {
@@ -145,28 +145,16 @@ export class OrderAttributionRepository {
         orders.map((o) => o.order.placedAt),
       ],
     );
-    const hits =
-      candidates.length === 0
-        ? []
-        : await tx.query<
-            Array<{
-              message_id: string;
-              kind: 'open' | 'click';
-              at: Date;
-              link: string | null;
-              user_agent: string | null;
-            }>
-          >(
-            `SELECT message_id, kind, at, link, user_agent FROM message_engagements
-              WHERE customer_uuid = ANY ($1::uuid[]) AND message_id = ANY ($2::uuid[]) ORDER BY message_id, seq`,
-            [[...new Set(orders.map((o) => o.customerUuid))], [...new Set(candidates.map((c) => c.id))]],
-          );
-    const hitsOf = new Map<string, typeof hits>();
-    for (const hit of hits) {
-      hitsOf.set(hit.message_id, [...(hitsOf.get(hit.message_id) ?? []), hit]);
+    const hitsOf = await hitsOfMessages(
+      tx,
+      candidates.map((c) => ({ customerUuid: orders[c.ord - 1]!.customerUuid, messageId: c.id })),
+    );
+    const candidatesOf = new Map<number, Candidate[]>();
+    for (const candidate of candidates) {
+      candidatesOf.set(candidate.ord, [...(candidatesOf.get(candidate.ord) ?? []), candidate]);
     }
     const rows = orders.map(({ customerUuid, order }, i) => {
-      const mine = candidates.filter((c) => c.ord === i + 1);
+      const mine = candidatesOf.get(i + 1) ?? [];
       const touches: MessageTouch[] = mine.map((c) => {
         const verdict = classifyHits(c.sent_at, hitsOf.get(c.id) ?? [], context.engagement);
         return {

@@ -36,15 +36,17 @@ interface SumRow {
   revenue_squares: string;
 }
 
+/** One entry's contribution to its rollup rows: the columns `addToEntryDaily` expands, besides `sign`. */
+export const ENTRY_CONTRIBUTION_COLUMNS = `journey_id, held_out, entered_day, slot, splits, first_entry, converted, revenue`;
+
 /**
  * The statement that adds entries to `entry_daily`: each row of `contributions` (a relation with
- * `sign`, `journey_id`, `held_out`, `entered_day`, `slot`, `splits`, `first_entry`, `converted`
- * and `revenue`: an entry as it was, sign −1, or as it is, sign +1) counts for the journey as a
- * whole (`'', ''`) and for each split path it took; the sums are grouped by rollup row, groups that
- * add nothing left out, rows in key order (so two writers never wait on each other in a cycle),
- * and added to what the rows hold. How an entry makes its rollup rows, written once: the engine's
- * write of changed entries (JourneyEntryRepository.record) adds (after − before), the rebuild
- * below every entry with sign +1 into an emptied table.
+ * `sign` and ENTRY_CONTRIBUTION_COLUMNS: an entry as it was, sign −1, or as it is, sign +1)
+ * counts for the journey as a whole (`'', ''`) and for each split path it took; the sums are
+ * grouped by rollup row, groups that add nothing left out, rows in key order (so two writers
+ * never wait on each other in a cycle), and added to what the rows hold. How an entry makes its
+ * rollup rows, written once: the engine's write of changed entries (JourneyEntryRepository.record)
+ * adds (after − before), the rebuild below every entry with sign +1 into an emptied table.
  */
 export function addToEntryDaily(contributions: string): string {
   return `
@@ -183,9 +185,7 @@ export class EntryRollupRepository {
       );
       await tx.query('DELETE FROM entry_daily');
       await tx.query(`
-        WITH entries AS (
-          SELECT 1 AS sign, journey_id, held_out, entered_day, slot, splits, first_entry, converted, revenue
-            FROM journey_entries)
+        WITH entries AS (SELECT 1 AS sign, ${ENTRY_CONTRIBUTION_COLUMNS} FROM journey_entries)
         ${addToEntryDaily('entries')}`);
       const [written] = await tx.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM entry_daily`);
       return { rekeyed: moved!.n, rows: written!.n };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntryFactChange } from '../core/entry-facts';
-import { addToEntryDaily } from '../lift/entry-rollup.repository';
+import { addToEntryDaily, ENTRY_CONTRIBUTION_COLUMNS } from '../lift/entry-rollup.repository';
 
 /** An order fact a batch recorded or changed (placed, refunded, cancelled). */
 export interface TouchedOrder {
@@ -14,9 +14,6 @@ export interface ShopBasis {
   timeZone: string;
   currency: string;
 }
-
-/** One entry's contribution to its rollup rows, as the statement below expands it. */
-const CONTRIBUTION_COLUMNS = `journey_id, held_out, entered_day, slot, splits, first_entry, converted, revenue`;
 
 /**
  * Entries as facts, and their `entry_daily` rollup (docs/analytics.md, "How it is computed";
@@ -112,13 +109,13 @@ export class JourneyEntryRepository {
                       AND o.placed_at BETWEEN e.entered_at AND e.window_ends_at), 0)
            FROM before b
           WHERE e.customer_uuid = b.customer_uuid AND e.instance_id = b.instance_id AND e.entry_count = b.entry_count
-          RETURNING ${CONTRIBUTION_COLUMNS.split(', ')
+          RETURNING ${ENTRY_CONTRIBUTION_COLUMNS.split(', ')
             .map((c) => `e.${c}`)
             .join(', ')}),
        contributions AS (
-         SELECT -1 AS sign, ${CONTRIBUTION_COLUMNS} FROM before WHERE NOT is_new
+         SELECT -1 AS sign, ${ENTRY_CONTRIBUTION_COLUMNS} FROM before WHERE NOT is_new
          UNION ALL
-         SELECT 1, ${CONTRIBUTION_COLUMNS} FROM after)
+         SELECT 1, ${ENTRY_CONTRIBUTION_COLUMNS} FROM after)
        ${addToEntryDaily('contributions')}`,
       [
         facts.map((f) => f.customerUuid),
