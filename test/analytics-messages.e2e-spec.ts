@@ -7,6 +7,7 @@ import { EmailFixtures } from './support/email-fixtures';
 import { rawHeader, SmtpSink } from './support/smtp-sink';
 import { startTestApp, type TestApp } from './support/test-app';
 import { publishJourney } from './support/worker-process';
+import { BROWSER_USER_AGENT as BROWSER, ratio as r } from './support/analytics-values';
 
 const PUBLIC_URL = 'https://kizuna.example.test';
 const S = 1000;
@@ -14,17 +15,8 @@ const MIN = 60 * S;
 const H = 60 * MIN;
 const DAY = 24 * H;
 
-const BROWSER =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 /** Apple Mail Privacy Protection fetches images as the bare "Mozilla/5.0". */
 const APPLE_PROXY = 'Mozilla/5.0';
-
-type Ratio = { numerator: number; denominator: number; value: number | null };
-const r = (numerator: number, denominator: number): Ratio => ({
-  numerator,
-  denominator,
-  value: denominator === 0 ? null : numerator / denominator,
-});
 
 /**
  * Message analytics end to end (docs/analytics.md, "Message engagement", "Machine activity",

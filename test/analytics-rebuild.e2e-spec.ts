@@ -10,22 +10,13 @@ import { EmailFixtures } from './support/email-fixtures';
 import { SmtpSink } from './support/smtp-sink';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './support/test-app';
 import { publishJourney } from './support/worker-process';
+import { BROWSER_USER_AGENT as BROWSER, ratio as r } from './support/analytics-values';
 
 const PUBLIC_URL = 'https://kizuna.example.test';
 const S = 1000;
 const MIN = 60 * S;
 const H = 60 * MIN;
 const DAY = 24 * H;
-
-const BROWSER =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
-
-type Ratio = { numerator: number; denominator: number; value: number | null };
-const r = (numerator: number, denominator: number): Ratio => ({
-  numerator,
-  denominator,
-  value: denominator === 0 ? null : numerator / denominator,
-});
 
 /**
  * `kizuna analytics rebuild` end to end (docs/analytics.md, "Reading, rebuilding, scaling"). A

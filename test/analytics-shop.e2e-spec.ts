@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Role } from '@kizuna/auth';
 import { VirtualClock } from '../libs/common/src/clock';
 import { startTestApp, TEST_ADMIN_KEY, waitFor, type TestApp } from './support/test-app';
+import { ratio as r } from './support/analytics-values';
 
 /**
  * Shop KPIs and retention cohorts (docs/analytics.md, "Shop KPIs", "Retention cohorts") on a small
@@ -94,17 +95,6 @@ describe('shop KPIs and cohorts (e2e, Asia/Tokyo)', () => {
   }, 120_000);
   afterAll(async () => {
     await t.close();
-  });
-
-  interface Ratio {
-    numerator: number;
-    denominator: number;
-    value: number | null;
-  }
-  const r = (numerator: number, denominator: number): Ratio => ({
-    numerator,
-    denominator,
-    value: denominator === 0 ? null : numerator / denominator,
   });
 
   it('an order id counts once across customers: the second customer has no order', async () => {

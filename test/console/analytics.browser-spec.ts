@@ -5,11 +5,10 @@ import { EmailFixtures } from '../support/email-fixtures';
 import { rawHeader, SmtpSink } from '../support/smtp-sink';
 import { startTestApp, TEST_ADMIN_KEY, waitFor, waitForInboxDrained, type TestApp } from '../support/test-app';
 import { launchChromium, openConsole, screenshot, seriousAccessibilityViolations, text } from './browser';
+import { BROWSER_USER_AGENT as BROWSER } from '../support/analytics-values';
 
 const PASSWORD = 'correct horse battery';
 const PUBLIC_URL = 'https://kizuna.example.test';
-const BROWSER =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 /** Apple Mail Privacy Protection fetches images as the bare "Mozilla/5.0": a machine open. */
 const APPLE_PROXY = 'Mozilla/5.0';
 

@@ -9,10 +9,9 @@ import { EmailFixtures } from '../support/email-fixtures';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestApp, TEST_ADMIN_KEY, waitFor, waitForInboxDrained, type TestApp } from '../support/test-app';
 import { launchChromium, openConsole, screenshot, seriousAccessibilityViolations, text } from './browser';
+import { BROWSER_USER_AGENT as BROWSER } from '../support/analytics-values';
 
 const PASSWORD = 'correct horse battery';
-const BROWSER =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 const DAY = 86_400_000;
 const say = (key: Parameters<typeof text>[1], values?: Record<string, string | number>) => text('en', key, values);
 
