@@ -25,6 +25,16 @@ describe('LinkTokenSigner', () => {
     expect(signer.verify('open', '')).toBeUndefined();
   });
 
+  it("refuses another spelling of its own signature (the last character's unused bits changed)", () => {
+    const token = signer.sign('open', { m: 'm1' });
+    const [body, mac] = token.split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const twin = `${mac.slice(0, -1)}${alphabet[alphabet.indexOf(mac.at(-1)!) ^ 1]}`;
+    expect(twin).not.toBe(mac);
+    expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(mac, 'base64url'));
+    expect(signer.verify('open', `${body}.${twin}`)).toBeUndefined();
+  });
+
   it('binds the click target: changing the URL breaks the signature', () => {
     const token = signer.sign('click', { m: 'm1', u: 'https://shop.test/' });
     const [, mac] = token.split('.') as [string, string];

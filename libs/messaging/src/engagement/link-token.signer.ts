@@ -34,8 +34,10 @@ export class LinkTokenSigner {
     if (!body || !signature || extra !== undefined || !/^[\w-]+$/.test(body) || !/^[\w-]+$/.test(signature)) {
       return undefined;
     }
-    const given = Buffer.from(signature, 'base64url');
-    const expected = this.mac(purpose, body);
+    // Compared as text, not as decoded bytes: a MAC's last base64url character carries two unused
+    // bits, so four spellings decode to the same bytes, and a changed link must never still pass.
+    const given = Buffer.from(signature, 'utf8');
+    const expected = Buffer.from(this.mac(purpose, body).toString('base64url'), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       return undefined;
     }
